@@ -1,0 +1,72 @@
+"""Where things live: data, logs, resources. The one module that resolves paths.
+
+- ``BACKOFFICE_DATA_DIR`` overrides the data directory (tests, several setups);
+  logs go to its ``logs/`` sub-folder then.
+- Portable mode (data beside the program): a ``portable.flag`` file next to the
+  executable, or ``BACKOFFICE_PORTABLE=1``.
+- Resources are found the same way from a source checkout and a frozen build.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from . import APP_NAME, APP_ORG
+
+_APPNAME = APP_NAME.replace(" ", "")
+
+
+def _program_dir() -> Path:
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve().parent
+    return Path(__file__).resolve().parent.parent
+
+
+def is_portable() -> bool:
+    return os.environ.get("BACKOFFICE_PORTABLE") == "1" or (_program_dir() / "portable.flag").exists()
+
+
+def data_dir() -> Path:
+    override = os.environ.get("BACKOFFICE_DATA_DIR")
+    if override:
+        path = Path(override)
+    elif is_portable():
+        path = _program_dir() / "data"
+    else:
+        path = Path(platformdirs.user_data_dir(_APPNAME, APP_ORG, roaming=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_dir() -> Path:
+    if os.environ.get("BACKOFFICE_DATA_DIR") or is_portable():
+        path = data_dir() / "logs"
+    else:
+        path = Path(platformdirs.user_log_dir(_APPNAME, APP_ORG))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def resources_dir() -> Path:
+    override = os.environ.get("BACKOFFICE_RESOURCES_DIR")
+    if override:
+        return Path(override)
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS", _program_dir())) / "resources"
+    return _program_dir() / "resources"
+
+
+def resource(*parts: str) -> Path:
+    """Path of a file under ``resources/``; raises a French error when it is missing."""
+    path = resources_dir().joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"Ressource introuvable : {path}")
+    return path
+
+
+def default_database_path() -> Path:
+    return data_dir() / "backoffice.sqlite3"

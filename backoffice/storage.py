@@ -1,0 +1,161 @@
+"""Database engine and sessions; Alembic migrations run at start-up.
+
+SQLite (the default, one file in the data directory) is opened in WAL mode with
+foreign keys on and a busy timeout; PostgreSQL is used when a URL says so.
+The same migrations create and upgrade both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import paths
+from .errors import UserError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class StorageError(UserError):
+    """The database cannot be opened or upgraded; the message is for the agent (French)."""
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """``--database-url`` first, then ``BACKOFFICE_DATABASE_URL``, then the SQLite file."""
+    url = explicit or os.environ.get("BACKOFFICE_DATABASE_URL")
+    if url:
+        return normalise_url(url)
+    return f"sqlite:///{paths.default_database_path()}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def describe_url(url: str) -> str:
+    """What the status bar shows: the file for SQLite, host/database otherwise (no password)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite : {parsed.database or 'mémoire'}"
+    return f"PostgreSQL : {parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the driver, decide when transactions begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (new database or older one alike)."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+@dataclass
+class Database:
+    """An opened, migrated database: the engine and its session factory."""
+
+    url: str
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+    @property
+    def description(self) -> str:
+        return describe_url(self.url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on error."""
+        with self.sessionmaker() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
+    """Open (and by default migrate) the database; French :class:`StorageError` on failure."""
+    url = resolve_database_url(url)
+    try:
+        engine = make_engine(url)
+        if migrate:
+            before = current_revision(engine)
+            upgrade(engine)
+            after = current_revision(engine)
+            if before != after:
+                log.info("Base de données migrée de %s vers %s", before or "(vide)", after)
+    except OperationalError as exc:
+        raise StorageError(
+            f"Impossible d'ouvrir la base de données ({describe_url(url)}) : "
+            f"{exc.orig if exc.orig is not None else exc}"
+        ) from exc
+    except ModuleNotFoundError as exc:
+        raise StorageError(
+            f"Le pilote de base de données manque ({exc.name}). "
+            "Pour PostgreSQL, installez l'option « postgres » (psycopg)."
+        ) from exc
+    factory = sessionmaker(engine, expire_on_commit=False)
+    return Database(url=url, engine=engine, sessionmaker=factory)

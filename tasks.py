@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The README's two commands, for a fresh machine with only Python 3.11+.
+
+    python3 tasks.py run    # set up, load demo data if needed, start the back-office
+    python3 tasks.py test   # set up, run the whole test suite
+
+Setup = a virtual environment in .venv with the project and its dev extras,
+reinstalled only when pyproject.toml changes. Standard library only here.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+DEMO_DATA_DIR = ROOT / ".demo-data"
+DEMO_FAMILIES = "300"
+DEMO_SEED = "1"
+# Shared libraries Qt needs on Linux even offscreen, and the Debian packages giving them.
+LINUX_LIBRARIES = {
+    "EGL": "libegl1",
+    "GL": "libgl1",
+    "xkbcommon": "libxkbcommon0",
+    "fontconfig": "libfontconfig1",
+    "dbus-1": "libdbus-1-3",
+}
+
+
+def say(message: str) -> None:
+    print(f"[tasks] {message}", flush=True)
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def venv_script(name: str) -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / f"{name}.exe"
+    return VENV / "bin" / name
+
+
+def ensure_linux_libraries() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    missing = [pkg for lib, pkg in LINUX_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say(f"Installation des bibliothèques système pour Qt : {' '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
+    else:
+        say("Bibliothèques système manquantes pour Qt ; installez : sudo apt-get install " + " ".join(missing))
+
+
+def ensure_venv() -> Path:
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 ou plus récent est requis.")
+    ensure_linux_libraries()
+    python = venv_python()
+    if not python.exists():
+        say(f"Création de l'environnement virtuel {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-{digest}"
+    if not stamp.exists():
+        say("Installation des dépendances (une seule fois, quelques minutes)")
+        pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "install", "-e", f"{ROOT}[dev,postgres]"], check=True)
+        for old in VENV.glob(".installed-*"):
+            old.unlink()
+        stamp.touch()
+    return python
+
+
+def run(args: list[str]) -> int:
+    ensure_venv()
+    env = {**os.environ, "BACKOFFICE_DATA_DIR": str(DEMO_DATA_DIR)}
+    database = DEMO_DATA_DIR / "backoffice.sqlite3"
+    if not database.exists():
+        say(f"Chargement des données de démonstration ({DEMO_FAMILIES} familles)")
+        subprocess.run(
+            [str(venv_script("backoffice-cli")), "demo", "--families", DEMO_FAMILIES, "--seed", DEMO_SEED],
+            check=True,
+            env=env,
+        )
+    say("Démarrage du back-office sur les données de démonstration")
+    return subprocess.call([str(venv_script("backoffice")), *args], env=env)
+
+
+def test(args: list[str]) -> int:
+    python = ensure_venv()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
