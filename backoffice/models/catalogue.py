@@ -289,6 +289,23 @@ class Tariff(Base):
         return f"QF {self.qf_min}–{self.qf_max}"
 
 
+class Closure(Base):
+    """Days with no service: public holidays, school holidays for périscolaire, closing weeks.
+
+    ``activity_id`` None closes every activity.
+    """
+
+    __tablename__ = "closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True
+    )
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(120), default="")
+
+
 class ConsentDefinition(VersionedMixin, Base):
     """Autorisation asked of parents (droit à l'image, baignade, rentrer seul…)."""
 
@@ -322,6 +339,7 @@ __all__ = [
     "Capacity",
     "ProcessingRule",
     "Tariff",
+    "Closure",
     "ConsentDefinition",
     "ScaledDecimal",
 ]

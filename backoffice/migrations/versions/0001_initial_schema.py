@@ -352,6 +352,18 @@ def upgrade() -> None:
     with op.batch_alter_table('sync_conflict', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sync_conflict_family_id'), ['family_id'], unique=False)
 
+    op.create_table('closure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=True),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('label', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_closure_activity_id_activity'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_closure'))
+    )
+    with op.batch_alter_table('closure', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_closure_activity_id'), ['activity_id'], unique=False)
+
     op.create_table('age_group',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.Integer(), nullable=False),
@@ -705,6 +717,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('closure')
     
     with op.batch_alter_table('credit_note_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_credit_note_line_credit_note_id'))
