@@ -8,6 +8,7 @@ those tests instead of skipping them.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
@@ -26,6 +27,20 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("BACKOFFICE_PORTABLE", raising=False)
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     yield data
+
+
+@pytest.fixture(autouse=True)
+def _logged_warnings_fail(request, caplog):
+    """A warning logged by our code is a defect unless the test says it expects it."""
+    yield
+    if request.node.get_closest_marker("allow_log_warnings"):
+        return
+    bad = [
+        r for r in caplog.get_records("call")
+        if r.levelno >= logging.WARNING and r.name.startswith(("backoffice", "portal"))
+    ]
+    if bad:
+        pytest.fail("Avertissements journalisés : " + "; ".join(r.getMessage() for r in bad))
 
 
 def _pg_available() -> str | None:

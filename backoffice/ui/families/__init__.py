@@ -1,0 +1,1 @@
+"""The families area: searchable list, family view."""
