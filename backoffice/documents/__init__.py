@@ -1,0 +1,1 @@
+"""Documents rendered with reportlab (invoices, lists of children expected…). No Qt."""

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Build the frozen back-office (PyInstaller onedir) and, where Inno Setup is
+installed, the Windows installer. Prints the sizes.
+
+    python packaging/build.py [--skip-installer]
+
+Run with the project's virtual environment (``.venv``), which has PyInstaller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "dist"
+BUILD = ROOT / "build"
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def check_version_info() -> str:
+    sys.path.insert(0, str(ROOT))
+    from backoffice import __version__
+
+    text = (ROOT / "packaging" / "version_info.txt").read_text(encoding="utf-8")
+    numbers = tuple(int(n) for n in __version__.split(".")) + (0,) * (4 - len(__version__.split(".")))
+    expected = f"filevers=({', '.join(map(str, numbers))})"
+    if expected not in text or f"'FileVersion', '{__version__}'" not in text:
+        sys.exit(f"packaging/version_info.txt ne correspond pas à la version {__version__}.")
+    return __version__
+
+
+def build_frozen() -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
+         "--distpath", str(DIST), "--workpath", str(BUILD), str(ROOT / "packaging" / "backoffice.spec")],
+        check=True,
+    )
+    return DIST / "backoffice"
+
+
+def build_installer(version: str) -> Path | None:
+    compiler = shutil.which("iscc") or shutil.which("ISCC.exe")
+    if compiler is None:
+        print("Inno Setup (iscc) absent : installateur non construit.")
+        return None
+    subprocess.run([compiler, f"/DAppVersion={version}", str(ROOT / "packaging" / "installer.iss")], check=True)
+    found = sorted((DIST).glob("PortailFamille-*-setup.exe"))
+    return found[-1] if found else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-installer", action="store_true")
+    args = parser.parse_args()
+    version = check_version_info()
+    app = build_frozen()
+    exe = next(p for p in (app / "backoffice.exe", app / "backoffice") if p.exists())
+    print(f"Application figée : {app} — {folder_size(app) / 1e6:.1f} Mo ({exe.name})")
+    if not args.skip_installer:
+        installer = build_installer(version)
+        if installer:
+            print(f"Installateur : {installer} — {installer.stat().st_size / 1e6:.1f} Mo")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
