@@ -7,6 +7,6 @@ import unicodedata
 
 def fold(text: str) -> str:
     """Lower-case, accent-free form used for searching ("Hélène" → "helene")."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().replace("œ", "oe").replace("æ", "ae").split())
+    return " ".join(stripped.replace("œ", "oe").replace("æ", "ae").split())

@@ -18,9 +18,9 @@ depends_on = None
 
 def _fold(text: str) -> str:
     # Frozen copy of backoffice.text.fold as of this revision.
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().replace("œ", "oe").replace("æ", "ae").split())
+    return " ".join(stripped.replace("œ", "oe").replace("æ", "ae").split())
 
 
 def upgrade() -> None:
