@@ -45,9 +45,20 @@ def test_overseas_department_code_has_three_digits():
     assert postcodes.Commune("97400", "97411", "Saint-Denis").department == "974"
 
 
-def test_compulsory_vaccines_depend_on_birth_date():
+def test_compulsory_vaccines_depend_on_birth_date_and_age():
     assert len(compulsory_vaccines(date(2019, 5, 1))) == 11
     assert compulsory_vaccines(date(2016, 5, 1)) == ("diphterie", "tetanos", "poliomyelite")
+    assert compulsory_vaccines(date(2026, 10, 1), age_months=1) == ()
+    four_months = compulsory_vaccines(date(2026, 7, 1), age_months=4)
+    assert "diphterie" in four_months and "meningocoque_c" not in four_months
+    assert "rougeole" not in compulsory_vaccines(date(2026, 1, 1), age_months=10)
+    assert len(compulsory_vaccines(date(2025, 1, 1), age_months=13)) == 11
+
+
+def test_a_baby_is_not_missing_vaccines_not_yet_due():
+    baby = Child(last_name="ROUX", first_name="Noé", sex=Sex.MALE, birth_date=date(2026, 10, 1))
+    missing = missing_for_child(baby, [], date(2026, 11, 27))
+    assert not any(m.startswith("Vaccins") for m in missing)
 
 
 def _complete_child(consent: ConsentDefinition) -> Child:

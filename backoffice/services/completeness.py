@@ -31,7 +31,8 @@ def missing_for_child(
         if record.has_pai and not record.pai_detail.strip():
             missing.append("PAI : précisez")
     done = {v.vaccine for v in child.vaccinations if v.done and v.last_date}
-    absent = [VACCINES[code] for code in compulsory_vaccines(child.birth_date) if code not in done]
+    due = compulsory_vaccines(child.birth_date, child.age_months_on(today))
+    absent = [VACCINES[code] for code in due if code not in done]
     if absent:
         missing.append("Vaccins obligatoires : " + ", ".join(absent))
     if not any(link.emergency_contact for link in child.contacts):

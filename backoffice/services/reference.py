@@ -57,7 +57,21 @@ SCHOOL_CLASSES: tuple[str, ...] = (
 )
 
 
-def compulsory_vaccines(birth_date: date) -> tuple[str, ...]:
-    if birth_date >= ELEVEN_VACCINES_SINCE:
-        return tuple(VACCINES)
-    return DTP
+# Age (months) at which the first dose of each vaccine is due in the French schedule:
+# a baby is not "missing" a vaccine it is too young to have had.
+FIRST_DOSE_MONTHS: dict[str, int] = {
+    **{code: 2 for code in VACCINES},
+    "meningocoque_c": 5,
+    "rougeole": 12,
+    "oreillons": 12,
+    "rubeole": 12,
+}
+
+
+def compulsory_vaccines(birth_date: date, age_months: int | None = None) -> tuple[str, ...]:
+    """Compulsory vaccines for a child born on ``birth_date``; with ``age_months``,
+    only those whose first dose is already due."""
+    codes = tuple(VACCINES) if birth_date >= ELEVEN_VACCINES_SINCE else DTP
+    if age_months is None:
+        return codes
+    return tuple(code for code in codes if FIRST_DOSE_MONTHS[code] <= age_months)
