@@ -79,7 +79,7 @@ def ensure_venv() -> Path:
         say("Installation des dépendances (une seule fois, quelques minutes)")
         pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
         subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "install", "-e", f"{ROOT}[dev,postgres]"], check=True)
+        subprocess.run([*pip, "install", "-e", f"{ROOT}[dev,postgres,portal]"], check=True)
         for old in VENV.glob(".installed-*"):
             old.unlink()
         stamp.touch()

@@ -19,6 +19,7 @@ class CheckResult:
     name: str
     ok: bool
     detail: str
+    trace: str = ""  # for the log file, not for the screen
 
     def line(self) -> str:
         return f"[{'OK' if self.ok else 'ÉCHEC'}] {self.name} : {self.detail}"
@@ -98,6 +99,5 @@ def run_checks(checks: Iterable[tuple[str, Check]]) -> list[CheckResult]:
         try:
             results.append(CheckResult(name, True, check()))
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none hidden
-            detail = f"{type(exc).__name__}: {exc}"
-            results.append(CheckResult(name, False, detail + "\n" + traceback.format_exc(limit=3)))
+            results.append(CheckResult(name, False, str(exc), traceback.format_exc()))
     return results

@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import paths
@@ -151,6 +151,11 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
         raise StorageError(
             f"Impossible d'ouvrir la base de données ({describe_url(url)}) : "
             f"{exc.orig if exc.orig is not None else exc}"
+        ) from exc
+    except DatabaseError as exc:
+        raise StorageError(
+            f"Ce fichier n'est pas une base du back-office, ou elle est endommagée "
+            f"({describe_url(url)}) : {exc.orig if exc.orig is not None else exc}"
         ) from exc
     except ModuleNotFoundError as exc:
         raise StorageError(

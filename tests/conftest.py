@@ -14,6 +14,9 @@ import uuid
 
 import pytest
 
+# Before pytest-qt creates its session-wide QApplication: never a real display.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
 PG_URL = os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

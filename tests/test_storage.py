@@ -142,3 +142,10 @@ def test_environment_url_wins_and_postgres_uses_psycopg(monkeypatch):
 def test_unreachable_server_gives_a_french_error():
     with pytest.raises(storage.StorageError, match="Impossible d'ouvrir la base de données"):
         storage.open_database("postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=2")
+
+
+def test_a_file_that_is_not_a_database_gives_a_french_error(tmp_path):
+    bogus = tmp_path / "notes.sqlite3"
+    bogus.write_bytes(b"Ceci n'est pas une base SQLite. " * 200)
+    with pytest.raises(storage.StorageError, match="n'est pas une base du back-office"):
+        storage.open_database(f"sqlite:///{bogus}")

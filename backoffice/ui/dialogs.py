@@ -45,7 +45,9 @@ def no_dialogs() -> bool:
     return _no_dialogs
 
 
-def show(record: DialogRecord, build: Callable[[], QDialog], *, modal: bool = True) -> QDialog | None:
+def show(
+    record: DialogRecord, build: Callable[[], QDialog], *, modal: bool = True
+) -> QDialog | None:
     """Build and show a dialog, or only record it when dialogs are switched off.
 
     ``modal=True`` runs it to completion (``exec``); otherwise it is shown and

@@ -1,0 +1,156 @@
+"""Entry point of the desktop back-office (``backoffice`` command).
+
+``main`` stays thin: arguments, logging, crash handler, French locale and Qt
+translations, database, main window. Tests build the window with
+:func:`create_main_window`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import date
+
+from . import APP_NAME, APP_ORG, __version__, logs, paths
+from .storage import Database, StorageError, open_database
+
+log = logging.getLogger(__name__)
+
+STARTUP_FAILED_TITLE = "Portail Famille — démarrage impossible"
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(
+        prog="backoffice", description="Back-office Portail Famille (interface graphique)"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="base de données (sinon BACKOFFICE_DATABASE_URL, sinon le fichier SQLite local)",
+    )
+    parser.add_argument("--debug", action="store_true", help="journal détaillé")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="vérifie l'installation (migrations, ressources, PDF, trousseau, Qt) puis quitte",
+    )
+    # Unknown arguments are left to Qt (-style, -platform…).
+    return parser.parse_known_args(argv)
+
+
+def install_french(app) -> list:
+    """French locale and Qt's own French translations (standard buttons, dialogs).
+
+    Returns the installed translators (keep them referenced).
+    """
+    from .ui.qt import QLibraryInfo, QLocale, QTranslator
+
+    french = QLocale(QLocale.Language.French, QLocale.Country.France)
+    QLocale.setDefault(french)
+    directory = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translators = []
+    for name in ("qtbase",):
+        translator = QTranslator(app)
+        if translator.load(french, name, "_", directory):
+            app.installTranslator(translator)
+            translators.append(translator)
+        else:
+            log.warning("Traductions Qt introuvables : %s_fr dans %s", name, directory)
+    return translators
+
+
+def set_window_icon(app) -> None:
+    from .ui.qt import QIcon
+
+    try:
+        app.setWindowIcon(QIcon(str(paths.resource("icons", "app.png"))))
+    except FileNotFoundError as exc:
+        log.info("Icône de l'application absente : %s", exc)
+
+
+def create_main_window(db: Database, runner=None, today: date | None = None):
+    """The main window on ``db``, with its first page of families loaded."""
+    from .ui.main_window import MainWindow
+
+    window = MainWindow(db, runner=runner, today=today)
+    window.load()
+    return window
+
+
+def self_test() -> int:
+    """Run every check, print one French line each; non-zero exit when one fails."""
+    from . import selftest
+    from .ui.selftest import check_qt
+
+    results = selftest.run_checks([*selftest.CORE_CHECKS.items(), ("Qt", check_qt)])
+    for result in results:
+        print(result.line(), flush=True)
+        if result.ok:
+            log.info("Auto-test : %s", result.line())
+        else:
+            log.error("Auto-test : %s\n%s", result.line(), result.trace)
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        print(f"Auto-test en échec : {', '.join(failed)}. Cette installation est incomplète ; "
+              "réinstallez le programme ou transmettez ce message au support.", flush=True)
+        return 1
+    print("Auto-test réussi : l'installation est complète.", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    log_path = logs.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    if args.self_test:
+        try:
+            return self_test()
+        finally:
+            logs.shutdown_logging()
+    log.info("Démarrage du back-office %s", __version__)
+
+    from .ui import crash, dialogs
+    from .ui.qt import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_ORG)
+    app.setApplicationVersion(__version__)
+    set_window_icon(app)
+    translators = install_french(app)
+    crash.install(log_path)
+    db = None
+    try:
+        try:
+            db = open_database(args.database_url)
+        except StorageError as exc:
+            log.error("Base de données inaccessible : %s", exc)
+            dialogs.critical(None, str(exc), title=STARTUP_FAILED_TITLE)
+            return 1
+        except Exception as exc:  # noqa: BLE001 - no event loop yet: say it, then stop
+            log.exception("Erreur inattendue à l'ouverture de la base de données")
+            dialogs.critical(
+                None,
+                f"La base de données n'a pas pu être ouverte : {exc}\n\n"
+                f"Les détails sont dans le fichier journal : {log_path}",
+                title=STARTUP_FAILED_TITLE,
+                details=traceback.format_exc(),
+            )
+            return 1
+        log.info("Base de données : %s", db.description)
+        window = create_main_window(db)
+        window.show()
+        return app.exec()
+    finally:
+        crash.uninstall()
+        for translator in translators:
+            app.removeTranslator(translator)
+        if db is not None:
+            db.dispose()
+        log.info("Arrêt du back-office")
+        logs.shutdown_logging()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

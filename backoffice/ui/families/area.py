@@ -1,0 +1,79 @@
+"""The families area: the list in the first tab, one closable tab per opened family."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ...storage import Database
+from ..qt import QKeySequence, QShortcut, Qt, QTabWidget, QWidget, Signal
+from ..tasks import TaskRunner
+from .family_view import FamilyView
+from .list_page import FamiliesListPage
+
+
+class FamiliesArea(QTabWidget):
+    familyOpened = Signal(object)  # the FamilyView, once created
+
+    def __init__(
+        self,
+        db: Database,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        today: date | None = None,
+    ):
+        super().__init__(parent)
+        self.db = db
+        self.runner = runner
+        self.today = today
+        self.setDocumentMode(True)
+        self.setTabsClosable(True)
+        self.setMovable(False)
+        self.list_page = FamiliesListPage(db)
+        self.addTab(self.list_page, "Liste des familles")
+        # The list tab cannot be closed.
+        self.tabBar().setTabButton(0, self.tabBar().ButtonPosition.RightSide, None)
+        self.tabCloseRequested.connect(self.close_tab)
+        self.list_page.familyActivated.connect(self.open_family)
+        close = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
+        close.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        close.activated.connect(lambda: self.close_tab(self.currentIndex()))
+
+    def family_views(self) -> list[FamilyView]:
+        return [self.widget(i) for i in range(1, self.count())]
+
+    def open_family(self, family_id: int) -> FamilyView:
+        """Show the family's tab, creating and loading it if needed."""
+        for view in self.family_views():
+            if view.family_id == family_id:
+                self.setCurrentWidget(view)
+                return view
+        view = FamilyView(self.db, self.runner, family_id, today=self.today)
+        view.loaded.connect(lambda: self._retitle(view))
+        view.closeRequested.connect(lambda: self.close_tab(self.indexOf(view)))
+        index = self.addTab(view, view.title)
+        self.setCurrentIndex(index)
+        view.setFocus()
+        self.familyOpened.emit(view)
+        view.load()
+        return view
+
+    def _retitle(self, view: FamilyView) -> None:
+        index = self.indexOf(view)
+        if index > 0:
+            self.setTabText(index, view.title)
+
+    def close_tab(self, index: int) -> None:
+        if index <= 0:
+            return
+        view = self.widget(index)
+        self.removeTab(index)
+        view.deleteLater()
+        self.setCurrentIndex(0)
+        self.list_page.view.setFocus()
+
+    def show_list(self) -> None:
+        self.setCurrentIndex(0)
+
+    def focus_search(self) -> None:
+        self.setCurrentIndex(0)
+        self.list_page.focus_search()

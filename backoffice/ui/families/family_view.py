@@ -1,0 +1,270 @@
+"""The family view: family, guardians and a summary of each child's file.
+
+Read-only for now. The detail is loaded off the GUI thread through the task
+runner; the page is rich text in a ``QTextBrowser`` (selectable, copyable).
+Only alert flags appear here ("PAI", "Allergie alimentaire"): medical details
+stay in the medical record, for the roles allowed to see it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from ...models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme
+from ...services.families import ChildSummary, FamilyDetail, get_family_detail
+from ...storage import Database
+from ..qt import QLabel, Qt, QTextBrowser, QVBoxLayout, QWidget, Signal
+from ..tasks import TaskRunner
+
+MISSING_COLOUR = "#b3261e"
+COMPLETE_COLOUR = "#1e7b34"
+ALERT_BACKGROUND = "#fde3c0"
+ALERT_COLOUR = "#7a3e00"
+MUTED_COLOUR = "#666666"
+CARD_BACKGROUND = "#f4f6f8"
+
+STATE_COLOURS = {
+    AccountState.FORM_RECEIVED: "#8a5a00",
+    AccountState.AWAITING_ACTIVATION: "#1f5fa8",
+    AccountState.ACTIVE: COMPLETE_COLOUR,
+    AccountState.DISABLED: MUTED_COLOUR,
+}
+
+STYLE = f"""
+h1 {{ font-size: 17pt; margin-bottom: 2px; }}
+h2 {{ font-size: 13pt; margin-top: 14px; margin-bottom: 4px; }}
+h3 {{ font-size: 12pt; margin-top: 0px; margin-bottom: 4px; }}
+td {{ padding: 2px 10px 2px 0; vertical-align: top; }}
+th {{ text-align: left; padding: 2px 10px 2px 0; color: {MUTED_COLOUR}; font-weight: normal; }}
+.muted {{ color: {MUTED_COLOUR}; }}
+.missing {{ color: {MISSING_COLOUR}; font-weight: bold; }}
+.complete {{ color: {COMPLETE_COLOUR}; font-weight: bold; }}
+.alert {{ background-color: {ALERT_BACKGROUND}; color: {ALERT_COLOUR}; font-weight: bold; }}
+"""
+
+
+def _e(value: object) -> str:
+    return escape(str(value)) if value not in (None, "") else "—"
+
+
+def _row(label: str, value_html: str) -> str:
+    return f"<tr><th>{escape(label)}</th><td>{value_html}</td></tr>"
+
+
+def _age_text(child: ChildSummary) -> str:
+    born = "née" if child.sex == "F" else "né"
+    age = "moins d'un an" if child.age < 1 else f"{child.age} an{'s' if child.age > 1 else ''}"
+    return f"{age} ({born} le {child.birth_date:%d/%m/%Y})"
+
+
+def _missing_html(missing: list[str], complete_text: str) -> str:
+    if not missing:
+        return f'<span class="complete">✔ {escape(complete_text)}</span>'
+    items = "".join(f"<li>{escape(item)}</li>" for item in missing)
+    return (
+        f'<span class="missing">Éléments manquants ({len(missing)}) :</span>'
+        f'<ul class="missing" style="margin-top:0px">{items}</ul>'
+    )
+
+
+def _people_html(people: list[str]) -> str:
+    if not people:
+        return '<span class="missing">Aucune</span>'
+    return "<br>".join(escape(p) for p in people)
+
+
+def _family_html(detail: FamilyDetail) -> str:
+    family = detail.family
+    address = [family.address_line1, family.address_line2, f"{family.postcode} {family.commune}"]
+    address_html = "<br>".join(escape(part) for part in address if part.strip()) or "—"
+    login = _e(family.login_email)
+    if family.pending_login_email:
+        login += (
+            f' <span class="muted">(changement demandé vers '
+            f"{escape(family.pending_login_email)}, en attente de confirmation)</span>"
+        )
+    if family.allowance_scheme == AllowanceScheme.NONE:
+        allowance = "Non allocataire"
+    else:
+        allowance = f"{family.allowance_scheme.value.upper()} n° {_e(family.allowance_number)}"
+    quotient = (
+        _e(detail.quotient)
+        if detail.quotient is not None
+        else ('<span class="missing">Aucun QF en cours de validité</span>')
+    )
+    rows = [
+        _row("Adresse", address_html),
+        _row("Téléphone", _e(family.phone)),
+        _row("E-mail (identifiant du portail)", login),
+        _row("E-mail de facturation", _e(family.billing_email or family.login_email)),
+        _row("Allocataire", allowance),
+        _row("Quotient familial", quotient),
+    ]
+    html = f"<h2>Famille</h2><table>{''.join(rows)}</table>"
+    if detail.missing:
+        html += _missing_html(detail.missing, "")
+    return html
+
+
+def _guardians_html(detail: FamilyDetail) -> str:
+    if not detail.guardians:
+        return '<h2>Responsables légaux</h2><p class="missing">Aucun responsable légal.</p>'
+    header = "".join(f"<th>{h}</th>" for h in ("Nom", "Lien", "Payeur", "Téléphones", "E-mail"))
+    rows = []
+    for g in detail.guardians:
+        phones = [
+            f"{label} {escape(number)}"
+            for label, number in (
+                ("Port.", g.mobile_phone),
+                ("Dom.", g.home_phone),
+                ("Trav.", g.work_phone),
+            )
+            if number
+        ]
+        name = f"{g.civility} {g.full_name}".strip()
+        rows.append(
+            "<tr>"
+            f"<td><b>{escape(name)}</b></td>"
+            f"<td>{_e(g.relationship_label)}</td>"
+            f"<td>{'Oui' if g.is_payer else 'Non'}</td>"
+            f"<td>{'<br>'.join(phones) or '—'}</td>"
+            f"<td>{_e(g.email)}</td>"
+            "</tr>"
+        )
+    return f"<h2>Responsables légaux</h2><table><tr>{header}</tr>{''.join(rows)}</table>"
+
+
+def _child_html(child: ChildSummary) -> str:
+    school = ", ".join(p for p in (child.school, child.school_class) if p)
+    alerts = (
+        " ".join(f'<span class="alert">&nbsp;{escape(a)}&nbsp;</span>' for a in child.alerts)
+        if child.alerts
+        else '<span class="muted">Aucune</span>'
+    )
+    rows = [
+        _row("Âge", escape(_age_text(child))),
+        _row("École / classe", _e(school)),
+        _row("Alertes", alerts),
+        _row("Contacts en cas d'urgence", _people_html(child.emergency_contacts)),
+        _row("Personnes autorisées à venir le chercher", _people_html(child.authorised_pickups)),
+    ]
+    return (
+        f"<h3>{escape(child.full_name)}</h3>"
+        f"<table>{''.join(rows)}</table>"
+        f"{_missing_html(child.missing, 'Dossier complet')}"
+    )
+
+
+def _children_grid(children: list[ChildSummary]) -> str:
+    """Children as cards, two per row: the page uses the window's width."""
+    if not children:
+        return '<p class="missing">Aucun enfant.</p>'
+    cells = [
+        f'<td width="50%" style="background-color:{CARD_BACKGROUND}; padding:8px">'
+        f"{_child_html(c)}</td>"
+        for c in children
+    ]
+    if len(cells) % 2:
+        cells.append('<td width="50%"></td>')
+    rows = "".join(f"<tr>{cells[i]}{cells[i + 1]}</tr>" for i in range(0, len(cells), 2))
+    return f'<table width="100%" cellspacing="8" cellpadding="0">{rows}</table>'
+
+
+def family_html(detail: FamilyDetail) -> str:
+    """The whole family page as rich text (Qt's HTML subset)."""
+    family = detail.family
+    state = family.account_state
+    title = (
+        f"<h1>{escape(family.name)} "
+        f'<span class="muted" style="font-size:12pt">{escape(family.code)}</span></h1>'
+        f'<p style="margin-bottom:10px">Compte : <b style="color:{STATE_COLOURS[state]}">'
+        f"{escape(ACCOUNT_STATE_LABELS[state])}</b>"
+        f"&nbsp;&nbsp;·&nbsp;&nbsp;"
+        + (
+            '<span class="complete">Dossier complet</span>'
+            if detail.complete
+            else '<span class="missing">Dossier incomplet</span>'
+        )
+        + "</p>"
+    )
+    top = (
+        '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+        f'<td width="45%">{_family_html(detail)}</td>'
+        f'<td width="55%">{_guardians_html(detail)}</td>'
+        "</tr></table>"
+    )
+    return (
+        f"<html><head><style>{STYLE}</style></head><body>"
+        f"{title}{top}"
+        f"<h2>Enfants ({len(detail.children)})</h2>{_children_grid(detail.children)}"
+        "</body></html>"
+    )
+
+
+class FamilyView(QWidget):
+    """One family, loaded in the background; ``loaded`` when shown."""
+
+    loaded = Signal()
+    closeRequested = Signal()
+
+    def __init__(
+        self,
+        db: Database,
+        runner: TaskRunner,
+        family_id: int,
+        parent: QWidget | None = None,
+        today: date | None = None,
+    ):
+        super().__init__(parent)
+        self.db = db
+        self.runner = runner
+        self.family_id = family_id
+        self.today = today
+        self.detail: FamilyDetail | None = None
+
+        self.status = QLabel("Chargement de la famille…")
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.setAccessibleName("Fiche de la famille")
+        self.browser.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.browser, 1)
+        self.setFocusProxy(self.browser)
+
+    @property
+    def title(self) -> str:
+        if self.detail is None:
+            return "Famille…"
+        return f"{self.detail.family.name} ({self.detail.family.code})"
+
+    def load(self) -> None:
+        db, family_id, today = self.db, self.family_id, self.today
+
+        def fetch() -> FamilyDetail:
+            with db.session() as session:
+                return get_family_detail(session, family_id, today=today)
+
+        self.runner.run(
+            fetch, self._show, self._failed, label="Chargement de la famille…", parent=self
+        )
+
+    def _show(self, detail: FamilyDetail) -> None:
+        self.detail = detail
+        self.browser.setHtml(family_html(detail))
+        self.status.hide()
+        self.browser.show()
+        self.loaded.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        from .. import crash
+
+        self.status.setText("Impossible d'afficher cette famille.")
+        crash.report(exc)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape:
+            self.closeRequested.emit()
+            return
+        super().keyPressEvent(event)

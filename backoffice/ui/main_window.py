@@ -1,0 +1,122 @@
+"""The main window: areas of the product on the left, the current one on the right.
+
+An area appears only when it works (DESIGN: no empty placeholder screens); today
+that is "Familles".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .. import __version__
+from ..services.families import count_families
+from ..storage import Database
+from . import dialogs
+from .families.area import FamiliesArea
+from .families.list_page import families_count_text
+from .qt import (
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSize,
+    QStackedWidget,
+    QWidget,
+)
+from .tasks import TaskRunner
+
+WINDOW_TITLE = "Portail Famille — back-office"
+NAV_WIDTH = 150
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        db: Database,
+        runner: TaskRunner | None = None,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.db = db
+        self._owns_runner = runner is None
+        self.runner = runner or TaskRunner(parent=self)
+        self.setWindowTitle(WINDOW_TITLE)
+        self.resize(1280, 800)
+
+        self.navigation = QListWidget()
+        self.navigation.setFixedWidth(NAV_WIDTH)
+        self.navigation.setIconSize(QSize(20, 20))
+        self.navigation.setAccessibleName("Navigation")
+        self.navigation.setSpacing(2)
+        self.stack = QStackedWidget()
+
+        self.families = FamiliesArea(db, self.runner, today=today)
+        self._add_area("Familles", self.families)
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.setCurrentRow(0)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.database_label = QLabel(db.description)
+        self.database_label.setToolTip("Base de données utilisée")
+        self.families_label = QLabel()
+        self.statusBar().addWidget(self.database_label, 1)
+        self.statusBar().addPermanentWidget(self.families_label)
+
+        self._build_menus()
+
+    def _add_area(self, label: str, widget: QWidget) -> None:
+        item = QListWidgetItem(label)
+        item.setSizeHint(QSize(NAV_WIDTH - 8, 34))
+        self.navigation.addItem(item)
+        self.stack.addWidget(widget)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&Fichier")
+        quit_action = file_menu.addAction("&Quitter")
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        families_menu = self.menuBar().addMenu("F&amilles")
+        search_action = families_menu.addAction("&Rechercher une famille")
+        search_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        search_action.triggered.connect(self.focus_family_search)
+        help_menu = self.menuBar().addMenu("&Aide")
+        about = help_menu.addAction("À &propos")
+        about.triggered.connect(self.show_about)
+
+    # -- actions -----------------------------------------------------------
+
+    def load(self) -> None:
+        """First load: the families list and the status bar count."""
+        self.families.list_page.run_search()
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        with self.db.session() as session:
+            total = count_families(session)
+        self.families_label.setText(families_count_text(total, searching=False))
+
+    def focus_family_search(self) -> None:
+        self.navigation.setCurrentRow(0)
+        self.families.focus_search()
+
+    def show_about(self) -> None:
+        dialogs.information(
+            self,
+            f"Portail Famille — back-office, version {__version__}.\n"
+            f"Base de données : {self.db.description}",
+            title="À propos",
+        )
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self._owns_runner:
+            self.runner.shutdown(wait=True)
+        super().closeEvent(event)

@@ -1,0 +1,186 @@
+"""GUI fixtures: no dialogs ever shown, a small database of families, the main window."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+
+from backoffice.models import (
+    AccountState,
+    AllowanceScheme,
+    Child,
+    ChildContact,
+    ConsentDefinition,
+    Family,
+    FamilyQuotient,
+    Guardian,
+    MedicalRecord,
+    Person,
+    Sex,
+    Vaccination,
+)
+from backoffice.services.families import refresh_search_text
+from backoffice.text import fold
+from backoffice.ui import dialogs
+from backoffice.ui.tasks import SynchronousExecutor, TaskRunner
+
+TODAY = date(2026, 11, 27)
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if HERE in Path(item.fspath).resolve().parents:
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    """Dialogs are recorded, never shown: a test can never hang on a modal box."""
+    dialogs.set_no_dialogs(True)
+    dialogs.recorded.clear()
+    yield dialogs.recorded
+    dialogs.recorded.clear()
+
+
+def _family(code, name, commune, state=AccountState.ACTIVE, **fields):
+    family = Family(
+        code=code,
+        name=name,
+        commune=commune,
+        postcode="72800",
+        address_line1="3 rue des Tilleuls",
+        account_state=state,
+        login_email=f"{code.lower()}@example.org",
+        phone="02 43 94 00 00",
+        allowance_scheme=AllowanceScheme.CAF,
+        allowance_number="1234567",
+        **fields,
+    )
+    family.quotients.append(
+        FamilyQuotient(quotient=740, valid_from=date(2026, 1, 1), source=AllowanceScheme.CAF)
+    )
+    return family
+
+
+def populate_small(db) -> dict[str, int]:
+    """Three families; MARTIN has a complete child (Zoé) and an incomplete one (Léo)."""
+    with db.session() as s:
+        consent = ConsentDefinition(code="image", label="Droit à l'image", mandatory=False)
+        s.add(consent)
+        martin = _family("F00001", "MARTIN", "Le Lude")
+        martin.guardians += [
+            Guardian(
+                rank=1,
+                civility="Mme",
+                last_name="MARTIN",
+                first_name="Claire",
+                relationship_label="mère",
+                is_payer=True,
+                mobile_phone="06 12 34 56 78",
+                email="claire.martin@example.org",
+            ),
+            Guardian(
+                rank=2,
+                civility="M.",
+                last_name="MARTIN",
+                first_name="Paul",
+                relationship_label="père",
+                work_phone="02 43 00 00 01",
+            ),
+        ]
+        granny = Person(last_name="BERTIN", first_name="Odette", relationship_label="grand-mère")
+        martin.persons.append(granny)
+        zoe = Child(
+            last_name="MARTIN",
+            first_name="Zoé",
+            sex=Sex.FEMALE,
+            birth_date=date(2016, 3, 2),
+            school="École Jean Moulin",
+            school_class="CM1",
+        )
+        zoe.medical_record = MedicalRecord(
+            doctor_name="Dr Leroy",
+            doctor_phone="02 43 94 11 11",
+            has_pai=True,
+            pai_detail="protocole",
+            allergy_food=True,
+            allergy_detail="arachide",
+        )
+        zoe.vaccinations += [
+            Vaccination(vaccine=v, done=True, last_date=date(2024, 1, 1))
+            for v in ("diphterie", "tetanos", "poliomyelite")
+        ]
+        zoe.contacts.append(
+            ChildContact(person=granny, emergency_contact=True, authorised_pickup=True)
+        )
+        leo = Child(last_name="MARTIN", first_name="Léo", sex=Sex.MALE, birth_date=date(2020, 6, 1))
+        martin.children += [zoe, leo]
+        durand = _family("F00002", "DURAND", "Mayet")
+        durand.guardians.append(
+            Guardian(
+                last_name="DURAND", first_name="Inès", is_payer=True, mobile_phone="06 00 00 00 02"
+            )
+        )
+        durand.children.append(
+            Child(last_name="DURAND", first_name="Noé", sex=Sex.MALE, birth_date=date(2017, 9, 9))
+        )
+        lefevre = _family("F00003", "LEFÈVRE", "Aubigné-Racan", AccountState.AWAITING_ACTIVATION)
+        lefevre.children.append(
+            Child(
+                last_name="LEFÈVRE", first_name="Chloé", sex=Sex.FEMALE, birth_date=date(2019, 1, 5)
+            )
+        )
+        for family in (martin, durand, lefevre):
+            refresh_search_text(family)
+            s.add(family)
+        s.flush()
+        return {f.code: f.id for f in (martin, durand, lefevre)}
+
+
+def bulk_families(db, count: int, start: int = 1) -> None:
+    """``count`` families with one child each, inserted fast (Core executemany)."""
+    rows = []
+    for n in range(start, start + count):
+        code, name = f"B{n:05d}", f"FAMILLE{n:05d}"
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "commune": "Vaas",
+                "search_text": fold(f"{code} {name} vaas"),
+            }
+        )
+    with db.session() as s:
+        s.execute(insert(Family), rows)
+
+
+@pytest.fixture
+def family_ids(sqlite_db) -> dict[str, int]:
+    """Populates ``sqlite_db`` with the three small families; their ids by code."""
+    return populate_small(sqlite_db)
+
+
+@pytest.fixture
+def small_db(sqlite_db, family_ids):
+    return sqlite_db
+
+
+@pytest.fixture
+def sync_runner(qtbot):
+    return TaskRunner(executor=SynchronousExecutor())
+
+
+@pytest.fixture
+def window(qtbot, small_db):
+    from backoffice.app import create_main_window
+
+    win = create_main_window(small_db, today=TODAY)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()

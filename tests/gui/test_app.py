@@ -1,0 +1,69 @@
+"""Start-up: French translations, the main window, a clear message when the database fails."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from backoffice import app as app_module
+from backoffice import paths
+from backoffice.ui.main_window import MainWindow
+from backoffice.ui.qt import QApplication, QCoreApplication, QLocale, QTimer
+
+
+@pytest.mark.allow_log_warnings
+def test_storage_error_exits_1_with_the_french_message(qapp, tmp_path, no_dialogs):
+    # A directory where the database file should be: SQLite cannot open it.
+    where = tmp_path / "dossier.sqlite3"
+    where.mkdir()
+    hook = sys.excepthook
+    code = app_module.main(["--database-url", f"sqlite:///{where}"])
+    assert code == 1
+    assert len(no_dialogs) == 1
+    message = no_dialogs[0]
+    assert message.kind == "critical"
+    assert message.title == "Portail Famille — démarrage impossible"
+    assert message.text.startswith(f"Impossible d'ouvrir la base de données (SQLite : {where})")
+    assert sys.excepthook is hook  # main leaves the process as it found it
+
+
+@pytest.mark.allow_log_warnings
+def test_not_a_database_file_exits_1_with_the_french_message(qapp, tmp_path, no_dialogs):
+    broken = tmp_path / "pas-une-base.sqlite3"
+    broken.write_bytes(b"ceci n'est pas une base SQLite" * 100)
+    assert app_module.main(["--database-url", f"sqlite:///{broken}"]) == 1
+    [message] = no_dialogs
+    assert message.kind == "critical"
+    assert message.text.startswith("Ce fichier n'est pas une base du back-office")
+
+
+def test_main_opens_the_window_in_french(qapp, tmp_path, monkeypatch):
+    seen = {}
+
+    def inspect_then_quit():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        window = windows[0]
+        seen["visible"] = window.isVisible()
+        seen["database"] = window.database_label.text()
+        seen["cancel"] = QCoreApplication.translate("QPlatformTheme", "Cancel")
+        seen["locale"] = QLocale().name()
+        seen["hook"] = sys.excepthook
+        # exit(), not quit(): Qt 6 routes quit() through the platform, which leaves a
+        # Quit behind that ends every later event loop (the next tests' waits).
+        QApplication.exit(0)
+
+    url = f"sqlite:///{tmp_path / 'ici.sqlite3'}"
+    QTimer.singleShot(0, inspect_then_quit)
+    assert app_module.main(["--database-url", url]) == 0
+    for window in QApplication.topLevelWidgets():
+        if isinstance(window, MainWindow):
+            window.deleteLater()
+    assert seen["visible"]
+    assert seen["database"] == f"SQLite : {tmp_path / 'ici.sqlite3'}"
+    # Qt's own strings (standard buttons) come from the qtbase_fr catalogue.
+    assert seen["cancel"] == "Annuler"
+    assert seen["locale"] == "fr_FR"
+    assert seen["hook"] != sys.excepthook  # the crash handler was installed, then removed
+    log_file = paths.log_dir() / "backoffice.log"
+    assert "Démarrage du back-office" in log_file.read_text(encoding="utf-8")

@@ -1,0 +1,59 @@
+"""The main window on a small demo database (``load_demo(db, 30, 1)``)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from backoffice.models import Child
+from backoffice.services.demo import load_demo
+from backoffice.services.families import get_family_detail
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def demo_window(qtbot, sqlite_db, sync_runner):
+    from backoffice.app import create_main_window
+
+    load_demo(sqlite_db, 30, 1, today=TODAY)
+    window = create_main_window(sqlite_db, runner=sync_runner, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_search_a_child_then_open_the_family(qtbot, demo_window, sqlite_db):
+    assert demo_window.families_label.text() == "30 familles"
+    page = demo_window.families.list_page
+    assert page.model.rowCount() == 30
+    # An incomplete child of the demo: searching its first name finds its family.
+    with sqlite_db.session() as s:
+        children = s.scalars(select(Child).order_by(Child.id)).all()
+        details = {}
+        for child in children:
+            detail = details.get(child.family_id) or get_family_detail(s, child.family_id, TODAY)
+            details[child.family_id] = detail
+            summary = next(c for c in detail.children if c.id == child.id)
+            if summary.missing:
+                break
+        else:
+            pytest.fail("the demo has no incomplete child")
+    family_id, first_name = child.family_id, child.first_name
+
+    page.search_field.setText(first_name)
+    qtbot.waitUntil(lambda: page.model.query == first_name, timeout=2000)
+    found = [page.model.family_at(r) for r in range(page.model.rowCount())]
+    assert family_id in [f.id for f in found]
+    assert all(first_name.lower() in f.children.lower() for f in found)
+
+    assert page.select_family(family_id)
+    page.open_current()
+    view = demo_window.families.currentWidget()
+    assert view.family_id == family_id and view.detail is not None
+    text = view.browser.toPlainText()
+    for c in detail.children:
+        assert c.full_name in text
+    for item in summary.missing:
+        assert item in text
+    assert f"Enfants ({len(detail.children)})" in text
