@@ -21,7 +21,7 @@ BUILD = ROOT / "build"
 
 
 def folder_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
 def check_version_info() -> str:
@@ -36,35 +36,41 @@ def check_version_info() -> str:
     return __version__
 
 
-def build_frozen() -> Path:
+def build_frozen(dist: Path, work: Path) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
-         "--distpath", str(DIST), "--workpath", str(BUILD), str(ROOT / "packaging" / "backoffice.spec")],
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+         "--distpath", str(dist), "--workpath", str(work), str(ROOT / "packaging" / "backoffice.spec")],
         check=True,
     )
-    return DIST / "backoffice"
+    return dist / "backoffice"
 
 
-def build_installer(version: str) -> Path | None:
+def build_installer(version: str, dist: Path) -> Path | None:
     compiler = shutil.which("iscc") or shutil.which("ISCC.exe")
     if compiler is None:
         print("Inno Setup (iscc) absent : installateur non construit.")
         return None
-    subprocess.run([compiler, f"/DAppVersion={version}", str(ROOT / "packaging" / "installer.iss")], check=True)
-    found = sorted((DIST).glob("PortailFamille-*-setup.exe"))
+    subprocess.run(
+        [compiler, f"/DAppVersion={version}", f"/DDistDir={dist.resolve()}",
+         str(ROOT / "packaging" / "installer.iss")],
+        check=True,
+    )
+    found = sorted(dist.glob("PortailFamille-*-setup.exe"))
     return found[-1] if found else None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-installer", action="store_true")
+    parser.add_argument("--dist", type=Path, default=DIST, help="dossier de sortie (défaut dist/)")
+    parser.add_argument("--work", type=Path, default=BUILD, help="dossier de travail (défaut build/)")
     args = parser.parse_args()
     version = check_version_info()
-    app = build_frozen()
+    app = build_frozen(args.dist, args.work)
     exe = next(p for p in (app / "backoffice.exe", app / "backoffice") if p.exists())
     print(f"Application figée : {app} — {folder_size(app) / 1e6:.1f} Mo ({exe.name})")
     if not args.skip_installer:
-        installer = build_installer(version)
+        installer = build_installer(version, args.dist)
         if installer:
             print(f"Installateur : {installer} — {installer.stat().st_size / 1e6:.1f} Mo")
     return 0

@@ -7,6 +7,9 @@
 #ifndef AppVersion
   #define AppVersion "0.1.0"
 #endif
+#ifndef DistDir
+  #define DistDir "..\dist"
+#endif
 
 [Setup]
 AppId={{6A0F4C52-3B1E-4F43-9B7A-2D8C4E5F7A11}
@@ -20,7 +23,7 @@ DisableProgramGroupPage=yes
 ; Per user by default; an administrator may choose "for all users" in the dialog.
 PrivilegesRequired=lowest
 PrivilegesRequiredOverridesAllowed=dialog
-OutputDir=..\dist
+OutputDir={#DistDir}
 OutputBaseFilename=PortailFamille-{#AppVersion}-setup
 SetupIconFile=..\resources\icons\app.ico
 UninstallDisplayIcon={app}\backoffice.exe
@@ -38,7 +41,7 @@ Name: "desktopicon"; Description: "Créer un raccourci sur le Bureau"; GroupDesc
 Name: "portable"; Description: "Mode portable : données à côté du programme (clé USB)"; Flags: unchecked
 
 [Files]
-Source: "..\dist\backoffice\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+Source: "{#DistDir}\backoffice\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 Source: "portable.flag"; DestDir: "{app}"; Tasks: portable; Flags: onlyifdoesntexist
 
 [Icons]
