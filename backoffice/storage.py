@@ -162,5 +162,8 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
             f"Le pilote de base de données manque ({exc.name}). "
             "Pour PostgreSQL, installez l'option « postgres » (psycopg)."
         ) from exc
+    from .services import audit  # the audit trail listens to every ORM flush
+
+    audit.install()
     factory = sessionmaker(engine, expire_on_commit=False)
     return Database(url=url, engine=engine, sessionmaker=factory)

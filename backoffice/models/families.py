@@ -72,6 +72,8 @@ class Family(VersionedMixin, TimestampMixin, Base):
     )
     allowance_number: Mapped[str] = mapped_column(String(20), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # When the parent first activated the portal account (reactivation goes back to "active").
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Lower-case, accent-free text of the family name, identifier, commune and
     # children's names: what the families search matches (kept by services).
     search_text: Mapped[str] = mapped_column(Text, default="")

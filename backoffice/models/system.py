@@ -67,6 +67,7 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Integer)
     family_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    child_id: Mapped[int | None] = mapped_column(Integer, index=True)
     field: Mapped[str] = mapped_column(String(80), default="")
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)

@@ -348,6 +348,11 @@ class _FamilyMaker:
                 "allowance_scheme": scheme,
                 "allowance_number": number_text,
                 "notes": "",
+                "activated_at": (
+                    min(created + timedelta(days=2), self.now)
+                    if state in (AccountState.ACTIVE, AccountState.DISABLED)
+                    else None
+                ),
                 "search_text": fold(" ".join(p for p in parts if p)),
             }
         )
