@@ -1,0 +1,394 @@
+"""Parent accounts: single-use links, login with a rate limit, sessions, passwords.
+
+Functions take an open session; the caller's ``with db.session()`` commits.
+Expected refusals are :class:`PortalError` with a French message.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from . import feed
+from .errors import FieldError, PortalError, invalid
+from .mail import Mail, Mailer, MailError, activation_mail, password_reset_mail
+from .models import (
+    AccessToken,
+    AccountState,
+    LinkPurpose,
+    LoginAttempt,
+    ParentAccount,
+    SingleUseLink,
+    utcnow,
+)
+from .security import (
+    hash_password,
+    needs_rehash,
+    new_token,
+    password_problems,
+    token_hash,
+    verify_password,
+)
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+LINK_PAGES = {
+    LinkPurpose.ACTIVATION: "activation",
+    LinkPurpose.PASSWORD_RESET: "mot-de-passe",
+    LinkPurpose.EMAIL_CHANGE: "confirmation-email",
+}
+# At most this many e-mails of one kind per account and hour on a parent's request.
+MAX_LINKS_PER_HOUR = 3
+
+
+def link_lifetime(settings: Settings, purpose: LinkPurpose) -> timedelta:
+    if purpose is LinkPurpose.ACTIVATION:
+        return timedelta(hours=settings.activation_link_hours)
+    if purpose is LinkPurpose.PASSWORD_RESET:
+        return timedelta(minutes=settings.password_reset_link_minutes)
+    return timedelta(hours=settings.email_change_link_hours)
+
+
+def issue_link(
+    session: Session,
+    settings: Settings,
+    account: ParentAccount,
+    purpose: LinkPurpose,
+    new_email: str | None = None,
+) -> str:
+    """A new link for ``account``; earlier unused links of the same purpose stop working."""
+    now = utcnow()
+    session.execute(
+        update(SingleUseLink)
+        .where(
+            SingleUseLink.account_id == account.id,
+            SingleUseLink.purpose == purpose,
+            SingleUseLink.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    token = new_token()
+    session.add(
+        SingleUseLink(
+            account_id=account.id,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            new_email=new_email,
+            created_at=now,
+            expires_at=now + link_lifetime(settings, purpose),
+        )
+    )
+    session.flush()
+    return settings.link(LINK_PAGES[purpose], token)
+
+
+def recent_links(session: Session, account: ParentAccount, purpose: LinkPurpose) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return session.scalar(
+        select(func.count())
+        .select_from(SingleUseLink)
+        .where(
+            SingleUseLink.account_id == account.id,
+            SingleUseLink.purpose == purpose,
+            SingleUseLink.created_at > since,
+        )
+    )
+
+
+def consume_link(session: Session, token: str, purpose: LinkPurpose) -> SingleUseLink:
+    """Mark the link used, or refuse: unknown (400), already used or expired (410)."""
+    link = session.scalars(
+        select(SingleUseLink)
+        .where(SingleUseLink.token_hash == token_hash(token), SingleUseLink.purpose == purpose)
+        .with_for_update()
+    ).first()
+    if link is None:
+        raise PortalError(400, "Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")
+    now = utcnow()
+    if link.used_at is not None:
+        raise PortalError(410, "Ce lien a déjà été utilisé ou remplacé par un lien plus récent.")
+    if link.expires_at <= now:
+        raise PortalError(410, "Ce lien a expiré. Demandez-en un nouveau.")
+    link.used_at = now
+    return link
+
+
+def send_or_fail(mailer: Mailer, mail: Mail) -> None:
+    """Send inside the transaction: on failure it rolls back and the caller may retry."""
+    try:
+        mailer.send(mail)
+    except MailError as exc:
+        raise PortalError(
+            503, "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes."
+        ) from exc
+
+
+def send_activation(
+    session: Session, settings: Settings, mailer: Mailer, account: ParentAccount
+) -> None:
+    link = issue_link(session, settings, account, LinkPurpose.ACTIVATION)
+    send_or_fail(
+        mailer,
+        activation_mail(
+            account.login_email, account.family.name, link, settings.activation_link_hours
+        ),
+    )
+
+
+def send_password_reset(
+    session: Session, settings: Settings, mailer: Mailer, account: ParentAccount
+) -> None:
+    link = issue_link(session, settings, account, LinkPurpose.PASSWORD_RESET)
+    send_or_fail(
+        mailer,
+        password_reset_mail(account.login_email, link, settings.password_reset_link_minutes),
+    )
+
+
+def check_new_password(password: str, confirmation: str, login_email: str, field: str) -> None:
+    errors: list[FieldError] = []
+    problems = password_problems(password, login_email)
+    if problems:
+        errors.append(
+            FieldError(
+                field=field,
+                message="Le mot de passe doit comporter " + ", ".join(problems) + ".",
+            )
+        )
+    if password != confirmation:
+        errors.append(
+            FieldError(
+                field=f"{field}_confirmation",
+                message="La confirmation ne correspond pas au mot de passe saisi.",
+            )
+        )
+    if errors:
+        raise invalid(errors)
+
+
+def set_password(session: Session, account: ParentAccount, password: str) -> None:
+    account.password_hash = hash_password(password)
+    account.password_changed_at = utcnow()
+
+
+def revoke_tokens(session: Session, account: ParentAccount, keep_id: int | None = None) -> None:
+    stmt = (
+        update(AccessToken)
+        .where(AccessToken.account_id == account.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if keep_id is not None:
+        stmt = stmt.where(AccessToken.id != keep_id)
+    session.execute(stmt)
+
+
+def open_session(session: Session, settings: Settings, account: ParentAccount) -> tuple[str, int]:
+    """A new bearer token for ``account``: (token, lifetime in seconds)."""
+    token = new_token()
+    now = utcnow()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    session.add(
+        AccessToken(
+            account_id=account.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    session.flush()
+    return token, int(lifetime.total_seconds())
+
+
+def activate(
+    session: Session, settings: Settings, token: str, password: str, confirmation: str
+) -> ParentAccount:
+    link = consume_link(session, token, LinkPurpose.ACTIVATION)
+    account = session.get(ParentAccount, link.account_id)
+    if account.state is AccountState.DISABLED:
+        raise PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
+    if account.state is AccountState.ACTIVE:
+        raise PortalError(409, "Ce compte est déjà activé : connectez-vous.")
+    check_new_password(password, confirmation, account.login_email, "password")
+    set_password(session, account, password)
+    account.state = AccountState.ACTIVE
+    account.activated_at = utcnow()
+    feed.append(
+        session,
+        account.family.ref,
+        "account.activated",
+        {"login_email": account.login_email, "activated_at": account.activated_at.isoformat()},
+    )
+    return account
+
+
+def reset_password(
+    session: Session, settings: Settings, token: str, password: str, confirmation: str
+) -> ParentAccount:
+    link = consume_link(session, token, LinkPurpose.PASSWORD_RESET)
+    account = session.get(ParentAccount, link.account_id)
+    if account.state is not AccountState.ACTIVE:
+        raise PortalError(403, "Ce compte n'est pas actif. Contactez le service enfance.")
+    check_new_password(password, confirmation, account.login_email, "password")
+    set_password(session, account, password)
+    revoke_tokens(session, account)
+    # Proof of the mailbox: the failed attempts so far no longer lock the login.
+    session.add(LoginAttempt(login=account.login_email, at=utcnow(), success=True))
+    return account
+
+
+def request_password_reset(
+    session: Session, settings: Settings, mailer: Mailer, email: str
+) -> None:
+    """Send a reset link (or a new activation link) if the address is a login; silent otherwise."""
+    login = email.strip().lower()
+    account = session.scalars(
+        select(ParentAccount).where(ParentAccount.login_email == login)
+    ).first()
+    if account is None or account.state is AccountState.DISABLED:
+        return
+    purpose = (
+        LinkPurpose.ACTIVATION
+        if account.state is AccountState.AWAITING_ACTIVATION
+        else LinkPurpose.PASSWORD_RESET
+    )
+    if recent_links(session, account, purpose) >= MAX_LINKS_PER_HOUR:
+        log.info("Demande de lien ignorée : trop de demandes récentes pour ce compte")
+        return
+    try:
+        if purpose is LinkPurpose.ACTIVATION:
+            send_activation(session, settings, mailer, account)
+        else:
+            send_password_reset(session, settings, mailer, account)
+    except PortalError:
+        # Same answer whether the address is known or not (the new link reached no one).
+        pass
+
+
+@dataclass
+class LoginOutcome:
+    account: ParentAccount | None = None
+    error: PortalError | None = None
+
+
+def _lock_state(
+    session: Session, settings: Settings, login: str, now: datetime
+) -> tuple[int, datetime | None]:
+    """(failures counted, locked until) for ``login``."""
+    window = timedelta(minutes=settings.login_lock_minutes)
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.login == login, LoginAttempt.success)
+    )
+    since = now - window
+    if last_success is not None and last_success > since:
+        since = last_success
+    failures = list(
+        session.scalars(
+            select(LoginAttempt.at)
+            .where(LoginAttempt.login == login, ~LoginAttempt.success, LoginAttempt.at > since)
+            .order_by(LoginAttempt.at.desc())
+        )
+    )
+    if len(failures) >= settings.login_max_failures:
+        return len(failures), failures[0] + window
+    return len(failures), None
+
+
+def _locked_error(until: datetime, now: datetime) -> PortalError:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    return PortalError(
+        429,
+        "Trop de tentatives de connexion échouées : la connexion est bloquée pendant encore "
+        f"{minutes} minute{'s' if minutes > 1 else ''}. Vous pouvez aussi utiliser "
+        "« Mot de passe oublié ».",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def login(session: Session, settings: Settings, login_typed: str, password: str) -> LoginOutcome:
+    """Check credentials under the rate limit. The attempt is recorded: commit even on error."""
+    login_id = login_typed.strip().lower()
+    now = utcnow()
+    _count, locked_until = _lock_state(session, settings, login_id, now)
+    if locked_until is not None and locked_until > now:
+        return LoginOutcome(error=_locked_error(locked_until, now))
+    account = session.scalars(
+        select(ParentAccount).where(ParentAccount.login_email == login_id)
+    ).first()
+    ok = verify_password(account.password_hash if account else None, password)
+    session.add(LoginAttempt(login=login_id, at=now, success=ok))
+    session.flush()
+    if not ok:
+        count, locked_until = _lock_state(session, settings, login_id, now)
+        if locked_until is not None:
+            return LoginOutcome(error=_locked_error(locked_until, now))
+        left = settings.login_max_failures - count
+        hint = f" Il vous reste {left} essai{'s' if left > 1 else ''}." if left <= 2 else ""
+        return LoginOutcome(error=PortalError(401, "Identifiant ou mot de passe incorrect." + hint))
+    if account.state is AccountState.DISABLED:
+        return LoginOutcome(
+            error=PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
+        )
+    if account.state is not AccountState.ACTIVE:  # pragma: no cover - no password before activation
+        return LoginOutcome(error=PortalError(403, "Ce compte n'est pas encore activé."))
+    if needs_rehash(account.password_hash):
+        set_password(session, account, password)
+    return LoginOutcome(account=account)
+
+
+@dataclass(frozen=True)
+class CurrentParent:
+    account_id: int
+    family_id: int
+    family_ref: str
+    token_id: int
+    # Set when the session should be prolonged (see :func:`prolong`).
+    prolong_until: datetime | None = None
+
+
+def authenticate(session: Session, settings: Settings, token: str) -> CurrentParent | None:
+    now = utcnow()
+    row = session.execute(
+        select(AccessToken, ParentAccount)
+        .join(ParentAccount, ParentAccount.id == AccessToken.account_id)
+        .where(
+            AccessToken.token_hash == token_hash(token),
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > now,
+            ParentAccount.state == AccountState.ACTIVE,
+        )
+    ).first()
+    if row is None:
+        return None
+    access, account = row
+    return CurrentParent(
+        account.id,
+        account.family_id,
+        account.family.ref,
+        access.id,
+        prolong_until=_prolongation(settings, access, now),
+    )
+
+
+def _prolongation(settings: Settings, access: AccessToken, now: datetime) -> datetime | None:
+    """Sliding session: past half its life, an active session gets a full lifetime
+    again, never beyond ``session_max_hours`` after the login."""
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    if access.expires_at - now > lifetime / 2:
+        return None
+    until = min(now + lifetime, access.created_at + timedelta(hours=settings.session_max_hours))
+    return until if until > access.expires_at else None
+
+
+def prolong(session: Session, parent: CurrentParent) -> None:
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.id == parent.token_id, AccessToken.expires_at < parent.prolong_until)
+        .values(expires_at=parent.prolong_until)
+    )

@@ -1,0 +1,65 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+The database is opened (and migrated) when the app is created, so a bad URL
+or an unreachable server stops the start-up with a clear message.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from . import __version__
+from .db import open_database
+from .deps import Services, ServicesDep
+from .errors import install_handlers
+from .mail import Mailer
+from .routes import auth, me, staff
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """API du Portail Famille d'une Communauté de communes.
+
+* **parents** : activation du compte, connexion, mot de passe oublié, informations
+  de la famille, changement d'identifiant, fiches enfants (guide parents §2 à §5) ;
+* **back-office** (jeton `Bearer` du personnel) : comptes familles poussés avec une
+  clé d'idempotence, envoi des liens, flux numéroté des changements faits par les parents.
+
+Chaque erreur répond `{"detail": "message en français", "errors": [{"field", "message"}]}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    db = open_database(settings.resolved_database_url())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="Portail Famille — API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = Services(settings=settings, db=db, mailer=Mailer(settings))
+    install_handlers(app)
+    app.include_router(auth.router)
+    app.include_router(me.router)
+    app.include_router(staff.router)
+
+    @app.get("/health", tags=["système"], summary="État du service")
+    def health(svc: ServicesDep) -> dict[str, str]:
+        from sqlalchemy import text
+
+        with svc.db.read() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    log.info("Portail démarré (%s)", db.description)
+    return app

@@ -1,0 +1,320 @@
+"""The portal's own tables (SQLAlchemy 2). Never shared with the back-office.
+
+Secrets are never stored in clear: passwords are argon2 hashes, tokens and
+e-mailed links are stored as SHA-256 hashes of long random values.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored naive UTC everywhere."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> SAEnum:
+    """A StrEnum stored by value in a plain VARCHAR."""
+    return SAEnum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class AccountState(enum.StrEnum):
+    AWAITING_ACTIVATION = "awaiting_activation"
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class LinkPurpose(enum.StrEnum):
+    ACTIVATION = "activation"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_CHANGE = "email_change"
+
+
+class Family(Base):
+    """A family as the back-office pushed it, plus the parents' own edits."""
+
+    __tablename__ = "family"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The back-office's identifier ("F00042"): the key of every staff call.
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(5), default="")
+    commune: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    billing_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    account: Mapped[ParentAccount | None] = relationship(
+        back_populates="family", uselist=False, cascade="all, delete-orphan"
+    )
+    guardians: Mapped[list[Guardian]] = relationship(
+        back_populates="family", cascade="all, delete-orphan", order_by="Guardian.rank"
+    )
+    children: Mapped[list[Child]] = relationship(
+        back_populates="family", cascade="all, delete-orphan", order_by="Child.id"
+    )
+
+
+class Guardian(Base):
+    """Responsable légal (one or two per family)."""
+
+    __tablename__ = "guardian"
+    __table_args__ = (UniqueConstraint("family_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    civility: Mapped[str] = mapped_column(String(10), default="")
+    last_name: Mapped[str] = mapped_column(String(80))
+    first_name: Mapped[str] = mapped_column(String(80))
+    relationship_label: Mapped[str] = mapped_column(String(40), default="")
+    is_payer: Mapped[bool] = mapped_column(Boolean, default=False)
+    mobile_phone: Mapped[str] = mapped_column(String(20), default="")
+    home_phone: Mapped[str] = mapped_column(String(20), default="")
+    work_phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+    family: Mapped[Family] = relationship(back_populates="guardians")
+
+
+class ParentAccount(Base):
+    """The family's login to the portal (one per family)."""
+
+    __tablename__ = "parent_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), unique=True)
+    # Stored lower-cased: the identifier parents type.
+    login_email: Mapped[str] = mapped_column(String(254), unique=True)
+    # A new login waiting for its confirmation link; the old one works meanwhile.
+    pending_login_email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[AccountState] = mapped_column(
+        enum_column(AccountState), default=AccountState.AWAITING_ACTIVATION
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    family: Mapped[Family] = relationship(back_populates="account")
+
+
+class Child(Base):
+    """A child and the five blocks of the child form.
+
+    Block 1 (information) is in columns; the other four are JSON documents
+    validated by the API schemas (``portal.schemas``) on every write.
+    """
+
+    __tablename__ = "child"
+    __table_args__ = (UniqueConstraint("family_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    # The back-office's identifier of the child: what URLs and the feed use.
+    ref: Mapped[str] = mapped_column(String(40))
+    last_name: Mapped[str] = mapped_column(String(80))
+    first_name: Mapped[str] = mapped_column(String(80))
+    sex: Mapped[str] = mapped_column(String(1), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    school: Mapped[str] = mapped_column(String(120), default="")
+    school_class: Mapped[str] = mapped_column(String(20), default="")
+    medical: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    emergency_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    authorised_pickups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    consents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    family: Mapped[Family] = relationship(back_populates="children")
+
+
+class ConsentDefinition(Base):
+    """An autorisation asked of parents, as the back-office defines it."""
+
+    __tablename__ = "consent_definition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(160))
+    mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
+    asks_detail: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SingleUseLink(Base):
+    """An e-mailed link (activation, password reset, e-mail change): hash only."""
+
+    __tablename__ = "single_use_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("parent_account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    new_email: Mapped[str | None] = mapped_column(String(254))  # e-mail change only
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """Every login attempt, by the identifier typed (known or not): the rate limit."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_login_at", "login", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+class AccessToken(Base):
+    """A short-lived parent session (bearer token): hash only."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("parent_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffToken(Base):
+    """A back-office API token (``portal create-staff-token``): hash only."""
+
+    __tablename__ = "staff_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FeedCounter(Base):
+    """One row: the last change number given.
+
+    Taking the next number updates this row, which locks it until the
+    transaction ends: changes become visible in number order, so a reader
+    resuming ``after=N`` never skips one committed late.
+    """
+
+    __tablename__ = "feed_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Change(Base):
+    """Append-only feed of what parents did, numbered without gaps from 1."""
+
+    __tablename__ = "change"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    family_ref: Mapped[str] = mapped_column(String(40), index=True)
+    child_ref: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class IdempotencyRecord(Base):
+    """The answer given to a back-office call, replayed when the same key comes back."""
+
+    __tablename__ = "idempotency_record"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Method, path and body hash: the same key with another request is refused.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+__all__ = [
+    "AccessToken",
+    "AccountState",
+    "Base",
+    "Change",
+    "Child",
+    "ConsentDefinition",
+    "Family",
+    "FeedCounter",
+    "Guardian",
+    "IdempotencyRecord",
+    "LinkPurpose",
+    "LoginAttempt",
+    "ParentAccount",
+    "SingleUseLink",
+    "StaffToken",
+    "utcnow",
+]

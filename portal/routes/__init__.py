@@ -1,0 +1,1 @@
+"""HTTP endpoints, one module per side: staff (back-office), auth and me (parents)."""

@@ -1,0 +1,99 @@
+"""Portal settings, read from ``PORTAL_*`` environment variables.
+
+Every field ``name`` is read from ``PORTAL_NAME`` (upper case), e.g.
+``PORTAL_DATABASE_URL``, ``PORTAL_SMTP_HOST``. Values are validated by pydantic;
+a bad value stops the start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from sqlalchemy import make_url
+
+ENV_PREFIX = "PORTAL_"
+
+
+class SettingsError(ValueError):
+    """A setting is invalid; the message names the environment variable (French)."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Storage: SQLite file in the data dir unless a URL is given.
+    database_url: str = ""
+    data_dir: Path | None = None
+
+    # Base of the links e-mailed to parents (the parents' web pages).
+    public_base_url: str = "http://127.0.0.1:8085"
+
+    # Outgoing mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "Portail Famille <portail-famille@localhost>"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # Lifetimes.
+    # A parent session lasts this long without activity (sliding), and at most
+    # session_max_hours after the login.
+    access_token_minutes: int = Field(default=30, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    activation_link_hours: int = Field(default=72, ge=1)
+    password_reset_link_minutes: int = Field(default=60, ge=1)
+    email_change_link_hours: int = Field(default=24, ge=1)
+
+    # Login rate limit: this many failures within the lock window lock the login.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)
+
+    # SHA-256 (hex) of a staff token given by configuration, in addition to the
+    # tokens created with ``portal create-staff-token`` (stored hashed in the DB).
+    staff_token_hash: SecretStr = SecretStr("")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Settings from ``PORTAL_*`` variables; keyword overrides win (CLI options)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            key = ENV_PREFIX + name.upper()
+            if key in environ:
+                values[name] = environ[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{ENV_PREFIX}{str(err['loc'][0]).upper()} : {err['msg']}" for err in exc.errors()
+            )
+            raise SettingsError(f"Réglages du portail invalides : {problems}") from exc
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        return Path(platformdirs.user_data_dir("PortailFamillePortal", "Portail Famille"))
+
+    def resolved_database_url(self) -> str:
+        """The database URL, ``postgresql://`` normalised to the psycopg 3 driver."""
+        url = self.database_url or f"sqlite:///{self.resolved_data_dir() / 'portal.sqlite3'}"
+        return normalise_url(url)
+
+    def link(self, path: str, token: str) -> str:
+        """A link for an e-mail. The token travels in the fragment: never sent to a server log."""
+        return f"{self.public_base_url.rstrip('/')}/{path.lstrip('/')}#jeton={token}"
+
+
+def normalise_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)

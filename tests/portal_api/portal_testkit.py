@@ -1,0 +1,227 @@
+"""Helpers and fixtures of the portal tests: a real SMTP sink and the portal served by uvicorn.
+
+Everything is real: the portal listens on a loopback port in a background
+thread and is called over HTTP with ``requests``; its e-mails go through
+smtplib to an aiosmtpd server whose messages the tests read.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+import uvicorn
+from aiosmtpd.controller import Controller
+
+from portal.app import create_app
+from portal.security import token_hash
+from portal.settings import Settings
+
+STAFF_TOKEN = "jeton-de-test-du-back-office-0123456789abcdef"
+PASSWORD = "Soleil-d-ete-2026"
+LINK_RE = re.compile(r"https?://\S+#jeton=([A-Za-z0-9_\-]+)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    to: list[str]
+    subject: str
+    body: str
+
+    @property
+    def token(self) -> str:
+        match = LINK_RE.search(self.body)
+        assert match, f"pas de lien dans le courriel : {self.body!r}"
+        return match.group(1)
+
+    @property
+    def link(self) -> str:
+        return LINK_RE.search(self.body).group(0)
+
+
+@dataclass
+class SmtpSink:
+    port: int
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        received = Received(
+            to=list(envelope.rcpt_tos),
+            subject=str(msg["Subject"]),
+            body=msg.get_body(preferencelist=("plain",)).get_content(),
+        )
+        with self.lock:
+            self.messages.append(received)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Received]:
+        with self.lock:
+            return [m for m in self.messages if address in m.to]
+
+    def last_to(self, address: str) -> Received:
+        found = self.to(address)
+        assert found, f"aucun courriel reçu par {address}"
+        return found[-1]
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@dataclass
+class Portal:
+    base: str
+    settings: Settings
+    app: object
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def staff(self, method: str, path: str, key: str | None = None, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {STAFF_TOKEN}", **kwargs.pop("headers", {})}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return requests.request(method, self.url(path), headers=headers, timeout=10, **kwargs)
+
+    def parent(self, method: str, path: str, token: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.request(method, self.url(path), headers=headers, timeout=10, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return requests.post(self.url(path), timeout=10, **kwargs)
+
+    @property
+    def db(self):
+        return self.app.state.services.db
+
+
+def serve(settings: Settings):
+    """Start the portal with uvicorn in a thread; returns (Portal, stop)."""
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="portal-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("le portail n'a pas démarré")
+        time.sleep(0.02)
+
+    def stop():
+        server.should_exit = True
+        thread.join(timeout=15)
+
+    return Portal(base=f"http://127.0.0.1:{port}", settings=settings, app=app), stop
+
+
+def make_settings(database_url: str, smtp_port: int, **overrides) -> Settings:
+    values = dict(
+        database_url=database_url,
+        public_base_url="https://portail.example.fr",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_sender="Portail Famille <portail@example.fr>",
+        staff_token_hash=token_hash(STAFF_TOKEN),
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def portal(tmp_path, smtp_sink):
+    """The portal on a fresh SQLite file, served for real."""
+    running, stop = serve(make_settings(f"sqlite:///{tmp_path / 'portal.sqlite3'}", smtp_sink.port))
+    yield running
+    stop()
+
+
+def family_body(login_email: str, **overrides) -> dict:
+    body = {
+        "name": "MARTIN",
+        "login_email": login_email,
+        "address_line1": "3 rue des Tilleuls",
+        "postcode": "72800",
+        "commune": "Le Lude",
+        "phone": "0243000000",
+        "guardians": [
+            {
+                "rank": 1,
+                "civility": "Mme",
+                "last_name": "MARTIN",
+                "first_name": "Claire",
+                "relationship_label": "mère",
+                "is_payer": True,
+                "mobile_phone": "0611223344",
+                "email": login_email,
+            }
+        ],
+        "children": [
+            {
+                "ref": "C101",
+                "information": {
+                    "last_name": "MARTIN",
+                    "first_name": "Léa",
+                    "sex": "F",
+                    "birth_date": "2018-04-02",
+                    "school": "École du Lude",
+                    "school_class": "CE2",
+                },
+            }
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def new_key() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def make_family(portal):
+    """Create a family through the staff API; returns its login e-mail."""
+
+    def create(ref: str = "F00042", login: str = "claire.martin@example.fr", **overrides) -> str:
+        r = portal.staff(
+            "PUT", f"/staff/families/{ref}", new_key(), json=family_body(login, **overrides)
+        )
+        assert r.status_code == 201, r.text
+        return login
+
+    return create
+
+
+@pytest.fixture
+def active_parent(portal, smtp_sink, make_family):
+    """An activated family account; returns (login, bearer token)."""
+    login = make_family()
+    token = smtp_sink.last_to(login).token
+    r = portal.post(
+        "/auth/activate",
+        json={"token": token, "password": PASSWORD, "password_confirmation": PASSWORD},
+    )
+    assert r.status_code == 200, r.text
+    return login, r.json()["access_token"]
