@@ -91,7 +91,7 @@ def test_every_wrong_field_is_named_in_french(db, agent):
     with db.session() as s, pytest.raises(FieldErrors) as caught:
         accounts.open_account(s, agent, form, TODAY)
     errors = caught.value.errors
-    assert errors["address"] == "Le code postal « 72801 » n'existe pas (Adresse)."
+    assert errors["postcode"] == "Le code postal « 72801 » n'existe pas (Adresse)."
     assert errors["phone"] == "« 12 » n'est pas un numéro de téléphone français valide (Téléphone du foyer)."
     assert "n'est pas une adresse e-mail valide" in errors["login_email"]
     assert errors["allowance_number"] == "Le champ « N° allocataire CAF » est obligatoire."

@@ -86,7 +86,8 @@ class CleanAccount:
 def check_account_form(form: AccountForm, today: date) -> CleanAccount:
     """Validate and normalise the whole form; :class:`FieldErrors` lists every problem.
 
-    Field keys: ``family_name``, ``address``, ``phone``, ``login_email``,
+    Field keys: ``family_name``, ``address`` (the street line), ``postcode`` (postcode
+    and commune), ``phone``, ``login_email``,
     ``billing_email``, ``allowance_number``, ``quotient``, ``guardians[i].<field>``,
     ``children[i].<field>``, ``guardians``, ``children``.
     """
@@ -94,7 +95,7 @@ def check_account_form(form: AccountForm, today: date) -> CleanAccount:
     f = form
     f.family_name = c.required("family_name", "Nom de la famille", f.family_name)
     f.address_line1 = c.required("address", "Adresse", f.address_line1)
-    commune = c.commune("address", "Adresse", f.postcode, f.commune)
+    commune = c.commune("postcode", "Adresse", f.postcode, f.commune)
     if commune is not None:
         f.postcode, f.commune = commune.postcode, commune.name
     f.phone = c.phone("phone", "Téléphone du foyer", f.phone)
@@ -136,6 +137,11 @@ def check_account_form(form: AccountForm, today: date) -> CleanAccount:
         ch.last_name = c.required(f"{key}.last_name", f"Nom de l'enfant {i}", ch.last_name or f.family_name)
         ch.first_name = c.required(f"{key}.first_name", f"Prénom de l'enfant {i}", ch.first_name)
         c.required(f"{key}.sex", f"Sexe de l'enfant {i}", ch.sex)
+        if ch.sex is not None and not isinstance(ch.sex, Sex):  # "F"/"M" from a GUI or a file
+            try:
+                ch.sex = Sex(ch.sex)
+            except ValueError:
+                c.fail(f"{key}.sex", f"Le sexe de l'enfant {i} doit être F ou M.")
         c.required(f"{key}.birth_date", f"Date de naissance de l'enfant {i}", ch.birth_date)
         if ch.birth_date and not (date(today.year - 25, 1, 1) <= ch.birth_date <= today):
             c.fail(f"{key}.birth_date", f"La date de naissance de l'enfant {i} n'est pas plausible.")

@@ -1,0 +1,198 @@
+"""Postcode and commune, completed from the BAN postcode data.
+
+Typing "728" in the postcode proposes "72800 Le Lude", "72800 Aubigné-Racan"…;
+typing "lude" proposes the communes whose name starts so. Choosing one fills
+both fields. A postcode with a single commune fills the commune by itself; with
+several, the commune field proposes them as soon as it gets the focus.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from functools import lru_cache
+
+from ...services import postcodes
+from ...services.postcodes import Commune
+from ...text import fold
+from ..qt import (
+    QCompleter,
+    QEvent,
+    QHBoxLayout,
+    QLineEdit,
+    QModelIndex,
+    QObject,
+    QStandardItem,
+    QStandardItemModel,
+    Qt,
+    QWidget,
+    Signal,
+)
+from .form_field import set_invalid
+
+COMPLETION_LIMIT = 20
+# What a picked proposal puts in its own line edit (the popup shows "72800 Le Lude").
+COMPLETION_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _key(text: str) -> str:
+    """Folded, with hyphens and apostrophes as spaces: "Saint-Germain-d'Arcé" → "saint germain d arce"."""
+    return " ".join(re.sub(r"[-'’]", " ", fold(text)).split())
+
+
+@lru_cache(maxsize=2)
+def _name_index(words: bool) -> tuple[list[str], list[Commune]]:
+    """Communes sorted by name (or, with ``words``, by each later word of the name:
+    "lude" finds Le Lude), so a prefix is a bisection, not a scan of 35,000 rows."""
+    pairs = []
+    for commune in postcodes.all_communes():
+        parts = _key(commune.name).split()
+        if words:
+            pairs += [(" ".join(parts[i:]), commune) for i in range(1, len(parts))]
+        else:
+            pairs.append((" ".join(parts), commune))
+    pairs.sort(key=lambda p: p[0])
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def search_communes(text: str, limit: int = COMPLETION_LIMIT) -> list[Commune]:
+    """Communes whose postcode (digits) or name start with ``text`` (accents, case,
+    hyphens ignored); names starting so come before names with a later word starting so."""
+    text = text.strip()
+    if not text:
+        return []
+    if text.isdigit():
+        return postcodes.complete(text, limit)
+    prefix = _key(text)
+    found: list[Commune] = []
+    for words in (False, True):
+        keys, communes = _name_index(words)
+        index = bisect_left(keys, prefix)
+        while index < len(keys) and keys[index].startswith(prefix) and len(found) < limit:
+            if communes[index] not in found:
+                found.append(communes[index])
+            index += 1
+    return found
+
+
+def label(commune: Commune) -> str:
+    return f"{commune.postcode} {commune.name}"
+
+
+class PostcodeCommuneField(QWidget):
+    """Two line edits (postcode, commune) sharing one completion."""
+
+    chosen = Signal(str, str)  # postcode, commune — after a completion was picked
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.postcode_edit = QLineEdit()
+        self.postcode_edit.setPlaceholderText("72800")
+        self.postcode_edit.setMaxLength(40)  # a commune name may be typed here too
+        self.postcode_edit.setAccessibleName("Code postal")
+        width = self.postcode_edit.fontMetrics().horizontalAdvance("000000") + 24
+        self.postcode_edit.setFixedWidth(width)
+        self.commune_edit = QLineEdit()
+        self.commune_edit.setPlaceholderText("Commune")
+        self.commune_edit.setMaxLength(80)
+        self.commune_edit.setAccessibleName("Commune")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.postcode_edit)
+        layout.addWidget(self.commune_edit, 1)
+        self.setFocusProxy(self.postcode_edit)
+        self._choices: dict[str, Commune] = {}
+        self.postcode_completer = self._completer(self.postcode_edit, "postcode")
+        self.commune_completer = self._completer(self.commune_edit, "name")
+        self.postcode_edit.textEdited.connect(self._postcode_edited)
+        self.commune_edit.textEdited.connect(self._commune_edited)
+        self.postcode_edit.editingFinished.connect(self._fill_lone_commune)
+        self.commune_edit.installEventFilter(self)
+
+    def _completer(self, edit: QLineEdit, attribute: str) -> QCompleter:
+        model = QStandardItemModel(self)
+        model.setProperty("completes", attribute)
+        completer = QCompleter(model, self)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.setCompletionRole(COMPLETION_ROLE)
+        completer.setMaxVisibleItems(10)
+        edit.setCompleter(completer)
+        completer.activated[QModelIndex].connect(self._choose)
+        return completer
+
+    # --- what the form reads -------------------------------------------------------
+
+    def postcode(self) -> str:
+        return self.postcode_edit.text().strip()
+
+    def commune(self) -> str:
+        return self.commune_edit.text().strip()
+
+    def set_value(self, postcode: str, commune: str) -> None:
+        self.postcode_edit.setText(postcode)
+        self.commune_edit.setText(commune)
+
+    def set_invalid(self, invalid: bool) -> None:
+        set_invalid(self.postcode_edit, invalid)
+        set_invalid(self.commune_edit, invalid)
+        self.setProperty("invalid", invalid)
+
+    # --- completion ----------------------------------------------------------------
+
+    def _propose(self, completer: QCompleter, communes: list[Commune]) -> None:
+        model = completer.model()
+        attribute = model.property("completes")
+        model.clear()
+        for commune in communes:
+            item = QStandardItem(label(commune))
+            item.setData(getattr(commune, attribute), COMPLETION_ROLE)
+            item.setEditable(False)
+            model.appendRow(item)
+            self._choices[label(commune)] = commune
+        if communes and completer.widget() is not None and completer.widget().hasFocus():
+            completer.complete()
+        else:
+            completer.popup().hide()
+
+    def _postcode_edited(self, text: str) -> None:
+        self._propose(self.postcode_completer, search_communes(text))
+        self._fill_lone_commune()
+
+    def _communes_of_typed_postcode(self) -> tuple[Commune, ...]:
+        code = self.postcode()
+        return postcodes.communes_for_postcode(code) if len(code) == 5 and code.isdigit() else ()
+
+    def _commune_edited(self, text: str) -> None:
+        candidates = self._communes_of_typed_postcode()
+        if candidates:
+            folded = fold(text)
+            hits = [c for c in candidates if folded in fold(c.name)]
+        else:
+            hits = search_communes(text)
+        self._propose(self.commune_completer, hits)
+
+    def _choose(self, index: QModelIndex) -> None:
+        commune = self._choices.get(index.data(Qt.ItemDataRole.DisplayRole))
+        if commune is None:
+            return
+        self.set_value(commune.postcode, commune.name)
+        self.chosen.emit(commune.postcode, commune.name)
+
+    def _fill_lone_commune(self) -> None:
+        """A postcode with one commune names it: no need to choose."""
+        candidates = self._communes_of_typed_postcode()
+        names = {fold(c.name) for c in candidates}
+        if len(candidates) == 1 and fold(self.commune()) not in names:
+            self.commune_edit.setText(candidates[0].name)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if (
+            watched is self.commune_edit
+            and event.type() == QEvent.Type.FocusIn
+            and not self.commune()
+        ):
+            candidates = self._communes_of_typed_postcode()
+            if len(candidates) > 1:
+                self._propose(self.commune_completer, list(candidates))
+        return super().eventFilter(watched, event)
