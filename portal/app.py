@@ -16,7 +16,7 @@ from .db import open_database
 from .deps import Services, ServicesDep
 from .errors import install_handlers
 from .mail import Mailer
-from .routes import auth, me, staff
+from .routes import auth, bookings, me, staff, staff_bookings
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,10 @@ DESCRIPTION = """API du Portail Famille d'une Communauté de communes.
 
 * **parents** : activation du compte, connexion, mot de passe oublié, informations
   de la famille, changement d'identifiant, fiches enfants (guide parents §2 à §5) ;
-* **back-office** (jeton `Bearer` du personnel) : comptes familles poussés avec une
-  clé d'idempotence, envoi des liens, flux numéroté des changements faits par les parents.
+  inscriptions, planning hebdomadaire, réservations et annulations (§6) ;
+* **back-office** (jeton `Bearer` du personnel) : comptes familles, catalogue avec ses
+  règles de traitement, inscriptions et décisions poussés avec une clé d'idempotence,
+  envoi des liens, flux numéroté des changements faits par les parents.
 
 Chaque erreur répond `{"detail": "message en français", "errors": [{"field", "message"}]}`.
 """
@@ -51,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.include_router(auth.router)
     app.include_router(me.router)
+    app.include_router(bookings.router)
     app.include_router(staff.router)
+    app.include_router(staff_bookings.router)
 
     @app.get("/health", tags=["système"], summary="État du service")
     def health(svc: ServicesDep) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -14,6 +16,7 @@ from .db import Database
 from .errors import unauthorized
 from .mail import Mailer
 from .models import StaffToken
+from .rules import system_now
 from .security import same_secret, token_hash
 from .settings import Settings
 
@@ -25,6 +28,12 @@ class Services:
     settings: Settings
     db: Database
     mailer: Mailer
+    # « Now » for the booking rules (deadlines, today in Paris): tests replace it
+    # (``app.state.services.clock = lambda: …``) instead of waiting for the wall clock.
+    clock: Callable[[], datetime] = field(default=system_now)
+
+    def now(self) -> datetime:
+        return self.clock()
 
 
 def services(request: Request) -> Services:

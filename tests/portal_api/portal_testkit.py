@@ -15,6 +15,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -225,3 +227,237 @@ def active_parent(portal, smtp_sink, make_family):
     )
     assert r.status_code == 200, r.text
     return login, r.json()["access_token"]
+
+
+# --- §6: catalogue, complete child files, the injectable clock ---------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+ALL_VACCINES = [
+    "diphterie",
+    "tetanos",
+    "poliomyelite",
+    "coqueluche",
+    "hib",
+    "hepatite_b",
+    "pneumocoque",
+    "meningocoque_c",
+    "rougeole",
+    "oreillons",
+    "rubeole",
+]
+CONTACT = {
+    "last_name": "DUPONT",
+    "first_name": "Jeanne",
+    "relationship_label": "grand-mère",
+    "phone1": "0243112233",
+}
+MEDICAL = {
+    "vaccinations": [{"vaccine": v, "done": True, "last_date": "2019-05-01"} for v in ALL_VACCINES],
+    "doctor_name": "Dr Morel",
+    "doctor_phone": "0243999999",
+}
+
+
+def set_now(portal: Portal, when: str) -> None:
+    """Portal's clock at ``when`` (« 2026-12-01 11:59 », Paris time): no sleeping, no wall clock."""
+    moment = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=PARIS)
+    portal.app.state.services.clock = lambda: moment
+
+
+def complete_child(ref: str, first_name: str, birth_date: str = "2018-04-02") -> dict:
+    """A child whose file has every mandatory item (registration possible)."""
+    return {
+        "ref": ref,
+        "information": {
+            "last_name": "MARTIN",
+            "first_name": first_name,
+            "sex": "F",
+            "birth_date": birth_date,
+            "school": "École du Lude",
+            "school_class": "CE2",
+        },
+        "medical": MEDICAL,
+        "emergency_contacts": [CONTACT],
+        "authorised_pickups": [CONTACT],
+        "consents": [],
+    }
+
+
+def notice(days: int, at: str, weekends: bool = True, holidays: bool = True) -> dict:
+    return {"days": days, "time": at, "skip_weekends": weekends, "skip_public_holidays": holidays}
+
+
+def catalogue_body(**rules) -> dict:
+    """ALSH du Lude, December 2026: day and morning units, age groups, a closure, capacities.
+
+    Rules: booking « J-2 à 12:00 » and cancellation « J-1 à 10:00 », weekends and
+    public holidays not counted; auto-accept; full → waiting list.
+    """
+    alsh_rules = {
+        "booking_notice": notice(2, "12:00"),
+        "cancellation_notice": notice(1, "10:00"),
+        "auto_accept": True,
+        "when_full": "waiting_list",
+    } | rules
+    return {
+        "activities": [
+            {
+                "code": "ALSH-LUDE",
+                "name": "Accueil de loisirs du Lude",
+                "kind": "alsh",
+                "site": "Le Lude",
+                "age_groups": [
+                    {"code": "MAT", "label": "3-5 ans", "min_age": 3, "max_age": 5},
+                    {"code": "ELEM", "label": "6-11 ans", "min_age": 6, "max_age": 11},
+                ],
+                "periods": [
+                    {
+                        "code": "DEC-2026",
+                        "label": "Décembre 2026",
+                        "start": "2026-11-30",
+                        "end": "2026-12-31",
+                        "booking_opens": "2026-11-01",
+                        "booking_closes": "2026-12-30",
+                    }
+                ],
+                "units": [
+                    {
+                        "code": "JOURNEE",
+                        "name": "Journée",
+                        "start_time": "08:30",
+                        "end_time": "17:30",
+                        "weekdays": [1, 2, 3, 4, 5],
+                    },
+                    {
+                        "code": "MATIN",
+                        "name": "Accueil du matin",
+                        "start_time": "07:30",
+                        "end_time": "08:30",
+                        "weekdays": [1, 2, 4, 5],
+                    },
+                ],
+                "capacities": [
+                    {"unit": "JOURNEE", "start": "2026-11-30", "end": "2026-12-31", "places": 20}
+                ],
+                "rules": alsh_rules,
+            },
+            {
+                "code": "MERCREDI",
+                "name": "Mercredis récréatifs",
+                "kind": "mercredi",
+                "site": "Mayet",
+                "periods": [
+                    {
+                        "code": "T1-2027",
+                        "label": "1er trimestre 2027",
+                        "start": "2027-01-04",
+                        "end": "2027-03-31",
+                        "booking_opens": "2026-11-15",
+                        "booking_closes": "2027-03-25",
+                    }
+                ],
+                "units": [
+                    {
+                        "code": "APREM",
+                        "name": "Après-midi",
+                        "start_time": "13:30",
+                        "end_time": "17:30",
+                        "weekdays": [3],
+                    }
+                ],
+                "capacities": [
+                    {"unit": "APREM", "start": "2027-01-04", "end": "2027-03-31", "places": 1}
+                ],
+                "rules": {
+                    "booking_notice": notice(7, "18:00", weekends=False, holidays=False),
+                    "when_full": "request",
+                },
+            },
+        ],
+        "closures": [
+            {"start": "2026-12-31", "end": "2026-12-31", "label": "Fermeture de fin d'année"},
+            {
+                "activity": "ALSH-LUDE",
+                "start": "2026-12-09",
+                "end": "2026-12-09",
+                "label": "Formation de l'équipe",
+            },
+        ],
+    }
+
+
+def push_catalogue(portal: Portal, body: dict | None = None) -> None:
+    r = portal.staff("PUT", "/staff/catalogue", new_key(), json=body or catalogue_body())
+    assert r.status_code == 200, r.text
+
+
+def activate(portal: Portal, smtp_sink: SmtpSink, login: str) -> str:
+    """Activate the account whose activation e-mail ``login`` received; returns a bearer."""
+    token = smtp_sink.last_to(login).token
+    r = portal.post(
+        "/auth/activate",
+        json={"token": token, "password": PASSWORD, "password_confirmation": PASSWORD},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def booking_family(
+    portal: Portal, smtp_sink: SmtpSink, children: list[dict], ref: str = "F00200"
+) -> str:
+    """A family with complete children files, activated; returns the parent's bearer."""
+    login = f"{ref.lower()}@example.fr"
+    body = family_body(login, children=children)
+    r = portal.staff("PUT", f"/staff/families/{ref}", new_key(), json=body)
+    assert r.status_code == 201, r.text
+    return activate(portal, smtp_sink, login)
+
+
+def register(portal: Portal, token: str, child: str, activity="ALSH-LUDE", period="DEC-2026"):
+    r = portal.parent(
+        "POST",
+        "/me/registrations",
+        token,
+        json={"child_ref": child, "activity": activity, "period": period},
+    )
+    assert r.status_code in (200, 201), r.text
+    return r.json()["ref"]
+
+
+def draft(portal: Portal, token: str, reg: str, *changes: dict) -> dict:
+    r = portal.parent(
+        "POST", f"/me/registrations/{reg}/draft", token, json={"changes": list(changes)}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def validate(portal: Portal, token: str, reg: str) -> dict:
+    r = portal.parent("POST", f"/me/registrations/{reg}/draft/validate", token)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def book(portal: Portal, token: str, reg: str, *days: str, unit: str = "JOURNEE") -> dict:
+    """Tick these days and validate; returns the summary."""
+    draft(portal, token, reg, {"action": "book", "unit": unit, "dates": list(days)})
+    return validate(portal, token, reg)
+
+
+def cell(planning: dict, day: str, unit: str = "JOURNEE") -> dict:
+    [found] = [
+        c for d in planning["days"] if d["date"] == day for c in d["cells"] if c["unit"] == unit
+    ]
+    return found
+
+
+def planning(portal: Portal, token: str, reg: str, week: str) -> dict:
+    r = portal.parent("GET", f"/me/registrations/{reg}/planning?week={week}", token)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def changes(portal: Portal, after: int = 0) -> list[dict]:
+    r = portal.staff("GET", f"/staff/changes?after={after}&limit=1000")
+    assert r.status_code == 200, r.text
+    return r.json()["changes"]

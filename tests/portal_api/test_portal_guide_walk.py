@@ -1,12 +1,11 @@
-"""The parents' guide walked through HTTP, section by section (§2 to §5 so far).
+"""The parents' guide walked through HTTP, section by section (§2 to §6 so far).
 
-Later increments extend this walk with registrations, bookings and
-cancellations (§6), invoices and online payment (§7).
+A later increment extends this walk with invoices and online payment (§7).
 """
 
 from __future__ import annotations
 
-from portal_testkit import PASSWORD, family_body, new_key
+from portal_testkit import MEDICAL, PASSWORD, catalogue_body, family_body, new_key, set_now
 
 NEW_PASSWORD = "Printemps-2027-a-Mayet"
 CONTACT = {
@@ -107,6 +106,88 @@ def test_walk_the_guide(portal, smtp_sink):
         r = portal.parent("PUT", f"{base}/{block}", token, json=body)
         assert r.status_code == 200, (block, r.text)
 
+    # §6.1 The back-office pushes its catalogue and rules; the clock says Friday 27/11/2026.
+    assert staff("PUT", "/staff/catalogue", new_key(), json=catalogue_body()).ok
+    set_now(portal, "2026-11-27 09:00")
+    activities = portal.parent("GET", "/me/activities", token).json()
+    assert [(a["code"], a["site"]) for a in activities][0] == ("ALSH-LUDE", "Le Lude")
+    # Registration refused in red while mandatory information is missing (the vaccines).
+    registration = {"child_ref": child["ref"], "activity": "ALSH-LUDE", "period": "DEC-2026"}
+    r = portal.parent("POST", "/me/registrations", token, json=registration)
+    assert r.status_code == 422
+    assert "Vaccins obligatoires : Diphtérie" in r.json()["detail"]
+    medical = MEDICAL | {"doctor_name": "Dr Morel"}
+    assert portal.parent("PUT", f"{base}/medical", token, json=medical).ok
+    r = portal.parent("POST", "/me/registrations", token, json=registration)
+    assert r.status_code == 201
+    reg = r.json()["ref"]
+    planning = f"/me/registrations/{reg}"
+    # The planning open for booking: choose the week, book in bulk by weekday (Tuesdays and
+    # Thursdays of the period), review, validate. On Tuesday 01/12 at 14:00, today and
+    # Thursday 03/12 are past their limit (J-2 à 12:00): requests; the others are accepted.
+    set_now(portal, "2026-12-01 14:00")
+    week = portal.parent("GET", f"{planning}/planning", token).json()
+    assert week["week"]["week"] == "2026-W49" and len(week["weeks"]) == 5
+    r = portal.parent(
+        "POST",
+        f"{planning}/draft",
+        token,
+        json={
+            "changes": [
+                {"action": "book", "unit": "JOURNEE", "scope": "period", "weekdays": [2, 4]}
+            ]
+        },
+    )
+    assert [line["date"] for line in r.json()["lines"]][:3] == [
+        "2026-12-01",
+        "2026-12-03",
+        "2026-12-08",
+    ]
+    review = portal.parent("GET", f"{planning}/draft", token).json()
+    assert review["lines"][0]["outcome"] == "requested"
+    summary = portal.parent("POST", f"{planning}/draft/validate", token).json()
+    decisions = [line["decision"] for line in summary["lines"]]
+    assert decisions == ["requested"] * 2 + ["accepted"] * (len(decisions) - 2)
+    assert summary["lines"][1]["reason"] == (
+        "Demande soumise à validation : réservation après la date limite "
+        "(J-2 à 12:00, mardi 01/12/2026)."
+    )
+    assert summary["state_label"] == "En attente de validation"
+    assert summary["registration"]["period_label"] == "Décembre 2026"
+    # §6.2 The booking appears in the list; its detail shows each day.
+    [listed] = portal.parent("GET", "/me/bookings", token).json()
+    assert listed["number"] == summary["number"]
+    # §6.3 Cancellation request: Tuesday 08/12 after its limit (J-1 à 10:00, Monday 07/12).
+    set_now(portal, "2026-12-07 18:00")
+    portal.parent(
+        "POST",
+        f"{planning}/draft",
+        token,
+        json={"changes": [{"action": "unbook", "unit": "JOURNEE", "dates": ["2026-12-08"]}]},
+    )
+    cancel = portal.parent("POST", f"{planning}/draft/validate", token).json()
+    assert cancel["lines"][0]["decision"] == "cancel_requested"
+    assert "pourra être facturée" in cancel["lines"][0]["reason"]
+    # The back-office answers the request of Thursday 03/12: the planning shows it.
+    r = staff(
+        "PUT",
+        "/staff/bookings/decisions",
+        new_key(),
+        json={
+            "decisions": [
+                {
+                    "booking_id": summary["lines"][1]["booking_id"],
+                    "state": "accepted",
+                    "answer": "Accord exceptionnel.",
+                }
+            ]
+        },
+    )
+    assert r.ok
+    week = portal.parent("GET", f"{planning}/planning?week=2026-W49", token).json()
+    thursday = [d for d in week["days"] if d["date"] == "2026-12-03"][0]["cells"][0]
+    assert (thursday["state"], thursday["answer"]) == ("booked", "Accord exceptionnel.")
+
     # The back-office pulls what the parents did, in order.
     kinds = [c["kind"] for c in staff("GET", "/staff/changes").json()["changes"]]
     assert kinds == [
@@ -118,4 +199,6 @@ def test_walk_the_guide(portal, smtp_sink):
         "child.authorised_pickups.updated",
         "child.medical.updated",
         "child.consents.updated",
-    ]
+        "child.medical.updated",
+        "registration.submitted",
+    ] + ["booking.submitted"] * (len(decisions) + 1)

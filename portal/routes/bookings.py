@@ -1,0 +1,198 @@
+"""Parents' space, guide §6: activities open for booking, registrations, weekly planning,
+draft (book / un-book days one by one or in bulk), review, validation, summaries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from .. import bookings
+from .. import catalogue as catalogue_mod
+from ..deps import ParentDep, ServicesDep
+from ..errors import PortalError, responses
+from ..models import Family
+from ..rules import today_in_paris
+from ..schemas_bookings import (
+    ActivityOut,
+    Draft,
+    DraftRequest,
+    Planning,
+    RegistrationOut,
+    RegistrationRequest,
+    Submission,
+    SubmissionSummary,
+)
+
+router = APIRouter(prefix="/me", tags=["parents : réservations"], responses=responses(401, 422))
+
+RegistrationRef = Annotated[
+    str,
+    Path(min_length=1, max_length=40, pattern=r"^[\w.-]+$", description="N° d'inscription."),
+]
+SubmissionNumber = Annotated[
+    str,
+    Path(min_length=1, max_length=20, pattern=r"^[\w.-]+$", description="N° de réservation."),
+]
+WeekQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{4}-W\d{2}$",
+        description="Semaine ISO (ex. 2026-W49) ; par défaut "
+        "celle d'aujourd'hui, ou la première de la période.",
+    ),
+]
+
+CONFLICT = "Conflit avec une autre modification simultanée : réessayez."
+
+
+def _write(svc, action):
+    """A parent write: a concurrent write of the same rows answers 409, never 500."""
+    try:
+        with svc.db.session() as session:
+            return action(session)
+    except IntegrityError as exc:
+        raise PortalError(409, CONFLICT) from exc
+    except DBAPIError as exc:
+        # PostgreSQL deadlock or serialization failure: safe to retry.
+        code = getattr(exc.orig, "sqlstate", None)
+        if code in ("40P01", "40001"):
+            raise PortalError(409, CONFLICT) from exc
+        raise
+
+
+@router.get(
+    "/activities",
+    response_model=list[ActivityOut],
+    summary="Activités et périodes ouvertes à la réservation (§6.1)",
+)
+def activities(parent: ParentDep, svc: ServicesDep):
+    with svc.db.read() as session:
+        cat = catalogue_mod.load(session)
+        return catalogue_mod.for_parents(cat, today_in_paris(svc.now()))
+
+
+@router.get(
+    "/registrations",
+    response_model=list[RegistrationOut],
+    summary="Inscriptions des enfants (§6.2)",
+)
+def list_registrations(parent: ParentDep, svc: ServicesDep):
+    with svc.db.read() as session:
+        return bookings.registrations_of(session, parent.family_id)
+
+
+@router.post(
+    "/registrations",
+    response_model=RegistrationOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": RegistrationOut, "description": "Déjà inscrit"}}
+    | responses(404, 409),
+    summary="Inscrire un enfant à une activité pour une période (§6.1) ; refusé tant que la "
+    "fiche de l'enfant est incomplète",
+)
+def register(body: RegistrationRequest, parent: ParentDep, svc: ServicesDep):
+    def action(session):
+        family = session.get(Family, parent.family_id)
+        code, out = bookings.request_registration(session, family, body, svc.now())
+        return JSONResponse(out.model_dump(mode="json"), status_code=code)
+
+    return _write(svc, action)
+
+
+@router.get(
+    "/registrations/{registration_ref}/planning",
+    response_model=Planning,
+    responses=responses(404, 409),
+    summary="Planning de la semaine : état de chaque jour et unité, et ce qu'on peut faire (§6.1)",
+)
+def get_planning(
+    registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep, week: WeekQuery = None
+):
+    with svc.db.read() as session:
+        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
+        return bookings.planning(session, reg, week, svc.now())
+
+
+@router.get(
+    "/registrations/{registration_ref}/draft",
+    response_model=Draft,
+    responses=responses(404, 409),
+    summary="Vérifier les jours cochés avant de valider (décision prévue pour chacun)",
+)
+def get_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
+    with svc.db.read() as session:
+        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
+        return bookings.draft(session, reg, svc.now())
+
+
+@router.post(
+    "/registrations/{registration_ref}/draft",
+    response_model=Draft,
+    responses=responses(404, 409),
+    summary="Cocher (book) ou décocher (unbook) des jours : un par un, jours affichés, "
+    "toute la période, jours de semaine choisis",
+)
+def edit_draft(
+    registration_ref: RegistrationRef, body: DraftRequest, parent: ParentDep, svc: ServicesDep
+):
+    def action(session):
+        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
+        return bookings.edit_draft(session, reg, body, svc.now())
+
+    return _write(svc, action)
+
+
+@router.delete(
+    "/registrations/{registration_ref}/draft",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(404),
+    summary="Abandonner les jours cochés non validés",
+)
+def clear_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
+    def action(session):
+        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
+        bookings.clear_draft(session, reg)
+
+    _write(svc, action)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/registrations/{registration_ref}/draft/validate",
+    response_model=Submission,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(404, 409),
+    summary="Valider : chaque jour est accepté, devient une demande ou va en liste d'attente "
+    "selon les règles, avec l'explication ; récapitulatif avec le n° de réservation",
+)
+def validate(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
+    def action(session):
+        family = session.get(Family, parent.family_id)
+        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
+        return bookings.validate(session, family, reg, svc.now())
+
+    return _write(svc, action)
+
+
+@router.get(
+    "/bookings",
+    response_model=list[SubmissionSummary],
+    summary="Liste des réservations et demandes d'annulation, avec leur état (§6.1–6.3)",
+)
+def list_bookings(parent: ParentDep, svc: ServicesDep):
+    with svc.db.read() as session:
+        return bookings.submissions_of(session, parent.family_id)
+
+
+@router.get(
+    "/bookings/{number}",
+    response_model=Submission,
+    responses=responses(404),
+    summary="Détail d'une réservation : jours, décisions, réponses du service",
+)
+def get_booking(number: SubmissionNumber, parent: ParentDep, svc: ServicesDep):
+    with svc.db.read() as session:
+        return bookings.submission_of_family(session, parent.family_id, number)
