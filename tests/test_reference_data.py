@@ -108,3 +108,18 @@ def test_family_completeness():
                     commune="Le Lude", login_email="martin@example.org", phone="")
     family.guardians = [Guardian(last_name="MARTIN", first_name="Paul", is_payer=False, mobile_phone="")]
     assert missing_for_family(family) == ["Responsable payeur", "Téléphone", "Enfant"]
+
+
+def test_phones_formatted_as_french_numbers_overseas_included():
+    from backoffice.services.validation import format_phone
+
+    assert format_phone("0243940000") == "02 43 94 00 00"
+    assert format_phone("+33612345678") == "06 12 34 56 78"
+    assert format_phone("0692123456") == "0692 12 34 56"  # La Réunion
+    assert format_phone("+44 20 7946 0958") == "+44 20 7946 0958"
+    for wrong in ("12", "0700123456"):
+        try:
+            format_phone(wrong)
+        except ValueError:
+            continue
+        raise AssertionError(f"{wrong} accepted")

@@ -297,7 +297,12 @@ class People:
     def mobile(self) -> str:
         rng = self.rng
         prefix = "06" if rng.random() < 0.7 else "07"
-        return prefix + "".join(f" {rng.randint(0, 99):02d}" for _ in range(4))
+        pairs = [rng.randint(0, 99) for _ in range(4)]
+        # Only ranges allocated to mainland mobiles (06 39 and 06 9x are overseas, 07 0x–07 2x unused).
+        pairs[0] = 10 + pairs[0] % 80 if prefix == "06" else 30 + pairs[0] % 70
+        if prefix == "06" and pairs[0] == 39:
+            pairs[0] = 38
+        return prefix + "".join(f" {pair:02d}" for pair in pairs)
 
     def landline(self) -> str:
         rng = self.rng

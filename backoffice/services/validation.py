@@ -23,15 +23,23 @@ class FieldErrors(UserError):
         super().__init__("\n".join(self.errors.values()))
 
 
+# Overseas departments and collectivities dial like the mainland ("0692…" in La Réunion).
+FRENCH_REGIONS = ("FR", "RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
+
+
 def format_phone(value: str) -> str:
-    """A French number in its national form ("02 43 94 00 00"); raises ValueError."""
-    try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
+    """A French number in its national form ("02 43 94 00 00", "06 92 12 34 56" in
+    La Réunion); other countries in international form; raises ValueError."""
+    for region in FRENCH_REGIONS:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException as exc:
+            raise ValueError(str(exc)) from exc
+        if phonenumbers.is_valid_number(number):
+            break
+    else:
         raise ValueError("numéro invalide")
-    if number.country_code == 33:
+    if phonenumbers.region_code_for_number(number) in FRENCH_REGIONS:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
