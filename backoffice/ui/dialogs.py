@@ -104,3 +104,38 @@ def warning(parent: QWidget | None, text: str, **kwargs) -> QDialog | None:
 
 def critical(parent: QWidget | None, text: str, **kwargs) -> QDialog | None:
     return message(parent, "critical", text, **kwargs)
+
+
+# With dialogs switched off, questions take these answers first in, first out (tests).
+scripted_answers: list[bool] = []
+
+
+def ask(
+    parent: QWidget | None,
+    text: str,
+    *,
+    yes: str,
+    no: str,
+    unattended: bool,
+    title: str = APP_TITLE,
+) -> bool:
+    """True when the agent answers ``yes``. "No" is the default button (the safe
+    choice); ``unattended`` is the answer when dialogs are switched off."""
+    box: QMessageBox | None = None
+
+    def build() -> QMessageBox:
+        nonlocal box
+        box = QMessageBox(
+            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
+        )
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no_button)
+        box.setEscapeButton(no_button)
+        box.setProperty("yes_button", yes_button)
+        return box
+
+    shown = show(DialogRecord("question", title, text), build)
+    if shown is None or box is None:
+        return scripted_answers.pop(0) if scripted_answers else unattended
+    return box.clickedButton() is box.property("yes_button")

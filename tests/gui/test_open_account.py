@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtGui import QKeyEvent
 from sqlalchemy import func, select
 
 from backoffice.models import AccountState, Family, OutboxItem, Sex
 from backoffice.services.actors import current_actor
 from backoffice.ui.accounts import OpenAccountDialog
-from backoffice.ui.qt import QApplication, QEvent, Qt
+from backoffice.ui.qt import QApplication, Qt
 from backoffice.ui.widgets import DateField, PhoneField, PostcodeCommuneField, parse_french_date
 
 from .conftest import TODAY
+from .keyboard import keyboard
 
 # The offscreen platform cannot raise the completion popup nor grab the keyboard for it.
 pytestmark = pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing")
@@ -34,18 +34,6 @@ def open_dialog(qtbot, db, actor) -> OpenAccountDialog:
     dialog.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.family_name)
     return dialog
-
-
-def keyboard(qtbot, widget, text: str) -> None:
-    """Type ``text`` key by key; QTest only knows ASCII, so "è" is sent as a key event."""
-    for char in text:
-        if char.isascii():
-            qtbot.keyClicks(widget, char)
-        else:
-            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(
-                    widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
-                )
 
 
 def type_into(qtbot, widget, text: str) -> None:

@@ -46,7 +46,6 @@ from ..qt import (
     Signal,
 )
 from ..widgets import ERROR_COLOUR, FormField, PhoneField, PostcodeCommuneField
-from . import prompts
 from .duplicates import DuplicatesPanel
 from .sections import (
     AllowanceSection,
@@ -480,7 +479,7 @@ class OpenAccountDialog(QDialog):
     def reject(self) -> None:
         """Closing with something typed asks first: a half-typed form is not lost by accident."""
         if self.family_id is None and self.is_dirty():
-            abandon = prompts.ask(
+            abandon = dialogs.ask(
                 self,
                 "Abandonner la saisie de ce compte ? Ce qui a été saisi sera perdu.",
                 yes="Abandonner la saisie",

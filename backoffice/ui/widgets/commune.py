@@ -8,10 +8,6 @@ several, the commune field proposes them as soon as it gets the focus.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
-from functools import lru_cache
-
 from ...services import postcodes
 from ...services.postcodes import Commune
 from ...text import fold
@@ -35,44 +31,8 @@ COMPLETION_LIMIT = 20
 COMPLETION_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _key(text: str) -> str:
-    """Folded, with hyphens and apostrophes as spaces: "Saint-Germain-d'Arcé" → "saint germain d arce"."""
-    return " ".join(re.sub(r"[-'’]", " ", fold(text)).split())
-
-
-@lru_cache(maxsize=2)
-def _name_index(words: bool) -> tuple[list[str], list[Commune]]:
-    """Communes sorted by name (or, with ``words``, by each later word of the name:
-    "lude" finds Le Lude), so a prefix is a bisection, not a scan of 35,000 rows."""
-    pairs = []
-    for commune in postcodes.all_communes():
-        parts = _key(commune.name).split()
-        if words:
-            pairs += [(" ".join(parts[i:]), commune) for i in range(1, len(parts))]
-        else:
-            pairs.append((" ".join(parts), commune))
-    pairs.sort(key=lambda p: p[0])
-    return [p[0] for p in pairs], [p[1] for p in pairs]
-
-
 def search_communes(text: str, limit: int = COMPLETION_LIMIT) -> list[Commune]:
-    """Communes whose postcode (digits) or name start with ``text`` (accents, case,
-    hyphens ignored); names starting so come before names with a later word starting so."""
-    text = text.strip()
-    if not text:
-        return []
-    if text.isdigit():
-        return postcodes.complete(text, limit)
-    prefix = _key(text)
-    found: list[Commune] = []
-    for words in (False, True):
-        keys, communes = _name_index(words)
-        index = bisect_left(keys, prefix)
-        while index < len(keys) and keys[index].startswith(prefix) and len(found) < limit:
-            if communes[index] not in found:
-                found.append(communes[index])
-            index += 1
-    return found
+    return postcodes.complete(text, limit)
 
 
 def label(commune: Commune) -> str:

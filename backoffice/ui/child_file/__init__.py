@@ -1,0 +1,1 @@
+"""The child file editor (the five blocks of the parents' "Enfant" form)."""

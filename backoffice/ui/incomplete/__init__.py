@@ -1,0 +1,1 @@
+"""« Dossiers incomplets »: every child whose file lacks something, and what."""
