@@ -1,8 +1,8 @@
 """Entry point of the desktop back-office (``backoffice`` command).
 
 ``main`` stays thin: arguments, logging, crash handler, French locale and Qt
-translations, database, main window. Tests build the window with
-:func:`create_main_window`.
+translations, database, the agent at the keyboard (:func:`resolve_actor`), main
+window. Tests build the window with :func:`create_main_window`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from . import APP_NAME, APP_ORG, __version__, logs, paths
+from .services.actors import Actor, PermissionDenied, current_actor
 from .storage import Database, StorageError, open_database
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,21 @@ def set_window_icon(app) -> None:
         log.info("Icône de l'application absente : %s", exc)
 
 
-def create_main_window(db: Database, runner=None, today: date | None = None):
-    """The main window on ``db``, with its first page of families loaded."""
+def resolve_actor(db: Database) -> Actor:
+    """The staff user of this computer's login (``BACKOFFICE_USER`` overrides it);
+    :class:`~backoffice.services.actors.PermissionDenied` when unknown or disabled."""
+    with db.session() as session:
+        return current_actor(session)
+
+
+def create_main_window(
+    db: Database, actor: Actor | None = None, runner=None, today: date | None = None
+):
+    """The main window on ``db`` for ``actor`` (default: :func:`resolve_actor`),
+    with its first page of families loaded."""
     from .ui.main_window import MainWindow
 
-    window = MainWindow(db, runner=runner, today=today)
+    window = MainWindow(db, actor or resolve_actor(db), runner=runner, today=today)
     window.load()
     return window
 
@@ -93,8 +104,11 @@ def self_test() -> int:
             log.error("Auto-test : %s\n%s", result.line(), result.trace)
     failed = [r.name for r in results if not r.ok]
     if failed:
-        print(f"Auto-test en échec : {', '.join(failed)}. Cette installation est incomplète ; "
-              "réinstallez le programme ou transmettez ce message au support.", flush=True)
+        print(
+            f"Auto-test en échec : {', '.join(failed)}. Cette installation est incomplète ; "
+            "réinstallez le programme ou transmettez ce message au support.",
+            flush=True,
+        )
         return 1
     print("Auto-test réussi : l'installation est complète.", flush=True)
     return 0
@@ -139,7 +153,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 1
         log.info("Base de données : %s", db.description)
-        window = create_main_window(db)
+        try:
+            actor = resolve_actor(db)
+        except PermissionDenied as exc:
+            log.error("Agent refusé : %s", exc)
+            dialogs.critical(None, str(exc), title=STARTUP_FAILED_TITLE)
+            return 1
+        log.info("Agent : %s (%s)", actor.login, actor.role.value)
+        window = create_main_window(db, actor)
         window.show()
         return app.exec()
     finally:

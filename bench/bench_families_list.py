@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from backoffice.models import AccountState, Child, Family, Sex  # noqa: E402
+from backoffice.models import AccountState, Child, Family, Role, Sex  # noqa: E402
+from backoffice.services.actors import Actor  # noqa: E402
 from backoffice.storage import open_database  # noqa: E402
 from backoffice.text import fold  # noqa: E402
 
@@ -60,6 +61,8 @@ COMMUNES = (
     "Thorée-les-Pins",
     "Verneil-le-Chétif",
 )
+# The window needs an agent; the bench only reads, so no staff row is needed.
+BENCH_ACTOR = Actor(None, "bench", Role.ADMIN, "Banc d'essai")
 STATES = [AccountState.ACTIVE] * 7 + [AccountState.AWAITING_ACTIVATION, AccountState.FORM_RECEIVED]
 
 
@@ -129,7 +132,7 @@ def first_paint(db, app) -> float:
     from backoffice.app import create_main_window
 
     started = time.perf_counter()
-    window = create_main_window(db)
+    window = create_main_window(db, BENCH_ACTOR)
     window.show()
     view = window.families.list_page.view
     while view.model().rowCount() == 0:
@@ -221,7 +224,7 @@ def main() -> int:
         f"    ratio premier affichage / plancher page              : {statistics.median(warm) / floor_empty:7.1f}×"
     )
 
-    window = create_main_window(db)
+    window = create_main_window(db, BENCH_ACTOR)
     window.show()
     app.processEvents()
     print(

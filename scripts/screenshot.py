@@ -2,9 +2,17 @@
 
     .venv/bin/python scripts/screenshot.py [--database-url URL] [--out docs/screenshots]
 
-Without ``--database-url`` a demo database (``load_demo``, 300 families, seed 1)
-is created in a temp dir. Saves ``main-window.png`` (the families list, a family
-selected) and ``family-view.png`` (that family opened).
+Without ``--database-url`` a demo database (``load_demo``, 30 families, seed 1)
+is created in a temp dir, the window is that of a demo desk agent, and a few
+changes are made first (address, QF, a medical record) so the history has
+something to show. With ``--database-url`` nothing is changed: the window is
+that of this computer's agent and only the list and the family view are shot.
+
+Saves ``main-window.png`` (the families list, a family selected),
+``family-view.png`` (that family opened), ``history.png`` (its "Historique"
+tab), ``family-edit.png`` ("Modifier la famille…"), ``family-edit-errors.png``
+(a wrong postcode refused), ``family-edit-guardians.png``,
+``family-edit-qf.png`` (the QF history) and ``family-edit-qf-add.png``.
 """
 
 from __future__ import annotations
@@ -36,36 +44,74 @@ def demo_database(directory: Path, families: int):
     return db
 
 
+def demo_changes(db, family_id: int) -> None:
+    """What agents did on this family lately, for the history to show."""
+    from sqlalchemy import select
+
+    from backoffice.models import Child, Family
+    from backoffice.services import family_info
+    from backoffice.services.actors import bind, current_actor
+
+    with db.session() as s:
+        agent, director = current_actor(s, "mhuet"), current_actor(s, "lchauvin")
+        colleague = current_actor(s, "tpapin")
+    with db.session() as s:
+        family = s.get(Family, family_id)
+        family_info.update_family(
+            s,
+            agent,
+            family_id,
+            family_info.FamilyChanges(
+                phone="02 43 94 18 18", billing_email="factures.famille@example.org"
+            ),
+            family.version,
+        )
+    with db.session() as s:
+        family_info.add_quotient(s, colleague, family_id, 812, date(2027, 1, 1))
+    with db.session() as s:
+        bind(s, director)
+        child = s.scalars(
+            select(Child).where(Child.family_id == family_id).order_by(Child.birth_date)
+        ).first()
+        if child.medical_record is not None:
+            record = child.medical_record
+            record.observations = (record.observations + " Porte des lunettes.").strip()
+            record.wears_glasses = True
+
+
 def pick_family(db, today: date) -> int:
-    """A family worth showing: two children or more, an alert flag and a missing item."""
+    """A family worth showing: two children or more, with as many of an alert flag,
+    a missing item and a complete file as the demo offers."""
     from backoffice.services.families import get_family_detail, search_families
 
     with db.session() as session:
         rows = search_families(session, "", limit=None)
-        fallback = rows[0].id
+        best, best_score = rows[0].id, -1
         for row in rows:
             if row.children.count(",") < 1:
                 continue
-            detail = get_family_detail(session, row.id, today=today)
-            if (
-                any(c.alerts for c in detail.children)
-                and any(c.missing for c in detail.children)
-                and any(c.complete for c in detail.children)
-            ):
-                return row.id
-    return fallback
+            children = get_family_detail(session, row.id, today=today).children
+            score = (
+                any(c.alerts for c in children)
+                + any(c.missing for c in children)
+                + any(c.complete for c in children)
+            )
+            if score > best_score:
+                best, best_score = row.id, score
+    return best
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
-    parser.add_argument("--families", type=int, default=300)
+    parser.add_argument("--families", type=int, default=30)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
     os.environ.setdefault("BACKOFFICE_DATA_DIR", tmp.name)
 
     from backoffice.app import create_main_window, install_french
+    from backoffice.services.actors import current_actor
     from backoffice.storage import open_database
     from backoffice.ui.qt import QApplication
     from backoffice.ui.tasks import SynchronousExecutor, TaskRunner
@@ -77,28 +123,65 @@ def main() -> int:
     else:
         db, today = demo_database(Path(tmp.name), args.families), DEMO_TODAY
 
+    family_id = pick_family(db, today)
+    if args.database_url:
+        actor = None  # this computer's agent
+    else:
+        demo_changes(db, family_id)
+        with db.session() as session:
+            actor = current_actor(session, "mhuet")
+
     # Synchronous tasks: the family view is loaded when the shot is taken.
-    window = create_main_window(db, runner=TaskRunner(SynchronousExecutor()), today=today)
+    window = create_main_window(db, actor, runner=TaskRunner(SynchronousExecutor()), today=today)
     window.resize(*SIZE)
     window.show()
     app.processEvents()
     args.out.mkdir(parents=True, exist_ok=True)
+    saved = []
 
-    family_id = pick_family(db, today)
+    def shot(widget, name: str) -> None:
+        app.processEvents()
+        path = args.out / name
+        widget.grab().save(str(path))
+        saved.append(path)
+
     page = window.families.list_page
     while not page.select_family(family_id) and page.model.canFetchMore():
         page.model.fetchMore()
     page.view.scrollTo(page.view.currentIndex(), page.view.ScrollHint.PositionAtCenter)
     page.view.setFocus()
-    app.processEvents()
-    main_png = args.out / "main-window.png"
-    window.grab().save(str(main_png))
+    shot(window, "main-window.png")
 
     page.open_current()
-    app.processEvents()
-    family_png = args.out / "family-view.png"
-    window.grab().save(str(family_png))
-    print(f"{main_png}\n{family_png}")
+    view = window.families.currentWidget()
+    shot(window, "family-view.png")
+    if args.database_url:
+        print("\n".join(map(str, saved)))
+        window.close()
+        db.dispose()
+        return 0
+
+    view.show_history()
+    shot(window, "history.png")
+
+    dialog = view.edit_family()
+    shot(dialog, "family-edit.png")
+    dialog.tabs.setCurrentIndex(1)
+    shot(dialog, "family-edit-guardians.png")
+    dialog.tabs.setCurrentWidget(dialog.quotients_section)
+    shot(dialog, "family-edit-qf.png")
+    dialog.tabs.setCurrentIndex(0)
+    dialog.family_section.place.postcode_edit.setText("72999")
+    dialog.save()
+    shot(dialog, "family-edit-errors.png")
+    quotient = dialog.add_quotient()
+    quotient.quotient.setText("790")
+    quotient.valid_from.setText("01/01/2027")
+    quotient.save()
+    shot(quotient, "family-edit-qf-add.png")
+    quotient.reject()
+    dialog.reject()
+    print("\n".join(map(str, saved)))
     window.close()
     db.dispose()
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from .. import __version__
+from ..models import ROLE_LABELS
+from ..services.actors import Actor
 from ..services.families import count_families
 from ..storage import Database
 from . import dialogs
@@ -31,16 +33,23 @@ WINDOW_TITLE = "Portail Famille — back-office"
 NAV_WIDTH = 150
 
 
+def actor_text(actor: Actor) -> str:
+    """ "Mélanie Huet — Agent d'accueil": who is working, as the status bar says it."""
+    return f"{actor.label} — {ROLE_LABELS[actor.role]}"
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
         db: Database,
+        actor: Actor,
         runner: TaskRunner | None = None,
         today: date | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.db = db
+        self.actor = actor
         self._owns_runner = runner is None
         self.runner = runner or TaskRunner(parent=self)
         self.setWindowTitle(WINDOW_TITLE)
@@ -53,7 +62,7 @@ class MainWindow(QMainWindow):
         self.navigation.setSpacing(2)
         self.stack = QStackedWidget()
 
-        self.families = FamiliesArea(db, self.runner, today=today)
+        self.families = FamiliesArea(db, self.runner, actor, today=today)
         self._add_area("Familles", self.families)
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.navigation.setCurrentRow(0)
@@ -68,7 +77,13 @@ class MainWindow(QMainWindow):
         self.database_label = QLabel(db.description)
         self.database_label.setToolTip("Base de données utilisée")
         self.families_label = QLabel()
+        self.actor_label = QLabel(actor_text(actor))
+        self.actor_label.setToolTip(
+            "Agent connecté (les modifications sont enregistrées à son nom)"
+        )
+        self.actor_label.setContentsMargins(0, 0, 16, 0)
         self.statusBar().addWidget(self.database_label, 1)
+        self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.families_label)
 
         self._build_menus()
@@ -112,7 +127,8 @@ class MainWindow(QMainWindow):
         dialogs.information(
             self,
             f"Portail Famille — back-office, version {__version__}.\n"
-            f"Base de données : {self.db.description}",
+            f"Base de données : {self.db.description}\n"
+            f"Agent : {actor_text(self.actor)}",
             title="À propos",
         )
 

@@ -19,9 +19,12 @@ from backoffice.models import (
     Guardian,
     MedicalRecord,
     Person,
+    Role,
     Sex,
+    StaffUser,
     Vaccination,
 )
+from backoffice.services.actors import Actor, current_actor
 from backoffice.services.families import refresh_search_text
 from backoffice.text import fold
 from backoffice.ui import dialogs
@@ -174,11 +177,25 @@ def sync_runner(qtbot):
     return TaskRunner(executor=SynchronousExecutor())
 
 
+def add_agent(db, login="mhuet", full_name="Mélanie Huet", role=Role.AGENT) -> Actor:
+    """A staff user (desk agent by default) and the actor for it."""
+    with db.session() as s:
+        s.add(StaffUser(login=login, full_name=full_name, role=role))
+    with db.session() as s:
+        return current_actor(s, login)
+
+
 @pytest.fixture
-def window(qtbot, small_db):
+def agent(sqlite_db) -> Actor:
+    """The desk agent working in the window (no medical data)."""
+    return add_agent(sqlite_db)
+
+
+@pytest.fixture
+def window(qtbot, small_db, agent):
     from backoffice.app import create_main_window
 
-    win = create_main_window(small_db, today=TODAY)
+    win = create_main_window(small_db, agent, today=TODAY)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

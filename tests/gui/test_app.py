@@ -67,3 +67,48 @@ def test_main_opens_the_window_in_french(qapp, tmp_path, monkeypatch):
     assert seen["hook"] != sys.excepthook  # the crash handler was installed, then removed
     log_file = paths.log_dir() / "backoffice.log"
     assert "Démarrage du back-office" in log_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.allow_log_warnings
+def test_unknown_agent_exits_1_with_the_french_message(qapp, tmp_path, monkeypatch, no_dialogs):
+    from backoffice.models import Role, StaffUser
+    from backoffice.storage import open_database
+
+    url = f"sqlite:///{tmp_path / 'agents.sqlite3'}"
+    db = open_database(url)
+    with db.session() as s:
+        s.add(StaffUser(login="mhuet", full_name="Mélanie Huet", role=Role.AGENT))
+    db.dispose()
+    monkeypatch.setenv("BACKOFFICE_USER", "inconnu")
+    assert app_module.main(["--database-url", url]) == 1
+    [message] = no_dialogs
+    assert message.kind == "critical"
+    assert message.title == "Portail Famille — démarrage impossible"
+    assert message.text.startswith("Le compte « inconnu » n'est pas enregistré comme agent")
+
+
+def test_main_shows_the_agent_in_the_status_bar(qapp, tmp_path, monkeypatch):
+    from backoffice.models import Role, StaffUser
+    from backoffice.storage import open_database
+
+    url = f"sqlite:///{tmp_path / 'agents.sqlite3'}"
+    db = open_database(url)
+    with db.session() as s:
+        s.add(StaffUser(login="lchauvin", full_name="Laurence Chauvin", role=Role.DIRECTOR))
+    db.dispose()
+    monkeypatch.setenv("BACKOFFICE_USER", "lchauvin")
+    seen = {}
+
+    def inspect_then_quit():
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        seen["agent"] = window.actor_label.text()
+        seen["actor"] = window.actor
+        QApplication.exit(0)
+
+    QTimer.singleShot(0, inspect_then_quit)
+    assert app_module.main(["--database-url", url]) == 0
+    for window in QApplication.topLevelWidgets():
+        if isinstance(window, MainWindow):
+            window.deleteLater()
+    assert seen["agent"] == "Laurence Chauvin — Directeur·rice de site"
+    assert seen["actor"].login == "lchauvin" and seen["actor"].sees_medical_data

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.models import Child
+from backoffice.services.actors import current_actor
 from backoffice.services.demo import load_demo
 from backoffice.services.families import get_family_detail
 
@@ -17,7 +18,9 @@ def demo_window(qtbot, sqlite_db, sync_runner):
     from backoffice.app import create_main_window
 
     load_demo(sqlite_db, 30, 1, today=TODAY)
-    window = create_main_window(sqlite_db, runner=sync_runner, today=TODAY)
+    with sqlite_db.session() as s:
+        agent = current_actor(s, "mhuet")  # a desk agent of the demo
+    window = create_main_window(sqlite_db, agent, runner=sync_runner, today=TODAY)
     qtbot.addWidget(window)
     window.show()
     return window

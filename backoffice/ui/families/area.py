@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ...services.actors import Actor
 from ...storage import Database
 from ..qt import QKeySequence, QShortcut, Qt, QTabWidget, QWidget, Signal
 from ..tasks import TaskRunner
@@ -18,12 +19,14 @@ class FamiliesArea(QTabWidget):
         self,
         db: Database,
         runner: TaskRunner,
+        actor: Actor,
         parent: QWidget | None = None,
         today: date | None = None,
     ):
         super().__init__(parent)
         self.db = db
         self.runner = runner
+        self.actor = actor
         self.today = today
         self.setDocumentMode(True)
         self.setTabsClosable(True)
@@ -47,7 +50,7 @@ class FamiliesArea(QTabWidget):
             if view.family_id == family_id:
                 self.setCurrentWidget(view)
                 return view
-        view = FamilyView(self.db, self.runner, family_id, today=self.today)
+        view = FamilyView(self.db, self.runner, family_id, self.actor, today=self.today)
         view.loaded.connect(lambda: self._retitle(view))
         view.closeRequested.connect(lambda: self.close_tab(self.indexOf(view)))
         index = self.addTab(view, view.title)

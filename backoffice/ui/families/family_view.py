@@ -1,9 +1,13 @@
-"""The family view: family, guardians and a summary of each child's file.
+"""The family view: family, guardians and a summary of each child's file,
+its history, and the way to edit it.
 
-Read-only for now. The detail is loaded off the GUI thread through the task
-runner; the page is rich text in a ``QTextBrowser`` (selectable, copyable).
-Only alert flags appear here ("PAI", "Allergie alimentaire"): medical details
-stay in the medical record, for the roles allowed to see it.
+The detail is loaded off the GUI thread through the task runner; the page is
+rich text in a ``QTextBrowser`` (selectable, copyable). Only alert flags appear
+here ("PAI", "Allergie alimentaire"): medical details stay in the medical
+record, for the roles allowed to see it. The "Historique" tab loads the first
+time it is shown, so opening a family stays fast. "Modifier la famille…" opens
+:class:`~backoffice.ui.family_edit.FamilyEditDialog`; the view reloads after
+each save.
 """
 
 from __future__ import annotations
@@ -11,10 +15,23 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from ...models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme
+from ...models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
+from ...services.actors import Actor
 from ...services.families import ChildSummary, FamilyDetail, get_family_detail
 from ...storage import Database
-from ..qt import QLabel, Qt, QTextBrowser, QVBoxLayout, QWidget, Signal
+from ..family_edit import FamilyEditDialog
+from ..history import HistoryPage
+from ..qt import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    Qt,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ..tasks import TaskRunner
 
 MISSING_COLOUR = "#b3261e"
@@ -74,7 +91,26 @@ def _people_html(people: list[str]) -> str:
     return "<br>".join(escape(p) for p in people)
 
 
-def _family_html(detail: FamilyDetail) -> str:
+def _quotient_html(family: Family, today: date) -> str:
+    """The QF in force today (with its validity) and the next one already known."""
+    current = family.quotient_on(today)
+    if current is None:
+        html = '<span class="missing">Aucun QF en cours de validité</span>'
+    else:
+        until = f" au {current.valid_to:%d/%m/%Y}" if current.valid_to else ""
+        html = (
+            f"{current.quotient} "
+            f'<span class="muted">(du {current.valid_from:%d/%m/%Y}{until})</span>'
+        )
+    upcoming = sorted(
+        (q for q in family.quotients if q.valid_from > today), key=lambda q: q.valid_from
+    )
+    if upcoming:
+        html += f"<br>puis {upcoming[0].quotient} à partir du {upcoming[0].valid_from:%d/%m/%Y}"
+    return html
+
+
+def _family_html(detail: FamilyDetail, today: date) -> str:
     family = detail.family
     address = [family.address_line1, family.address_line2, f"{family.postcode} {family.commune}"]
     address_html = "<br>".join(escape(part) for part in address if part.strip()) or "—"
@@ -88,11 +124,7 @@ def _family_html(detail: FamilyDetail) -> str:
         allowance = "Non allocataire"
     else:
         allowance = f"{family.allowance_scheme.value.upper()} n° {_e(family.allowance_number)}"
-    quotient = (
-        _e(detail.quotient)
-        if detail.quotient is not None
-        else ('<span class="missing">Aucun QF en cours de validité</span>')
-    )
+    quotient = _quotient_html(family, today)
     rows = [
         _row("Adresse", address_html),
         _row("Téléphone", _e(family.phone)),
@@ -171,8 +203,9 @@ def _children_grid(children: list[ChildSummary]) -> str:
     return f'<table width="100%" cellspacing="8" cellpadding="0">{rows}</table>'
 
 
-def family_html(detail: FamilyDetail) -> str:
+def family_html(detail: FamilyDetail, today: date | None = None) -> str:
     """The whole family page as rich text (Qt's HTML subset)."""
+    today = today or date.today()
     family = detail.family
     state = family.account_state
     title = (
@@ -190,7 +223,7 @@ def family_html(detail: FamilyDetail) -> str:
     )
     top = (
         '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
-        f'<td width="45%">{_family_html(detail)}</td>'
+        f'<td width="45%">{_family_html(detail, today)}</td>'
         f'<td width="55%">{_guardians_html(detail)}</td>'
         "</tr></table>"
     )
@@ -203,7 +236,7 @@ def family_html(detail: FamilyDetail) -> str:
 
 
 class FamilyView(QWidget):
-    """One family, loaded in the background; ``loaded`` when shown."""
+    """One family, loaded in the background; ``loaded`` each time it is shown."""
 
     loaded = Signal()
     closeRequested = Signal()
@@ -213,6 +246,7 @@ class FamilyView(QWidget):
         db: Database,
         runner: TaskRunner,
         family_id: int,
+        actor: Actor,
         parent: QWidget | None = None,
         today: date | None = None,
     ):
@@ -220,17 +254,35 @@ class FamilyView(QWidget):
         self.db = db
         self.runner = runner
         self.family_id = family_id
+        self.actor = actor
         self.today = today
         self.detail: FamilyDetail | None = None
+        self.edit_dialog: FamilyEditDialog | None = None
 
         self.status = QLabel("Chargement de la famille…")
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.setAccessibleName("Fiche de la famille")
-        self.browser.hide()
+        self.history = HistoryPage(db, runner, actor, family_id)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.browser, "Fiche")
+        self.tabs.addTab(self.history, "Historique")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.tabs.hide()
+        self.edit_button = QPushButton("Modifier la famille…")
+        self.edit_button.setToolTip("Adresse, téléphones, e-mails, allocataire, responsables, QF")
+        self.edit_button.setEnabled(False)
+        self.edit_button.clicked.connect(self.edit_family)
+        # The button sits in the tab bar's corner: no row of its own.
+        corner = QWidget()
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 0, 4)
+        corner_layout.addWidget(self.edit_button)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
-        layout.addWidget(self.browser, 1)
+        layout.addWidget(self.tabs, 1)
         self.setFocusProxy(self.browser)
 
     @property
@@ -252,10 +304,45 @@ class FamilyView(QWidget):
 
     def _show(self, detail: FamilyDetail) -> None:
         self.detail = detail
-        self.browser.setHtml(family_html(detail))
+        scroll = self.browser.verticalScrollBar().value()
+        self.browser.setHtml(family_html(detail, self.today))
+        self.browser.verticalScrollBar().setValue(scroll)
         self.status.hide()
-        self.browser.show()
+        self.tabs.show()
+        self.edit_button.setEnabled(True)
         self.loaded.emit()
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history and not self.history.is_loaded:
+            self.history.reload()
+
+    def show_history(self) -> HistoryPage:
+        self.tabs.setCurrentWidget(self.history)
+        return self.history
+
+    def edit_family(self) -> FamilyEditDialog:
+        """Open "Modifier la famille…" (window-modal, not blocking)."""
+        dialog = FamilyEditDialog(
+            self.db, self.runner, self.actor, self.family_id, self.today, self
+        )
+        dialog.familyChanged.connect(self.reload)
+        dialog.finished.connect(lambda _result: self._edit_finished(dialog))
+        self.edit_dialog = dialog
+        dialog.open()
+        dialog.load()
+        return dialog
+
+    def _edit_finished(self, dialog: FamilyEditDialog) -> None:
+        if dialog.changed:
+            self.reload()
+        self.edit_dialog = None
+        dialog.deleteLater()
+
+    def reload(self) -> None:
+        """Show the family again (after a save), and its history if it was loaded."""
+        self.load()
+        if self.history.is_loaded:
+            self.history.reload()
 
     def _failed(self, exc: BaseException) -> None:
         from .. import crash

@@ -1,0 +1,266 @@
+""" "Modifier la famille…": information, guardians and QF history of one family.
+
+The family and guardians are saved together by "Enregistrer", in one
+transaction, with the versions loaded when the dialog opened (a colleague's
+save in between is refused, never overwritten). Every problem is shown next to
+its field and the dialog stays open with what the agent typed. A QF is added
+from its own small dialog and saved at once (``add_quotient``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ...errors import UserError
+from ...models import AllowanceScheme, Family
+from ...services import family_info
+from ...services.actors import Actor
+from ...services.family_info import FamilyChanges, GuardianChanges, QuotientRow, StaleRecord
+from ...services.validation import FieldErrors
+from ...storage import Database
+from ..qt import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ..tasks import TaskRunner
+from .quotients import QuotientDialog, QuotientsSection
+from .sections import FamilySection, GuardiansSection
+
+BANNER_STYLE = (
+    "QLabel { background-color: #fdecea; color: #b3261e; border: 1px solid #b3261e;"
+    " border-radius: 3px; padding: 6px; }"
+)
+
+
+@dataclass(frozen=True)
+class EditData:
+    family: Family
+    quotients: list[QuotientRow]
+
+
+def _load(db: Database, family_id: int) -> EditData:
+    with db.session() as session:
+        family = family_info.family_for_edit(session, family_id)
+        return EditData(family, family_info.quotient_history(session, family_id))
+
+
+def _save(
+    db: Database,
+    actor: Actor,
+    family_id: int,
+    version: int,
+    changes: FamilyChanges,
+    guardians: list[tuple[int | None, int | None, GuardianChanges]],
+    removed: list[tuple[int, int]],
+) -> None:
+    """All of the form in one transaction; every field error collected, then rolled back."""
+    with db.session() as session:
+        errors: dict[str, str] = {}
+        try:
+            family_info.update_family(session, actor, family_id, changes, version)
+        except FieldErrors as exc:
+            errors.update({f"family.{k}": m for k, m in exc.errors.items()})
+
+        def remove_all() -> None:
+            for guardian_id, guardian_version in removed:
+                family_info.remove_guardian(session, actor, guardian_id, guardian_version)
+
+        kept_existing = [g for g in guardians if g[0] is not None]
+        if kept_existing:
+            remove_all()
+        for index, (guardian_id, guardian_version, guardian) in enumerate(guardians):
+            try:
+                if guardian_id is None:
+                    family_info.add_guardian(session, actor, family_id, guardian)
+                else:
+                    family_info.update_guardian(
+                        session, actor, guardian_id, guardian, guardian_version
+                    )
+            except FieldErrors as exc:
+                errors.update({f"guardians[{index}].{k}": m for k, m in exc.errors.items()})
+        if not kept_existing and not errors:
+            remove_all()
+        if errors:
+            raise FieldErrors(errors)
+
+
+class FamilyEditDialog(QDialog):
+    """Edit one family; ``familyChanged`` after each save (family or QF)."""
+
+    familyChanged = Signal()
+
+    def __init__(
+        self,
+        db: Database,
+        runner: TaskRunner,
+        actor: Actor,
+        family_id: int,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.db, self.runner, self.actor = db, runner, actor
+        self.family_id, self.today = family_id, today
+        self.version: int | None = None
+        self.scheme = AllowanceScheme.CAF
+        self.changed = False
+        self.quotient_dialog: QuotientDialog | None = None
+        self.setWindowTitle("Modifier la famille")
+        self.resize(940, 700)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.hide()
+        self.family_section = FamilySection()
+        self.guardians_section = GuardiansSection()
+        self.quotients_section = QuotientsSection()
+        self.quotients_section.addRequested.connect(self.add_quotient)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.family_section, "Famille")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.guardians_section)
+        self.tabs.addTab(scroll, "Responsables légaux")
+        self.tabs.addTab(self.quotients_section, "Quotient familial")
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button.setText("Enregistrer")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Fermer")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.buttons)
+        self.save_button.setEnabled(False)
+
+    @property
+    def save_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+    # -- loading -------------------------------------------------------------
+
+    def load(self) -> None:
+        db, family_id = self.db, self.family_id
+        self.runner.run(
+            lambda: _load(db, family_id), self._fill, label="Chargement de la famille…", parent=self
+        )
+
+    def _fill(self, data: EditData) -> None:
+        family = data.family
+        self.version = family.version
+        self.scheme = family.allowance_scheme
+        self.setWindowTitle(f"Modifier la famille {family.name} ({family.code})")
+        self.family_section.set_family(family)
+        self.guardians_section.set_guardians(list(family.guardians))
+        self.quotients_section.set_rows(data.quotients)
+        self.save_button.setEnabled(True)
+        self.family_section.name.setFocus()
+
+    def _reload_quotients(self) -> None:
+        db, family_id = self.db, self.family_id
+
+        def fetch() -> list[QuotientRow]:
+            with db.session() as session:
+                return family_info.quotient_history(session, family_id)
+
+        self.runner.run(fetch, self.quotients_section.set_rows, parent=self)
+
+    # -- saving --------------------------------------------------------------
+
+    def save(self) -> None:
+        self._clear_errors()
+        db, actor, family_id, version = self.db, self.actor, self.family_id, self.version
+        changes = self.family_section.changes()
+        boxes = self.guardians_section.boxes
+        guardians = [(b.guardian_id, b.version, b.changes()) for b in boxes]
+        removed = list(self.guardians_section.removed)
+        self.save_button.setEnabled(False)
+        self.runner.run(
+            lambda: _save(db, actor, family_id, version, changes, guardians, removed),
+            self._saved,
+            self._failed,
+            label="Enregistrement de la famille…",
+            parent=self,
+        )
+
+    def _saved(self, _result) -> None:
+        self.changed = True
+        self.familyChanged.emit()
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, FieldErrors):
+            self.show_errors(exc.errors)
+        elif isinstance(exc, UserError):
+            if isinstance(exc, StaleRecord):
+                self.changed = True  # the family view reloads when this dialog closes
+            self._show_banner(str(exc))
+        else:
+            from .. import crash
+
+            crash.report(exc)
+
+    def _clear_errors(self) -> None:
+        self.banner.hide()
+        self.family_section.show_errors({})
+        for box in self.guardians_section.boxes:
+            box.show_errors({})
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Each message next to its field; the first tab with an error comes forward."""
+        family = {
+            k.removeprefix("family."): m for k, m in errors.items() if k.startswith("family.")
+        }
+        shown = self.family_section.show_errors(family)
+        first_tab = 0 if shown else None
+        for index, box in enumerate(self.guardians_section.boxes):
+            prefix = f"guardians[{index}]."
+            own = {k.removeprefix(prefix): m for k, m in errors.items() if k.startswith(prefix)}
+            box_shown = box.show_errors(own)
+            if own and first_tab is None:
+                first_tab = 1
+            shown += box_shown
+        count = len(errors)
+        self._show_banner(
+            "Rien n'a été enregistré : "
+            + ("un champ est à corriger." if count == 1 else f"{count} champs sont à corriger.")
+        )
+        if first_tab is not None:
+            self.tabs.setCurrentIndex(first_tab)
+        if shown:
+            shown[0].setFocus()
+
+    # -- QF ------------------------------------------------------------------
+
+    def add_quotient(self) -> QuotientDialog:
+        dialog = QuotientDialog(
+            self.db, self.runner, self.actor, self.family_id, self.scheme, self.today, self
+        )
+        dialog.saved.connect(self._quotient_saved)
+        self.quotient_dialog = dialog
+        dialog.open()
+        dialog.quotient.setFocus()
+        return dialog
+
+    def _quotient_saved(self) -> None:
+        self.changed = True
+        self._reload_quotients()
+        self.familyChanged.emit()
