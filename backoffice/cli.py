@@ -111,12 +111,19 @@ def cmd_families_show(db: Database, args) -> int:
             "code": family.code,
             "name": family.name,
             "account_state": family.account_state.value,
-            "address": [family.address_line1, family.address_line2, f"{family.postcode} {family.commune}"],
+            "address": [
+                family.address_line1,
+                family.address_line2,
+                f"{family.postcode} {family.commune}",
+            ],
             "insee_code": family.insee_code,
             "phone": family.phone,
             "login_email": family.login_email,
             "billing_email": family.billing_email,
-            "allowance": {"scheme": family.allowance_scheme.value, "number": family.allowance_number},
+            "allowance": {
+                "scheme": family.allowance_scheme.value,
+                "number": family.allowance_number,
+            },
             "quotient": detail.quotient,
             "missing": detail.missing,
             "guardians": [
@@ -158,9 +165,116 @@ def cmd_families_show(db: Database, args) -> int:
     for c in data["children"]:
         state = "complet" if not c["missing"] else "incomplet : " + "; ".join(c["missing"])
         alerts = f" [{', '.join(c['alerts'])}]" if c["alerts"] else ""
-        print(f"  Enfant : {c['name']}, {c['age']} ans, {c['school'] or 'école ?'}{alerts} — dossier {state}")
+        print(
+            f"  Enfant : {c['name']}, {c['age']} ans, {c['school'] or 'école ?'}{alerts} — dossier {state}"
+        )
     if data["missing"]:
         print("Manque au dossier famille : " + "; ".join(data["missing"]))
+    return 0
+
+
+def _paris_today() -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+def cmd_families_import(db: Database, args) -> int:
+    from .services.actors import current_actor
+    from .services.families_csv import CsvImportError, import_families_csv
+
+    try:
+        with db.session() as session:
+            actor = current_actor(session)
+            report = import_families_csv(
+                session, actor, Path(args.file), _paris_today(), dry_run=args.dry_run
+            )
+    except CsvImportError as exc:
+        if args.json:
+            _print_json(
+                {
+                    "ok": False,
+                    "rows": exc.rows,
+                    "bad_lines": exc.bad_lines,
+                    "errors": [{"line": line, "message": message} for line, message in exc.errors],
+                }
+            )
+        else:
+            for line, message in exc.errors:
+                print(f"ligne {line} : {message}", file=sys.stderr)
+        print(
+            f"Erreur : {len(exc.bad_lines)} ligne(s) en erreur"
+            + (f" sur {exc.rows}" if exc.rows else "")
+            + " : rien n'a été importé.",
+            file=sys.stderr,
+        )
+        return 1
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(report.summary())
+    return 0
+
+
+def cmd_families_export(db: Database, args) -> int:
+    from .services.families_csv import export_families_csv
+
+    with db.session() as session:
+        count = export_families_csv(session, Path(args.file))
+    print(f"{count} famille(s) exportée(s) dans {args.file}.")
+    return 0
+
+
+def cmd_families_export_personal_data(db: Database, args) -> int:
+    from .services.actors import current_actor
+    from .services.families import find_family_id
+    from .services.personal_data import export_personal_data
+
+    with db.session() as session:
+        actor = current_actor(session)
+        family_id = find_family_id(session, args.id)
+        data = export_personal_data(session, actor, family_id, destination=args.output or "")
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        if args.output:
+            try:
+                Path(args.output).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UserError(
+                    f"Impossible d'écrire « {args.output} » : {exc.strerror or exc}."
+                ) from exc
+        else:
+            sys.stdout.write(text)
+        code = data["family"]["code"]
+    if args.output:
+        print(
+            f"Données personnelles de la famille {code} exportées dans {args.output} "
+            "(export inscrit dans l'historique).",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_families_anonymise(db: Database, args) -> int:
+    from .services.actors import current_actor
+    from .services.personal_data import anonymise_inactive
+
+    with db.session() as session:
+        actor = current_actor(session)
+        report = anonymise_inactive(
+            session, actor, args.inactive_years, args.today or _paris_today(), dry_run=args.dry_run
+        )
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(report.summary())
+    if report.refused:
+        print(
+            f"Erreur : {len(report.refused)} famille(s) refusée(s) (facture impayée) ; "
+            "les autres ont été traitées.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -171,10 +285,16 @@ class FrenchParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = FrenchParser(prog="backoffice-cli", description="Back-office Portail Famille en ligne de commande.")
+    parser = FrenchParser(
+        prog="backoffice-cli", description="Back-office Portail Famille en ligne de commande."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--database-url", help="URL de la base (défaut : BACKOFFICE_DATABASE_URL ou fichier SQLite)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE", parser_class=FrenchParser)
+    parser.add_argument(
+        "--database-url", help="URL de la base (défaut : BACKOFFICE_DATABASE_URL ou fichier SQLite)"
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMANDE", parser_class=FrenchParser
+    )
 
     p = sub.add_parser("init", help="crée ou met à jour la base de données")
     p.set_defaults(func=cmd_init)
@@ -182,12 +302,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="charge des données de démonstration (base vide)")
     p.add_argument("--families", type=int, default=200, help="nombre de familles (défaut 200)")
     p.add_argument("--seed", type=int, default=1, help="graine du générateur (défaut 1)")
-    p.add_argument("--today", type=date.fromisoformat, default=None, help="date de référence AAAA-MM-JJ")
+    p.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="date de référence AAAA-MM-JJ"
+    )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_demo)
 
     cat = sub.add_parser("catalogue", help="importe ou exporte le catalogue (TOML)")
-    cat_sub = cat.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=FrenchParser)
+    cat_sub = cat.add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=FrenchParser
+    )
     p = cat_sub.add_parser("import", help="valide puis applique un fichier catalogue")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="sortie JSON")
@@ -197,7 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_catalogue_export)
 
     fam = sub.add_parser("families", help="familles")
-    fam_sub = fam.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=FrenchParser)
+    fam_sub = fam.add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=FrenchParser
+    )
     p = fam_sub.add_parser("list", help="liste les familles")
     p.add_argument("--search", help="nom, prénom d'un enfant, commune ou identifiant")
     p.add_argument("--limit", type=int, default=None, help="nombre maximal de lignes")
@@ -207,6 +333,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="identifiant (F00042) ou numéro interne")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_families_show)
+    p = fam_sub.add_parser(
+        "import",
+        help="importe des familles depuis un CSV (tout ou rien ; voir docs/families-csv.md)",
+    )
+    p.add_argument("file", help="fichier CSV (UTF-8 ou Windows-1252, séparateur ; ou ,)")
+    p.add_argument("--dry-run", action="store_true", help="vérifie le fichier sans rien importer")
+    p.add_argument("--json", action="store_true", help="sortie JSON")
+    p.set_defaults(func=cmd_families_import)
+    p = fam_sub.add_parser("export", help="exporte toutes les familles en CSV (format de l'import)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_families_export)
+    p = fam_sub.add_parser(
+        "export-personal-data",
+        help="exporte en JSON tout ce que nous détenons sur une famille (droit d'accès RGPD)",
+    )
+    p.add_argument("id", help="identifiant (F00042) ou numéro interne")
+    p.add_argument("--output", help="fichier JSON à écrire (défaut : sortie standard)")
+    p.set_defaults(func=cmd_families_export_personal_data)
+    p = fam_sub.add_parser(
+        "anonymise", help="anonymise les familles sans activité depuis N ans (RGPD)"
+    )
+    p.add_argument(
+        "--inactive-years",
+        type=int,
+        default=3,
+        metavar="N",
+        help="années sans réservation, facture ni règlement (défaut 3)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="montre ce qui serait fait, sans rien modifier"
+    )
+    p.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="date de référence AAAA-MM-JJ"
+    )
+    p.add_argument("--json", action="store_true", help="sortie JSON")
+    p.set_defaults(func=cmd_families_anonymise)
+    from .cli_sync import register as register_sync
+
+    register_sync(sub)
     return parser
 
 

@@ -1,0 +1,24 @@
+"""Sync with the parent portal (DESIGN §6): HTTP client, push of the outbox, pull of
+the change feed, conflicts and quarantine. No Qt: the CLI and the GUI share it."""
+
+from .client import PortalAuthError, PortalClient, PortalError, PortalUnreachable
+from .conflicts import dismiss_quarantined, open_conflicts, quarantined, resolve_conflict
+from .pull import pull_changes
+from .push import push_pending
+from .round import RoundReport, client_from_settings, run_round
+
+__all__ = [
+    "PortalAuthError",
+    "PortalClient",
+    "PortalError",
+    "PortalUnreachable",
+    "RoundReport",
+    "client_from_settings",
+    "dismiss_quarantined",
+    "open_conflicts",
+    "pull_changes",
+    "push_pending",
+    "quarantined",
+    "resolve_conflict",
+    "run_round",
+]

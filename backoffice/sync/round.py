@@ -1,0 +1,114 @@
+"""One sync round: pull the parents' changes, then push the outbox.
+
+Pull comes first: the account pushes (``PUT /staff/families/{ref}``) carry the
+whole family as the back-office holds it, so they must include the parents'
+latest edits, or they would overwrite them on the portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from ..models import OutboxItem, OutboxState, QuarantinedChange, SyncConflict, utcnow
+from ..storage import Database
+from . import settings
+from .client import PortalClient, PortalError
+from .pull import PullReport, pull_changes
+from .push import PushReport, push_pending
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RoundReport:
+    started_at: datetime
+    finished_at: datetime | None = None
+    pull: PullReport = field(default_factory=PullReport)
+    push: PushReport = field(default_factory=PushReport)
+    pending: int = 0  # outbox items still to send
+    open_conflicts: int = 0
+    open_quarantine: int = 0
+    error: str = ""  # why the round stopped early, in French
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def moved(self) -> int:
+        return self.pull.received + self.push.acknowledged + self.push.failed
+
+    def summary(self) -> str:
+        lines = []
+        p, s = self.pull, self.push
+        if p.received:
+            lines.append(
+                f"Reçu du portail : {p.received} changement(s) — {p.applied} appliqué(s), "
+                f"{p.requests} demande(s), {p.conflicts} conflit(s), "
+                f"{p.quarantined} en quarantaine, {p.unchanged} sans effet."
+            )
+        else:
+            lines.append("Reçu du portail : rien de nouveau.")
+        if s.acknowledged or s.failed:
+            lines.append(
+                f"Envoyé au portail : {s.acknowledged} élément(s) accepté(s), {s.failed} refusé(s)."
+            )
+        else:
+            lines.append("Envoyé au portail : rien à envoyer.")
+        lines += [f"  Refus : {f}" for f in s.failures]
+        if self.pending:
+            lines.append(f"Reste à envoyer : {self.pending} élément(s).")
+        if self.open_conflicts:
+            lines.append(f"Conflits à trancher : {self.open_conflicts}.")
+        if self.open_quarantine:
+            lines.append(f"Changements en quarantaine : {self.open_quarantine}.")
+        if self.error:
+            lines.append(f"Synchronisation interrompue : {self.error}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok
+        data["pull"]["received"] = self.pull.received
+        return data
+
+
+def run_round(db: Database, client: PortalClient, progress: Progress | None = None) -> RoundReport:
+    """Pull then push; network problems end the round early with a French ``error``
+    (nothing is lost: the cursor and the outbox say where to resume)."""
+    report = RoundReport(started_at=utcnow())
+    report.pull = pull_changes(db, client, progress)
+    report.error = report.pull.stopped
+    if not report.error:
+        report.push = push_pending(db, client, progress)
+        report.error = report.push.stopped
+    with db.session() as session:
+        report.pending = session.scalar(
+            select(func.count(OutboxItem.id)).where(OutboxItem.state == OutboxState.PENDING)
+        )
+        report.open_conflicts = session.scalar(
+            select(func.count(SyncConflict.id)).where(SyncConflict.resolved_at.is_(None))
+        )
+        report.open_quarantine = session.scalar(
+            select(func.count(QuarantinedChange.id)).where(QuarantinedChange.resolved_at.is_(None))
+        )
+    report.finished_at = utcnow()
+    return report
+
+
+def client_from_settings(
+    db: Database, *, portal_url: str | None = None, token: str | None = None, **options
+) -> PortalClient:
+    """A client for the configured portal (or ``portal_url``), token from the keyring."""
+    with db.session() as session:
+        url = portal_url or settings.portal_url(session)
+        ca_file = settings.ca_bundle(session)
+    if not url:
+        raise PortalError(
+            "Aucun portail n'est configuré : backoffice-cli sync configure --portal URL"
+        )
+    return PortalClient(url, token or settings.read_token(url), ca_bundle=ca_file, **options)

@@ -1,0 +1,131 @@
+"""Sync settings (``setting`` table) and the staff token (OS keyring, never a file).
+
+Settings: ``sync.portal_url``, ``sync.ca_bundle`` (optional CA file for the
+portal's TLS certificate), ``sync.interval_minutes`` (automatic sync in the GUI).
+
+The token lives in the operating system's keyring (Windows Credential Locker,
+macOS Keychain, Secret Service on Linux) under the service
+:data:`KEYRING_SERVICE`, user name = the portal URL. When no keyring exists, it
+must be given at each run: typed at the prompt, or for tests and CI only the
+:data:`TOKEN_ENV` environment variable. It is never written to a file or a log.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+import keyring.backends.fail
+import keyring.errors
+from sqlalchemy.orm import Session
+
+from ..errors import UserError
+from ..models import Setting
+from .client import check_portal_url
+
+KEYRING_SERVICE = "PortailFamille-backoffice"
+TOKEN_ENV = "BACKOFFICE_PORTAL_TOKEN"
+
+PORTAL_URL = "sync.portal_url"
+CA_BUNDLE = "sync.ca_bundle"
+INTERVAL_MINUTES = "sync.interval_minutes"
+DEFAULT_INTERVAL_MINUTES = 15
+
+
+class TokenUnavailable(UserError):
+    """No token for this portal (French message saying how to give one)."""
+
+
+class NoKeyring(TokenUnavailable):
+    """This computer has no keyring: the token must be given at each run."""
+
+
+NO_KEYRING_MESSAGE = (
+    "Aucun trousseau de mots de passe n'est disponible sur cet ordinateur : le jeton du "
+    "portail ne peut pas être enregistré. Il faudra le saisir à chaque synchronisation "
+    "(il n'est jamais écrit dans un fichier)."
+)
+
+
+def _get(session: Session, key: str) -> str:
+    row = session.get(Setting, key)
+    return row.value if row is not None else ""
+
+
+def _put(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def portal_url(session: Session) -> str:
+    return _get(session, PORTAL_URL)
+
+
+def ca_bundle(session: Session) -> str | None:
+    return _get(session, CA_BUNDLE) or None
+
+
+def interval_minutes(session: Session) -> int:
+    value = _get(session, INTERVAL_MINUTES)
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_INTERVAL_MINUTES
+
+
+def save_settings(
+    session: Session,
+    *,
+    url: str | None = None,
+    ca_file: str | None = None,
+    interval: int | None = None,
+) -> None:
+    """Store what is given (``ca_file=""`` removes the custom CA bundle)."""
+    if url is not None:
+        _put(session, PORTAL_URL, check_portal_url(url))
+    if ca_file is not None:
+        if ca_file and not os.path.isfile(ca_file):
+            raise UserError(f"Fichier d'autorités de certification introuvable : {ca_file}")
+        _put(session, CA_BUNDLE, os.path.abspath(ca_file) if ca_file else "")
+    if interval is not None:
+        if not 1 <= interval <= 24 * 60:
+            raise UserError("L'intervalle de synchronisation doit être entre 1 et 1440 minutes.")
+        _put(session, INTERVAL_MINUTES, str(interval))
+
+
+# -- the token ---------------------------------------------------------------------
+
+
+def keyring_available() -> bool:
+    return not isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
+
+
+def read_token(url: str) -> str:
+    """The token for ``url``: :data:`TOKEN_ENV` (tests, CI) or the keyring."""
+    from_env = os.environ.get(TOKEN_ENV, "").strip()
+    if from_env:
+        return from_env
+    if not keyring_available():
+        raise NoKeyring(NO_KEYRING_MESSAGE)
+    try:
+        token = keyring.get_password(KEYRING_SERVICE, check_portal_url(url))
+    except keyring.errors.KeyringError as exc:
+        raise TokenUnavailable(f"Le trousseau du système n'a pas pu être lu : {exc}") from exc
+    if not token:
+        raise TokenUnavailable(
+            f"Aucun jeton n'est enregistré pour le portail {url}. "
+            f"Enregistrez-le avec : backoffice-cli sync configure --portal {url}"
+        )
+    return token
+
+
+def store_token(url: str, token: str) -> None:
+    token = token.strip()
+    if not token:
+        raise UserError("Le jeton est vide.")
+    if not keyring_available():
+        raise NoKeyring(NO_KEYRING_MESSAGE)
+    try:
+        keyring.set_password(KEYRING_SERVICE, check_portal_url(url), token)
+    except keyring.errors.KeyringError as exc:
+        raise UserError(f"Le jeton n'a pas pu être enregistré dans le trousseau : {exc}") from exc

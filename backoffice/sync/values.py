@@ -1,0 +1,139 @@
+"""Checking values from the portal before they enter the back-office.
+
+Each cleaner returns the value as the back-office stores it, or raises
+:class:`~.apply.Quarantine` with a French reason naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from ..services.validation import format_phone, normalise_email
+from .apply import Quarantine
+
+Cleaner = Callable[[Any], Any]
+
+
+def text(label: str, max_length: int, *, required: bool = False) -> Cleaner:
+    def clean(value: Any) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise Quarantine(f"« {label} » : valeur illisible ({value!r}).")
+        value = value.strip()
+        if "\x00" in value:
+            raise Quarantine(f"« {label} » contient un caractère interdit.")
+        if len(value) > max_length:
+            raise Quarantine(f"« {label} » dépasse {max_length} caractères.")
+        if required and not value:
+            raise Quarantine(f"« {label} » est obligatoire et le portail l'envoie vide.")
+        return value
+
+    return clean
+
+
+@lru_cache(maxsize=4096)
+def _format_phone(value: str) -> str:
+    return format_phone(value)  # phonenumbers is slow; the same numbers come back often
+
+
+def phone(label: str) -> Cleaner:
+    as_text = text(label, 40)
+
+    def clean(value: Any) -> str:
+        value = as_text(value)
+        if not value:
+            return ""
+        try:
+            return _format_phone(value)
+        except ValueError:
+            raise Quarantine(
+                f"« {value} » n'est pas un numéro de téléphone valide ({label})."
+            ) from None
+
+    return clean
+
+
+def email(label: str, *, required: bool = False) -> Cleaner:
+    as_text = text(label, 254, required=required)
+
+    def clean(value: Any) -> str:
+        value = as_text(value)
+        if not value:
+            return ""
+        try:
+            return normalise_email(value)
+        except ValueError:
+            raise Quarantine(
+                f"« {value} » n'est pas une adresse e-mail valide ({label})."
+            ) from None
+
+    return clean
+
+
+def boolean(label: str) -> Cleaner:
+    def clean(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise Quarantine(f"« {label} » doit valoir oui ou non ({value!r}).")
+        return value
+
+    return clean
+
+
+def day(label: str, *, required: bool = False, not_after: date | None = None) -> Cleaner:
+    def clean(value: Any) -> date | None:
+        if value in (None, ""):
+            if required:
+                raise Quarantine(f"« {label} » est obligatoire et le portail l'envoie vide.")
+            return None
+        if not isinstance(value, str):
+            raise Quarantine(f"« {label} » : date illisible ({value!r}).")
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            raise Quarantine(f"« {label} » : date invalide ({value!r}).") from None
+        if not_after is not None and parsed > not_after:
+            raise Quarantine(f"« {label} » est dans le futur ({parsed:%d/%m/%Y}).")
+        return parsed
+
+    return clean
+
+
+def moment(label: str) -> Cleaner:
+    def clean(value: Any) -> datetime:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise Quarantine(f"« {label} » : date et heure invalides ({value!r}).") from None
+        if parsed.tzinfo is None:
+            raise Quarantine(f"« {label} » : date et heure sans fuseau horaire ({value!r}).")
+        return parsed
+
+    return clean
+
+
+def lenient(cleaner: Cleaner, value: Any) -> Callable[[], Any]:
+    """The parent's starting value, cleaned if possible, when asked (it only serves
+    conflict detection)."""
+
+    def before() -> Any:
+        try:
+            return cleaner(value)
+        except Quarantine:
+            return value
+
+    return before
+
+
+def before_after(data: dict) -> tuple[dict, Any]:
+    before, after = data.get("before"), data.get("after")
+    if before is None:
+        before = {}
+    if not isinstance(before, dict):
+        raise Quarantine("Valeurs précédentes illisibles (« before »).")
+    if after is None:
+        raise Quarantine("Nouvelles valeurs absentes (« after »).")
+    return before, after
