@@ -1,7 +1,7 @@
 """The main window: areas of the product on the left, the current one on the right.
 
-An area appears only when it works (DESIGN: no empty placeholder screens); today
-that is "Familles".
+An area appears only when it works (DESIGN: no empty placeholder screens): today
+"Familles" and "Dossiers incomplets".
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from ..services.actors import Actor
 from ..services.families import count_families
 from ..storage import Database
 from . import dialogs
+from .accounts import OpenAccountDialog
+from .child_file.editor import ChildFileDialog
 from .families.area import FamiliesArea
 from .families.list_page import families_count_text
+from .incomplete.page import IncompleteFilesPage
 from .qt import (
     QHBoxLayout,
     QKeySequence,
@@ -50,6 +53,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.db = db
         self.actor = actor
+        self.today = today
+        self.open_account_dialog: OpenAccountDialog | None = None
+        self.child_dialog: ChildFileDialog | None = None
         self._owns_runner = runner is None
         self.runner = runner or TaskRunner(parent=self)
         self.setWindowTitle(WINDOW_TITLE)
@@ -64,7 +70,11 @@ class MainWindow(QMainWindow):
 
         self.families = FamiliesArea(db, self.runner, actor, today=today)
         self._add_area("Familles", self.families)
-        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.incomplete = IncompleteFilesPage(db, actor, today=today, runner=self.runner, load=False)
+        self.incomplete.open_family.connect(self.open_family)
+        self.incomplete.open_child.connect(self.open_child_file)
+        self._add_area("Dossiers incomplets", self.incomplete)
+        self.navigation.currentRowChanged.connect(self._area_changed)
         self.navigation.setCurrentRow(0)
 
         central = QWidget()
@@ -103,6 +113,11 @@ class MainWindow(QMainWindow):
         search_action = families_menu.addAction("&Rechercher une famille")
         search_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         search_action.triggered.connect(self.focus_family_search)
+        open_action = families_menu.addAction("&Ouvrir un compte famille…")
+        open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        open_action.triggered.connect(self.open_account)
+        incomplete_action = families_menu.addAction("Dossiers &incomplets")
+        incomplete_action.triggered.connect(lambda: self.navigation.setCurrentRow(1))
         help_menu = self.menuBar().addMenu("&Aide")
         about = help_menu.addAction("À &propos")
         about.triggered.connect(self.show_about)
@@ -118,6 +133,38 @@ class MainWindow(QMainWindow):
         with self.db.session() as session:
             total = count_families(session)
         self.families_label.setText(families_count_text(total, searching=False))
+
+    def _area_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        if self.stack.currentWidget() is self.incomplete:
+            self.incomplete.reload()
+
+    def open_family(self, family_id: int) -> None:
+        self.navigation.setCurrentRow(0)
+        self.families.open_family(family_id)
+
+    def open_account(self) -> OpenAccountDialog:
+        """"Ouvrir un compte famille…": the paper form's dialog (window-modal)."""
+        dialog = OpenAccountDialog(self.db, self.actor, self, today=self.today)
+        dialog.account_opened.connect(self._account_opened)
+        dialog.open_existing.connect(self.open_family)
+        dialog.finished.connect(dialog.deleteLater)
+        self.open_account_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _account_opened(self, family_id: int) -> None:
+        self.families.list_page.run_search()
+        self.refresh_status()
+        self.open_family(family_id)
+
+    def open_child_file(self, child_id: int) -> ChildFileDialog:
+        dialog = ChildFileDialog(self.db, self.actor, child_id, self, self.today)
+        dialog.saved.connect(lambda _child_id: self.incomplete.reload())
+        dialog.finished.connect(dialog.deleteLater)
+        self.child_dialog = dialog
+        dialog.open()
+        return dialog
 
     def focus_family_search(self) -> None:
         self.navigation.setCurrentRow(0)

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     QTranslator,
+    QUrl,
     Signal,
     Slot,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "QMessageBox",
     "QModelIndex",
     "QObject",
+    "QUrl",
     "QPalette",
     "QPersistentModelIndex",
     "QPlainTextEdit",

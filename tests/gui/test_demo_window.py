@@ -60,3 +60,52 @@ def test_search_a_child_then_open_the_family(qtbot, demo_window, sqlite_db):
     for item in summary.missing:
         assert item in text
     assert f"Enfants ({len(detail.children)})" in text
+
+
+def test_incomplete_area_opens_a_child_file_and_the_family(qtbot, demo_window, sqlite_db):
+    from backoffice.ui.child_file.editor import ChildFileDialog
+
+    navigation = demo_window.navigation
+    assert navigation.item(1).text() == "Dossiers incomplets"
+    navigation.setCurrentRow(1)  # loads the list (synchronous runner in tests)
+    page = demo_window.incomplete
+    rows = page.rows()
+    assert rows and all(row.all_missing for row in rows)
+    child_row = next(row for row in rows if row.child_id is not None)
+    page.open_child.emit(child_row.child_id)
+    dialog = demo_window.child_dialog
+    assert isinstance(dialog, ChildFileDialog) and dialog.isVisible()
+    dialog.reject()
+    page.open_family.emit(child_row.family_id)
+    assert navigation.currentRow() == 0
+    assert demo_window.families.currentWidget().family_id == child_row.family_id
+
+
+def test_family_view_offers_account_actions_and_each_child_file(qtbot, demo_window, sqlite_db):
+    with sqlite_db.session() as s:
+        child = s.scalars(select(Child).order_by(Child.id)).first()
+    view = demo_window.families.open_family(child.family_id)
+    qtbot.waitUntil(lambda: view.detail is not None)
+    assert view.account_bar.isVisible()
+    html = view.browser.toHtml()
+    assert f"enfant:{child.id}" in html
+    from backoffice.ui.qt import QUrl
+
+    view.browser.anchorClicked.emit(QUrl(f"enfant:{child.id}"))
+    assert view.child_dialog is not None and view.child_dialog.isVisible()
+    view.child_dialog.reject()
+
+
+def test_open_account_from_the_menu(qtbot, demo_window):
+    families_menu = next(
+        action.menu() for action in demo_window.menuBar().actions() if action.text() == "F&amilles"
+    )
+    open_action = next(
+        a for a in families_menu.actions() if a.text().startswith("&Ouvrir un compte")
+    )
+    open_action.trigger()
+    dialog = demo_window.open_account_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.account_opened.emit(5)  # as after a save: the list reloads, the family opens
+    assert demo_window.families.currentWidget().family_id == 5
+    dialog.reject()

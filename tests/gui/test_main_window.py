@@ -24,7 +24,8 @@ def test_window_shows_database_and_family_count(window, small_db):
     assert window.actor_label.isVisible()
     # Only areas that work appear.
     assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == [
-        "Familles"
+        "Familles",
+        "Dossiers incomplets",
     ]
     model = window.families.list_page.model
     assert _codes(model) == ["F00002", "F00003", "F00001"]

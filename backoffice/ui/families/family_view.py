@@ -19,6 +19,8 @@ from ...models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Famil
 from ...services.actors import Actor
 from ...services.families import ChildSummary, FamilyDetail, get_family_detail
 from ...storage import Database
+from ..accounts import AccountActionsBar
+from ..child_file.editor import ChildFileDialog
 from ..family_edit import FamilyEditDialog
 from ..history import HistoryPage
 from ..qt import (
@@ -185,7 +187,11 @@ def _child_html(child: ChildSummary) -> str:
         f"<h3>{escape(child.full_name)}</h3>"
         f"<table>{''.join(rows)}</table>"
         f"{_missing_html(child.missing, 'Dossier complet')}"
+        f'<p><a href="{CHILD_LINK}{child.id}">Ouvrir le dossier de l\'enfant…</a></p>'
     )
+
+
+CHILD_LINK = "enfant:"
 
 
 def _children_grid(children: list[ChildSummary]) -> str:
@@ -262,6 +268,10 @@ class FamilyView(QWidget):
         self.status = QLabel("Chargement de la famille…")
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(self._link_clicked)
+        self.child_dialog: ChildFileDialog | None = None
+        self.account_bar = AccountActionsBar(db, actor, family_id)
+        self.account_bar.changed.connect(self.reload)
         self.browser.setAccessibleName("Fiche de la famille")
         self.history = HistoryPage(db, runner, actor, family_id)
         self.tabs = QTabWidget()
@@ -282,6 +292,7 @@ class FamilyView(QWidget):
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
+        layout.addWidget(self.account_bar)
         layout.addWidget(self.tabs, 1)
         self.setFocusProxy(self.browser)
 
@@ -338,8 +349,23 @@ class FamilyView(QWidget):
         self.edit_dialog = None
         dialog.deleteLater()
 
+    def _link_clicked(self, url) -> None:
+        target = url.toString()
+        if target.startswith(CHILD_LINK):
+            self.open_child_file(int(target[len(CHILD_LINK):]))
+
+    def open_child_file(self, child_id: int) -> ChildFileDialog:
+        """The child's whole file (window-modal, not blocking); the view reloads after saves."""
+        dialog = ChildFileDialog(self.db, self.actor, child_id, self, self.today)
+        dialog.saved.connect(lambda _child_id: self.reload())
+        dialog.finished.connect(dialog.deleteLater)
+        self.child_dialog = dialog
+        dialog.open()
+        return dialog
+
     def reload(self) -> None:
         """Show the family again (after a save), and its history if it was loaded."""
+        self.account_bar.refresh()
         self.load()
         if self.history.is_loaded:
             self.history.reload()
