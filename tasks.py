@@ -13,9 +13,11 @@ from __future__ import annotations
 import ctypes.util
 import hashlib
 import os
+import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import venv
 from pathlib import Path
 
@@ -24,6 +26,9 @@ VENV = ROOT / ".venv"
 DEMO_DATA_DIR = ROOT / ".demo-data"
 DEMO_FAMILIES = "300"
 DEMO_SEED = "1"
+DEMO_USER = "admin"
+DEMO_PORTAL_READY = "PORTAIL-DEMO-PRET"  # printed by scripts/demo_portal.py
+DEMO_PORTAL_TIMEOUT = 180  # seconds: first start publishes families and runs a sync
 # Shared libraries Qt needs on Linux even offscreen, and the Debian packages giving them.
 LINUX_LIBRARIES = {
     "EGL": "libegl1",
@@ -62,11 +67,14 @@ def ensure_linux_libraries() -> None:
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
     else:
-        say("Bibliothèques système manquantes pour Qt ; installez : sudo apt-get install " + " ".join(missing))
+        say(
+            "Bibliothèques système manquantes pour Qt ; installez : sudo apt-get install "
+            + " ".join(missing)
+        )
 
 
 def ensure_venv() -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by any python3 on the machine
         sys.exit("Python 3.11 ou plus récent est requis.")
     ensure_linux_libraries()
     python = venv_python()
@@ -86,19 +94,91 @@ def ensure_venv() -> Path:
     return python
 
 
+def start_demo_portal(python: Path, env: dict) -> subprocess.Popen | None:
+    """scripts/demo_portal.py: a local portal with simulated parents (see the README).
+
+    Returns the running process once it is ready, or None (the back-office then
+    starts without it). Its output goes to this console.
+    """
+    say("Démarrage du portail de démonstration (parents simulés)")
+    process = subprocess.Popen(
+        [str(python), str(ROOT / "scripts" / "demo_portal.py"), "--data-dir", str(DEMO_DATA_DIR)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+    )
+    ready = threading.Event()
+
+    def relay() -> None:
+        for line in process.stdout:
+            if line.startswith(DEMO_PORTAL_READY):
+                say(f"Portail de démonstration prêt : {line.split()[-1]}")
+                ready.set()
+            else:
+                print(line, end="", flush=True)
+        ready.set()  # ended: ready or not, stop waiting
+
+    threading.Thread(target=relay, daemon=True).start()
+    ready.wait(DEMO_PORTAL_TIMEOUT)
+    if process.poll() is None and ready.is_set():
+        return process
+    say("Le portail de démonstration n'a pas pu démarrer : le back-office démarre sans lui.")
+    stop_demo_portal(process)
+    return None
+
+
+def stop_demo_portal(process: subprocess.Popen) -> None:
+    """Closing its input asks it to stop (portal and mail sink included)."""
+    try:
+        process.stdin.close()
+        process.wait(20)
+    except (OSError, subprocess.TimeoutExpired):
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def run(args: list[str]) -> int:
-    ensure_venv()
+    python = ensure_venv()
+    # The demo's agents are fictitious: work as its administrator (any desk login works
+    # with real data, where staff users are the collectivity's own).
     env = {**os.environ, "BACKOFFICE_DATA_DIR": str(DEMO_DATA_DIR)}
+    env.setdefault("BACKOFFICE_USER", DEMO_USER)
     database = DEMO_DATA_DIR / "backoffice.sqlite3"
     if not database.exists():
+        # New demo families: the old demo portal (if any) no longer matches them.
+        shutil.rmtree(DEMO_DATA_DIR / "portal", ignore_errors=True)
         say(f"Chargement des données de démonstration ({DEMO_FAMILIES} familles)")
         subprocess.run(
-            [str(venv_script("backoffice-cli")), "demo", "--families", DEMO_FAMILIES, "--seed", DEMO_SEED],
+            [
+                str(venv_script("backoffice-cli")),
+                "demo",
+                "--families",
+                DEMO_FAMILIES,
+                "--seed",
+                DEMO_SEED,
+            ],
             check=True,
             env=env,
         )
+    portal = None
+    if env.get("BACKOFFICE_DEMO_PORTAL", "1") != "0":
+        # A fresh staff token each run, given to the portal (as its hash) and to the back-office.
+        env["BACKOFFICE_PORTAL_TOKEN"] = secrets.token_urlsafe(32)
+        portal = start_demo_portal(python, env)
     say("Démarrage du back-office sur les données de démonstration")
-    return subprocess.call([str(venv_script("backoffice")), *args], env=env)
+    try:
+        return subprocess.call([str(venv_script("backoffice")), *args], env=env)
+    finally:
+        if portal is not None:
+            say("Arrêt du portail de démonstration")
+            stop_demo_portal(portal)
 
 
 def test(args: list[str]) -> int:

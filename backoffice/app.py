@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -90,6 +91,17 @@ def create_main_window(
     return window
 
 
+def close_after_delay(window) -> None:
+    """``BACKOFFICE_EXIT_AFTER_MS=N``: close the window after N ms (smoke tests of
+    ``tasks.py run`` and the demo, offscreen); unset in normal use."""
+    value = os.environ.get("BACKOFFICE_EXIT_AFTER_MS", "").strip()
+    if value.isdigit():
+        from .ui.qt import QTimer
+
+        log.info("Fermeture automatique dans %s ms (BACKOFFICE_EXIT_AFTER_MS)", value)
+        QTimer.singleShot(int(value), window.close)
+
+
 def self_test() -> int:
     """Run every check, print one French line each; non-zero exit when one fails."""
     from . import selftest
@@ -162,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("Agent : %s (%s)", actor.login, actor.role.value)
         window = create_main_window(db, actor)
         window.show()
+        close_after_delay(window)
         return app.exec()
     finally:
         crash.uninstall()

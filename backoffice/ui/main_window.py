@@ -1,7 +1,8 @@
 """The main window: areas of the product on the left, the current one on the right.
 
 An area appears only when it works (DESIGN: no empty placeholder screens): today
-"Familles" and "Dossiers incomplets".
+"Familles", "Dossiers incomplets" and "Synchronisation" (with its status-bar
+indicator; the automatic sync starts with :meth:`MainWindow.load`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .qt import (
     QStackedWidget,
     QWidget,
 )
+from .sync import SyncArea, SyncController, SyncIndicator
 from .tasks import TaskRunner
 
 WINDOW_TITLE = "Portail Famille — back-office"
@@ -74,6 +76,9 @@ class MainWindow(QMainWindow):
         self.incomplete.open_family.connect(self.open_family)
         self.incomplete.open_child.connect(self.open_child_file)
         self._add_area("Dossiers incomplets", self.incomplete)
+        self.sync = SyncController(db, self.runner, parent=self)
+        self.sync_area = SyncArea(db, actor, self.sync)
+        self._add_area("Synchronisation", self.sync_area)
         self.navigation.currentRowChanged.connect(self._area_changed)
         self.navigation.setCurrentRow(0)
 
@@ -92,7 +97,10 @@ class MainWindow(QMainWindow):
             "Agent connecté (les modifications sont enregistrées à son nom)"
         )
         self.actor_label.setContentsMargins(0, 0, 16, 0)
+        self.sync_indicator = SyncIndicator(self.sync)
+        self.sync_indicator.clicked.connect(self.show_sync)
         self.statusBar().addWidget(self.database_label, 1)
+        self.statusBar().addPermanentWidget(self.sync_indicator)
         self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.families_label)
 
@@ -125,9 +133,10 @@ class MainWindow(QMainWindow):
     # -- actions -----------------------------------------------------------
 
     def load(self) -> None:
-        """First load: the families list and the status bar count."""
+        """First load: the families list, the status bar count, the automatic sync."""
         self.families.list_page.run_search()
         self.refresh_status()
+        self.sync.start()
 
     def refresh_status(self) -> None:
         with self.db.session() as session:
@@ -166,6 +175,9 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def show_sync(self) -> None:
+        self.navigation.setCurrentRow(self.stack.indexOf(self.sync_area))
+
     def focus_family_search(self) -> None:
         self.navigation.setCurrentRow(0)
         self.families.focus_search()
@@ -180,6 +192,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.sync.stop()
         if self._owns_runner:
             self.runner.shutdown(wait=True)
         super().closeEvent(event)

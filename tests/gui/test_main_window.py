@@ -26,6 +26,7 @@ def test_window_shows_database_and_family_count(window, small_db):
     assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == [
         "Familles",
         "Dossiers incomplets",
+        "Synchronisation",
     ]
     model = window.families.list_page.model
     assert _codes(model) == ["F00002", "F00003", "F00001"]

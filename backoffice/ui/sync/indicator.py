@@ -1,0 +1,36 @@
+"""The status-bar line of the sync: « Synchronisé à 10:42 », « Synchronisation… »,
+« Portail injoignable (nouvel essai à 10:52) », with the open conflicts and
+quarantined changes; a click opens the « Synchronisation » area."""
+
+from __future__ import annotations
+
+from ..qt import QTimer, QToolButton, QWidget
+from .controller import SyncController
+
+REFRESH_MS = 30_000
+
+
+class SyncIndicator(QToolButton):
+    def __init__(self, controller: SyncController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.setAutoRaise(True)
+        self.setAccessibleName("État de la synchronisation")
+        self.setToolTip("Ouvrir l'espace « Synchronisation »")
+        controller.changed.connect(self.refresh)
+        controller.round_finished.connect(lambda _outcome: self.refresh())
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        state = self.controller.status()
+        self.setText(state.indicator_text())
+        problem = (
+            state.conflicts
+            or state.quarantined
+            or (state.outcome is not None and not state.outcome.ok)
+        )
+        self.setStyleSheet("color: #a40000;" if problem else "")
