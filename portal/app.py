@@ -16,7 +16,8 @@ from .db import open_database
 from .deps import Services, ServicesDep
 from .errors import install_handlers
 from .mail import Mailer
-from .routes import auth, bookings, me, staff, staff_bookings
+from .providers import from_settings
+from .routes import auth, billing, bookings, me, pay, staff, staff_billing, staff_bookings
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,39 @@ DESCRIPTION = """API du Portail Famille d'une Communauté de communes.
 * **parents** : activation du compte, connexion, mot de passe oublié, informations
   de la famille, changement d'identifiant, fiches enfants (guide parents §2 à §5) ;
   inscriptions, planning hebdomadaire, réservations et annulations (§6) ;
+  factures et paiements (§7) ;
 * **back-office** (jeton `Bearer` du personnel) : comptes familles, catalogue avec ses
   règles de traitement, inscriptions et décisions poussés avec une clé d'idempotence,
-  envoi des liens, flux numéroté des changements faits par les parents.
+  envoi des liens, flux numéroté des changements faits par les parents ; factures
+  avec leur PDF et périodes de paiement ; chaque écriture répond l'en-tête
+  `X-Feed-Position` (dernier numéro du flux) ;
+* **parents, §7** : factures par régie (état, solde, détail, PDF), paiements,
+  paiement en ligne des factures ALSH pendant les périodes ouvertes (PayFiP ou
+  fournisseur simulé).
 
 Chaque erreur répond `{"detail": "message en français", "errors": [{"field", "message"}]}`.
 """
+
+
+def _document_feed_position(app: FastAPI) -> None:
+    """Declare the ``X-Feed-Position`` header on the success answers of every staff write."""
+    build = app.openapi
+
+    def openapi():
+        if app.openapi_schema is None:
+            schema = build()
+            for path, item in schema["paths"].items():
+                if not path.startswith("/staff/"):
+                    continue
+                for method, op in item.items():
+                    if method == "get":
+                        continue
+                    for code, answer in op.get("responses", {}).items():
+                        if code.startswith("2"):
+                            answer.setdefault("headers", {}).update(staff.FEED_POSITION_DOC)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,13 +77,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.services = Services(settings=settings, db=db, mailer=Mailer(settings))
+    app.state.services = Services(
+        settings=settings, db=db, mailer=Mailer(settings), provider=from_settings(settings)
+    )
     install_handlers(app)
     app.include_router(auth.router)
     app.include_router(me.router)
     app.include_router(bookings.router)
     app.include_router(staff.router)
     app.include_router(staff_bookings.router)
+    app.include_router(billing.router)
+    app.include_router(staff_billing.router)
+    app.include_router(pay.router)
+    _document_feed_position(app)
 
     @app.get("/health", tags=["système"], summary="État du service")
     def health(svc: ServicesDep) -> dict[str, str]:

@@ -212,11 +212,13 @@ def request_registration(
     if reg.ref.startswith("tmp-"):
         reg.ref = f"INS-{reg.id:06d}"
     reg.child = child
+    reg.submissions = (reg.submissions or 0) + 1
     feed.append(
         session,
         family.ref,
         "registration.submitted",
         {
+            "request_ref": f"REG-{reg.ref}-{reg.submissions}",
             "registration": reg.ref,
             "activity": reg.activity_code,
             "period": reg.period_code,
@@ -838,6 +840,7 @@ def validate(session: Session, family: Family, reg: Registration, now: datetime)
             family.ref,
             "booking.submitted",
             {
+                "request_ref": f"{submission.number}-{len(submission.lines)}",
                 "registration": reg.ref,
                 "submission": submission.number,
                 "booking_id": booking.id,

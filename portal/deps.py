@@ -16,6 +16,7 @@ from .db import Database
 from .errors import unauthorized
 from .mail import Mailer
 from .models import StaffToken
+from .providers import Provider
 from .rules import system_now
 from .security import same_secret, token_hash
 from .settings import Settings
@@ -31,6 +32,8 @@ class Services:
     # « Now » for the booking rules (deadlines, today in Paris): tests replace it
     # (``app.state.services.clock = lambda: …``) instead of waiting for the wall clock.
     clock: Callable[[], datetime] = field(default=system_now)
+    # Online payment provider (``portal.providers``); None: online payment disabled.
+    provider: Provider | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import accounts, feed
+from . import accounts, feed, persons
 from .errors import FieldError, PortalError, invalid, not_found
-from .mail import Mailer, email_change_mail
+from .mail import Mailer, email_change_mail, staff_email_change_mail
 from .models import (
     AccountState,
     Child,
@@ -165,15 +165,27 @@ def _login_taken(session: Session, email: str, except_account: int | None) -> Pa
     return session.scalars(stmt).first()
 
 
-def _apply_child_push(child: Child, push: ChildPush) -> None:
+def _with_refs(
+    child: Child, block: str, people: list[Person], everyone: list[dict[str, Any]], trusted: bool
+) -> list[dict[str, Any]]:
+    rows = [p.model_dump(mode="json") for p in people]
+    out, errors = persons.assign(
+        rows, list(getattr(child, block) or []), everyone, block=block, trusted=trusted
+    )
+    if errors:
+        raise invalid(errors)
+    return out
+
+
+def _apply_child_push(child: Child, push: ChildPush, everyone: list[dict[str, Any]]) -> None:
     for f in INFORMATION_FIELDS:
         setattr(child, f, getattr(push.information, f))
     if push.medical is not None:
         child.medical = push.medical.model_dump(mode="json")
-    if push.emergency_contacts is not None:
-        child.emergency_contacts = [p.model_dump(mode="json") for p in push.emergency_contacts]
-    if push.authorised_pickups is not None:
-        child.authorised_pickups = [p.model_dump(mode="json") for p in push.authorised_pickups]
+    for block in PERSON_BLOCKS:
+        people = getattr(push, block)
+        if people is not None:
+            setattr(child, block, _with_refs(child, block, people, everyone, trusted=True))
     if push.consents is not None:
         child.consents = [c.model_dump(mode="json") for c in push.consents]
 
@@ -218,6 +230,7 @@ def push_family(
         for g in sorted(body.guardians, key=lambda g: g.rank)
     ]
     by_ref = {c.ref: c for c in family.children}
+    everyone = persons.family_persons(family.children)
     for push in body.children:
         child = by_ref.get(push.ref)
         if child is None:
@@ -225,7 +238,7 @@ def push_family(
                 ref=push.ref, medical={}, emergency_contacts=[], authorised_pickups=[], consents=[]
             )
             family.children.append(child)
-        _apply_child_push(child, push)
+        _apply_child_push(child, push, everyone)
     session.flush()
     sent = False
     if created and body.send_activation:
@@ -380,6 +393,49 @@ def request_login_change(
     return email
 
 
+def staff_login_change(
+    session: Session, settings: Settings, mailer: Mailer, ref: str, new_email: str
+) -> dict[str, Any]:
+    """The back-office asks for a new login: a confirmation link goes to the new address;
+    the old login works until the parent confirms (then ``login_email.changed`` in the feed)."""
+    family = family_by_ref(session, ref)
+    account = family.account
+    if account.state is AccountState.DISABLED:
+        raise PortalError(
+            409, "Ce compte est désactivé : réactivez-le avant de changer l'identifiant."
+        )
+    email = normalise_email(str(new_email))
+    if email == account.login_email:
+        raise invalid(
+            [
+                FieldError(
+                    field="new_login_email",
+                    message="Cette adresse est déjà l'identifiant du compte.",
+                )
+            ]
+        )
+    other = _login_taken(session, email, account.id)
+    if other is not None:
+        raise PortalError(
+            409,
+            f"L'adresse « {email} » est déjà l'identifiant d'une autre famille ({other.family.ref}).",
+        )
+    account.pending_login_email = email
+    link = accounts.issue_link(
+        session, settings, account, LinkPurpose.EMAIL_CHANGE, new_email=email
+    )
+    accounts.send_or_fail(
+        mailer, staff_email_change_mail(email, family.name, link, settings.email_change_link_hours)
+    )
+    return {
+        "message": f"Courriel de confirmation envoyé à {email}. L'identifiant actuel reste "
+        "valable jusqu'à la confirmation.",
+        "login_email": account.login_email,
+        "pending_login_email": email,
+        "sent_to": email,
+    }
+
+
 def confirm_login_change(session: Session, token: str) -> ParentAccount:
     link = accounts.consume_link(session, token, LinkPurpose.EMAIL_CHANGE)
     account = session.get(ParentAccount, link.account_id)
@@ -421,13 +477,14 @@ def update_medical(session: Session, child: Child, body: MedicalRecord, today: d
     _record_block(session, child, "medical", before, child.medical)
 
 
-def update_persons(session: Session, child: Child, block: str, persons: list[Person]) -> None:
-    errors = check_persons(persons, block)
+def update_persons(session: Session, child: Child, block: str, people: list[Person]) -> None:
+    errors = check_persons(people, block)
     if errors:
         raise invalid(errors)
     column = PERSON_BLOCKS[block]
     before = list(getattr(child, column) or [])
-    after = [p.model_dump(mode="json") for p in persons]
+    everyone = persons.family_persons(child.family.children)
+    after = _with_refs(child, column, people, everyone, trusted=False)
     setattr(child, column, after)
     _record_block(session, child, block, before, after)
 

@@ -34,6 +34,11 @@ def append(
     return seq
 
 
+def position(session: Session) -> int:
+    """The last change number given (0 when the feed is empty)."""
+    return session.scalar(select(FeedCounter.last_seq).where(FeedCounter.id == 1)) or 0
+
+
 def page(session: Session, after: int, limit: int) -> tuple[list[Change], bool]:
     """Changes numbered after ``after``, in order, at most ``limit``; and whether more follow."""
     rows = list(

@@ -110,3 +110,42 @@ def email_change_mail(to: str, link: str, hours: int) -> Mail:
             "Tant que la nouvelle adresse n'est pas confirmée, votre identifiant reste inchangé."
         ),
     )
+
+
+def staff_email_change_mail(to: str, family_name: str, link: str, hours: int) -> Mail:
+    return Mail(
+        to=to,
+        subject="Portail Famille : confirmez votre nouvelle adresse e-mail",
+        body=(
+            f"Bonjour,\n\nLe service enfance a enregistré cette adresse comme nouvel "
+            f"identifiant de connexion du compte famille « {family_name} » au Portail Famille.\n\n"
+            "Pour confirmer, cliquez sur le lien ci-dessous :\n\n"
+            f"{link}\n\n"
+            f"Ce lien ne sert qu'une fois et expire dans {hours} heures. "
+            "Tant que la nouvelle adresse n'est pas confirmée, l'ancien identifiant reste valable. "
+            "Si vous n'êtes pas concerné, ignorez ce message."
+        ),
+    )
+
+
+def payment_receipt_mail(to: str, payment_ref: str, amount: str, invoices: str, ok: bool) -> Mail:
+    if ok:
+        return Mail(
+            to=to,
+            subject=f"Portail Famille : paiement {payment_ref} validé",
+            body=(
+                f"Bonjour,\n\nVotre paiement en ligne {payment_ref} de {amount} a été validé "
+                f"par la banque.\nFacture(s) réglée(s) : {invoices}.\n\n"
+                "Ce courriel vaut reçu. Le paiement apparaît dans « Mes factures & paiements »."
+            ),
+        )
+    return Mail(
+        to=to,
+        subject=f"Portail Famille : paiement {payment_ref} non abouti",
+        body=(
+            f"Bonjour,\n\nVotre paiement en ligne {payment_ref} de {amount} n'a pas abouti "
+            f"(facture(s) {invoices}). Aucune somme n'a été prélevée.\n\n"
+            "Vous pouvez recommencer depuis « Mes factures & paiements » pendant la période "
+            "de paiement en ligne, ou régler auprès de la régie."
+        ),
+    )

@@ -158,8 +158,16 @@ class MedicalRecord(In):
 
 
 class Person(In):
-    """A person to call in an emergency or allowed to pick the child up (blocks 3 and 4)."""
+    """A person to call in an emergency or allowed to pick the child up (blocks 3 and 4).
 
+    ``person_ref`` identifies the person across edits (see :mod:`portal.persons`):
+    send back the one read; leave it out for a new person.
+    """
+
+    person_ref: Ref | None = Field(
+        default=None,
+        description="Identifiant stable de la personne (donné par le portail ou le back-office).",
+    )
     last_name: Name = ""
     first_name: Name = ""
     relationship_label: text(40) = ""
@@ -329,6 +337,17 @@ class PasswordChange(In):
     current_password: Secret
     new_password: Secret
     new_password_confirmation: Secret
+
+
+class StaffLoginEmailChange(In):
+    new_login_email: EmailStr
+
+
+class StaffLoginEmailChangeResult(Out):
+    message: str
+    login_email: str
+    pending_login_email: str
+    sent_to: str
 
 
 class MeOut(Out):

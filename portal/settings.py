@@ -10,9 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy import make_url
 
 ENV_PREFIX = "PORTAL_"
@@ -59,6 +67,28 @@ class Settings(BaseModel):
     # tokens created with ``portal create-staff-token`` (stored hashed in the DB).
     staff_token_hash: SecretStr = SecretStr("")
 
+    # Invoices (§7): largest PDF accepted from the back-office.
+    invoice_pdf_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    # Online payment (§7.3): "disabled", "simulated" (tests, demo) or "payfip".
+    payment_provider: Literal["disabled", "simulated", "payfip"] = "disabled"
+    # Public base URL of this API (PayFiP calls it back); empty: the URL of the request.
+    public_api_url: str = ""
+    # An operation not concluded after this long is abandoned (PayFiP: 15 minutes).
+    payment_operation_minutes: int = Field(default=15, ge=1, le=120)
+    # PayFiP: the collectivity's 6-digit client number, mode (T test, X activation,
+    # W production), payment page, and the addresses allowed to notify (empty: any).
+    payfip_numcli: str = Field(default="", pattern=r"^(\d{6})?$")
+    payfip_saisie: Literal["T", "X", "W"] = "T"
+    payfip_url: str = "https://www.payfip.gouv.fr/tpa/paiement.web"
+    payfip_notify_ips: str = ""
+
+    @model_validator(mode="after")
+    def _payfip_needs_numcli(self) -> Settings:
+        if self.payment_provider == "payfip" and not self.payfip_numcli:
+            raise ValueError("PayFiP exige PORTAL_PAYFIP_NUMCLI (6 chiffres)")
+        return self
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Settings from ``PORTAL_*`` variables; keyword overrides win (CLI options)."""
@@ -73,7 +103,8 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{ENV_PREFIX}{str(err['loc'][0]).upper()} : {err['msg']}" for err in exc.errors()
+                (f"{ENV_PREFIX}{str(err['loc'][0]).upper()} : " if err["loc"] else "") + err["msg"]
+                for err in exc.errors()
             )
             raise SettingsError(f"Réglages du portail invalides : {problems}") from exc
 

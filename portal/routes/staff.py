@@ -24,9 +24,18 @@ from ..schemas import (
     FamilyPushResult,
     Message,
     StaffFamilyOut,
+    StaffLoginEmailChange,
+    StaffLoginEmailChangeResult,
 )
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
+# Declared on every staff answer (see ``with_feed_position``).
+FEED_POSITION_DOC = {
+    "X-Feed-Position": {
+        "description": "Dernier numéro du flux des changements après cet appel.",
+        "schema": {"type": "integer"},
+    }
+}
 
 FamilyRef = Annotated[
     str,
@@ -34,10 +43,22 @@ FamilyRef = Annotated[
 ]
 
 
-def _keyed(request: Request, svc, key: str, body, action) -> JSONResponse:
-    payload = body.model_dump(mode="json") if body is not None else None
+FEED_POSITION_HEADER = "X-Feed-Position"
+
+
+def with_feed_position(svc, response):
+    """Every staff answer says the feed's last number *after* the call: when it equals the
+    back-office's cursor, parents changed nothing since its last pull."""
+    with svc.db.read() as session:
+        response.headers[FEED_POSITION_HEADER] = str(feed.position(session))
+    return response
+
+
+def _keyed(request: Request, svc, key: str, body, action, payload=None) -> JSONResponse:
+    if payload is None:
+        payload = body.model_dump(mode="json") if body is not None else None
     fp = idempotency.fingerprint(request.method, request.url.path, payload)
-    return idempotency.run(svc.db, key, fp, action)
+    return with_feed_position(svc, idempotency.run(svc.db, key, fp, action))
 
 
 @router.put(
@@ -152,6 +173,35 @@ router.add_api_route(
     summary="Envoyer un lien de réinitialisation du mot de passe",
     name="send_password_reset_email",
 )
+
+
+@router.post(
+    "/families/{family_ref}/login-email",
+    response_model=StaffLoginEmailChangeResult,
+    responses=responses(404, 409, 503),
+    summary="Changer l'identifiant d'une famille : lien de confirmation à la nouvelle adresse "
+    "(l'ancien identifiant reste valable jusqu'à la confirmation)",
+)
+def change_login_email(
+    family_ref: FamilyRef,
+    body: StaffLoginEmailChange,
+    request: Request,
+    svc: ServicesDep,
+    _staff: StaffDep,
+    key: IdempotencyKey,
+):
+    return _keyed(
+        request,
+        svc,
+        key,
+        body,
+        lambda session: (
+            200,
+            families.staff_login_change(
+                session, svc.settings, svc.mailer, family_ref, body.new_login_email
+            ),
+        ),
+    )
 
 
 @router.put(

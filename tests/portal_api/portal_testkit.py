@@ -461,3 +461,71 @@ def changes(portal: Portal, after: int = 0) -> list[dict]:
     r = portal.staff("GET", f"/staff/changes?after={after}&limit=1000")
     assert r.status_code == 200, r.text
     return r.json()["changes"]
+
+
+# --- §7: invoices, payment windows, online payment ---------------------------------------------
+
+REGIES = {
+    "ALSH": "Régie ALSH enfance",
+    "APS": "Régie périscolaire TAP mercredi péricentre",
+    "JEUNESSE": "Régie Jeunesse",
+    "MULTI": "Régie Multi-accueil",
+}
+
+
+def invoice_body(family_ref: str, regie: str = "ALSH", cents: tuple[int, ...] = (2500,), **kw):
+    """An invoice of ``regie`` for child C101: one line per amount in ``cents``."""
+    lines = [
+        {
+            "label": f"Journée ALSH {i + 1}",
+            "start": "2026-12-21",
+            "end": "2026-12-21",
+            "quantity": 1,
+            "unit_price_cents": amount,
+            "amount_cents": amount,
+        }
+        for i, amount in enumerate(cents)
+    ]
+    body = {
+        "regie": regie,
+        "regie_label": REGIES[regie],
+        "family_ref": family_ref,
+        "issue_date": "2026-12-01",
+        "period_start": "2026-12-21",
+        "period_end": "2026-12-31",
+        "due_date": "2026-12-18",
+        "total_cents": sum(cents),
+        "children": [{"child_ref": "C101", "child_name": "Léa MARTIN", "lines": lines}],
+        "qf_bracket": "QF 601-900",
+        "payment_instructions": "Payable en ligne pendant la période de paiement, ou à la régie.",
+        "payable_online": regie == "ALSH",
+    }
+    body.update(kw)
+    return body
+
+
+def push_invoice(portal: Portal, number: str, body: dict, key: str | None = None):
+    r = portal.staff("PUT", f"/staff/invoices/{number}", key or new_key(), json=body)
+    assert r.status_code in (200, 201), r.text
+    return r
+
+
+def push_windows(portal: Portal, *windows: tuple[str, str, str]) -> None:
+    body = {
+        "windows": [{"regie": g, "start": s, "end": e, "label": "Vacances"} for g, s, e in windows]
+    }
+    r = portal.staff("PUT", "/staff/payment-windows", new_key(), json=body)
+    assert r.status_code == 200, r.text
+
+
+def sample_pdf(text: str = "Facture") -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% " + text.encode() + b"\ntrailer<<>>\n%%EOF\n"
+    )
+
+
+def enable_payments(portal: Portal, provider=None) -> None:
+    """Online payment through ``provider`` (the simulated one by default)."""
+    from portal.providers import SimulatedProvider
+
+    portal.app.state.services.provider = provider or SimulatedProvider()

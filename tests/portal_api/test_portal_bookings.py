@@ -158,6 +158,7 @@ def test_registration_refused_while_the_file_is_incomplete_then_accepted(portal,
         "F00301",
     )
     assert last["data"] == {
+        "request_ref": f"REG-{reg['ref']}-1",
         "registration": reg["ref"],
         "activity": "ALSH-LUDE",
         "period": "DEC-2026",
@@ -613,6 +614,7 @@ def test_each_action_is_in_the_change_feed_in_order(portal, alsh):
     late, monday, cancelled = (c["data"] for c in feed[2:])
     assert feed[2]["child_ref"] == "C201" and feed[2]["family_ref"] == "F00200"
     assert late == {
+        "request_ref": f"{summary['number']}-1",
         "registration": reg,
         "submission": summary["number"],
         "booking_id": summary["lines"][0]["booking_id"],
@@ -632,8 +634,10 @@ def test_each_action_is_in_the_change_feed_in_order(portal, alsh):
         "deadline": "2026-12-01T12:00:00+01:00",
     }
     assert (monday["decision"], monday["reason_code"]) == ("accepted", "accepted")
+    assert monday["request_ref"] == f"{summary['number']}-2"
     assert cancelled | {"line_id": 0} == monday | {
         "line_id": 0,
+        "request_ref": f"{cancel['number']}-1",
         "submission": cancel["number"],
         "action": "cancel",
         "requested_state": "cancelled",

@@ -214,14 +214,18 @@ def test_emergency_contacts_and_pickups(portal, active_parent):
         "PUT", "/me/children/C101/emergency-contacts", token, json={"persons": [PERSON]}
     )
     assert r.status_code == 200
-    assert r.json()["emergency_contacts"] == [PERSON]
+    [jeanne] = r.json()["emergency_contacts"]
+    assert jeanne == PERSON | {"person_ref": jeanne["person_ref"]}
+    assert jeanne["person_ref"].startswith("PP-")
     r = portal.parent(
         "PUT", "/me/children/C101/authorised-pickups", token, json={"persons": [PERSON]}
     )
     assert r.status_code == 200
+    # The same person (same name in the family) keeps the same ref in the other list.
+    assert r.json()["authorised_pickups"] == [jeanne]
     kinds = [c["kind"] for c in changes(portal)[-2:]]
     assert kinds == ["child.emergency_contacts.updated", "child.authorised_pickups.updated"]
-    assert changes(portal)[-1]["data"] == {"before": [], "after": [PERSON]}
+    assert changes(portal)[-1]["data"] == {"before": [], "after": [jeanne]}
     # Removing everyone is allowed (completeness is checked at registration).
     r = portal.parent("PUT", "/me/children/C101/authorised-pickups", token, json={"persons": []})
     assert r.json()["authorised_pickups"] == []

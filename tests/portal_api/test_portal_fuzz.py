@@ -134,9 +134,16 @@ def test_no_operation_answers_5xx(portal, active_parent):
         elif path.startswith("/me"):
             headers["Authorization"] = f"Bearer {parent_token}"
         kwargs = {}
-        if "requestBody" in op:
-            schema = op["requestBody"]["content"]["application/json"]["schema"]
+        content = op.get("requestBody", {}).get("content", {})
+        if "application/json" in content:
+            schema = content["application/json"]["schema"]
             kwargs["json"] = data.draw(st.one_of(from_schema(schema), any_json))
+        elif content:  # a file (the invoice PDF): bytes, sometimes a PDF header
+            kwargs["data"] = data.draw(
+                st.one_of(st.binary(max_size=200), st.binary(max_size=50).map(b"%PDF-".__add__))
+            )
+            headers["Content-Type"] = data.draw(st.sampled_from([*content, "text/plain"]))
+            headers["X-Content-SHA256"] = data.draw(st.sampled_from(["0" * 64, "zz", ""]))
         response = requests.request(
             method.upper(),
             portal.url(url_path),

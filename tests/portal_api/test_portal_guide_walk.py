@@ -1,11 +1,22 @@
-"""The parents' guide walked through HTTP, section by section (§2 to §6 so far).
-
-A later increment extends this walk with invoices and online payment (§7).
-"""
+"""The parents' guide walked through HTTP, section by section (§2 to §7)."""
 
 from __future__ import annotations
 
-from portal_testkit import MEDICAL, PASSWORD, catalogue_body, family_body, new_key, set_now
+import hashlib
+
+import requests
+from portal_testkit import (
+    MEDICAL,
+    PASSWORD,
+    catalogue_body,
+    enable_payments,
+    family_body,
+    invoice_body,
+    new_key,
+    push_windows,
+    sample_pdf,
+    set_now,
+)
 
 NEW_PASSWORD = "Printemps-2027-a-Mayet"
 CONTACT = {
@@ -202,3 +213,74 @@ def test_walk_the_guide(portal, smtp_sink):
         "child.medical.updated",
         "registration.submitted",
     ] + ["booking.submitted"] * (len(decisions) + 1)
+
+    # §7 « Mes factures & paiements »: the back-office pushes the invoices of two régies,
+    # the ALSH one with its PDF, and the ALSH payment window.
+    enable_payments(portal)
+    alsh = invoice_body("F00100", cents=(2500, 2500, 1250))
+    assert staff("PUT", "/staff/invoices/ALSH-2026-0001", new_key(), json=alsh).status_code == 201
+    aps = invoice_body("F00100", "APS", (4200,)) | {"state": "sent_to_tresor"}
+    assert staff("PUT", "/staff/invoices/APS-2026-0001", new_key(), json=aps).status_code == 201
+    pdf = sample_pdf("ALSH-2026-0001")
+    r = staff(
+        "PUT",
+        "/staff/invoices/ALSH-2026-0001/pdf",
+        new_key(),
+        data=pdf,
+        headers={
+            "Content-Type": "application/pdf",
+            "X-Content-SHA256": hashlib.sha256(pdf).hexdigest(),
+        },
+    )
+    assert r.ok, r.text
+    push_windows(portal, ("ALSH", "2026-12-01", "2026-12-18"))
+    set_now(portal, "2026-12-08 20:00")
+    # §7.1 The invoices per régie: APS settled (sent to the Trésor public), ALSH to pay online.
+    listing = portal.parent("GET", "/me/invoices", token).json()
+    assert [(g["regie"], g["online_payment_open"]) for g in listing["regies"]] == [
+        ("ALSH", True),
+        ("APS", False),
+    ]
+    assert [
+        (i["number"], i["state_label"], i["balance_cents"], i["payable_now"])
+        for g in listing["regies"]
+        for i in g["invoices"]
+    ] == [
+        ("ALSH-2026-0001", "À régler", 6250, True),
+        ("APS-2026-0001", "Transmise au Trésor public", 0, False),
+    ]
+    # §7.2 The detail and the PDF.
+    detail = portal.parent("GET", "/me/invoices/ALSH-2026-0001", token).json()
+    assert len(detail["children"][0]["lines"]) == 3 and detail["qf_bracket"] == "QF 601-900"
+    r = portal.parent("GET", "/me/invoices/ALSH-2026-0001/pdf", token)
+    assert r.headers["Content-Type"] == "application/pdf" and r.content == pdf
+    # §7.3 Pay online: tick the invoice, pay; the bank refuses the card first…
+    r = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0001"]})
+    assert r.status_code == 201, r.text
+    refused = r.json()
+    page = requests.post(refused["redirect_url"], data={"resultrans": "R"}, timeout=10)
+    assert "Paiement par carte refusé" in page.text
+    # … then the parent pays again, and the payment is validated.
+    r = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0001"]})
+    paid = r.json()
+    assert requests.get(paid["redirect_url"], timeout=10).ok
+    requests.post(paid["redirect_url"], data={"resultrans": "P"}, timeout=10)
+    payments = portal.parent("GET", "/me/payments", token).json()
+    assert sorted((p["ref"], p["state_label"]) for p in payments) == [
+        (refused["payment"]["ref"], "Règlement refusé par la banque"),
+        (paid["payment"]["ref"], "Règlement validé"),
+    ]
+    invoice = portal.parent("GET", "/me/invoices/ALSH-2026-0001", token).json()
+    assert (invoice["state_label"], invoice["balance_cents"]) == ("Réglée", 0)
+    assert "validé" in smtp_sink.last_to("nouvelle@example.fr").subject
+    # The back-office gets both results from the feed.
+    feed = staff("GET", "/staff/changes?limit=1000").json()["changes"]
+    results = [
+        (c["data"]["payment"], c["data"]["state"], c["data"]["provider_result"])
+        for c in feed
+        if c["kind"] == "payment.updated"
+    ]
+    assert results == [
+        (refused["payment"]["ref"], "refused", "card_refused"),
+        (paid["payment"]["ref"], "validated", "paid_card"),
+    ]

@@ -1,0 +1,146 @@
+"""Parents' space, guide §7: invoices per régie, detail, PDF, payments, online payment."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response, status
+
+from .. import billing
+from ..deps import ParentDep, Services, ServicesDep
+from ..errors import responses
+from ..models import Family
+from ..schemas_billing import (
+    InvoiceDetail,
+    InvoicesOut,
+    PaymentOut,
+    PaymentRequest,
+    PaymentStarted,
+)
+from .bookings import _write
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(
+    prefix="/me", tags=["parents : factures et paiements"], responses=responses(401, 422)
+)
+
+InvoiceNumber = Annotated[
+    str, Path(min_length=1, max_length=40, pattern=r"^[\w.-]+$", description="N° de facture.")
+]
+PaymentRef = Annotated[
+    str, Path(min_length=1, max_length=20, pattern=r"^[\w.-]+$", description="N° de paiement.")
+]
+
+
+def api_base(svc: Services, request: Request) -> str:
+    return (svc.settings.public_api_url or str(request.base_url)).rstrip("/")
+
+
+def _expire(svc: Services, family_id: int) -> None:
+    now = svc.now()
+    with svc.db.read() as session:
+        overdue = billing.has_overdue(session, now, family_id)
+    if overdue:
+        _write(svc, lambda session: billing.expire_overdue(session, now, family_id))
+
+
+@router.get(
+    "/invoices",
+    response_model=InvoicesOut,
+    summary="Mes factures par régie, avec leur état et le solde (§7.1)",
+)
+def list_invoices(parent: ParentDep, svc: ServicesDep):
+    _expire(svc, parent.family_id)
+    with svc.db.read() as session:
+        return billing.invoices_of(session, parent.family_id, svc.now(), svc.provider is not None)
+
+
+@router.get(
+    "/invoices/{number}",
+    response_model=InvoiceDetail,
+    responses=responses(404),
+    summary="Détail d'une facture : lignes par enfant, tranche de QF, règlements (§7.2)",
+)
+def get_invoice(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
+    with svc.db.read() as session:
+        invoice = billing.invoice_of_family(session, parent.family_id, number)
+        return billing.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
+
+
+@router.get(
+    "/invoices/{number}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "La facture en PDF"}}
+    | responses(404),
+    summary="La facture en PDF, à imprimer ou enregistrer (§7.2)",
+)
+def get_invoice_pdf(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
+    with svc.db.read() as session:
+        invoice = billing.invoice_of_family(session, parent.family_id, number)
+        content = billing.pdf_of(session, invoice)
+        digest = invoice.pdf_sha256
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="facture-{number}.pdf"',
+            "X-Content-SHA256": digest or "",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get(
+    "/payments",
+    response_model=list[PaymentOut],
+    summary="Mes paiements : en ligne (en attente, validé, refusé) et règlements enregistrés "
+    "par la régie (§7.1)",
+)
+def list_payments(parent: ParentDep, svc: ServicesDep):
+    _expire(svc, parent.family_id)
+    with svc.db.read() as session:
+        return billing.payments_of(session, parent.family_id)
+
+
+@router.get(
+    "/payments/{ref}",
+    response_model=PaymentOut,
+    responses=responses(404),
+    summary="Un paiement en ligne (page de retour après le paiement)",
+)
+def get_payment(ref: PaymentRef, parent: ParentDep, svc: ServicesDep):
+    _expire(svc, parent.family_id)
+    with svc.db.read() as session:
+        return billing.payment_out(billing.payment_of_family(session, parent.family_id, ref))
+
+
+@router.post(
+    "/payments",
+    response_model=PaymentStarted,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(404, 409),
+    summary="Payer en ligne une ou plusieurs factures d'une régie payable en ligne (ALSH), "
+    "pendant une période de paiement (§7.3)",
+)
+def start_payment(body: PaymentRequest, request: Request, parent: ParentDep, svc: ServicesDep):
+    base = api_base(svc, request)
+    provider = svc.provider
+    urls = billing.Urls(
+        notify=f"{base}/payments/{provider.name if provider else 'none'}/notification",
+        return_to=svc.settings.public_base_url.rstrip("/") + "/paiement/retour?paiement=",
+        page=f"{base}/payments/simulated/",
+    )
+    return _write(
+        svc,
+        lambda session: billing.start_payment(
+            session,
+            provider,
+            session.get(Family, parent.family_id),
+            body.invoices,
+            svc.now(),
+            urls,
+            svc.settings.payment_operation_minutes,
+        ),
+    )

@@ -1,0 +1,165 @@
+"""Back-office side of §7: invoices with their PDF, payment windows; reading payments.
+
+Every write carries an ``Idempotency-Key`` header, like the other staff pushes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.concurrency import run_in_threadpool
+
+from .. import billing
+from ..deps import IdempotencyKey, ServicesDep, StaffDep
+from ..errors import PortalError, responses
+from ..schemas_billing import (
+    InvoiceDetail,
+    InvoicePush,
+    InvoicePushResult,
+    PaymentOut,
+    PaymentWindows,
+    PaymentWindowsResult,
+)
+from .staff import _keyed
+
+router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
+
+InvoiceNumber = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[\w.-]+$",
+        description="N° de la facture (numérotation de la régie, sans trou).",
+    ),
+]
+Sha256 = Annotated[
+    str,
+    Header(
+        alias="X-Content-SHA256",
+        pattern=r"^[0-9a-fA-F]{64}$",
+        description="SHA-256 (hexadécimal) du PDF envoyé : vérifié à la réception.",
+    ),
+]
+
+
+@router.put(
+    "/invoices/{number}",
+    response_model=InvoicePushResult,
+    responses={201: {"model": InvoicePushResult, "description": "Facture créée"}}
+    | responses(404, 409),
+    summary="Publier une facture (régie, famille, lignes par enfant, total, état, règlements) "
+    "ou mettre à jour son état",
+)
+def put_invoice(
+    number: InvoiceNumber,
+    body: InvoicePush,
+    request: Request,
+    svc: ServicesDep,
+    _staff: StaffDep,
+    key: IdempotencyKey,
+):
+    return _keyed(
+        request, svc, key, body, lambda session: billing.push_invoice(session, number, body)
+    )
+
+
+@router.get(
+    "/invoices/{number}",
+    response_model=InvoiceDetail,
+    responses=responses(404),
+    summary="Une facture telle que le portail la détient (état et solde vus par les parents)",
+)
+def get_invoice(number: InvoiceNumber, svc: ServicesDep, _staff: StaffDep):
+    with svc.db.read() as session:
+        invoice = billing.invoice_by_number(session, number)
+        return billing.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
+
+
+@router.put(
+    "/invoices/{number}/pdf",
+    responses={200: {"description": "PDF enregistré"}} | responses(404, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    summary="Déposer le PDF d'une facture (application/pdf, empreinte SHA-256 vérifiée)",
+)
+async def put_invoice_pdf(
+    number: InvoiceNumber,
+    request: Request,
+    svc: ServicesDep,
+    _staff: StaffDep,
+    key: IdempotencyKey,
+    sha256: Sha256,
+):
+    limit = svc.settings.invoice_pdf_max_bytes
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/pdf":
+        raise PortalError(415, "Envoyez le PDF avec l'en-tête « Content-Type: application/pdf ».")
+    declared = request.headers.get("content-length", "")
+    too_big = PortalError(413, f"PDF trop volumineux : {limit // 1024} Kio au plus.")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    content = b"".join(chunks)
+    if not content.startswith(b"%PDF-"):
+        raise PortalError(415, "Le contenu envoyé n'est pas un PDF.")
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != sha256.lower():
+        raise PortalError(
+            422, "L'empreinte SHA-256 ne correspond pas au PDF reçu : renvoyez-le en entier."
+        )
+    return await run_in_threadpool(
+        _keyed,
+        request,
+        svc,
+        key,
+        None,
+        lambda session: (200, billing.put_pdf(session, number, content, digest)),
+        {"sha256": digest},
+    )
+
+
+@router.put(
+    "/payment-windows",
+    response_model=PaymentWindowsResult,
+    summary="Remplacer les périodes de paiement en ligne de chaque régie",
+)
+def put_payment_windows(
+    body: PaymentWindows,
+    request: Request,
+    svc: ServicesDep,
+    _staff: StaffDep,
+    key: IdempotencyKey,
+):
+    return _keyed(
+        request, svc, key, body, lambda session: (200, billing.replace_windows(session, body))
+    )
+
+
+@router.get(
+    "/families/{family_ref}/payments",
+    response_model=list[PaymentOut],
+    responses=responses(404),
+    summary="Paiements d'une famille (rapprochement avec le flux)",
+)
+def family_payments(
+    family_ref: Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[\w.-]+$")],
+    svc: ServicesDep,
+    _staff: StaffDep,
+):
+    from ..families import family_by_ref
+
+    with svc.db.read() as session:
+        family = family_by_ref(session, family_ref)
+        return billing.payments_of(session, family.id)

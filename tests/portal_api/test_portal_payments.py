@@ -1,0 +1,482 @@
+"""Guide §7.3: online payment of ALSH invoices during a payment window, through the
+simulated provider and the PayFiP adapter; notifications idempotent, expiry after
+15 minutes, results in the change feed."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from portal_testkit import (
+    activate,
+    changes,
+    enable_payments,
+    family_body,
+    invoice_body,
+    new_key,
+    push_invoice,
+    push_windows,
+    set_now,
+)
+
+from portal.providers import (
+    PAYFIP_RESULTS,
+    NotificationError,
+    Operation,
+    PayfipProvider,
+    SimulatedProvider,
+    payfip_object,
+)
+
+
+@pytest.fixture
+def billed(portal, smtp_sink):
+    """Family F1 with two ALSH invoices and one APS invoice; ALSH window open in December."""
+    login = "f1@example.fr"
+    r = portal.staff("PUT", "/staff/families/F1", new_key(), json=family_body(login))
+    assert r.status_code == 201
+    token = activate(portal, smtp_sink, login)
+    push_invoice(portal, "ALSH-2026-0001", invoice_body("F1", cents=(2500, 1250)))
+    push_invoice(portal, "ALSH-2026-0002", invoice_body("F1", cents=(1800,)))
+    push_invoice(portal, "APS-2026-0001", invoice_body("F1", "APS", (4200,)))
+    push_windows(portal, ("ALSH", "2026-12-01", "2026-12-18"))
+    enable_payments(portal)
+    set_now(portal, "2026-12-05 10:00")
+    return token
+
+
+def _pay(portal, token, *numbers):
+    return portal.parent("POST", "/me/payments", token, json={"invoices": list(numbers)})
+
+
+def _choose(portal, redirect_url: str, code: str) -> requests.Response:
+    return requests.post(redirect_url, data={"resultrans": code}, timeout=10)
+
+
+def _payments_in_feed(portal) -> list[dict]:
+    return [c for c in changes(portal) if c["kind"] == "payment.updated"]
+
+
+def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
+    token = billed
+    r = _pay(portal, token, "ALSH-2026-0001", "ALSH-2026-0002")
+    assert r.status_code == 201, r.text
+    started = r.json()
+    payment = started["payment"]
+    assert (payment["ref"], payment["state"], payment["amount_cents"]) == (
+        "PAY-000001",
+        "pending",
+        5550,
+    )
+    assert payment["state_label"] == "Règlement en attente de validation par la banque"
+    assert payment["invoices"] == [
+        {"number": "ALSH-2026-0001", "amount_cents": 3750},
+        {"number": "ALSH-2026-0002", "amount_cents": 1800},
+    ]
+    assert started["expires_at"].startswith("2026-12-05T09:15:00")  # 15 minutes, in UTC
+    match = re.fullmatch(
+        re.escape(portal.base) + r"/payments/simulated/([A-Z0-9]{20})", started["redirect_url"]
+    )
+    assert match, started["redirect_url"]
+    refdet = match.group(1)
+    # While the bank has not answered: pending, and no second payment of these invoices.
+    inv = portal.parent("GET", "/me/invoices/ALSH-2026-0001", token).json()
+    assert (inv["payment_pending"], inv["payable_now"]) == (True, False)
+    again = _pay(portal, token, "ALSH-2026-0001")
+    assert (
+        again.status_code == 409 and "attend déjà la réponse de la banque" in again.json()["detail"]
+    )
+    # The simulated provider's page: amount, and the choices.
+    page = requests.get(started["redirect_url"], timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "55,50 €" in page.text and "Payer par carte bancaire" in page.text
+    done = _choose(portal, started["redirect_url"], "P")
+    assert done.status_code == 200
+    assert "Payé par carte bancaire" in done.text
+    assert "https://portail.example.fr/paiement/retour?paiement=PAY-000001" in done.text
+    # Validated; the invoices are paid; a receipt went out; the feed says it once.
+    r = portal.parent("GET", "/me/payments/PAY-000001", token).json()
+    assert (r["state"], r["result"], r["result_label"]) == (
+        "validated",
+        "paid_card",
+        "Payé par carte bancaire",
+    )
+    listing = portal.parent("GET", "/me/invoices", token).json()
+    alsh = listing["regies"][0]
+    assert [(i["state"], i["balance_cents"]) for i in alsh["invoices"]] == [("paid", 0)] * 2
+    assert alsh["balance_cents"] == 0 and listing["balance_cents"] == 4200
+    receipt = smtp_sink.last_to("f1@example.fr")
+    assert receipt.subject == "Portail Famille : paiement PAY-000001 validé"
+    assert "55,50 €" in receipt.body and "ALSH-2026-0001, ALSH-2026-0002" in receipt.body
+    [entry] = _payments_in_feed(portal)
+    assert entry["family_ref"] == "F1" and entry["child_ref"] is None
+    data = entry["data"]
+    assert data == {
+        "payment": "PAY-000001",
+        "regie": "ALSH",
+        "provider": "simulated",
+        "refdet": refdet,
+        "exer": 2026,
+        "amount_cents": 5550,
+        "invoices": [
+            {"number": "ALSH-2026-0001", "amount_cents": 3750},
+            {"number": "ALSH-2026-0002", "amount_cents": 1800},
+        ],
+        "state": "validated",
+        "previous_state": "pending",
+        "provider_result": "paid_card",
+        "provider_code": "P",
+        "authorisation": "SIMU",
+        "created_at": "2026-12-05T09:00:00+00:00",
+        "finished_at": "2026-12-05T09:00:00+00:00",
+        "late": False,
+    }
+    # The same notification again (the provider retries): nothing changes.
+    notify = portal.url("/payments/simulated/notification")
+    params = {"refdet": refdet, "resultrans": "P", "montant": "5550"}
+    r = requests.post(notify, data=params, timeout=10)
+    assert r.status_code == 200 and r.json()["changed"] is False
+    # A contradicting late message cannot undo a validated payment.
+    r = requests.post(notify, data=params | {"resultrans": "R"}, timeout=10)
+    assert r.json() == {
+        "payment": "PAY-000001",
+        "state": "validated",
+        "result": "paid_card",
+        "changed": False,
+        "late": False,
+    }
+    assert len(_payments_in_feed(portal)) == 1
+    assert len(smtp_sink.to("f1@example.fr")) == 2  # activation + one receipt
+    # The page of a finished operation says so.
+    assert "Cette opération est terminée" in requests.get(started["redirect_url"], timeout=10).text
+    # The back-office records it: the invoice says so, the balance does not count it twice.
+    body = invoice_body("F1", cents=(1800,)) | {
+        "state": "paid",
+        "settlements": [
+            {
+                "ref": "REG-2026-0100",
+                "date": "2026-12-05",
+                "mode": "en_ligne",
+                "amount_cents": 1800,
+                "portal_payment_ref": "PAY-000001",
+            }
+        ],
+    }
+    push_invoice(portal, "ALSH-2026-0002", body)
+    inv = portal.parent("GET", "/me/invoices/ALSH-2026-0002", token).json()
+    assert (inv["paid_cents"], inv["balance_cents"], inv["state"]) == (1800, 0, "paid")
+    payments = portal.parent("GET", "/me/payments", token).json()
+    assert [p["ref"] for p in payments] == ["PAY-000001"]
+    staff_view = portal.staff("GET", "/staff/families/F1/payments").json()
+    assert staff_view == payments
+
+
+def test_simulated_refusal_then_new_payment(portal, smtp_sink, billed):
+    token = billed
+    started = _pay(portal, token, "ALSH-2026-0002").json()
+    page = _choose(portal, started["redirect_url"], "R")
+    assert "Paiement par carte refusé" in page.text
+    r = portal.parent("GET", "/me/payments", token).json()
+    assert [(p["ref"], p["state"], p["state_label"], p["result"]) for p in r] == [
+        ("PAY-000001", "refused", "Règlement refusé par la banque", "card_refused")
+    ]
+    inv = portal.parent("GET", "/me/invoices/ALSH-2026-0002", token).json()
+    assert (inv["state"], inv["balance_cents"], inv["payable_now"]) == ("issued", 1800, True)
+    assert "non abouti" in smtp_sink.last_to("f1@example.fr").subject
+    [entry] = _payments_in_feed(portal)
+    assert (entry["data"]["state"], entry["data"]["provider_result"]) == (
+        "refused",
+        "card_refused",
+    )
+    # A new attempt, paid by direct debit this time.
+    second = _pay(portal, token, "ALSH-2026-0002").json()
+    assert second["payment"]["ref"] == "PAY-000002"
+    assert second["redirect_url"] != started["redirect_url"]  # a new refdet
+    _choose(portal, second["redirect_url"], "V")
+    r = portal.parent("GET", "/me/payments/PAY-000002", token).json()
+    assert (r["state"], r["result"]) == ("validated", "paid_direct_debit")
+    for code, label in [("Z", "Prélèvement refusé"), ("A", "Paiement abandonné")]:
+        started = _pay(portal, token, "ALSH-2026-0001").json()
+        assert label in _choose(portal, started["redirect_url"], code).text
+    states = [(p["ref"], p["state"], p["result"]) for p in _feed_states(portal)]
+    assert states == [
+        ("PAY-000001", "refused", "card_refused"),
+        ("PAY-000002", "validated", "paid_direct_debit"),
+        ("PAY-000003", "refused", "direct_debit_refused"),
+        ("PAY-000004", "refused", "abandoned"),
+    ]
+
+
+def _feed_states(portal) -> list[dict]:
+    return [
+        {
+            "ref": c["data"]["payment"],
+            "state": c["data"]["state"],
+            "result": c["data"]["provider_result"],
+        }
+        for c in _payments_in_feed(portal)
+    ]
+
+
+def test_only_online_payable_invoices_inside_a_window(portal, smtp_sink, billed):
+    token = billed
+    r = _pay(portal, token, "APS-2026-0001")
+    assert r.status_code == 409
+    assert r.json()["detail"].startswith(
+        "La facture APS-2026-0001 (Régie périscolaire TAP mercredi péricentre) ne se paie pas "
+        "en ligne."
+    )
+    r = _pay(portal, token, "ALSH-2026-0001", "APS-2026-0001")
+    assert r.status_code == 422 and "même régie" in r.json()["detail"]
+    r = _pay(portal, token, "ALSH-2026-0001", "ALSH-2026-0001")
+    assert r.status_code == 422 and "deux fois" in r.json()["detail"]
+    r = _pay(portal, token, "ALSH-2099-0001")
+    assert r.status_code == 404 and r.json()["detail"] == "Facture introuvable : ALSH-2099-0001."
+    # Another family's invoice is as unknown as a missing one.
+    other = family_body("f2@example.fr")
+    assert portal.staff("PUT", "/staff/families/F2", new_key(), json=other).status_code == 201
+    push_invoice(portal, "ALSH-2026-0009", invoice_body("F2"))
+    assert _pay(portal, token, "ALSH-2026-0009").status_code == 404
+    # Outside the window: refused, with the next window.
+    push_windows(portal, ("ALSH", "2026-12-01", "2026-12-18"), ("ALSH", "2027-02-01", "2027-02-12"))
+    set_now(portal, "2026-12-19 08:00")
+    r = _pay(portal, token, "ALSH-2026-0001")
+    assert r.status_code == 409
+    assert r.json()["detail"] == (
+        "Le paiement en ligne des factures « Régie ALSH enfance » n'est pas ouvert aujourd'hui. "
+        "Prochaine période : du 01/02/2027 au 12/02/2027."
+    )
+    set_now(portal, "2027-02-01 00:00")
+    assert _pay(portal, token, "ALSH-2026-0001").status_code == 201
+    # A paid or cancelled invoice has nothing to pay.
+    body = invoice_body("F1", cents=(1800,)) | {"state": "cancelled", "credit_note": "AV-1"}
+    push_invoice(portal, "ALSH-2026-0002", body)
+    r = _pay(portal, token, "ALSH-2026-0002")
+    assert r.status_code == 409 and "n'a rien à régler (Annulée par un avoir)" in r.json()["detail"]
+    # Online payment disabled on the portal.
+    portal.app.state.services.provider = None
+    r = _pay(portal, token, "ALSH-2026-0001")
+    assert r.status_code == 409 and "pas disponible" in r.json()["detail"]
+    assert (
+        portal.parent("GET", "/me/invoices", token).json()["regies"][0]["online_payment_open"]
+        is False
+    )
+
+
+def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed):
+    token = billed
+    started = _pay(portal, token, "ALSH-2026-0002").json()
+    refdet = started["redirect_url"].rsplit("/", 1)[1]
+    set_now(portal, "2026-12-05 10:14")
+    assert portal.parent("GET", "/me/payments/PAY-000001", token).json()["state"] == "pending"
+    set_now(portal, "2026-12-05 10:15")
+    r = portal.parent("GET", "/me/payments", token).json()
+    assert [(p["state"], p["result"]) for p in r] == [("refused", "expired")]
+    assert r[0]["result_label"] == "Paiement non terminé dans le délai (15 minutes)"
+    [expired] = _payments_in_feed(portal)
+    assert (expired["data"]["state"], expired["data"]["provider_result"]) == ("refused", "expired")
+    assert expired["data"]["provider_code"] is None and expired["data"]["late"] is False
+    # The invoice can be paid again.
+    assert portal.parent("GET", "/me/invoices/ALSH-2026-0002", token).json()["payable_now"]
+    # The bank's answer arrives late: the money was taken, the payment counts.
+    notify = portal.url("/payments/simulated/notification")
+    params = {"refdet": refdet, "resultrans": "P", "montant": "1800"}
+    r = requests.post(notify, data=params, timeout=10)
+    assert r.json() == {
+        "payment": "PAY-000001",
+        "state": "validated",
+        "result": "paid_card",
+        "changed": True,
+        "late": True,
+    }
+    r = requests.post(notify, data=params, timeout=10)
+    assert r.json()["changed"] is False
+    late = _payments_in_feed(portal)[1:]
+    assert [(c["data"]["previous_state"], c["data"]["state"], c["data"]["late"]) for c in late] == [
+        ("refused", "validated", True)
+    ]
+    # A pending payment whose answer arrives after its 15 minutes, before anyone noticed.
+    started = _pay(portal, token, "ALSH-2026-0001").json()
+    set_now(portal, "2026-12-05 11:00")
+    refdet = started["redirect_url"].rsplit("/", 1)[1]
+    r = requests.post(notify, data={"refdet": refdet, "resultrans": "A"}, timeout=10)
+    assert r.json()["late"] is True and r.json()["state"] == "refused"
+    # Unknown operation, wrong amount, unknown code: refused, nothing recorded.
+    r = requests.post(notify, data={"refdet": "NOPE1234", "resultrans": "P"}, timeout=10)
+    assert r.status_code == 404 and r.json()["detail"] == "Opération de paiement inconnue."
+    r = requests.post(notify, data={"refdet": refdet, "resultrans": "Q"}, timeout=10)
+    assert r.status_code == 422 and r.json()["detail"] == "Code résultat inconnu : « Q »."
+
+
+@pytest.mark.allow_log_warnings
+def test_notification_with_another_amount_is_refused(portal, billed):
+    started = _pay(portal, billed, "ALSH-2026-0002").json()
+    refdet = started["redirect_url"].rsplit("/", 1)[1]
+    notify = portal.url("/payments/simulated/notification")
+    r = requests.post(
+        notify, data={"refdet": refdet, "resultrans": "P", "montant": "1"}, timeout=10
+    )
+    assert r.status_code == 422 and "montant" in r.json()["detail"]
+    assert portal.parent("GET", "/me/payments/PAY-000001", billed).json()["state"] == "pending"
+
+
+# --- PayFiP adapter ---------------------------------------------------------------------------
+
+OPERATION = Operation(
+    refdet="PF0000000042ABCDEFGH",
+    exer=2026,
+    amount_cents=5550,
+    email="f1@example.fr",
+    object="Factures ALSH-2026-0001 ALSH-2026-0002 (Léa, Noël)",
+    notify_url="https://api.portail.example.fr/payments/payfip/notification",
+    return_url="https://portail.example.fr/paiement/retour?paiement=PAY-000042",
+    page_url="unused",
+)
+
+
+@pytest.mark.parametrize("saisie", ["T", "X", "W"])
+def test_payfip_operation_parameters(saisie):
+    provider = PayfipProvider(numcli="012345", saisie=saisie)
+    assert provider.parameters(OPERATION) == {
+        "numcli": "012345",
+        "exer": "2026",
+        "refdet": "PF0000000042ABCDEFGH",
+        "objet": "Factures ALSH-2026-0001 ALSH-2026-0002 Lea Noel",
+        "montant": "5550",
+        "mel": "f1@example.fr",
+        "urlnotif": "https://api.portail.example.fr/payments/payfip/notification",
+        "urlredirect": "https://portail.example.fr/paiement/retour?paiement=PAY-000042",
+        "saisie": saisie,
+    }
+    url = urlsplit(provider.redirect_url(OPERATION))
+    assert (url.scheme, url.netloc, url.path) == (
+        "https",
+        "www.payfip.gouv.fr",
+        "/tpa/paiement.web",
+    )
+    query = {k: v for k, [v] in parse_qs(url.query).items()}
+    assert query == provider.parameters(OPERATION)
+
+
+def test_payfip_refuses_bad_operations():
+    from dataclasses import replace
+
+    good = PayfipProvider(numcli="012345")
+    for provider, op in [
+        (PayfipProvider(numcli="12345"), OPERATION),  # numcli: 6 digits
+        (good, replace(OPERATION, refdet="A" * 31)),  # refdet ≤ 30
+        (good, replace(OPERATION, refdet="PF-0001")),  # alphanumerics only
+        (good, replace(OPERATION, amount_cents=99)),  # at least 1 €
+        (PayfipProvider(numcli="012345", saisie="M"), OPERATION),
+    ]:
+        with pytest.raises(ValueError):
+            provider.parameters(op)
+    assert payfip_object("é" * 150) == "e" * 100
+
+
+@pytest.mark.parametrize(
+    ("code", "result"),
+    [
+        ("P", "paid_card"),
+        ("V", "paid_direct_debit"),
+        ("R", "card_refused"),
+        ("Z", "direct_debit_refused"),
+        ("A", "abandoned"),
+        ("p", "paid_card"),
+    ],
+)
+def test_payfip_result_codes(code, result):
+    outcome = PayfipProvider(numcli="012345").parse_notification(
+        {
+            "numcli": "012345",
+            "exer": "2026",
+            "refdet": "PF0000000042ABCDEFGH",
+            "montant": "5550",
+            "resultrans": code,
+            "numauto": "A1B2C3",
+        }
+    )
+    assert (outcome.result, outcome.code, outcome.amount_cents) == (result, code.upper(), 5550)
+    assert outcome.authorisation == "A1B2C3"
+    assert (
+        SimulatedProvider().parse_notification({"refdet": "X1", "resultrans": code}).result
+        == result
+    )
+    assert set(PAYFIP_RESULTS) == {"P", "V", "R", "Z", "A"}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"numcli": "999999", "refdet": "X1", "resultrans": "P"}, "Numéro client"),
+        ({"refdet": "X1", "resultrans": ""}, "Code résultat inconnu"),
+        ({"refdet": "X-1", "resultrans": "P"}, "refdet"),
+        ({"refdet": "X1", "resultrans": "P", "montant": "55,50"}, "centimes"),
+    ],
+)
+def test_payfip_unreadable_notifications(params, message):
+    with pytest.raises(NotificationError, match=message):
+        PayfipProvider(numcli="012345").parse_notification(params)
+
+
+def test_payfip_through_the_server(portal, smtp_sink, billed):
+    token = billed
+    enable_payments(portal, PayfipProvider(numcli="012345", saisie="T"))
+    r = _pay(portal, token, "ALSH-2026-0001")
+    assert r.status_code == 201, r.text
+    url = urlsplit(r.json()["redirect_url"])
+    assert url.netloc == "www.payfip.gouv.fr"
+    query = {k: v for k, [v] in parse_qs(url.query).items()}
+    assert query["numcli"] == "012345" and query["saisie"] == "T"
+    assert query["montant"] == "3750" and query["exer"] == "2026"
+    assert query["mel"] == "f1@example.fr"
+    assert query["objet"] == "Factures ALSH-2026-0001"
+    assert re.fullmatch(r"[A-Z0-9]{1,30}", query["refdet"])
+    assert query["urlnotif"] == portal.base + "/payments/payfip/notification"
+    assert query["urlredirect"] == "https://portail.example.fr/paiement/retour?paiement=PAY-000001"
+    # The simulated page is not available with PayFiP.
+    assert (
+        requests.get(portal.url(f"/payments/simulated/{query['refdet']}"), timeout=10).status_code
+        == 404
+    )
+    notification = {
+        k: query[k] for k in ("numcli", "exer", "refdet", "montant", "mel", "objet")
+    } | {"resultrans": "V", "numauto": "998877", "dattrans": "05122026", "heurtrans": "1002"}
+    r = requests.post(query["urlnotif"], data=notification, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "validated" and r.json()["changed"] is True
+    r = requests.get(query["urlnotif"], params=notification, timeout=10)  # same, by GET
+    assert r.status_code == 200 and r.json()["changed"] is False
+    [entry] = _payments_in_feed(portal)
+    assert (entry["data"]["provider"], entry["data"]["provider_code"]) == ("payfip", "V")
+    assert entry["data"]["authorisation"] == "998877"
+    # Notifications only from the addresses allowed, when some are configured.
+    services = portal.app.state.services
+    services.settings = services.settings.model_copy(update={"payfip_notify_ips": "10.1.2.3"})
+    r = requests.post(query["urlnotif"], data=notification, timeout=10)
+    assert r.status_code == 403 and "origine non autorisée" in r.json()["detail"]
+
+
+def test_payfip_settings():
+    from portal.providers import from_settings
+    from portal.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="PORTAL_PAYFIP_NUMCLI"):
+        Settings.from_env({"PORTAL_PAYMENT_PROVIDER": "payfip"})
+    with pytest.raises(SettingsError, match="PORTAL_PAYFIP_NUMCLI"):
+        Settings.from_env({"PORTAL_PAYMENT_PROVIDER": "payfip", "PORTAL_PAYFIP_NUMCLI": "12a456"})
+    settings = Settings.from_env(
+        {
+            "PORTAL_PAYMENT_PROVIDER": "payfip",
+            "PORTAL_PAYFIP_NUMCLI": "012345",
+            "PORTAL_PAYFIP_SAISIE": "W",
+        }
+    )
+    provider = from_settings(settings)
+    assert (provider.name, provider.numcli, provider.saisie) == ("payfip", "012345", "W")
+    assert from_settings(Settings.from_env({})) is None
+    assert from_settings(Settings.from_env({"PORTAL_PAYMENT_PROVIDER": "simulated"})).name == (
+        "simulated"
+    )
