@@ -369,9 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_families_anonymise)
+    from .cli_billing import register as register_billing
     from .cli_sync import register as register_sync
 
     register_sync(sub)
+    register_billing(sub)
     return parser
 
 

@@ -162,8 +162,12 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
             f"Le pilote de base de données manque ({exc.name}). "
             "Pour PostgreSQL, installez l'option « postgres » (psycopg)."
         ) from exc
-    from .services import audit  # the audit trail listens to every ORM flush
+    # Listeners on every ORM flush: the audit trail, and the billing guards (issued
+    # invoices are never edited, closed periods never change).
+    from .services import audit
+    from .services.billing import guards
 
     audit.install()
+    guards.install()
     factory = sessionmaker(engine, expire_on_commit=False)
     return Database(url=url, engine=engine, sessionmaker=factory)

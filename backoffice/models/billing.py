@@ -22,6 +22,7 @@ from .base import Base, Money, ScaledDecimal, UTCDateTime, VersionedMixin, enum_
 class DocumentKind(enum.StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
+    DEPOSIT_SLIP = "deposit_slip"  # bordereau de remise de chèques
 
 
 class NumberSequence(Base):
@@ -129,7 +130,8 @@ class InvoiceLine(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
+    # A booking is billed once: at most one line references it (NULLs aside).
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), unique=True)
     tariff_id: Mapped[int | None] = mapped_column(ForeignKey("tariff.id"))
     day: Mapped[date | None] = mapped_column(Date)
     label: Mapped[str] = mapped_column(String(200))
@@ -232,6 +234,11 @@ class Payment(VersionedMixin, Base):
         enum_column(PaymentState, length=40), default=PaymentState.VALIDATED
     )
     reference: Mapped[str] = mapped_column(String(80), default="")  # cheque number, refdet…
+    bank: Mapped[str] = mapped_column(String(80), default="")  # cheque: the payer's bank
+    # Cheques: the deposit slip (bordereau de remise) that took them to the bank.
+    deposit_slip_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deposit_slip.id"), index=True
+    )
     payer_name: Mapped[str] = mapped_column(String(120), default="")
     # The portal's id of an online payment (idempotent notifications).
     portal_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -241,6 +248,24 @@ class Payment(VersionedMixin, Base):
     allocations: Mapped[list[PaymentAllocation]] = relationship(
         back_populates="payment", cascade="all, delete-orphan"
     )
+
+
+class DepositSlip(Base):
+    """Bordereau de remise: the cheques of a régie taken to the bank together."""
+
+    __tablename__ = "deposit_slip"
+    __table_args__ = (UniqueConstraint("regie_id", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # BR-ALSH-2026-00001
+    regie_id: Mapped[int] = mapped_column(ForeignKey("regie.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    deposit_date: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Money())
+    cheque_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
 
 class PaymentAllocation(Base):

@@ -1,0 +1,67 @@
+"""Billing per régie: tariffs, invoice runs, credit notes, closing, payments.
+
+Split by domain (no Qt here; the GUI and the CLI call these):
+
+- :mod:`.tariffs` — price of a unit for a child on a day (QF bracket, rank, hours)
+- :mod:`.lines` — what is billed (bookings / attendance / hours) and anomalies
+- :mod:`.runs` — preview and issue of an invoice run (one transaction)
+- :mod:`.numbering` — gap-free numbers per régie, kind and year
+- :mod:`.credit_notes` — avoirs cancelling or correcting an invoice
+- :mod:`.periods` — closing a period; :mod:`.guards` — what may never change
+- :mod:`.payments` — desk/online/Trésor payments, allocation, balances, unpaid
+- :mod:`.slips` — cheque deposit slips (data; the PDF is in ``documents``)
+- :mod:`.ledger` — balances and states; :mod:`.publish` — outbox payloads
+- :mod:`.export` — CSV export of invoices
+
+Importing this package installs the ORM guards (:func:`guards.install`).
+"""
+
+from . import guards
+from .common import BillingError, parse_amount, parse_period
+from .credit_notes import issue_credit_note, parse_line_spec
+from .lines import Anomaly, AnomalyKind, compute_draft, decide
+from .payments import (
+    apply_family_credit,
+    family_balance,
+    list_payments,
+    mark_sent_to_tresor,
+    record_online_payment_result,
+    record_payment,
+    unpaid_invoices,
+)
+from .periods import close_period
+from .runs import IssueReport, RunPreview, issue_run, preview_run
+from .slips import cheques_to_deposit, create_deposit_slip, deposit_slip_data
+from .tariffs import TariffBook, billed_hours, price_for
+
+guards.install()
+
+__all__ = [
+    "Anomaly",
+    "AnomalyKind",
+    "BillingError",
+    "IssueReport",
+    "RunPreview",
+    "TariffBook",
+    "apply_family_credit",
+    "billed_hours",
+    "cheques_to_deposit",
+    "close_period",
+    "compute_draft",
+    "create_deposit_slip",
+    "decide",
+    "deposit_slip_data",
+    "family_balance",
+    "issue_credit_note",
+    "issue_run",
+    "list_payments",
+    "mark_sent_to_tresor",
+    "parse_amount",
+    "parse_line_spec",
+    "parse_period",
+    "preview_run",
+    "price_for",
+    "record_online_payment_result",
+    "record_payment",
+    "unpaid_invoices",
+]

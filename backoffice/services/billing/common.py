@@ -1,0 +1,128 @@
+"""Shared helpers of the billing services: money, periods, look-ups, roles."""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...errors import UserError
+from ...models import Family, Regie, Role
+from ..actors import Actor, PermissionDenied
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+PARIS = ZoneInfo("Europe/Paris")
+# Issuing, crediting and closing are the régisseur's job (and the administrator's).
+BILLING_ROLES = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.DIRECTOR})
+
+
+class BillingError(UserError):
+    """An expected billing problem; the message is French, for the agent."""
+
+
+def paris_today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round half-up to the cent (the only rounding of the billing services)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_cents_int(amount: Decimal) -> int:
+    return int(cents(amount).scaleb(2))
+
+
+def euros(amount: Decimal) -> str:
+    """French display: ``1 234,50 €`` (narrow no-break space between thousands)."""
+    text = f"{cents(amount):,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{text}\u00a0€"
+
+
+def parse_amount(text: str | Decimal) -> Decimal:
+    """A positive amount in euros with at most two decimals ("42.50", "42,50")."""
+    if isinstance(text, float):
+        raise BillingError("Montant refusé : utilisez un nombre décimal exact.")
+    raw = str(text).strip().replace(",", ".").replace("€", "").replace(" ", "")
+    try:
+        value = Decimal(raw)
+        exact = value.is_finite() and value == value.quantize(CENT)
+    except InvalidOperation:
+        exact = False
+    if not exact:
+        raise BillingError(f"Montant invalide : « {text} » (deux décimales au plus).")
+    if value <= 0:
+        raise BillingError(f"Le montant doit être positif : « {text} ».")
+    return value.quantize(CENT)
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$")
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """``2026-07`` (the month) or ``2026-07-06:2026-07-31`` (inclusive)."""
+    text = (text or "").strip()
+    bad = BillingError(f"Période invalide : « {text} ». Attendu AAAA-MM ou AAAA-MM-JJ:AAAA-MM-JJ.")
+    try:
+        if m := _MONTH.match(text):
+            year, month = int(m.group(1)), int(m.group(2))
+            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        if m := _RANGE.match(text):
+            start, end = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+            if end < start:
+                raise BillingError(f"Période invalide : « {text} » (la fin précède le début).")
+            return start, end
+    except ValueError:
+        raise bad from None
+    raise bad
+
+
+def get_regie(session: Session, code: str) -> Regie:
+    regie = session.scalar(select(Regie).where(Regie.code == (code or "").strip().upper()))
+    if regie is None:
+        known = ", ".join(session.scalars(select(Regie.code).order_by(Regie.code)))
+        raise BillingError(f"Régie inconnue : « {code} » (régies : {known or 'aucune'}).")
+    return regie
+
+
+def get_family(session: Session, reference: str) -> Family:
+    reference = (reference or "").strip()
+    stmt = select(Family).where(Family.code == reference.upper())
+    if reference.isdigit():
+        stmt = select(Family).where(Family.id == int(reference))
+    family = session.scalar(stmt)
+    if family is None:
+        raise BillingError(f"Aucune famille ne correspond à « {reference} ».")
+    return family
+
+
+def require_billing_role(actor: Actor | None, what: str) -> None:
+    if actor is not None and actor.role not in BILLING_ROLES:
+        raise PermissionDenied(
+            f"Votre rôle ne permet pas de {what} : il faut être régisseur, directeur "
+            "ou administrateur."
+        )
+
+
+def atomic(fn):
+    """Run a service in a savepoint: refused half-way, it leaves nothing in the session."""
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, *args, **kwargs):
+        with session.begin_nested():
+            return fn(session, *args, **kwargs)
+
+    return wrapper
+
+
+def document_number(prefix: str, year: int, seq: int) -> str:
+    """``ALSH-2026-00042``, ``AV-ALSH-2026-00003``."""
+    return f"{prefix}-{year}-{seq:05d}"
