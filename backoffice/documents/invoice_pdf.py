@@ -1,0 +1,538 @@
+"""PDF of an invoice or a credit note (« FACTURE » / « AVOIR »), A4, reportlab platypus.
+
+Layout (French window envelope, **right window**: DL 110×220 envelope,
+window 45×100 mm, 20 mm from the right edge): the billing name and address
+are printed in a 85×38 mm box 110 mm from the left edge and 48 mm from the
+top of the sheet, so that an A4 sheet folded in three shows it in the window.
+The collectivity's header is at the top left, the document title and number
+at the top right, the invoice details at the left of the address.
+
+The lines table (grouped by child, then by unit) flows over as many pages as
+needed, its header row repeated; every page carries the legal mentions of a
+public collectivity and « Page n/N ».
+
+Speed: fonts are registered once, styles are module constants, table cells are
+plain strings wrapped with :func:`simpleSplit` (no Paragraph at all), the
+fixed parts are drawn straight on the canvas. Output is deterministic
+(``invariant``): the same snapshot gives the same bytes, hence the same sha256.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ..models.catalogue import Settlement
+from .fonts import register_fonts
+from .formatting import format_date, format_euros, format_quantity
+from .invoice_data import (
+    AppliedAmount,
+    ChildSection,
+    DocumentRow,
+    InvoiceDocument,
+    Issuer,
+    credit_note_document,
+    invoice_document,
+    invoice_documents,
+    logo_exists,
+)
+
+__all__ = [
+    "AppliedAmount",
+    "ChildSection",
+    "DocumentRow",
+    "InvoiceDocument",
+    "Issuer",
+    "credit_note_document",
+    "invoice_document",
+    "invoice_documents",
+    "render_invoice",
+    "render_invoice_bytes",
+    "payment_instructions",
+    "LEGAL_VAT",
+]
+
+REGULAR, BOLD = register_fonts()
+
+PAGE_W, PAGE_H = A4
+MARGIN_L = 18 * mm
+MARGIN_R = 18 * mm
+CONTENT_W = PAGE_W - MARGIN_L - MARGIN_R
+FOOTER_H = 22 * mm
+FIRST_FRAME_TOP = 92 * mm  # from the top of the sheet, under the address window
+LATER_FRAME_TOP = 24 * mm
+
+# Window envelope (right window), measured from the top-left corner of the sheet.
+WINDOW_X = 110 * mm
+WINDOW_TOP = 48 * mm
+WINDOW_W = 85 * mm
+WINDOW_H = 38 * mm
+
+LEGAL_VAT = "TVA non applicable, article 256 B du CGI."
+
+GREY_LINE = colors.HexColor("#9AA3AD")
+GREY_FILL = colors.HexColor("#EEF1F4")
+HEAD_FILL = colors.HexColor("#2F4A63")
+TEXT = colors.HexColor("#1A1A1A")
+MUTED = colors.HexColor("#555F69")
+
+BODY_SIZE = 8.5
+LEADING = 10.5
+PAD = 3
+
+# Désignation | Dates | Tranche QF | Qté | Prix unitaire | Montant
+COL_W = [42 * mm, 60 * mm, 24 * mm, 10 * mm, 18 * mm, 20 * mm]
+assert abs(sum(COL_W) - CONTENT_W) < 0.5
+HEADER = ["Désignation", "Dates", "Tranche QF", "Qté", "Prix unit.", "Montant"]
+
+BASE_STYLE = [
+    ("FONT", (0, 0), (-1, -1), REGULAR, BODY_SIZE, LEADING),
+    ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+    ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+    ("FONT", (0, 0), (-1, 0), BOLD, 8, 10),
+    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+    ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+    ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+    ("LINEBELOW", (0, 1), (-1, -1), 0.25, GREY_LINE),
+]
+
+TOTALS_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, -1), REGULAR, 9, 11),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEABOVE", (0, 0), (-1, 0), 0.8, HEAD_FILL),
+        ("FONT", (0, 0), (-1, 0), BOLD, 9.5, 11.5),
+        ("FONT", (0, -1), (-1, -1), BOLD, 10.5, 12.5),
+        ("BACKGROUND", (0, -1), (-1, -1), GREY_FILL),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.5, GREY_LINE),
+    ]
+)
+
+INFO_PAD = 7
+INFO_W = CONTENT_W - 2 * INFO_PAD
+INFO_TEXT_SIZE, INFO_TEXT_LEADING = 8.5, 11
+INFO_SMALL_SIZE, INFO_SMALL_LEADING = 7.5, 9.5
+INFO_BASE_STYLE = [
+    ("BOX", (0, 0), (-1, -1), 0.6, HEAD_FILL),
+    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F7F9FB")),
+    ("LEFTPADDING", (0, 0), (-1, -1), INFO_PAD),
+    ("RIGHTPADDING", (0, 0), (-1, -1), INFO_PAD),
+    ("TOPPADDING", (0, 0), (-1, -1), 1),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ("TOPPADDING", (0, 0), (-1, 0), 5),
+    ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
+    ("FONT", (0, 0), (-1, -1), REGULAR, INFO_TEXT_SIZE, INFO_TEXT_LEADING),
+    ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
+    ("FONT", (0, 0), (-1, 0), BOLD, 9.5, 12),
+    ("TEXTCOLOR", (0, 0), (-1, 0), HEAD_FILL),
+    ("BOTTOMPADDING", (0, 0), (-1, 0), 3),
+]
+
+
+def _wrap(text: str, width: float, font: str = REGULAR, size: float = BODY_SIZE) -> str:
+    if not text:
+        return ""
+    if stringWidth(text, font, size) <= width:
+        return text
+    return "\n".join(simpleSplit(text, font, size, width))
+
+
+def _wrap_list(text: str, width: float, sep: str = ", ") -> str:
+    """Wrap a list (compact dates) between its items only: never "mar." / "10/03"."""
+    if not text or stringWidth(text, REGULAR, BODY_SIZE) <= width:
+        return text
+    lines: list[str] = []
+    current = ""
+    for item in text.split(sep):
+        candidate = f"{current}{sep}{item}" if current else item
+        if current and stringWidth(candidate + sep.rstrip(), REGULAR, BODY_SIZE) > width:
+            lines.append(current + sep.rstrip())
+            current = item
+        else:
+            current = candidate
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def _desk(issuer: Issuer) -> str:
+    return ", ".join(issuer.address_lines) if issuer.address_lines else issuer.name
+
+
+# -- payment instructions ---------------------------------------------------------
+
+
+def payment_instructions(doc: InvoiceDocument) -> tuple[str, list[str], str]:
+    """(title, sentences, régie's own precisions) printed under the totals."""
+    precisions = doc.regie_instructions.strip()
+    if doc.is_credit_note:
+        sentences = [
+            f"Cet avoir annule ou corrige la facture N° {doc.related_number}"
+            + (f" du {format_date(doc.related_date)}" if doc.related_date else "")
+            + " : son montant vient en déduction de la somme à payer."
+        ]
+        if doc.settlement == Settlement.TRESOR_PUBLIC:
+            sentences.append("Le Trésor public en tient compte dans l'avis des sommes à payer.")
+        else:
+            sentences.append(
+                "Si la facture est déjà réglée, le trop-perçu reste au crédit de votre "
+                "compte famille ou vous est remboursé sur demande."
+            )
+        return "Avoir", sentences, ""
+    due = f" avant le {format_date(doc.due_date)}" if doc.due_date else ""
+    if doc.settlement == Settlement.TRESOR_PUBLIC:
+        return (
+            "Règlement",
+            [
+                "À régler auprès du Trésor public à réception de l'avis des sommes à payer.",
+                "Ne réglez pas cette facture au guichet de la Communauté de communes : "
+                "le Trésor public vous adressera l'avis des sommes à payer.",
+            ],
+            precisions,
+        )
+    if doc.settlement == Settlement.DESK_AND_ONLINE:
+        if doc.payment_window:
+            opens, closes = doc.payment_window
+            window = (
+                f"pendant la période de paiement du {format_date(opens)} au {format_date(closes)}"
+            )
+        else:
+            window = "pendant les périodes de paiement annoncées"
+        return (
+            "Comment régler cette facture ?",
+            [
+                f"• En ligne sur le Portail Famille (rubrique « Mes factures & paiements »), "
+                f"{window}.",
+                f"• Ou au guichet{due} : {_desk(doc.issuer)}.",
+            ],
+            precisions,
+        )
+    return (
+        "Comment régler cette facture ?",
+        [f"À régler{due} au guichet : {_desk(doc.issuer)}, ou auprès du directeur du centre."],
+        precisions,
+    )
+
+
+# -- page decorations ----------------------------------------------------------------
+
+
+def _title(doc: InvoiceDocument) -> str:
+    return "AVOIR" if doc.is_credit_note else "FACTURE"
+
+
+def _meta_rows(doc: InvoiceDocument) -> list[tuple[str, str]]:
+    rows = [("Date d'émission", format_date(doc.issue_date))]
+    if doc.due_date and not doc.is_credit_note:
+        rows.append(("Date d'échéance", format_date(doc.due_date)))
+    rows.append(("Régie", doc.regie_name))
+    if doc.period_start and doc.period_end:
+        rows.append(
+            ("Période", f"du {format_date(doc.period_start)} au {format_date(doc.period_end)}")
+        )
+    if doc.family_code:
+        rows.append(("Réf. famille", doc.family_code))
+    if doc.is_credit_note:
+        rows.append(("Facture d'origine", doc.related_number))
+    return rows
+
+
+def _draw_first_page(c: Canvas, doc: InvoiceDocument) -> None:
+    issuer = doc.issuer
+    top = PAGE_H - 15 * mm
+    x = MARGIN_L
+    y = top
+    if logo_exists(issuer):
+        c.drawImage(
+            issuer.logo_path, x, y - 18 * mm, width=40 * mm, height=18 * mm,
+            preserveAspectRatio=True, anchor="sw", mask="auto",
+        )  # fmt: skip
+        y -= 22 * mm
+    c.setFillColor(HEAD_FILL)
+    c.setFont(BOLD, 11.5)
+    for line in simpleSplit(issuer.name, BOLD, 11.5, 105 * mm):
+        y -= 12
+        c.drawString(x, y, line)
+    c.setFillColor(TEXT)
+    c.setFont(REGULAR, 8.5)
+    y -= 1.5
+    for line in issuer.address_lines:
+        y -= 10.5
+        c.drawString(x, y, line)
+    contact = " · ".join(
+        p for p in (f"Tél. {issuer.phone}" if issuer.phone else "", issuer.email) if p
+    )
+    if contact:
+        y -= 10.5
+        c.drawString(x, y, contact)
+    if issuer.siret:
+        y -= 10.5
+        c.drawString(x, y, f"SIRET {issuer.siret_display}")
+
+    # Title and number, top right.
+    right = PAGE_W - MARGIN_R
+    c.setFillColor(HEAD_FILL)
+    c.setFont(BOLD, 22)
+    c.drawRightString(right, top - 20, _title(doc))
+    c.setFont(BOLD, 11)
+    c.setFillColor(TEXT)
+    c.drawRightString(right, top - 36, f"N° {doc.number}")
+
+    # Details, left of the address window.
+    y = PAGE_H - 58 * mm
+    for label, value in _meta_rows(doc):
+        c.setFont(BOLD, 8.5)
+        c.drawString(x, y, label)
+        c.setFont(REGULAR, 8.5)
+        lines = simpleSplit(value, REGULAR, 8.5, 58 * mm) or [""]
+        for line in lines:
+            c.drawString(x + 31 * mm, y, line)
+            y -= 11.5
+
+    # Billing name and address in the window.
+    wx = WINDOW_X
+    wy = PAGE_H - WINDOW_TOP - 6 * mm
+    c.setFont(BOLD, 10)
+    c.drawString(wx + 4 * mm, wy, doc.billing_name)
+    c.setFont(REGULAR, 10)
+    for line in doc.billing_address_lines[:5]:
+        wy -= 12.5
+        c.drawString(wx + 4 * mm, wy, line)
+
+
+def _draw_later_page(c: Canvas, doc: InvoiceDocument) -> None:
+    y = PAGE_H - 14 * mm
+    c.setFont(BOLD, 9.5)
+    c.setFillColor(HEAD_FILL)
+    c.drawString(MARGIN_L, y, f"{_title(doc).capitalize()} N° {doc.number} (suite)")
+    c.setFont(REGULAR, 8.5)
+    c.setFillColor(TEXT)
+    c.drawRightString(PAGE_W - MARGIN_R, y, f"{doc.billing_name} · {doc.regie_name}")
+    c.setStrokeColor(GREY_LINE)
+    c.setLineWidth(0.5)
+    c.line(MARGIN_L, y - 4, PAGE_W - MARGIN_R, y - 4)
+
+
+def _draw_footer(c: Canvas, doc: InvoiceDocument) -> None:
+    issuer = doc.issuer
+    c.setStrokeColor(GREY_LINE)
+    c.setLineWidth(0.5)
+    y = FOOTER_H - 4 * mm
+    c.line(MARGIN_L, y, PAGE_W - MARGIN_R, y)
+    c.setFont(REGULAR, 7)
+    c.setFillColor(MUTED)
+    siret = f" — SIRET {issuer.siret_display}" if issuer.siret else ""
+    c.drawString(MARGIN_L, y - 9, f"{issuer.name}, collectivité territoriale{siret}")
+    c.drawString(
+        MARGIN_L,
+        y - 18,
+        f"Régie de recettes « {doc.regie_name} » — {LEGAL_VAT}",
+    )
+    c.setFillColor(TEXT)
+
+
+class _NumberedCanvas(Canvas):
+    """Keeps the pages until the end to print « Page n/N » on each."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self):  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, 1):
+            self.__dict__.update(state)
+            self.setFont(REGULAR, 7.5)
+            self.setFillColor(MUTED)
+            self.drawRightString(PAGE_W - MARGIN_R, FOOTER_H - 4 * mm - 9, f"Page {number}/{total}")
+            super().showPage()
+        super().save()
+
+
+# -- the body --------------------------------------------------------------------------
+
+
+def _lines_table(doc: InvoiceDocument) -> Table:
+    data: list[list[str]] = [HEADER]
+    style = list(BASE_STYLE)
+    w_label = COL_W[0] - 2 * PAD
+    w_dates = COL_W[1] - 2 * PAD
+    w_qf = COL_W[2] - 2 * PAD
+    for section in doc.sections:
+        r = len(data)
+        data.append([section.name, "", "", "", "", ""])
+        style.append(("SPAN", (0, r), (-1, r)))
+        style.append(("FONT", (0, r), (-1, r), BOLD, 9, 11))
+        style.append(("BACKGROUND", (0, r), (-1, r), GREY_FILL))
+        style.append(("TOPPADDING", (0, r), (-1, r), 3.5))
+        # Never a child's name alone at the foot of a page, nor a subtotal alone at the top.
+        style.append(("NOSPLIT", (0, r), (-1, r + 1)))
+        style.append(("NOSPLIT", (0, r + len(section.rows)), (-1, r + len(section.rows) + 1)))
+        for row in section.rows:
+            data.append(
+                [
+                    _wrap(row.label, w_label),
+                    _wrap_list(row.dates, w_dates),
+                    _wrap(row.qf_bracket, w_qf),
+                    format_quantity(row.quantity),
+                    format_euros(row.unit_price),
+                    format_euros(row.amount),
+                ]
+            )
+        r = len(data)
+        data.append([f"Sous-total {section.name}", "", "", "", "", format_euros(section.subtotal)])
+        style.append(("SPAN", (0, r), (4, r)))
+        style.append(("ALIGN", (0, r), (4, r), "RIGHT"))
+        style.append(("FONT", (0, r), (-1, r), BOLD, BODY_SIZE, LEADING))
+        style.append(("LINEBELOW", (0, r), (-1, r), 0.6, HEAD_FILL))
+    return Table(data, colWidths=COL_W, repeatRows=1, style=TableStyle(style))
+
+
+def _totals_table(doc: InvoiceDocument) -> Table:
+    if doc.is_credit_note:
+        rows = [["Total de l'avoir", format_euros(doc.total)]]
+        style = TableStyle(
+            [*TOTALS_STYLE.getCommands()[:5], ("FONT", (0, 0), (-1, -1), BOLD, 10.5, 12.5),
+             ("BACKGROUND", (0, 0), (-1, -1), GREY_FILL)]
+        )  # fmt: skip
+        return Table(rows, colWidths=[62 * mm, 28 * mm], style=style, hAlign="RIGHT")
+    rows = [["Total de la facture", format_euros(doc.total)]]
+    for applied in doc.settlements:
+        rows.append([applied.label, format_euros(-applied.amount)])
+    if not doc.settlements:
+        rows.append(["Règlements reçus", format_euros(Decimal("0.00"))])
+    rows.append(["Reste à payer", format_euros(doc.balance)])
+    return Table(
+        [[_wrap(a, 62 * mm - 2 * PAD, REGULAR, 9), b] for a, b in rows],
+        colWidths=[62 * mm, 28 * mm],
+        style=TOTALS_STYLE,
+        hAlign="RIGHT",
+    )
+
+
+def _instructions_box(doc: InvoiceDocument) -> Table:
+    """A framed box of plain strings (one row per sentence): no Paragraph needed."""
+    title, sentences, precisions = payment_instructions(doc)
+    if doc.is_credit_note and doc.reason:
+        sentences = [*sentences, f"Motif : {doc.reason}"]
+    rows = [[title]]
+    rows.extend([_wrap(text, INFO_W, REGULAR, INFO_TEXT_SIZE)] for text in sentences)
+    style = list(INFO_BASE_STYLE)
+    if precisions:
+        rows.append(
+            [_wrap(f"Précisions de la régie : {precisions}", INFO_W, REGULAR, INFO_SMALL_SIZE)]
+        )
+        style.append(("FONT", (0, -1), (-1, -1), REGULAR, INFO_SMALL_SIZE, INFO_SMALL_LEADING))
+        style.append(("TEXTCOLOR", (0, -1), (-1, -1), MUTED))
+        style.append(("TOPPADDING", (0, -1), (-1, -1), 3))
+    return Table(rows, colWidths=[CONTENT_W], style=TableStyle(style))
+
+
+def _text_height(table_rows: list[list[str]], leading: float, padding: float) -> float:
+    return sum((cell[0].count("\n") + 1) * leading + padding for cell in table_rows)
+
+
+def _flowables(doc: InvoiceDocument) -> list:
+    totals = _totals_table(doc)
+    box = _instructions_box(doc)
+    # Totals and payment box stay together: a page break before them if they do not fit
+    # (estimated from their rows, cheaper than KeepTogether's repeated wrapping).
+    needed = (
+        _text_height(totals._cellvalues, 12.5, 5.5)
+        + 6 * mm
+        + _text_height(box._cellvalues, INFO_TEXT_LEADING, 2)
+        + 16
+    )
+    return [
+        _lines_table(doc),
+        Spacer(1, 4 * mm),
+        CondPageBreak(needed),
+        totals,
+        Spacer(1, 6 * mm),
+        box,
+    ]
+
+
+class _Template(BaseDocTemplate):
+    def __init__(self, out, doc: InvoiceDocument):
+        super().__init__(
+            out,
+            pagesize=A4,
+            leftMargin=MARGIN_L,
+            rightMargin=MARGIN_R,
+            topMargin=LATER_FRAME_TOP,
+            bottomMargin=FOOTER_H,
+            title=f"{_title(doc).capitalize()} {doc.number}",
+            author=doc.issuer.name,
+            subject=doc.regie_name,
+            creator="Portail Famille — back-office",
+            invariant=1,
+        )
+        first = Frame(
+            MARGIN_L, FOOTER_H, CONTENT_W, PAGE_H - FIRST_FRAME_TOP - FOOTER_H,
+            leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="first",
+        )  # fmt: skip
+        later = Frame(
+            MARGIN_L, FOOTER_H, CONTENT_W, PAGE_H - LATER_FRAME_TOP - FOOTER_H,
+            leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="later",
+        )  # fmt: skip
+
+        def on_first(c, _d):
+            _draw_first_page(c, doc)
+            _draw_footer(c, doc)
+
+        def on_later(c, _d):
+            _draw_later_page(c, doc)
+            _draw_footer(c, doc)
+
+        self.addPageTemplates(
+            [
+                PageTemplate(
+                    id="First", frames=[first], onPage=on_first, autoNextPageTemplate="Later"
+                ),
+                PageTemplate(id="Later", frames=[later], onPage=on_later),
+            ]
+        )
+
+
+def render_invoice(invoice_data: InvoiceDocument, out: BinaryIO | Path | str) -> None:
+    """Write the PDF of an invoice or credit note snapshot to a file object or a path."""
+    target = str(out) if isinstance(out, Path | str) else out
+    template = _Template(target, invoice_data)
+    template.build(_flowables(invoice_data), canvasmaker=_NumberedCanvas)
+
+
+def render_invoice_bytes(invoice_data: InvoiceDocument) -> bytes:
+    buffer = io.BytesIO()
+    render_invoice(invoice_data, buffer)
+    return buffer.getvalue()
