@@ -8,18 +8,13 @@ before ``cli.py`` registers them). Output in French; expected errors exit 1.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
 
+from .cli import _print_json, _progress_printer
 from .errors import UserError
 from .storage import Database
-
-
-def _print_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
 
 
 def _actor(session):
@@ -81,6 +76,26 @@ def cmd_invoices_issue(db: Database, args) -> int:
         if warnings and report.invoices:
             print(f"{len(warnings)} anomalie(s) signalée(s) (voir « invoices preview »).")
     return 0
+
+
+def cmd_invoices_pdf(db: Database, args) -> int:
+    from .services.invoice_documents import email_run, render_run
+
+    out_dir = Path(args.out)
+    report = render_run(db, args.run, out_dir=out_dir, progress=_progress_printer("PDF"))
+    for error in report.errors:
+        print(f"Erreur : {error}", file=sys.stderr)
+    print(
+        f"{report.count} PDF écrit(s) dans {report.out_dir} en {report.seconds:.1f} s ; "
+        f"{report.queued} envoi(s) au portail en attente de synchronisation."
+    )
+    if args.email:
+        sent = email_run(db, args.run, out_dir=out_dir, progress=_progress_printer("E-mails"))
+        print(
+            f"{len(sent.sent)} facture(s) envoyée(s) par e-mail, {len(sent.already_sent)} déjà "
+            f"envoyée(s), {len(sent.without_email)} sans adresse, {len(sent.failed)} en échec."
+        )
+    return 1 if report.errors else 0
 
 
 def cmd_invoices_credit_note(db: Database, args) -> int:
@@ -337,6 +352,12 @@ def register(subparsers) -> None:
     day_option(p, "date de l'avoir (défaut : aujourd'hui)")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_invoices_credit_note)
+
+    p = inv_sub.add_parser("pdf", help="écrit les PDF d'un lot (et les envoie par e-mail)")
+    p.add_argument("--run", type=int, required=True, metavar="ID", help="numéro du lot")
+    p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie")
+    p.add_argument("--email", action="store_true", help="envoie aussi chaque facture par e-mail")
+    p.set_defaults(func=cmd_invoices_pdf)
 
     p = inv_sub.add_parser("export-csv", help="exporte les factures en CSV (;)")
     p.add_argument("file")
