@@ -21,6 +21,7 @@ Figures:
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import random
 import socket
@@ -192,6 +193,11 @@ def main() -> int:
     parser.add_argument("--families", type=int, default=200)
     parser.add_argument("--page", type=int, default=1000)
     parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="profile the pull with cProfile; the stats go to FILE (pstats format)",
+    )
+    parser.add_argument(
         "--database-url",
         help="back-office database (default: SQLite in a temp dir); "
         "PostgreSQL: a throw-away schema is created and dropped",
@@ -225,9 +231,15 @@ def main() -> int:
             floor(base, args.page)  # warm-up (connection, caches of the portal)
             floor_s, fetched = floor(base, args.page)
             with PortalClient(base, TOKEN) as client:
+                profiler = cProfile.Profile() if args.profile else None
                 t = time.perf_counter()
+                if profiler:
+                    profiler.enable()
                 report = pull_changes(db, client, page_size=args.page)
                 pull_s = time.perf_counter() - t
+                if profiler:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile)
             assert report.received == fetched == args.changes, (report, fetched)
             with db.session() as s:
                 events = s.scalar(

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from ..models import (
     AuditAction,
@@ -65,7 +66,9 @@ def as_text(value) -> str | None:
     return str(value)
 
 
-def _owner_ids(session: Session, obj, child_level: bool, cache: dict[int, int]) -> tuple[int | None, int | None]:
+def _owner_ids(
+    session: Session, obj, child_level: bool, cache: dict[int, int]
+) -> tuple[int | None, int | None]:
     """(family_id, child_id) of an audited object."""
     if isinstance(obj, Family):
         return obj.id, None
@@ -87,6 +90,18 @@ def _label(obj) -> str:
         if value:
             return str(value)
     return ""
+
+
+_COLUMNS: dict = {}  # mapper → {column attribute: rank}
+
+
+def _audited_columns(mapper) -> dict[str, int]:
+    """The audited column attributes of a mapped class → their rank (computed once)."""
+    columns = _COLUMNS.get(mapper)
+    if columns is None:
+        keys = [a.key for a in mapper.column_attrs if a.key not in NOT_AUDITED_FIELDS]
+        columns = _COLUMNS[mapper] = {key: rank for rank, key in enumerate(keys)}
+    return columns
 
 
 def _events(session: Session, actor: Actor) -> list[dict]:
@@ -117,19 +132,24 @@ def _events(session: Session, actor: Actor) -> list[dict]:
         if type(obj) in AUDITED:
             add(obj, AuditAction.CREATE, new=_label(obj))
     for obj in session.dirty:
-        if type(obj) not in AUDITED or not session.is_modified(obj, include_collections=False):
+        if type(obj) not in AUDITED:
             continue
         state = inspect(obj)
-        for attr in state.mapper.column_attrs:
-            if attr.key in NOT_AUDITED_FIELDS:
-                continue
-            history = state.attrs[attr.key].history
+        # Only the attributes changed since the load (the state's committed values):
+        # an object with none is skipped without looking at its columns.
+        changed = state.committed_state
+        if not changed:
+            continue
+        columns = _audited_columns(state.mapper)
+        for key in sorted((k for k in changed if k in columns), key=columns.__getitem__):
+            # Public API without building ``state.attrs`` (every attribute) per object.
+            history = get_history(obj, key, PASSIVE_NO_INITIALIZE)
             if not history.has_changes():
                 continue
             old = as_text(history.deleted[0]) if history.deleted else None
             new = as_text(history.added[0]) if history.added else None
             if old != new:
-                add(obj, AuditAction.UPDATE, attr.key, old, new)
+                add(obj, AuditAction.UPDATE, key, old, new)
     for obj in session.deleted:
         if type(obj) in AUDITED:
             add(obj, AuditAction.DELETE, old=_label(obj))

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import (
     AuditAction,
@@ -29,6 +30,8 @@ from ..models import (
     Child,
     ConsentDefinition,
     Family,
+    Guardian,
+    PortalRequest,
     SyncConflict,
     utcnow,
 )
@@ -79,6 +82,13 @@ def seq_of(raw: Any) -> int | None:
     return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
+def request_ref(change: FeedChange) -> str | None:
+    """The inbox reference of a change that lands as a request: the portal's
+    ``request_ref``, else the change number (None when unreadable)."""
+    ref = change.data.get("request_ref") or f"change-{change.seq}"
+    return ref if isinstance(ref, str) and len(ref) <= 64 else None
+
+
 Key = tuple[str, int, str]  # (audit entity, row id, attribute)
 
 
@@ -92,23 +102,65 @@ class ApplyContext:
     children: dict[int, Child] = field(default_factory=dict)
     agent_touched: set[Key] = field(default_factory=set)
     open_conflicts: dict[Key, SyncConflict] = field(default_factory=dict)
+    request_refs: set[str] = field(default_factory=set)  # requests already in the inbox
     _definitions: dict[str, ConsentDefinition] | None = None
     change: FeedChange | None = None
 
     # -- loading -----------------------------------------------------------------
 
     def preload(self, changes: Iterable[FeedChange]) -> None:
+        """Load in a few queries what the page's changes touch: their families, the
+        guardians only when a change edits a guardian, the children the changes name
+        (with their medical rows or consents when the page edits those)."""
         changes = list(changes)
         codes = {c.family_ref for c in changes} - self.families.keys()
         if codes:
-            for family in self.session.scalars(
-                select(Family)
-                .where(Family.code.in_(codes))
-                .options(selectinload(Family.guardians), selectinload(Family.children))
-            ):
+            for family in self.session.scalars(select(Family).where(Family.code.in_(codes))):
                 self.families[family.code] = family
-                for child in family.children:
-                    self.children[child.id] = child
+        with_guardians = {
+            c.family_ref
+            for c in changes
+            if c.kind == "family.updated"
+            and isinstance(c.data.get("after"), dict)
+            and any(str(k).startswith("guardians.") for k in c.data["after"])
+        }
+        need = [self.families[code] for code in with_guardians if code in self.families]
+        need = [f for f in need if "guardians" not in inspect(f).dict]
+        if need:
+            by_family: dict[int, list[Guardian]] = {f.id: [] for f in need}
+            for guardian in self.session.scalars(
+                select(Guardian)
+                .where(Guardian.family_id.in_(by_family))
+                .order_by(Guardian.family_id, Guardian.rank)
+            ):
+                by_family[guardian.family_id].append(guardian)
+            for family in need:
+                set_committed_value(family, "guardians", by_family[family.id])
+        child_ids = {
+            int(c.child_ref) for c in changes if c.child_ref and c.child_ref.isdigit()
+        } - self.children.keys()
+        if child_ids:
+            kinds = {c.kind for c in changes}
+            options = []
+            if "child.medical.updated" in kinds:
+                options += [
+                    selectinload(Child.medical_record),
+                    selectinload(Child.vaccinations),
+                    selectinload(Child.diseases),
+                ]
+            if "child.consents.updated" in kinds:
+                options.append(selectinload(Child.consents))
+            for child in self.session.scalars(
+                select(Child).where(Child.id.in_(child_ids)).options(*options)
+            ):
+                self.children[child.id] = child
+        refs = {request_ref(c) for c in changes} - {None}
+        if refs:
+            self.request_refs |= set(
+                self.session.scalars(
+                    select(PortalRequest.portal_ref).where(PortalRequest.portal_ref.in_(refs))
+                )
+            )
         ids = [f.id for f in self.families.values()]
         if not ids:
             return

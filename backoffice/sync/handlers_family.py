@@ -30,7 +30,7 @@ GUARDIAN_FIELDS: dict[str, v.Cleaner] = {
 def family_updated(ctx: ApplyContext, change: FeedChange) -> str:
     family = ctx.family()
     before, after = _dicts(change)
-    guardians = {g.rank: g for g in family.guardians}
+    guardians = None  # loaded only when the change edits a guardian
     plan = []  # (row, attribute, new value, parent's starting value)
     for key, raw in after.items():
         if key in FAMILY_FIELDS:
@@ -40,6 +40,8 @@ def family_updated(ctx: ApplyContext, change: FeedChange) -> str:
         parts = key.split(".")
         if len(parts) != 3 or parts[0] != "guardians" or parts[2] not in GUARDIAN_FIELDS:
             raise Quarantine(f"Champ inconnu dans une modification de la famille : « {key} ».")
+        if guardians is None:
+            guardians = {g.rank: g for g in family.guardians}
         if not parts[1].isdigit() or int(parts[1]) not in guardians:
             raise Quarantine(f"Responsable légal {parts[1]} inconnu de la famille {family.code}.")
         clean = GUARDIAN_FIELDS[parts[2]]

@@ -8,10 +8,8 @@ is kept whole as the request's payload, and the portal's own reference
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from ..models import PortalRequest, RequestKind
-from .apply import ApplyContext, FeedChange, Quarantine, handles
+from .apply import ApplyContext, FeedChange, Quarantine, handles, request_ref
 
 # Feed kind → inbox kind. The portal's §6 work (in progress) emits the first two;
 # linking them to activity/period/booking rows comes with its settled contract.
@@ -25,11 +23,12 @@ def land_request(
     ctx: ApplyContext, change: FeedChange, kind: RequestKind, child_id: int | None = None
 ) -> str:
     family = ctx.family()
-    ref = change.data.get("request_ref") or f"change-{change.seq}"
-    if not isinstance(ref, str) or len(ref) > 64:
+    ref = request_ref(change)
+    if ref is None:
         raise Quarantine("Référence de demande illisible (« request_ref »).")
-    if ctx.session.scalar(select(PortalRequest.id).where(PortalRequest.portal_ref == ref)):
+    if ref in ctx.request_refs:  # loaded for the whole page by ApplyContext.preload
         return "unchanged"
+    ctx.request_refs.add(ref)
     ctx.session.add(
         PortalRequest(
             portal_ref=ref,

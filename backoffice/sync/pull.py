@@ -13,20 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import QuarantinedChange, SyncCursor, utcnow
+from ..models import OutboxItem, OutboxState, QuarantinedChange, SyncCursor, utcnow
+from ..services import outbox
+from ..services.accounts import account_payload
 from ..services.actors import PORTAL, bind
 from ..storage import Database
-from . import handlers_child, handlers_family, handlers_requests  # noqa: F401 (register)
+from . import handlers_child, handlers_family, handlers_requests, push  # noqa: F401 (register)
 from .apply import EPOCH, HANDLERS, ApplyContext, Quarantine, parse_change, seq_of
 from .client import PortalClient, PortalError
 
-CURSOR = "portal.changes"
+CURSOR = push.CURSOR
 PAGE_SIZE = 500
+# Clocks of two agents' computers may differ: an account push acknowledged up to this
+# long before the last successful pull began still counts as "maybe overwrote".
+CLOCK_MARGIN = timedelta(seconds=30)
 
 Progress = Callable[[str, int, int], None]
 
@@ -101,6 +106,49 @@ def apply_page(session: Session, changes: list, since: datetime, report: PullRep
         else:
             report.unchanged += 1
         report.by_kind[change.kind] = report.by_kind.get(change.kind, 0) + 1
+    _requeue_overwritten(ctx, parsed, since)
+
+
+def _requeue_overwritten(ctx: ApplyContext, changes: list, since: datetime) -> None:
+    """Queue the account again for families whose last push may have overwritten,
+    on the portal, a change of this page.
+
+    ``PUT /staff/families/{ref}`` carries the whole family as the back-office held it
+    at feed position ``pulled_to``; a parent's change numbered after it, made before
+    the portal took the PUT, was overwritten there (the portal keeps no trace of it
+    but its feed). The back-office has just applied it: pushing the family again
+    gives both sides the same value. A push is "maybe overwriting" until a pull that
+    began after its acknowledgement has succeeded (``since``); a family whose
+    account push is still pending needs nothing (it is built from the rows when sent).
+    """
+    latest: dict[str, int] = {}
+    for change in changes:
+        if change.family_ref in ctx.families:
+            latest[change.family_ref] = max(latest.get(change.family_ref, 0), change.seq)
+    if not latest:
+        return
+    ids = {ctx.families[code].id: code for code in latest}
+    newest = (
+        select(func.max(OutboxItem.id))
+        .where(
+            OutboxItem.topic == "account.upsert",
+            OutboxItem.family_id.in_(ids),
+            OutboxItem.state.in_([OutboxState.PENDING, OutboxState.ACKNOWLEDGED]),
+        )
+        .group_by(OutboxItem.family_id)
+    )
+    session = ctx.session
+    for item in session.scalars(select(OutboxItem).where(OutboxItem.id.in_(newest))):
+        pulled_to = (item.payload or {}).get(push.PULLED_TO)
+        if (
+            item.state is OutboxState.ACKNOWLEDGED
+            and pulled_to is not None
+            and item.acknowledged_at is not None
+            and item.acknowledged_at >= since - CLOCK_MARGIN
+            and pulled_to < latest[ids[item.family_id]]
+        ):
+            family = ctx.families[ids[item.family_id]]
+            outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
 
 
 def _quarantine(session: Session, raw, reason: str, report: PullReport) -> None:

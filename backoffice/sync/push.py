@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Family, OutboxItem, OutboxState, utcnow
+from ..models import Family, OutboxItem, OutboxState, SyncCursor, utcnow
 from ..storage import Database
 from .client import PortalClient, PortalError
 
 Progress = Callable[[str, int, int], None]
+CURSOR = "portal.changes"  # the pull's cursor (``pull.CURSOR``)
+PULLED_TO = "pulled_to"  # in an account.upsert item: feed position its last body included
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,11 @@ def _snapshot_body(payload: dict) -> dict:
 
 def _upsert(session: Session, item: OutboxItem) -> Call:
     code = item.payload["family_code"]
+    # The feed position the body includes, read before the rows: a parent's change
+    # numbered after it may be overwritten on the portal by this PUT; the pull then
+    # queues the family again (see ``pull._requeue_overwritten``). Saved before sending.
+    cursor = session.get(SyncCursor, CURSOR)
+    item.payload = {**item.payload, PULLED_TO: cursor.position if cursor else 0}
     family = session.scalars(
         select(Family)
         .where(Family.code == code)

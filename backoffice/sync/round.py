@@ -1,8 +1,11 @@
-"""One sync round: pull the parents' changes, then push the outbox.
+"""One sync round: pull the parents' changes, then push the outbox, then (when
+accounts were pushed) a closing pull.
 
 Pull comes first: the account pushes (``PUT /staff/families/{ref}``) carry the
 whole family as the back-office holds it, so they must include the parents'
-latest edits, or they would overwrite them on the portal.
+latest edits, or they would overwrite them on the portal. A parent's edit made
+between the pull and the PUT is still overwritten on the portal: the pull that
+receives it queues the family again (``pull._requeue_overwritten``).
 """
 
 from __future__ import annotations
@@ -86,6 +89,13 @@ def run_round(db: Database, client: PortalClient, progress: Progress | None = No
     if not report.error:
         report.push = push_pending(db, client, progress)
         report.error = report.push.stopped
+    if not report.error and report.push.by_topic.get("account.upsert"):
+        # A closing pull: a parent's change made while the accounts were being pushed
+        # comes in now (and the family is pushed again if the PUT overwrote it);
+        # usually there is none, and the pushes need no second look next round.
+        closing = pull_changes(db, client, progress)
+        _add_pull(report.pull, closing)
+        report.error = closing.stopped
     with db.session() as session:
         report.pending = session.scalar(
             select(func.count(OutboxItem.id)).where(OutboxItem.state == OutboxState.PENDING)
@@ -98,6 +108,14 @@ def run_round(db: Database, client: PortalClient, progress: Progress | None = No
         )
     report.finished_at = utcnow()
     return report
+
+
+def _add_pull(total: PullReport, more: PullReport) -> None:
+    for name in ("applied", "unchanged", "conflicts", "quarantined", "requests"):
+        setattr(total, name, getattr(total, name) + getattr(more, name))
+    for kind, count in more.by_kind.items():
+        total.by_kind[kind] = total.by_kind.get(kind, 0) + count
+    total.position = max(total.position, more.position)
 
 
 def client_from_settings(

@@ -6,10 +6,13 @@ Each cleaner returns the value as the back-office stores it, or raises
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+
+import phonenumbers
 
 from ..services.validation import format_phone, normalise_email
 from .apply import Quarantine
@@ -35,8 +38,30 @@ def text(label: str, max_length: int, *, required: bool = False) -> Cleaner:
     return clean
 
 
+# A French number written "0X XX XX XX XX" (spaces, dots, dashes or nothing between):
+# checked against the validity patterns of the French numbering plan taken from
+# ``phonenumbers``' own metadata, without its (slow) parse. Anything else — other
+# forms, overseas, special numbers (08…), invalid — goes through ``format_phone``.
+_FRENCH_NATIONAL = re.compile(r"0([1-79])[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)")
+
+
+def _french_valid_pattern() -> re.Pattern:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    kinds = ("fixed_line", "mobile", "voip", "personal_number", "pager", "uan", "voicemail")
+    types = [getattr(metadata, k) for k in kinds]
+    patterns = [d.national_number_pattern for d in types if d and d.national_number_pattern]
+    general = metadata.general_desc.national_number_pattern
+    return re.compile(f"(?=(?:{general})$)(?:{'|'.join(patterns)})")
+
+
+_FRENCH_VALID = _french_valid_pattern()
+
+
 @lru_cache(maxsize=4096)
 def _format_phone(value: str) -> str:
+    match = _FRENCH_NATIONAL.fullmatch(value)
+    if match is not None and _FRENCH_VALID.fullmatch("".join(match.groups())):
+        return "0" + " ".join(match.groups())
     return format_phone(value)  # phonenumbers is slow; the same numbers come back often
 
 

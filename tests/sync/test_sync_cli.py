@@ -99,9 +99,7 @@ def test_sync_command_runs_a_round_and_prints_json(
     open_account(db, agent, "a@example.org")
     db.dispose()
 
-    assert (
-        cli.main(["--database-url", db_path, "sync", "--portal", portal.base, "--json"]) == 0
-    )
+    assert cli.main(["--database-url", db_path, "sync", "--portal", portal.base, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] and data["push"]["acknowledged"] == 2 and data["pending"] == 0
 

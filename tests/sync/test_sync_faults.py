@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 import requests
+from fault_kit import FaultProxy, World, assert_converged
 from portal_testkit import make_settings, serve
 from sqlalchemy import func, select
 from sync_helpers import make_client, open_account
@@ -15,6 +19,8 @@ from portal.models import IdempotencyRecord
 
 pytestmark = pytest.mark.postgres
 LOGINS = [f"parent{i}@example.org" for i in range(3)]
+ROUNDS = 200
+KILLED_ROUNDS = 30
 
 
 class CutAfter:
@@ -100,3 +106,142 @@ def test_portal_stopped_mid_push_then_restarted(db, agent, tmp_path, smtp_sink):
         _assert_each_sent_once(db, portal, smtp_sink)
     finally:
         stop()
+
+
+# --- 200 rounds through a proxy that cuts connections at random points -------------------------
+
+
+def _agent(db):
+    from backoffice.models import Role, StaffUser
+    from backoffice.services.actors import current_actor
+
+    with db.session() as s:
+        s.add(StaffUser(login="agent", full_name="Agent d'accueil", role=Role.DIRECTOR))
+    with db.session() as s:
+        return current_actor(s, "agent")
+
+
+def test_random_cuts_over_200_rounds_lose_and_double_nothing(sqlite_db, portal, smtp_sink):
+    db, agent = sqlite_db, _agent(sqlite_db)
+    seed = int(os.environ.get("FAULT_SEED", "20261127"))
+    world = World(db, agent, portal, smtp_sink, seed=seed)
+    proxy = FaultProxy(int(portal.base.rsplit(":", 1)[1]), seed=seed)
+    parents = world.start_parents()
+    ok = 0
+    started = time.monotonic()
+    try:
+        with make_client(proxy) as client:
+            for _ in range(ROUNDS):
+                world.agent_step()
+                ok += run_round(db, client).ok
+    finally:
+        world.stop.set()
+        parents.join(timeout=30)
+        proxy.close()
+    assert not world.errors, world.errors
+    # Then a fault-free round: everything moves, and a second one moves nothing.
+    with make_client(portal) as client:
+        final = run_round(db, client)
+        assert final.ok, final.error
+        again = run_round(db, client)
+        assert again.ok and again.moved == 0, again.summary()
+    figures = assert_converged(world)
+    print(
+        f"\n{ROUNDS} passages ({ok} complets) en {time.monotonic() - started:.0f} s ; "
+        f"coupures : {dict(proxy.cuts)} ; agents : {dict(world.agent_ops)} ; "
+        f"parents : {dict(world.parent_ops)} ; {figures}"
+    )
+    assert sum(proxy.cuts.values()) >= ROUNDS // 4  # the proxy did cut, often
+    assert ok >= ROUNDS // 10  # and rounds did go through
+
+
+class BeforeFirstPut:
+    """Wraps the client's adapter: runs ``action`` just before the first account PUT."""
+
+    def __init__(self, client, action):
+        self.adapter = client.session.get_adapter(client.base_url)
+        self.action, self.done = action, False
+        client.session.mount("http://", self)
+
+    def send(self, request, **kwargs):
+        if not self.done and request.method == "PUT" and "/staff/families/" in request.url:
+            self.done = True
+            self.action()
+        return self.adapter.send(request, **kwargs)
+
+    def close(self):
+        self.adapter.close()
+
+
+def test_parent_edit_overwritten_by_a_push_is_pushed_again(db, agent, portal, smtp_sink):
+    from sync_helpers import Parent, family
+
+    from backoffice.services.family_info import FamilyChanges, update_family
+
+    family_id, code = open_account(db, agent, LOGINS[0])
+    with make_client(portal) as client:
+        assert run_round(db, client).ok
+    parent = Parent(portal, smtp_sink, LOGINS[0])
+    with db.session() as s:
+        update_family(
+            s, agent, family_id, FamilyChanges(name="LEMOINE-BODIN"), family(db, family_id).version
+        )
+    # The parent saves a new phone after the round's pull, before the account's PUT:
+    # the PUT carries the old phone and overwrites it on the portal.
+    with make_client(portal) as client:
+        BeforeFirstPut(client, lambda: parent.edit_family(phone="0243778899"))
+        assert run_round(db, client).ok
+    with make_client(portal) as client:
+        assert run_round(db, client).ok
+        assert run_round(db, client).moved == 0
+    held = portal.staff("GET", f"/staff/families/{code}").json()["family"]
+    assert family(db, family_id).phone == "02 43 77 88 99"
+    assert held["phone"].replace(" ", "") == "0243778899" and held["name"] == "LEMOINE-BODIN"
+
+
+# --- the back-office process killed (SIGKILL) at random moments of its rounds ----------------
+
+
+def test_sync_process_killed_mid_round_loses_and_doubles_nothing(
+    db, db_url, agent, portal, smtp_sink
+):
+    import random
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from portal_testkit import STAFF_TOKEN
+
+    cli = [str(Path(sys.executable).with_name("backoffice-cli")), "--database-url", db_url]
+    env = {**os.environ, "BACKOFFICE_PORTAL_TOKEN": STAFF_TOKEN}
+    world = World(db, agent, portal, smtp_sink, seed=99, max_families=6)
+    rng = random.Random(99)
+    parents = world.start_parents()
+    killed = 0
+    try:
+        for _ in range(KILLED_ROUNDS):
+            world.agent_step()
+            world.agent_step()
+            process = subprocess.Popen(
+                [*cli, "sync", "--portal", portal.base],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                process.wait(timeout=rng.uniform(0.3, 2.5))
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                killed += 1
+    finally:
+        world.stop.set()
+        parents.join(timeout=30)
+    assert not world.errors, world.errors
+    done = subprocess.run([*cli, "sync", "--portal", portal.base], env=env, timeout=120)
+    assert done.returncode == 0
+    with make_client(portal) as client:
+        assert run_round(db, client).moved == 0
+    assert_converged(world)
+    assert killed >= KILLED_ROUNDS // 3, killed
