@@ -41,6 +41,12 @@ Chaque erreur répond `{"detail": "message en français", "errors": [{"field", "
 """
 
 
+UNREADABLE_BODY = {
+    "description": "Corps de la requête illisible.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+
+
 def _document_feed_position(app: FastAPI) -> None:
     """Declare the ``X-Feed-Position`` header on the success answers of every staff write."""
     build = app.openapi
@@ -57,6 +63,12 @@ def _document_feed_position(app: FastAPI) -> None:
                     for code, answer in op.get("responses", {}).items():
                         if code.startswith("2"):
                             answer.setdefault("headers", {}).update(staff.FEED_POSITION_DOC)
+            # A body that cannot even be read (not UTF-8, cut short) answers 400 before any
+            # validation: say so on every operation that takes a body.
+            for item in schema["paths"].values():
+                for op in item.values():
+                    if "requestBody" in op:
+                        op["responses"].setdefault("400", UNREADABLE_BODY)
         return app.openapi_schema
 
     app.openapi = openapi

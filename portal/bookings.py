@@ -20,12 +20,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from . import answers, feed, rules
 from . import catalogue as catalogue_mod
-from . import feed, rules
 from .catalogue import ActivityIndex, Catalogue
 from .completeness import age_on, missing_for_child
 from .errors import FieldError, PortalError, invalid, not_found
 from .families import consent_definitions
+from .mail import Mail
 from .models import (
     Booking,
     BookingLine,
@@ -231,6 +232,21 @@ def request_registration(
     return (201 if existing is None else 200), registration_out(reg, cat)
 
 
+def registration_state(session: Session, family: Family, body: RegistrationRequest) -> str | None:
+    """The state of the child's registration to this activity and period (None: none yet)."""
+    state = session.scalars(
+        select(Registration.state)
+        .join(Child, Registration.child_id == Child.id)
+        .where(
+            Child.family_id == family.id,
+            Child.ref == body.child_ref,
+            Registration.activity_code == body.activity,
+            Registration.period_code == body.period,
+        )
+    ).first()
+    return state.value if state is not None else None
+
+
 def registrations_of(session: Session, family_id: int) -> list[RegistrationOut]:
     cat = catalogue_mod.load(session)
     rows = session.scalars(
@@ -248,8 +264,13 @@ def registration_of_family(session: Session, family_id: int, ref: str) -> Regist
     return reg
 
 
-def push_registration(session: Session, ref: str, body: RegistrationPush) -> tuple[int, dict]:
-    """The back-office accepts/refuses a registration, or records one made at the desk."""
+def push_registration(
+    session: Session, ref: str, body: RegistrationPush, outbox: list[Mail] | None = None
+) -> tuple[int, dict]:
+    """The back-office accepts/refuses a registration, or records one made at the desk.
+
+    When a registration the parents asked for becomes accepted or refused, its answer
+    e-mail goes to ``outbox`` (sent by the caller after the commit)."""
     stmt = select(Child).join(Family).where(Child.ref == body.child_ref)
     if body.family_ref is not None:
         stmt = stmt.where(Family.ref == body.family_ref)
@@ -262,14 +283,19 @@ def push_registration(session: Session, ref: str, body: RegistrationPush) -> tup
             f"Plusieurs familles ont un enfant « {body.child_ref} » : indiquez « family_ref ».",
         )
     child = children[0]
-    reg = session.scalars(select(Registration).where(Registration.ref == ref)).first()
+    # Locked until the commit: two pushes of the same decision never both see a change.
+    reg = session.scalars(
+        select(Registration).where(Registration.ref == ref).with_for_update()
+    ).first()
     if reg is None:
         reg = session.scalars(
-            select(Registration).where(
+            select(Registration)
+            .where(
                 Registration.child_id == child.id,
                 Registration.activity_code == body.activity,
                 Registration.period_code == body.period,
             )
+            .with_for_update()
         ).first()
     elif (reg.child_id, reg.activity_code, reg.period_code) != (
         child.id,
@@ -288,6 +314,7 @@ def push_registration(session: Session, ref: str, body: RegistrationPush) -> tup
             [FieldError(field="age_group", message=f"Tranche d'âge inconnue : {body.age_group}.")]
         )
     created = reg is None
+    previous = None if created else reg.state
     if created:
         reg = Registration(
             ref=ref,
@@ -306,7 +333,28 @@ def push_registration(session: Session, ref: str, body: RegistrationPush) -> tup
         reg.age_group = body.age_group
     reg.child = child
     session.flush()
-    result = RegistrationPushResult(created=created, registration=registration_out(reg, cat))
+    out = registration_out(reg, cat)
+    asked_by_parents = not created and (reg.submissions or 0) > 0
+    if (
+        outbox is not None
+        and asked_by_parents
+        and reg.state is not previous
+        and reg.state in (RegistrationState.ACCEPTED, RegistrationState.REFUSED)
+    ):
+        to = answers.recipient(child.family)
+        if to is not None:
+            outbox.append(
+                answers.registration_mail(
+                    to,
+                    number=reg.ref,
+                    child=out.child_name,
+                    activity=out.activity_name,
+                    period=out.period_label,
+                    accepted=reg.state is RegistrationState.ACCEPTED,
+                    answer=reg.answer,
+                )
+            )
+    result = RegistrationPushResult(created=created, registration=out)
     return (201 if created else 200), result.model_dump(mode="json")
 
 
@@ -937,6 +985,7 @@ def submission_out(sub: BookingSubmission, cat: Catalogue) -> Submission:
                 state=b.state.value,
                 state_label=STATE_LABELS[b.state.value],
                 answer=b.answer,
+                billed=b.billed,
             )
         )
     state = submission_state(sub.lines)
@@ -1007,17 +1056,52 @@ def booking_out(b: Booking) -> BookingOut:
         state=b.state.value,
         reason=b.reason,
         answer=b.answer,
+        billed=b.billed,
     )
 
 
-def decide(session: Session, body: BookingDecisions) -> dict[str, Any]:
-    """Accept / refuse / waiting list / cancel days; places follow; the answer is shown."""
+def _decided_reason(previous: BookingState, new: BookingState, billed: bool | None) -> str:
+    if new is BookingState.ACCEPTED and previous is BookingState.CANCEL_REQUESTED:
+        return "Annulation refusée par le service : la réservation est maintenue."
+    if new is BookingState.CANCELLED and previous is BookingState.CANCEL_REQUESTED:
+        text = "Annulation acceptée par le service"
+        if billed is True:
+            return text + " : cette journée reste facturée."
+        if billed is False:
+            return text + " : cette journée ne sera pas facturée."
+        return text + "."
+    return f"Décision du service : {STATE_LABELS[new.value].lower()}."
+
+
+def decide(
+    session: Session, body: BookingDecisions, outbox: list[Mail] | None = None
+) -> dict[str, Any]:
+    """Accept / refuse / waiting list / cancel days; places follow; the answer is shown.
+
+    Every day whose state changes is told to its family: one e-mail per family in
+    ``outbox`` (sent by the caller after the commit), listing the days."""
     ids = [d.booking_id for d in body.decisions]
     if len(set(ids)) != len(ids):
         raise invalid(
             [FieldError(field="decisions", message="Une réservation est indiquée deux fois.")]
         )
-    found = {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_(ids)))}
+    misplaced = [
+        FieldError(
+            field=f"decisions.{i}.billed",
+            message="« billed » ne s'indique que pour une annulation acceptée (« cancelled »).",
+        )
+        for i, d in enumerate(body.decisions)
+        if d.billed is not None and d.state != "cancelled"
+    ]
+    if misplaced:
+        raise invalid(misplaced)
+    # Locked until the commit: a decision pushed twice at once is told once.
+    found = {
+        b.id: b
+        for b in session.scalars(
+            select(Booking).where(Booking.id.in_(ids)).order_by(Booking.id).with_for_update()
+        )
+    }
     unknown = [i for i in ids if i not in found]
     if unknown:
         raise invalid(
@@ -1032,21 +1116,42 @@ def decide(session: Session, body: BookingDecisions) -> dict[str, Any]:
         )
     changed = 0
     out = []
+    told: dict[int, list[answers.DayAnswer]] = {}
+    cat = catalogue_mod.load(session) if outbox is not None else None
     for d in body.decisions:
         b = found[d.booking_id]
         new = BookingState(d.state)
-        if (b.state, b.answer) != (new, d.answer):
+        billed = d.billed if new is BookingState.CANCELLED else None
+        if (b.state, b.answer, b.billed) != (new, d.answer, billed):
             changed += 1
         was_held = b.state in HOLDS_PLACE
+        kind = answers.day_kind(b.state.value, new.value)
         if b.state is not new:
-            if new is BookingState.ACCEPTED and b.state is BookingState.CANCEL_REQUESTED:
-                b.reason = "Annulation refusée par le service : la réservation est maintenue."
-            else:
-                b.reason = f"Décision du service : {STATE_LABELS[new.value].lower()}."
+            b.reason = _decided_reason(b.state, new, billed)
         b.state = new
         b.answer = d.answer
+        b.billed = billed
+        if kind is not None and cat is not None:
+            reg = b.registration
+            index = cat.activities.get(reg.activity_code)
+            unit = index.units.get(b.unit_code) if index else None
+            told.setdefault(reg.family_id, []).append(
+                answers.DayAnswer(
+                    kind=kind,
+                    child=child_name(reg.child),
+                    activity=index.activity.name if index else reg.activity_code,
+                    unit=unit.name if unit else b.unit_code,
+                    day=b.day,
+                    answer=b.answer,
+                    billed=billed,
+                )
+            )
         holds = new in HOLDS_PLACE
         if holds != was_held:
             adjust_places(session, b.registration.activity_code, b, 1 if holds else -1)
         out.append(booking_out(b))
+    for family_id, days in told.items():
+        to = answers.recipient(session.get(Family, family_id))
+        if to is not None and outbox is not None:
+            outbox.append(answers.decisions_mail(to, days))
     return BookingDecisionsResult(changed=changed, bookings=out).model_dump(mode="json")

@@ -103,6 +103,8 @@ def _translate(err: dict) -> FieldError:
         msg = f"Le champ « {label} » doit contenir au moins {ctx.get('min_length')} caractère(s)."
     elif kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
         msg = f"Le champ « {label} » doit être une date (AAAA-MM-JJ)."
+    elif kind in ("time_parsing", "time_type", "time_offset"):
+        msg = f"Le champ « {label} » doit être une heure de Paris (hh:mm), sans fuseau horaire."
     elif kind.startswith("int") or kind.startswith("greater") or kind.startswith("less"):
         msg = f"Le champ « {label} » doit être un nombre entier valide."
     elif kind.startswith("bool"):
@@ -161,4 +163,17 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI description of the error answers an endpoint may give."""
     return {
         code: {"model": ErrorBody, "description": _STATUS_FR.get(code, "Erreur.")} for code in codes
+    }
+
+
+def json_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Like :func:`responses`, for a route whose success is not JSON (an HTML page): FastAPI
+    would document the error bodies under the route's media type; they are JSON."""
+    ref = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        code: {
+            "description": _STATUS_FR.get(code, "Erreur."),
+            "content": {"application/json": {"schema": ref}},
+        }
+        for code in codes
     }

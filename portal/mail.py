@@ -149,3 +149,16 @@ def payment_receipt_mail(to: str, payment_ref: str, amount: str, invoices: str, 
             "de paiement en ligne, ou régler auprès de la régie."
         ),
     )
+
+
+def send_after_commit(mailer: Mailer, mails: list[Mail]) -> int:
+    """Send what a committed transaction prepared; an SMTP failure loses only the e-mail
+    (logged by :meth:`Mailer.send`), never the decision. Returns how many left."""
+    sent = 0
+    for mail in mails:
+        try:
+            mailer.send(mail)
+        except MailError:
+            continue
+        sent += 1
+    return sent

@@ -377,6 +377,8 @@ class Booking(Base):
     state: Mapped[BookingState] = mapped_column(enum_column(BookingState))
     reason: Mapped[str] = mapped_column(String(500), default="")
     answer: Mapped[str] = mapped_column(String(2000), default="")
+    # A cancellation the service accepted: is the day still billed? (None: not said.)
+    billed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

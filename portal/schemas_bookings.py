@@ -12,7 +12,8 @@ from datetime import datetime as DateTime
 from datetime import time as Time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from .schemas import NO_NUL, Ref, text
 
@@ -21,6 +22,31 @@ Label = Annotated[
 ]
 IsoWeek = Annotated[str, StringConstraints(pattern=r"^\d{4}-W\d{2}$")]
 Weekday = Annotated[int, Field(ge=1, le=7, description="1 = lundi … 7 = dimanche (ISO).")]
+CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+
+
+def _wall_clock(value: Time) -> Time:
+    """A time of day in Paris: no offset (JSON Schema's ``format: time`` would demand one),
+    whole seconds."""
+    if value.tzinfo is not None:
+        raise PydanticCustomError("time_offset", "heure sans fuseau horaire attendue")
+    return value.replace(microsecond=0)
+
+
+# « 08:30 » in, « 08:30:00 » out; declared as a pattern, not ``format: time`` (RFC 3339
+# times carry an offset, these are Paris wall-clock times).
+ClockTime = Annotated[
+    Time,
+    AfterValidator(_wall_clock),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": CLOCK_PATTERN,
+            "description": "Heure de Paris « hh:mm » (ou « hh:mm:ss »).",
+            "examples": ["08:30"],
+        }
+    ),
+]
 
 BOOKING_STATES = (
     "accepted",
@@ -60,7 +86,7 @@ class Notice(In):
     """A deadline « J-x à hh:mm »: at the latest x days before the day, at hh:mm (Paris)."""
 
     days: int = Field(ge=0, le=90, description="x de « J-x ».")
-    time: Time = Field(description="Heure limite (heure de Paris), ex. 12:00.")
+    time: ClockTime = Field(description="Heure limite (heure de Paris), ex. 12:00.")
     skip_weekends: bool = Field(
         default=False, description="Les samedis et dimanches ne comptent pas dans les x jours."
     )
@@ -117,8 +143,8 @@ class UnitIn(In):
 
     code: Ref
     name: Label
-    start_time: Time
-    end_time: Time
+    start_time: ClockTime
+    end_time: ClockTime
     weekdays: list[Weekday] = Field(default_factory=lambda: [1, 2, 3, 4, 5], max_length=7)
 
 
@@ -178,6 +204,22 @@ class RegistrationRequest(In):
     child_ref: Ref
     activity: Ref
     period: Ref
+    send_email: bool = Field(
+        default=False,
+        description="Recevoir aussi par courriel la réponse que le portail donne tout de suite "
+        "(inscription acceptée d'office). La réponse du service, elle, part toujours par "
+        "courriel.",
+    )
+
+
+class ValidateRequest(In):
+    """Options of the validation (the body may be omitted)."""
+
+    send_email: bool = Field(
+        default=False,
+        description="Recevoir aussi par courriel le récapitulatif (n° de réservation, décision "
+        "de chaque jour). Les réponses du service aux demandes partent toujours par courriel.",
+    )
 
 
 class RegistrationPush(In):
@@ -209,8 +251,8 @@ class PeriodOut(Out):
 class UnitOut(Out):
     code: str
     name: str
-    start_time: Time
-    end_time: Time
+    start_time: ClockTime
+    end_time: ClockTime
     weekdays: list[int]
 
 
@@ -354,6 +396,11 @@ class SubmissionLine(Out):
     state: BookingStateName = Field(description="État actuel (après réponse du service).")
     state_label: str
     answer: str
+    billed: bool | None = Field(
+        default=None,
+        description="Annulation acceptée par le service : la journée reste facturée (true) "
+        "ou non (false) ; null : non précisé.",
+    )
 
 
 class Submission(Out):
@@ -389,6 +436,12 @@ class BookingDecision(In):
     booking_id: int = Field(ge=1, le=2**31 - 1)
     state: Literal["accepted", "refused", "waiting_list", "cancelled"]
     answer: text(2000) = Field(default="", description="Réponse lue par les parents.")
+    billed: bool | None = Field(
+        default=None,
+        description="Seulement avec `cancelled` : la journée annulée reste facturée (true, "
+        "ex. annulation tardive sans justificatif) ou non (false) ; absent : non précisé. "
+        "Dit aux parents dans le courriel de réponse.",
+    )
 
 
 class BookingDecisions(In):
@@ -406,6 +459,7 @@ class BookingOut(Out):
     state: BookingStateName
     reason: str
     answer: str
+    billed: bool | None = None
 
 
 class BookingDecisionsResult(Out):

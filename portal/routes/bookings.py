@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .. import bookings
+from .. import answers, bookings
 from .. import catalogue as catalogue_mod
 from ..deps import ParentDep, ServicesDep
 from ..errors import PortalError, responses
-from ..models import Family
+from ..mail import Mail, send_after_commit
+from ..models import Family, RegistrationState
 from ..rules import today_in_paris
 from ..schemas_bookings import (
     ActivityOut,
@@ -24,6 +25,7 @@ from ..schemas_bookings import (
     RegistrationRequest,
     Submission,
     SubmissionSummary,
+    ValidateRequest,
 )
 
 router = APIRouter(prefix="/me", tags=["parents : réservations"], responses=responses(401, 422))
@@ -92,14 +94,36 @@ def list_registrations(parent: ParentDep, svc: ServicesDep):
     | responses(404, 409),
     summary="Inscrire un enfant à une activité pour une période (§6.1) ; refusé tant que la "
     "fiche de l'enfant est incomplète",
+    description="Avec `send_email`, une inscription acceptée d'office est aussi confirmée par "
+    "courriel (après l'enregistrement). Une inscription soumise à validation reçoit la "
+    "réponse du service par courriel dans tous les cas.",
 )
 def register(body: RegistrationRequest, parent: ParentDep, svc: ServicesDep):
+    outbox: list[Mail] = []
+
     def action(session):
         family = session.get(Family, parent.family_id)
+        before = bookings.registration_state(session, family, body)
         code, out = bookings.request_registration(session, family, body, svc.now())
+        to = answers.recipient(family)
+        decided = out.state == RegistrationState.ACCEPTED.value and before != out.state
+        if body.send_email and decided and to is not None:
+            outbox.append(
+                answers.registration_mail(
+                    to,
+                    number=out.ref,
+                    child=out.child_name,
+                    activity=out.activity_name,
+                    period=out.period_label,
+                    accepted=True,
+                    by_service=False,
+                )
+            )
         return JSONResponse(out.model_dump(mode="json"), status_code=code)
 
-    return _write(svc, action)
+    response = _write(svc, action)
+    send_after_commit(svc.mailer, outbox)
+    return response
 
 
 @router.get(
@@ -167,14 +191,30 @@ def clear_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: Servi
     responses=responses(404, 409),
     summary="Valider : chaque jour est accepté, devient une demande ou va en liste d'attente "
     "selon les règles, avec l'explication ; récapitulatif avec le n° de réservation",
+    description='Corps facultatif. Avec `{"send_email": true}`, le récapitulatif part aussi '
+    "par courriel après l'enregistrement. Les réponses du service aux demandes (liste "
+    "d'attente, demandes, annulations à valider) partent par courriel dans tous les cas.",
 )
-def validate(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
+def validate(
+    registration_ref: RegistrationRef,
+    parent: ParentDep,
+    svc: ServicesDep,
+    body: Annotated[ValidateRequest | None, Body()] = None,
+):
+    outbox: list[Mail] = []
+
     def action(session):
         family = session.get(Family, parent.family_id)
         reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        return bookings.validate(session, family, reg, svc.now())
+        summary = bookings.validate(session, family, reg, svc.now())
+        to = answers.recipient(family)
+        if body is not None and body.send_email and to is not None:
+            outbox.append(answers.submission_mail(to, summary))
+        return summary
 
-    return _write(svc, action)
+    summary = _write(svc, action)
+    send_after_commit(svc.mailer, outbox)
+    return summary
 
 
 @router.get(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .. import billing
 from ..deps import Services, ServicesDep
-from ..errors import PortalError, responses
+from ..errors import PortalError, json_responses, responses
 from ..mail import Mail, MailError, payment_receipt_mail
 from ..models import Payment, PaymentState
 from ..providers import RESULT_LABELS, NotificationError
@@ -178,6 +178,7 @@ def _return_link(svc: Services, ref: str) -> str:
 @router.get(
     "/simulated/{refdet}",
     response_class=HTMLResponse,
+    responses=json_responses(404, 409, 422),
     summary="Page du fournisseur simulé : payer ou refuser",
 )
 def simulated_page(refdet: Refdet, svc: ServicesDep):
@@ -205,6 +206,7 @@ def simulated_page(refdet: Refdet, svc: ServicesDep):
 @router.post(
     "/simulated/{refdet}",
     response_class=HTMLResponse,
+    responses=json_responses(404, 409, 422),
     summary="Réponse choisie sur la page du fournisseur simulé (resultrans = P, V, R, Z ou A)",
 )
 async def simulated_choice(refdet: Refdet, request: Request, svc: ServicesDep):

@@ -13,6 +13,8 @@ from .. import bookings
 from .. import catalogue as catalogue_mod
 from ..deps import IdempotencyKey, ServicesDep, StaffDep
 from ..errors import responses
+from ..idempotency import REPLAY_HEADER
+from ..mail import Mail, send_after_commit
 from ..schemas_bookings import (
     BookingDecisions,
     BookingDecisionsResult,
@@ -25,6 +27,17 @@ from ..schemas_bookings import (
 from .staff import _keyed
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
+
+
+def _keyed_with_mails(request: Request, svc, key: str, body, action):
+    """A keyed write whose answers to the parents are e-mailed after the commit — and only
+    by the call that did the work (a replay, or a losing concurrent call, sends nothing)."""
+    outbox: list[Mail] = []
+    response = _keyed(request, svc, key, body, lambda session: action(session, outbox))
+    if response.headers.get(REPLAY_HEADER) is None:
+        send_after_commit(svc.mailer, outbox)
+    return response
+
 
 RegistrationRef = Annotated[
     str,
@@ -71,6 +84,9 @@ def get_catalogue(svc: ServicesDep, _staff: StaffDep):
     | responses(404, 409),
     summary="Accepter ou refuser une inscription (ou enregistrer une inscription faite à "
     "l'accueil)",
+    description="Quand une inscription demandée par les parents devient acceptée ou "
+    "refusée, la réponse leur part par courriel après l'enregistrement (jamais deux fois : "
+    "rejouer l'appel ou repousser la même décision n'envoie rien).",
 )
 def put_registration(
     registration_ref: RegistrationRef,
@@ -80,12 +96,12 @@ def put_registration(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return _keyed_with_mails(
         request,
         svc,
         key,
         body,
-        lambda session: bookings.push_registration(session, registration_ref, body),
+        lambda session, outbox: bookings.push_registration(session, registration_ref, body, outbox),
     )
 
 
@@ -94,6 +110,10 @@ def put_registration(
     response_model=BookingDecisionsResult,
     summary="Décisions du service sur des jours : accepté, refusé, liste d'attente, annulé "
     "(avec la réponse lue par les parents)",
+    description="Chaque jour dont l'état change est annoncé à sa famille : un courriel par "
+    "famille et par appel, qui liste les jours (acceptés, refusés, en liste d'attente, "
+    "annulations acceptées — facturées ou non, `billed` — ou refusées). Envoyé après "
+    "l'enregistrement, jamais deux fois pour la même décision.",
 )
 def put_decisions(
     body: BookingDecisions,
@@ -102,4 +122,10 @@ def put_decisions(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(request, svc, key, body, lambda session: (200, bookings.decide(session, body)))
+    return _keyed_with_mails(
+        request,
+        svc,
+        key,
+        body,
+        lambda session, outbox: (200, bookings.decide(session, body, outbox)),
+    )

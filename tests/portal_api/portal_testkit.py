@@ -66,7 +66,7 @@ class SmtpSink:
         received = Received(
             to=list(envelope.rcpt_tos),
             subject=str(msg["Subject"]),
-            body=msg.get_body(preferencelist=("plain",)).get_content(),
+            body=msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n"),
         )
         with self.lock:
             self.messages.append(received)

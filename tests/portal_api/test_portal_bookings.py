@@ -552,6 +552,7 @@ def test_staff_decisions_show_in_the_planning(portal, alsh, smtp_sink):
         "state": "accepted",
         "reason": "Décision du service : réservation acceptée.",
         "answer": "Une place s'est libérée : Tom est attendu jeudi.",
+        "billed": None,
     }
     replay = portal.staff("PUT", "/staff/bookings/decisions", key, json=decisions)
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.json() == r.json()
