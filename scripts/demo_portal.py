@@ -8,8 +8,9 @@ Started by ``python3 tasks.py run`` (with the virtual environment's Python):
    SQLite file in ``<data dir>/portal/`` and the back-office token given by
    ``BACKOFFICE_PORTAL_TOKEN`` (its SHA-256 in ``PORTAL_STAFF_TOKEN_HASH``);
 3. the back-office database (``<data dir>/backoffice.sqlite3``) gets the portal's
-   address and a 1-minute automatic sync; a few demo families are queued for the
-   portal and a first sync round publishes them (and the catalogue);
+   address and a 1-minute automatic sync; a few demo families (and, for a new
+   portal, the catalogue and the payment windows) are queued for the portal and a
+   first sync round publishes them;
 4. parents activate their accounts from the caught links, then every few seconds
    one of them edits a phone number, books days or cancels one — what the agent
    sees arrive at each sync.
@@ -183,119 +184,6 @@ class PortalProcess:
 # -- the back-office side ------------------------------------------------------------
 
 
-def catalogue_body(db, today: date) -> dict:
-    """The back-office's catalogue as the portal's ``PUT /staff/catalogue`` wants it:
-    active activities with a period still to come and open for booking.
-
-    (The sync does not push the catalogue yet; the demo does it meanwhile.)
-    """
-    from sqlalchemy import select
-
-    from backoffice.models import Activity, Closure
-
-    def notice(days, at, rule) -> dict:
-        return {
-            "days": days,
-            "time": at.strftime("%H:%M"),
-            "skip_weekends": rule.skip_weekends,
-            "skip_public_holidays": rule.skip_public_holidays,
-        }
-
-    activities = []
-    with db.session() as session:
-        for a in session.scalars(select(Activity).where(Activity.active.is_(True))):
-            periods = [
-                p
-                for p in a.periods
-                if p.end_date >= today
-                and (p.booking_opens_on or p.start_date)
-                <= today
-                <= (p.booking_closes_on or p.end_date)
-            ]
-            if not periods or not a.units:
-                continue
-            units = {u.id: u.code for u in a.units}
-            groups = {g.id: g.code for g in a.age_groups}
-            rule = a.rule
-            rules = {}
-            if rule is not None:
-                rules = {
-                    "booking_notice": notice(
-                        rule.booking_notice_days, rule.booking_notice_time, rule
-                    ),
-                    "cancellation_notice": notice(
-                        rule.cancel_notice_days, rule.cancel_notice_time, rule
-                    ),
-                    "auto_accept": rule.auto_accept,
-                    "when_full": rule.when_full.value,
-                }
-            activities.append(
-                {
-                    "code": a.code,
-                    "name": a.name,
-                    "kind": a.kind.value,
-                    "site": a.site.name,
-                    "age_groups": [
-                        {
-                            "code": g.code,
-                            "label": g.name,
-                            "min_age": g.min_age_months // 12,
-                            "max_age": g.max_age_months // 12,
-                        }
-                        for g in a.age_groups
-                    ],
-                    "periods": [
-                        {
-                            "code": p.code,
-                            "label": p.name,
-                            "start": p.start_date.isoformat(),
-                            "end": p.end_date.isoformat(),
-                            "booking_opens": (p.booking_opens_on or p.start_date).isoformat(),
-                            "booking_closes": (p.booking_closes_on or p.end_date).isoformat(),
-                        }
-                        for p in periods
-                    ],
-                    "units": [
-                        {
-                            "code": u.code,
-                            "name": u.name,
-                            "start_time": (u.start_time or u.end_time).strftime("%H:%M"),
-                            "end_time": (u.end_time or u.start_time).strftime("%H:%M"),
-                            "weekdays": sorted(u.weekday_set),
-                        }
-                        for u in a.units
-                        if u.start_time or u.end_time
-                    ],
-                    "capacities": [
-                        {
-                            "unit": units[c.unit_id],
-                            "start": c.start_date.isoformat(),
-                            "end": c.end_date.isoformat(),
-                            "age_group": groups.get(c.age_group_id),
-                            "places": c.places,
-                        }
-                        for u in a.units
-                        for c in u.capacities
-                        if c.end_date >= today
-                    ],
-                    "rules": rules,
-                }
-            )
-        codes = {a["code"] for a in activities}
-        ids = {a.id: a.code for a in session.scalars(select(Activity))}
-        closures = [
-            {
-                "activity": ids.get(c.activity_id),
-                "start": c.start_date.isoformat(),
-                "end": c.end_date.isoformat(),
-                "label": c.label or "Fermeture",
-            }
-            for c in session.scalars(select(Closure).where(Closure.end_date >= today))
-            if c.activity_id is None or ids.get(c.activity_id) in codes
-        ]
-    return {"activities": activities, "closures": closures[:1000]}
-
-
 def demo_families(db, count: int, today: date) -> list[tuple[str, str]]:
     """(code, login e-mail) of active demo families with a child of 3 to 11."""
     from sqlalchemy import select
@@ -337,6 +225,10 @@ def prepare_backoffice(
         if portal.fresh and cursor is not None and cursor.position:
             # A new portal starts its change feed at 1 again.
             cursor.position = 0
+        if portal.fresh:
+            # A new portal has no catalogue yet: the sync sends it (built from the rows).
+            outbox.enqueue(session, "catalogue.publish", {"source": "démo"})
+            outbox.enqueue(session, "payment_windows.publish", {"source": "démo"})
     chosen = demo_families(db, families, today)
     queued = 0
     with db.session() as session:
@@ -349,9 +241,6 @@ def prepare_backoffice(
             outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
             outbox.enqueue(session, "account.send_activation", {"family_code": code}, family.id)
             queued += 1
-    r = portal.staff("PUT", "/staff/catalogue", json=catalogue_body(db, today))
-    if r.status_code != 200:
-        say(f"catalogue refusé par le portail ({r.status_code}) : {r.text[:300]}")
     with client_from_settings(db, portal_url=portal.url, token=portal.token) as client:
         report = run_round(db, client)
     say(

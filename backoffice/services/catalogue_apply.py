@@ -47,6 +47,7 @@ from .catalogue_document import (
     UnitDoc,
 )
 from .catalogue_report import CatalogueReport
+from .outbox import enqueue
 
 
 def _sync(obj: Any, values: dict[str, Any]) -> bool:
@@ -404,10 +405,31 @@ def _tariff_key(tariff: Tariff) -> tuple:
     return (tariff.valid_from, tariff.qf_min, tariff.child_rank)
 
 
+# What the portal's catalogue (``PUT /staff/catalogue``) is made of.
+PORTAL_CATALOGUE_KINDS = (
+    "site",
+    "activity",
+    "age_group",
+    "period",
+    "unit",
+    "capacity",
+    "rule",
+    "closure",
+)
+
+
 def apply_catalogue(session: Session, doc: CatalogueDocument) -> CatalogueReport:
-    """Upsert the catalogue by code in the caller's transaction: all or nothing."""
+    """Upsert the catalogue by code in the caller's transaction: all or nothing.
+
+    When what the portal shows changed, the sync is told in the same transaction
+    (outbox ``catalogue.publish`` / ``payment_windows.publish``; the bodies are
+    built from the rows when sent)."""
     applier = _Applier(session, doc)
     applier.check()
     with session.begin_nested():
         report = applier.apply()
+        if any(report.counts[kind].changed for kind in PORTAL_CATALOGUE_KINDS):
+            enqueue(session, "catalogue.publish", {"source": doc.source})
+        if report.counts["payment_window"].changed:
+            enqueue(session, "payment_windows.publish", {"source": doc.source})
     return report

@@ -4,7 +4,7 @@ the change feed, conflicts and quarantine. No Qt: the CLI and the GUI share it."
 from .client import PortalAuthError, PortalClient, PortalError, PortalUnreachable
 from .conflicts import dismiss_quarantined, open_conflicts, quarantined, resolve_conflict
 from .pull import pull_changes
-from .push import push_pending
+from .push import push_pending, retry_failed
 from .round import RoundReport, client_from_settings, run_round
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "push_pending",
     "quarantined",
     "resolve_conflict",
+    "retry_failed",
     "run_round",
 ]

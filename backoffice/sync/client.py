@@ -139,11 +139,16 @@ class PortalClient:
         json: Any = None,
         params: dict | None = None,
         idempotency_key: str | None = None,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> PortalResponse:
         """One call; network problems raise :class:`PortalUnreachable`, a refused token
-        :class:`PortalAuthError`; any other status is returned to the caller."""
+        :class:`PortalAuthError`; any other status is returned to the caller.
+
+        ``data`` sends raw bytes (the invoice PDF) with the ``headers`` given
+        (``Content-Type``…) instead of a JSON body."""
         method = method.upper()
-        headers = {}
+        headers = dict(headers or {})
         if method != "GET":
             if not idempotency_key:
                 # Writes are retried: without a key a retry could do the work twice.
@@ -154,6 +159,7 @@ class PortalClient:
                 method,
                 self.base_url + path,
                 json=json,
+                data=data,
                 params=params,
                 headers=headers,
                 timeout=self.timeout,

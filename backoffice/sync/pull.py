@@ -23,7 +23,13 @@ from ..services import outbox
 from ..services.accounts import account_payload
 from ..services.actors import PORTAL, bind
 from ..storage import Database
-from . import handlers_child, handlers_family, handlers_requests, push  # noqa: F401 (register)
+from . import (  # noqa: F401 (register the handlers)
+    handlers_child,
+    handlers_family,
+    handlers_payments,
+    handlers_requests,
+    push,
+)
 from .apply import EPOCH, HANDLERS, ApplyContext, Quarantine, parse_change, seq_of
 from .client import PortalClient, PortalError
 
@@ -34,6 +40,11 @@ PAGE_SIZE = 500
 CLOCK_MARGIN = timedelta(seconds=30)
 
 Progress = Callable[[str, int, int], None]
+# Changes that an account push (``PUT /staff/families/{ref}``) cannot overwrite: its
+# body carries no account state, request nor payment.
+NOT_IN_ACCOUNT = frozenset(
+    {"account.activated", "registration.submitted", "booking.submitted", "payment.updated"}
+)
 
 
 @dataclass
@@ -123,6 +134,8 @@ def _requeue_overwritten(ctx: ApplyContext, changes: list, since: datetime) -> N
     """
     latest: dict[str, int] = {}
     for change in changes:
+        if change.kind in NOT_IN_ACCOUNT:
+            continue
         if change.family_ref in ctx.families:
             latest[change.family_ref] = max(latest.get(change.family_ref, 0), change.seq)
     if not latest:

@@ -11,12 +11,15 @@ portal without doing the work (or sending an e-mail) twice.
   family's later items wait (order per family); other families go on.
 - Network down, token refused: the round stops; everything not acknowledged
   stays pending for the next round.
+
+A builder may also say there is nothing to send (:class:`Skip`: superseded by a
+newer item, outside the portal's contract — acknowledged without a call) or
+that the back-office itself cannot send it (:class:`Refused`: a PDF missing or
+changed — FAILED with a French reason).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,23 +28,19 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Family, OutboxItem, OutboxState, SyncCursor, utcnow
 from ..storage import Database
+from .calls import Call, Held, Refused, Skip, digest
+from .catalogue_push import (
+    CATALOGUE_TOPIC,
+    WINDOWS_TOPIC,
+    publish_catalogue,
+    publish_payment_windows,
+)
 from .client import PortalClient, PortalError
+from .push_billing import PDF_TOPIC, PUBLISH_TOPIC, publish_invoice, send_pdf
 
 Progress = Callable[[str, int, int], None]
 CURSOR = "portal.changes"  # the pull's cursor (``pull.CURSOR``)
 PULLED_TO = "pulled_to"  # in an account.upsert item: feed position its last body included
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str
-    body: dict | None
-    idempotency_key: str
-
-
-class Held(Exception):
-    """The portal cannot take this topic yet: the item waits, pending."""
 
 
 def child_ref(child_id: int) -> str:
@@ -142,10 +141,7 @@ def _upsert(session: Session, item: OutboxItem) -> Call:
     body = family_push_body(family) if family is not None else _snapshot_body(item.payload)
     # PUT is idempotent by nature: a body that changed since a lost first try
     # (newer data) is a new request, hence its own key; the same body, the same key.
-    digest = hashlib.sha256(
-        json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()[:16]
-    return Call("PUT", f"/staff/families/{code}", body, f"{item.idempotency_key}.{digest}")
+    return Call("PUT", f"/staff/families/{code}", body, f"{item.idempotency_key}.{digest(body)}")
 
 
 def _post(suffix: str) -> Callable[[Session, OutboxItem], Call]:
@@ -172,6 +168,10 @@ TOPICS: dict[str, Callable[[Session, OutboxItem], Call]] = {
     "account.reactivate": _post("reactivate"),
     # Needs POST /staff/families/{ref}/login-email (confirmation link to the new address).
     "account.change_login": _not_yet("envoyer un lien de confirmation pour un nouvel identifiant"),
+    PUBLISH_TOPIC: publish_invoice,
+    PDF_TOPIC: send_pdf,
+    CATALOGUE_TOPIC: publish_catalogue,
+    WINDOWS_TOPIC: publish_payment_windows,
 }
 
 
@@ -181,9 +181,26 @@ class PushReport:
     failed: int = 0
     held: int = 0
     deferred: int = 0  # passing portal error: retried next round
+    skipped: int = 0  # nothing to send (superseded, outside the portal's contract)
     by_topic: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     stopped: str = ""  # why the round stopped early (network, token)
+
+
+def _label(item: OutboxItem) -> str:
+    """What the item is about, for the agent: the document number, else the family."""
+    payload = item.payload or {}
+    return str(payload.get("number") or payload.get("family_code") or item.topic)
+
+
+def retry_failed(session: Session, item_id: int) -> OutboxItem:
+    """Put a FAILED item back in the queue (the agent fixed the cause: file restored,
+    family corrected…); the next round sends it with the same idempotency key."""
+    item = session.get(OutboxItem, item_id)
+    if item is None or item.state is not OutboxState.FAILED:
+        raise ValueError(f"élément d'envoi {item_id} introuvable ou pas en échec")
+    item.state = OutboxState.PENDING
+    return item
 
 
 def pending_count(session: Session) -> int:
@@ -226,9 +243,26 @@ def push_pending(
                 item.last_error = str(held)
                 report.held += 1
                 continue
+            except Skip as skip:
+                item.state = OutboxState.ACKNOWLEDGED
+                item.acknowledged_at = utcnow()
+                item.last_error = f"Non envoyé : {skip}"
+                report.skipped += 1
+                continue
+            except Refused as refused:
+                item.state = OutboxState.FAILED
+                item.last_error = str(refused)
+                report.failed += 1
+                report.failures.append(f"{item.topic} ({_label(item)}) : {item.last_error}")
+                continue
         try:
             response = client.request(
-                call.method, call.path, json=call.body, idempotency_key=call.idempotency_key
+                call.method,
+                call.path,
+                json=call.body,
+                idempotency_key=call.idempotency_key,
+                data=call.data,
+                headers=call.headers,
             )
         except PortalError as exc:
             with db.session() as session:
@@ -250,9 +284,7 @@ def push_pending(
                 item.state = OutboxState.FAILED
                 item.last_error = f"Refusé par le portail : {client.detail(response)}"
                 report.failed += 1
-                report.failures.append(
-                    f"{item.topic} ({item.payload.get('family_code', '')}) : {item.last_error}"
-                )
+                report.failures.append(f"{item.topic} ({_label(item)}) : {item.last_error}")
             else:
                 item.last_error = (
                     f"Portail momentanément indisponible (HTTP {response.status}) : "

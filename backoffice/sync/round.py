@@ -62,6 +62,11 @@ class RoundReport:
             )
         else:
             lines.append("Envoyé au portail : rien à envoyer.")
+        if s.skipped:
+            lines.append(
+                f"  Sans envoi : {s.skipped} élément(s) (remplacés par un plus récent, "
+                "ou hors du contrat du portail)."
+            )
         lines += [f"  Refus : {f}" for f in s.failures]
         if self.pending:
             lines.append(f"Reste à envoyer : {self.pending} élément(s).")
