@@ -103,6 +103,7 @@ class ApplyContext:
     agent_touched: set[Key] = field(default_factory=set)
     open_conflicts: dict[Key, SyncConflict] = field(default_factory=dict)
     request_refs: set[str] = field(default_factory=set)  # requests already in the inbox
+    lookups: dict = field(default_factory=dict)  # catalogue rows by code (handlers_requests)
     _definitions: dict[str, ConsentDefinition] | None = None
     change: FeedChange | None = None
 

@@ -152,6 +152,18 @@ def _post(suffix: str) -> Callable[[Session, OutboxItem], Call]:
     return build
 
 
+def _registration_decision(_session: Session, item: OutboxItem) -> Call:
+    """``PUT /staff/registrations/{n°}``: the body frozen at the decision."""
+    ref = item.payload["registration"]
+    return Call("PUT", f"/staff/registrations/{ref}", item.payload["body"], item.idempotency_key)
+
+
+def _booking_decisions(_session: Session, item: OutboxItem) -> Call:
+    """``PUT /staff/bookings/decisions``: the days decided in one call, frozen."""
+    body = {"decisions": item.payload["decisions"]}
+    return Call("PUT", "/staff/bookings/decisions", body, item.idempotency_key)
+
+
 def _not_yet(what: str) -> Callable[[Session, OutboxItem], Call]:
     def build(_session: Session, _item: OutboxItem) -> Call:
         raise Held(f"en attente : le portail ne sait pas encore {what}.")
@@ -172,6 +184,9 @@ TOPICS: dict[str, Callable[[Session, OutboxItem], Call]] = {
     PDF_TOPIC: send_pdf,
     CATALOGUE_TOPIC: publish_catalogue,
     WINDOWS_TOPIC: publish_payment_windows,
+    # Agents' decisions (services/decisions.py): bodies frozen at the decision.
+    "registration.decision": _registration_decision,
+    "booking.decisions": _booking_decisions,
 }
 
 
