@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cli_french
 from .errors import UserError
 from .storage import Database, open_database
 
@@ -276,6 +276,9 @@ def cmd_families_anonymise(db: Database, args) -> int:
         )
         return 1
     return 0
+
+
+cli_french.install()
 
 
 class FrenchParser(argparse.ArgumentParser):
