@@ -106,8 +106,9 @@ def get_family(session: Session, reference: str) -> Family:
 
 def require_billing_role(actor: Actor | None, what: str) -> None:
     if actor is not None and actor.role not in BILLING_ROLES:
+        de = "d'" if what[:1].lower() in "aeéèêiouhy" else "de "
         raise PermissionDenied(
-            f"Votre rôle ne permet pas de {what} : il faut être régisseur, directeur "
+            f"Votre rôle ne permet pas {de}{what} : il faut être régisseur, directeur "
             "ou administrateur."
         )
 

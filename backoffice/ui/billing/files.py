@@ -1,0 +1,50 @@
+"""Files the agent opens or chooses: PDFs in the system viewer, output folders.
+
+Both go through a guard tied to the "no dialogs" switch (:mod:`..dialogs`): with
+dialogs switched off (tests, screenshots) no viewer is launched and no folder
+chooser is shown — the PDF is recorded in :data:`opened`, and the folder is taken
+from :data:`scripted_folders` (first in, first out) or the proposed default.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ...paths import data_dir
+from .. import dialogs
+from ..qt import QDesktopServices, QFileDialog, QUrl, QWidget
+
+log = logging.getLogger(__name__)
+
+opened: list[Path] = []
+scripted_folders: list[Path | None] = []  # None: the agent cancels
+
+
+def invoices_dir(run_id: int | None = None) -> Path:
+    """Default folder of the invoice PDFs (data dir), one sub-folder per run."""
+    base = data_dir() / "factures"
+    return base / f"lot-{run_id:05d}" if run_id is not None else base / "pieces"
+
+
+def slips_dir() -> Path:
+    return data_dir() / "bordereaux"
+
+
+def open_file(path: Path) -> bool:
+    """Open ``path`` in the system viewer (PDF reader); False when it could not be."""
+    path = Path(path)
+    if dialogs.no_dialogs():
+        log.info("Document non ouvert (dialogues désactivés) : %s", path)
+        opened.append(path)
+        return True
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.resolve())))
+
+
+def choose_folder(parent: QWidget | None, title: str, default: Path) -> Path | None:
+    """The folder the agent picks (None if cancelled), starting at ``default``."""
+    if dialogs.no_dialogs():
+        return scripted_folders.pop(0) if scripted_folders else default
+    default.mkdir(parents=True, exist_ok=True)
+    chosen = QFileDialog.getExistingDirectory(parent, title, str(default))
+    return Path(chosen) if chosen else None

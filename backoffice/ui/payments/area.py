@@ -1,0 +1,96 @@
+"""« Règlements »: a family's balance and payments at the desk, online payments to
+watch, invoices to transmit to the Trésor public, unpaid invoices, cheque deposits.
+
+Lists load through the runner when their tab is shown (and on :meth:`reload`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ...services.actors import Actor
+from ...services.billing.common import paris_today
+from ...services.billing.views import RegieRow, regie_rows
+from ...services.families import find_family_id
+from ...storage import Database
+from ..qt import QFont, QLabel, QTabWidget, QVBoxLayout, QWidget, Signal
+from ..tasks import TaskRunner
+from .family_panel import FamilyPanel
+from .lists import OnlinePanel, TresorPanel, UnpaidPanel
+from .slips_panel import SlipsPanel
+
+
+class PaymentsArea(QWidget):
+    open_family = Signal(int)  # to the families area (the family's file)
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.db, self.actor, self.runner = db, actor, runner
+        self.today = today or paris_today()
+        self.regies: list[RegieRow] = []
+
+        title = QLabel("Règlements")
+        font = QFont(title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        title.setFont(font)
+        self.family = FamilyPanel(db, actor, runner, self.today)
+        self.online = OnlinePanel(db, runner)
+        self.tresor = TresorPanel(db, actor, runner, self.today)
+        self.unpaid = UnpaidPanel(db, runner, self.today)
+        self.slips = SlipsPanel(db, actor, runner, self.today)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.family, "Compte d'une famille")
+        self.tabs.addTab(self.online, "Paiements en ligne")
+        self.tabs.addTab(self.tresor, "Trésor public")
+        self.tabs.addTab(self.unpaid, "Impayés")
+        self.tabs.addTab(self.slips, "Remises de chèques")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
+
+        self.tabs.currentChanged.connect(lambda _index: self._reload_current())
+        self.unpaid.open_family.connect(self.show_family_code)
+        self.family.open_family.connect(self.open_family)
+        self.tresor.changed.connect(self.family.refresh)
+
+    def reload(self) -> None:
+        """Régies first (every list depends on them), then the tab shown."""
+
+        def load() -> list[RegieRow]:
+            with self.db.session() as session:
+                return regie_rows(session)
+
+        self.runner.run(load, self._regies_loaded, label="Chargement des régies…", parent=self)
+
+    def _regies_loaded(self, regies: list[RegieRow]) -> None:
+        self.regies = regies
+        self.family.regies = regies
+        for panel in (self.tresor, self.unpaid, self.slips):
+            panel.regie.blockSignals(True)
+            panel.set_regies(regies)
+            panel.regie.blockSignals(False)
+        self._reload_current()
+
+    def _reload_current(self) -> None:
+        current = self.tabs.currentWidget()
+        if current is self.family:
+            self.family.run_search()
+        elif current in (self.online, self.tresor, self.unpaid, self.slips):
+            current.reload()
+
+    def show_family(self, family_id: int) -> None:
+        self.tabs.setCurrentWidget(self.family)
+        self.family.show_family(family_id)
+
+    def show_family_code(self, code: str) -> None:
+        with self.db.session() as session:
+            family_id = find_family_id(session, code)
+        self.show_family(family_id)
