@@ -371,6 +371,28 @@ def test_cheque_deposit_slip_pdf(area, sqlite_db, no_dialogs):
     assert files.opened == [pdf, pdf]
 
 
+def test_a_cheque_left_out_of_the_slip_stays_to_deposit(area, sqlite_db, no_dialogs):
+    with sqlite_db.session() as s:
+        record_payment(
+            s, "F00042", "ALSH", "cheque", "50.00", bank="Crédit Agricole", number="1234567"
+        )
+        record_payment(s, "F00042", "ALSH", "cheque", "12.50", bank="La Poste", number="7654321")
+    area.tabs.setCurrentWidget(area.slips)
+    panel = area.slips
+    panel.regie.select("ALSH")
+    assert len(panel.pending_cheques()) == 2  # all selected by default
+    panel.cheques_view.clearSelection()
+    panel.cheques_view.selectRow(1)  # only La Poste goes to the bank today
+    dialogs.scripted_answers.append(True)
+    panel.create_slip()
+    assert [(r.number, r.count, r.total) for r in panel.slips.rows] == [
+        ("BR-ALSH-2026-00001", 1, D("12.50"))
+    ]
+    assert [(c.bank, c.amount) for c in panel.pending_cheques()] == [
+        ("Crédit Agricole", D("50.00"))
+    ]
+
+
 def test_cesu_for_the_multi_accueil_of_a_child_under_six(area, sqlite_db, qtbot):
     panel = area.family
     panel.search.setText("petit")

@@ -8,6 +8,7 @@ reads an existing slip back (to reprint it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -102,9 +103,20 @@ def create_deposit_slip(
     *,
     deposit_date: date | None = None,
     actor: Actor | None = None,
+    payment_ids: Iterable[int] | None = None,
 ) -> SlipData:
-    """Number a slip with every cheque of the régie not yet deposited."""
+    """Number a slip with the cheques of the régie not yet deposited: all of them, or
+    those of ``payment_ids`` (the ones the agent takes to the bank today)."""
     data = cheques_to_deposit(session, regie_code)
+    if payment_ids is not None:
+        wanted = set(payment_ids)
+        known = {c.payment_id for c in data.cheques}
+        if wanted - known:
+            raise BillingError(
+                "Un des chèques choisis n'est plus à remettre (déjà sur un bordereau, ou "
+                "d'une autre régie) : actualisez la liste."
+            )
+        data.cheques = [c for c in data.cheques if c.payment_id in wanted]
     if not data.cheques:
         raise BillingError(f"Aucun chèque à remettre en banque pour la régie {data.regie}.")
     regie = get_regie(session, regie_code)

@@ -18,7 +18,15 @@ from ...storage import Database
 from .. import dialogs
 from ..billing import files
 from ..billing.period import RegieCombo
-from ..billing.table import Column, RowsModel, current_row, day, make_view, money
+from ..billing.table import (
+    Column,
+    RowsModel,
+    current_row,
+    day,
+    make_view,
+    money,
+    selected_rows,
+)
 from ..qt import QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget
 from ..tasks import TaskRunner
 
@@ -58,10 +66,14 @@ class SlipsPanel(QWidget):
         self.regie.currentIndexChanged.connect(lambda _i: self.reload())
         self.count = QLabel()
         self.cheques = RowsModel(CHEQUE_COLUMNS, self)
-        self.cheques_view = make_view(self.cheques, "Chèques à remettre en banque")
+        self.cheques_view = make_view(self.cheques, "Chèques à remettre en banque", multi=True)
+        self.cheques_view.setToolTip(
+            "Tous les chèques sont sélectionnés ; désélectionnez (Ctrl+clic, Ctrl+Espace) ceux "
+            "qui ne partent pas en banque aujourd'hui"
+        )
         self.create_button = QPushButton("Créer le bordereau de remise…")
         self.create_button.setToolTip(
-            "Numérote le bordereau avec tous les chèques listés, les marque remis et ouvre le PDF"
+            "Numérote le bordereau avec les chèques sélectionnés, les marque remis et ouvre le PDF"
         )
         self.create_button.clicked.connect(self.create_slip)
         self.slips = RowsModel(SLIP_COLUMNS, self)
@@ -118,6 +130,7 @@ class SlipsPanel(QWidget):
         def done(result: tuple[SlipData, list[SlipRow]]) -> None:
             pending, slips = result
             self.cheques.set_rows(pending.cheques)
+            self.cheques_view.selectAll()
             self.slips.set_rows(slips)
             self.count.setText(f"{pending.count} chèque(s) à remettre, {money(pending.total)}")
             self._update_buttons()
@@ -129,7 +142,8 @@ class SlipsPanel(QWidget):
         self.print_button.setEnabled(self.slips.rowCount() > 0)
 
     def pending_cheques(self) -> list[SlipCheque]:
-        return self.cheques.rows
+        """The cheques selected for the slip (all of them when none is selected)."""
+        return selected_rows(self.cheques_view) or self.cheques.rows
 
     def create_slip(self) -> None:
         code, cheques = self.regie.code(), self.pending_cheques()
@@ -151,7 +165,13 @@ class SlipsPanel(QWidget):
         def work() -> tuple[str, Path]:
             with self.db.session() as session:
                 bind(session, actor)
-                data = create_deposit_slip(session, code, deposit_date=deposit_date, actor=actor)
+                data = create_deposit_slip(
+                    session,
+                    code,
+                    deposit_date=deposit_date,
+                    actor=actor,
+                    payment_ids=[c.payment_id for c in cheques],
+                )
                 number = data.number
             return number, write_slip_pdf(self.db, number, actor.label)
 
