@@ -20,8 +20,38 @@ DIST = ROOT / "dist"
 BUILD = ROOT / "build"
 
 
-def folder_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+# Qt on Linux links against ICU (libicudata, libicui18n, libicuuc: about 38 Mo); the
+# Windows wheels of PySide6 ship none. Reported apart so the Linux figure is not
+# mistaken for the Windows one (which is only known once measured on Windows).
+ICU_PREFIX = "libicu"
+
+
+def _files(path: Path) -> list[Path]:
+    return [f for f in path.rglob("*") if f.is_file() and not f.is_symlink()]
+
+
+def mo(size: int) -> str:
+    """Size in Mo (10^6 bytes), French decimal comma."""
+    return f"{size / 1e6:.1f} Mo".replace(".", ",")
+
+
+def size_report(app: Path, exe: Path, top: int = 8) -> list[str]:
+    """The measured size of the frozen app: total, ICU part, biggest entries of _internal."""
+    files = _files(app)
+    total = sum(f.stat().st_size for f in files)
+    icu = sum(f.stat().st_size for f in files if f.name.startswith(ICU_PREFIX))
+    lines = [f"Application figée : {app} — {mo(total)} ({exe.name})"]
+    if icu:
+        lines.append(f"  dont ICU (Linux seulement) : {mo(icu)} ; hors ICU : {mo(total - icu)}")
+    by_entry: dict[str, int] = {}
+    for f in files:
+        parts = f.relative_to(app).parts
+        key = "/".join(parts[:2]) if parts[0] == "_internal" and len(parts) > 1 else parts[0]
+        by_entry[key] = by_entry.get(key, 0) + f.stat().st_size
+    biggest = sorted(by_entry.items(), key=lambda item: -item[1])[:top]
+    listing = ", ".join(f"{name} {mo(size)}" for name, size in biggest)
+    lines.append(f"  Plus gros éléments : {listing}")
+    return lines
 
 
 def check_version_info() -> str:
@@ -68,11 +98,11 @@ def main() -> int:
     version = check_version_info()
     app = build_frozen(args.dist, args.work)
     exe = next(p for p in (app / "backoffice.exe", app / "backoffice") if p.exists())
-    print(f"Application figée : {app} — {folder_size(app) / 1e6:.1f} Mo ({exe.name})")
+    print("\n".join(size_report(app, exe)))
     if not args.skip_installer:
         installer = build_installer(version, args.dist)
         if installer:
-            print(f"Installateur : {installer} — {installer.stat().st_size / 1e6:.1f} Mo")
+            print(f"Installateur : {installer} — {mo(installer.stat().st_size)}")
     return 0
 
 

@@ -125,6 +125,9 @@ class Task(QObject):
         if self.progress is not None:
             self.progress.close()
             self.progress = None
+        if future.cancelled():  # the window closed before the work started
+            self.finished.emit()
+            return
         exc = future.exception()
         try:
             if exc is None:

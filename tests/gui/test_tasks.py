@@ -111,3 +111,22 @@ def test_failure_without_handler_goes_to_the_crash_handler(qtbot, no_dialogs):
     assert [(d.kind, d.text) for d in no_dialogs] == [
         ("warning", "Le portail ne répond pas : réessayez plus tard.")
     ]
+
+
+def test_work_cancelled_at_shutdown_calls_nothing_back(qtbot, progress):
+    """Closing the window cancels work not yet started: no callback, no crash dialog."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = ThreadPoolExecutor(max_workers=1)
+    runner = TaskRunner(executor=executor, progress_factory=RecordingProgress)
+    gate = threading.Event()
+    called: list[str] = []
+    runner.run(gate.wait, lambda _r: called.append("first"))
+    second = runner.run(
+        lambda: called.append("ran"), called.append, lambda exc: called.append(repr(exc))
+    )
+    second.finished.connect(lambda: called.append("finished"))
+    executor.shutdown(wait=False, cancel_futures=True)  # cancels the second at once
+    gate.set()
+    qtbot.waitUntil(lambda: "first" in called, timeout=2000)
+    assert called == ["finished", "first"]
