@@ -465,3 +465,39 @@ class BookingOut(Out):
 class BookingDecisionsResult(Out):
     changed: int
     bookings: list[BookingOut]
+
+
+# --- bookings made at the desk --------------------------------------------------------------
+
+
+class DeskBooking(In):
+    """A day booked or cancelled by the service at the desk, on the family's behalf."""
+
+    child_ref: Ref
+    family_ref: Ref | None = Field(
+        default=None, description="Utile seulement si deux familles ont un enfant de même ref."
+    )
+    registration_ref: Ref | None = Field(
+        default=None,
+        description="Référence de l'inscription au back-office : si le portail ne connaît pas "
+        "l'inscription de l'enfant à cette activité et cette période, elle est créée acceptée "
+        "sous cette référence.",
+    )
+    activity: Ref
+    period: Ref
+    unit: Ref
+    date: Date
+    state: Literal["accepted", "waiting_list", "cancelled"] = Field(
+        description="« accepted » : réservé ; « waiting_list » : complet, en liste d'attente ; "
+        "« cancelled » : annulé par le service."
+    )
+
+
+class DeskBookings(In):
+    bookings: list[DeskBooking] = Field(min_length=1, max_length=1000)
+
+
+class DeskBookingsResult(Out):
+    created: int = Field(description="Jours créés sur le portail.")
+    changed: int = Field(description="Jours dont l'état a changé (créés compris).")
+    bookings: list[BookingOut]

@@ -31,7 +31,8 @@ from ..models import (
     Sex,
     utcnow,
 )
-from . import audit
+from . import audit, outbox
+from .accounts import account_payload
 from .actors import Actor, bind
 from .completeness import missing_for_child, missing_for_family
 from .families import NotFound, child_alerts, refresh_search_text
@@ -198,12 +199,19 @@ def check_version(current: int | None, expected: int | None, name: str) -> None:
         raise StaleFile(STALE_MESSAGE.format(name=name))
 
 
-def flush(session: Session, name: str) -> None:
-    """Flush, turning a concurrent write (version check at UPDATE) into :class:`StaleFile`."""
+def flush(session: Session, name: str, family_id: int | None = None) -> None:
+    """Flush, turning a concurrent write (version check at UPDATE) into :class:`StaleFile`.
+
+    With ``family_id``, the portal is told too: the child's file goes with the
+    family's next ``account.upsert`` (see ``backoffice/sync/push_files.py``)."""
     try:
         session.flush()
     except StaleDataError as exc:
         raise StaleFile(STALE_MESSAGE.format(name=name)) from exc
+    if family_id is not None:
+        family = session.get(Family, family_id)
+        if family is not None:
+            outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
 
 
 def assign(obj, values: Mapping[str, object]) -> bool:
@@ -408,7 +416,7 @@ def save_child_information(
     check_version(child.version, version, child.full_name)
     if assign(child, values):
         refresh_search_text(child.family)
-        flush(session, child.full_name)
+        flush(session, child.full_name, child.family_id)
     return child.version
 
 

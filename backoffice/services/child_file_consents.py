@@ -72,5 +72,5 @@ def save_consents(
             changed = True
     if changed:
         touch(child)
-        flush(session, child.full_name)
+        flush(session, child.full_name, child.family_id)
     return child.version

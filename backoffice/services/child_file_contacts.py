@@ -138,7 +138,7 @@ def add_contact(
             authorised_pickup=authorised_pickup,
         )
     )
-    flush(session, child.full_name)
+    flush(session, child.full_name, child.family_id)
     return person.id
 
 
@@ -171,7 +171,7 @@ def update_contact(
         child.contacts.append(link)
     link.emergency_contact = emergency_contact
     link.authorised_pickup = authorised_pickup
-    flush(session, person.full_name)
+    flush(session, person.full_name, person.family_id)
     return person.version
 
 
@@ -203,7 +203,7 @@ def link_contact(
     else:  # already named: the roles add up
         link.emergency_contact = link.emergency_contact or emergency_contact
         link.authorised_pickup = link.authorised_pickup or authorised_pickup
-    flush(session, child.full_name)
+    flush(session, child.full_name, child.family_id)
 
 
 def delete_contact(session: Session, actor: Actor, child_id: int, person_id: int) -> None:
@@ -214,7 +214,7 @@ def delete_contact(session: Session, actor: Actor, child_id: int, person_id: int
     if link is None:
         raise NotFound("Cette personne n'est plus dans la fiche de l'enfant : rechargez la fiche.")
     _drop_link(session, child, link)
-    flush(session, child.full_name)
+    flush(session, child.full_name, child.family_id)
 
 
 def set_authorised_pickup(
@@ -243,4 +243,4 @@ def set_authorised_pickup(
         _drop_link(session, child, link)
     else:
         link.authorised_pickup = authorised
-    flush(session, child.full_name)
+    flush(session, child.full_name, child.family_id)

@@ -155,7 +155,7 @@ def save_medical_record(
     changed |= _save_diseases(child, form.diseases)
     if changed:
         touch(record)
-        flush(session, child.full_name)
+        flush(session, child.full_name, child.family_id)
     return record.version
 
 

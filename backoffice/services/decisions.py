@@ -3,31 +3,35 @@
 One function per action at the desk, each ``(session, actor, …)``; the actor is
 bound to the session (audit trail) and recorded on what it decides:
 
-- :func:`accept_requests`: a registration becomes accepted; a booking day is
-  accepted **within the unit's capacity** for that date (accepted bookings
-  counted, including those accepted in the same call, against the catalogue's
-  ``Capacity`` rows: all ages, and the child's age group) — when full, the day
-  goes to the **waiting list** and the answer says so; a cancellation request is
-  accepted (the day is cancelled, ``billed`` or not when the agent says so).
-- :func:`refuse_requests`: a reason is mandatory (parents read it); a
-  registration or a booking day is refused; a refused cancellation keeps the
-  day booked.
+- :func:`accept_requests`: a registration becomes accepted; each day of a booking
+  request is judged **against the unit's capacity** for its date, in request order
+  (oldest request first, then day by day), the days accepted earlier in the same
+  call counted (:mod:`.decisions_capacity`). A full day follows the activity's rule
+  (``ProcessingRule.when_full``): the **waiting list** (served in request order when
+  a place frees), or refused with an answer saying it is full — never overfilled. A
+  cancellation is accepted (the day is cancelled, ``billed`` as an « absence non
+  justifiée » or not, when the agent says so) and the freed place is offered to the
+  waiting list (:func:`offer_freed_places`).
+- :func:`refuse_requests`: a reason is mandatory (parents read it); a registration
+  or the booking's days are refused; a refused cancellation keeps the days booked.
+- :func:`undo_decisions` (:mod:`.decisions_undo`): back to what was before, as long
+  as the portal has not been told.
 
-Each request records ``decided_at`` / ``decided_by`` and the answer text; its
-registration or booking rows get the same. A day sent to the waiting list keeps
-its request pending (it waits for a place, in request order) with the answer
-recorded. In the same transaction, the outbox gets what the portal must be
-told (see docs/sync.md):
+A request's state follows its days: all accepted → ``accepted``, all refused →
+``refused``, a mix → ``partial``; while all its days wait for a place it stays
+``pending`` (the answer recorded). Each request, registration and day records
+``decided_at`` / ``decided_by`` and the answer. In the same transaction the
+outbox gets what the portal must be told (see docs/sync.md):
 
 - ``registration.decision`` → ``PUT /staff/registrations/{n° INS-…}``, one per
-  registration;
+  registration known to the portal;
 - ``booking.decisions`` → ``PUT /staff/bookings/decisions``, one per family and
-  call, with the portal's ``booking_id`` of each day (the portal sends one
-  e-mail per family and call).
+  call, with the portal's ``booking_id`` of each day (one e-mail per family and call).
 
-A request already decided (another agent, another window) is refused with a
-French message and nothing changes; a concurrent write on the same rows is
-caught by their version counter at flush.
+Requests entered locally (desk, demo: several days, no portal ids) are decided the
+same way; nothing is pushed for them. A request already decided (another agent,
+another window) is refused with a French message and nothing changes; a concurrent
+write on the same rows is caught by their version counter at flush.
 """
 
 from __future__ import annotations
@@ -35,44 +39,70 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import UserError
 from ..models import (
     Booking,
     BookingState,
     Capacity,
-    Family,
     PortalRequest,
-    Registration,
-    RegistrationState,
     RequestBooking,
     RequestKind,
     RequestState,
-    Unit,
-    utcnow,
+    Source,
+    WhenFull,
 )
-from . import outbox
 from .actors import Actor, bind
+from .decisions_capacity import Places, full_answer, waiting_answer
+from .decisions_record import (
+    BOOKINGS_TOPIC,
+    HOLDING,
+    MAX_ANSWER,
+    MAX_DECISIONS,
+    REGISTRATION_TOPIC,
+    WEEKDAYS,
+    DecisionError,
+    Recorder,
+    day_label,
+    explained,
+    flush,
+    request_name,
+    request_state,
+)
+from .decisions_undo import undo_decisions
 
-REGISTRATION_TOPIC = "registration.decision"
-BOOKINGS_TOPIC = "booking.decisions"
-MAX_DECISIONS = 1000  # per PUT /staff/bookings/decisions (portal's BookingDecisions)
-MAX_ANSWER = 2000  # characters the portal keeps for an answer
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+__all__ = [
+    "BOOKINGS_TOPIC",
+    "FREED_ANSWER",
+    "HOLDING",
+    "MAX_DECISIONS",
+    "REGISTRATION_TOPIC",
+    "WEEKDAYS",
+    "DecisionError",
+    "accept_requests",
+    "day_label",
+    "offer_freed_places",
+    "refuse_requests",
+    "undo_decisions",
+]
 
-# Booking states holding a place (as the portal counts them).
-HOLDING = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
+FREED_ANSWER = "Une place s'est libérée : votre réservation sur liste d'attente est acceptée."
+AUTO_ACCEPTED = "Réservation acceptée (traitement automatique)."
+AUTO_NOTE = "(Traitement automatique.)"
+WITHDRAWN = "Sans objet : la demande a été retirée par la famille."
+BILLED = "Annulation acceptée : cette journée reste facturée (absence non justifiée)."
+NOT_BILLED = "Annulation acceptée : cette journée ne sera pas facturée."
+# The days a request may still decide, by kind.
+OPEN_DAYS = {
+    RequestKind.BOOKING: (BookingState.REQUESTED, BookingState.WAITING_LIST),
+    RequestKind.CANCELLATION: (BookingState.CANCEL_REQUESTED,),
+}
 
 
-class DecisionError(UserError):
-    """A decision that cannot be taken (French message); nothing was changed."""
-
-
-def day_label(day: date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day:%d/%m/%Y}"
+def _full(session: Session, booking: Booking) -> Capacity | None:
+    """The capacity row with no place left for ``booking`` (see :class:`Places`)."""
+    return Places(session).full(booking)
 
 
 def _ids(request_ids: Iterable[int]) -> list[int]:
@@ -82,7 +112,8 @@ def _ids(request_ids: Iterable[int]) -> list[int]:
     return ids
 
 
-def _load(session: Session, ids: list[int]) -> list[PortalRequest]:
+def load_requests(session: Session, ids: list[int]) -> list[PortalRequest]:
+    """The requests, in the given order; a missing one is a French error."""
     requests = session.scalars(
         select(PortalRequest)
         .where(PortalRequest.id.in_(ids))
@@ -97,7 +128,11 @@ def _load(session: Session, ids: list[int]) -> list[PortalRequest]:
     missing = [i for i in ids if i not in by_id]
     if missing:
         raise DecisionError(f"Demande {missing[0]} introuvable : la liste a peut-être changé.")
-    ordered = [by_id[i] for i in ids]
+    return [by_id[i] for i in ids]
+
+
+def _load(session: Session, ids: list[int]) -> list[PortalRequest]:
+    ordered = load_requests(session, ids)
     for request in ordered:
         if request.kind not in (
             RequestKind.REGISTRATION,
@@ -105,168 +140,92 @@ def _load(session: Session, ids: list[int]) -> list[PortalRequest]:
             RequestKind.CANCELLATION,
         ):
             raise DecisionError(
-                f"La demande {_name(request)} ne se décide pas ici "
+                f"La demande {request_name(request)} ne se décide pas ici "
                 "(modification du dossier ou d'identifiant)."
             )
         if request.state is not RequestState.PENDING:
             raise DecisionError(
-                f"La demande {_name(request)} a déjà été traitée "
+                f"La demande {request_name(request)} a déjà été traitée "
                 f"({request.state.value}) : actualisez la liste."
             )
         if request.kind is not RequestKind.REGISTRATION and not request.bookings:
             raise DecisionError(
-                f"La demande {_name(request)} ne correspond à aucun jour connu du back-office "
-                "(activité, unité ou date absentes du catalogue)."
-            )
-        if request.kind is RequestKind.REGISTRATION and not request.payload.get("registration"):
-            raise DecisionError(
-                f"La demande {_name(request)} n'a pas de numéro d'inscription du portail."
+                f"La demande {request_name(request)} ne correspond à aucun jour connu du "
+                "back-office (activité, unité ou date absentes du catalogue)."
             )
     return ordered
 
 
-def _name(request: PortalRequest) -> str:
-    return request.portal_ref or str(request.id)
+def _in_order(requests: list[PortalRequest]) -> list[PortalRequest]:
+    """First come, first served: places and the waiting list go in request order."""
+    return sorted(requests, key=lambda r: (r.received_at, r.id))
 
 
-class _Decisions:
-    """What one call tells the portal: registrations one by one, days per family."""
-
-    def __init__(self, session: Session, actor: Actor):
-        self.session, self.actor, self.now = session, actor, utcnow()
-        self.days: dict[int, list[dict]] = {}  # family id → decisions
-
-    def record(self, request: PortalRequest, state: RequestState, answer: str) -> None:
-        request.state = state
-        request.decided_at = self.now
-        request.decided_by_id = self.actor.staff_id
-        request.answer_text = answer
-
-    def registration(self, request: PortalRequest, accepted: bool, answer: str) -> None:
-        payload = request.payload
-        state = RegistrationState.ACCEPTED if accepted else RegistrationState.REFUSED
-        row = None
-        if request.child_id is not None and request.period_id is not None:
-            row = self.session.scalar(
-                select(Registration).where(
-                    Registration.child_id == request.child_id,
-                    Registration.period_id == request.period_id,
-                )
-            )
-        if row is not None:
-            row.state = state
-            row.decided_at, row.decided_by_id, row.reason = self.now, self.actor.staff_id, answer
-        self.record(request, RequestState.ACCEPTED if accepted else RequestState.REFUSED, answer)
-        body = {
-            "child_ref": str(request.child_id),
-            "family_ref": request.family.code,
-            "activity": payload.get("activity"),
-            "period": payload.get("period"),
-            "state": state.value,
-            "answer": answer,
-        }
-        outbox.enqueue(
-            self.session,
-            REGISTRATION_TOPIC,
-            {
-                "family_code": request.family.code,
-                "registration": payload["registration"],
-                "request": request.portal_ref,
-                "body": body,
-            },
-            request.family_id,
-        )
-
-    def day(
-        self,
-        request: PortalRequest,
-        booking: Booking,
-        state: BookingState,
-        answer: str,
-        billed: bool | None = None,
-    ) -> None:
-        booking.state = state
-        booking.decided_at, booking.decided_by_id = self.now, self.actor.staff_id
-        booking.decision_reason = answer
-        decision = {
-            "booking_id": request.payload["booking_id"],
-            "state": "accepted" if state is BookingState.ACCEPTED else state.value,
-            "answer": answer[:MAX_ANSWER],
-        }
-        if state is BookingState.CANCELLED and billed is not None:
-            booking.cancellation_billed = billed
-            decision["billed"] = billed
-        self.days.setdefault(request.family_id, []).append(decision)
-
-    def flush(self) -> None:
-        codes = dict(
-            self.session.execute(
-                select(Family.id, Family.code).where(Family.id.in_(list(self.days)))
-            ).all()
-        )
-        for family_id, decisions in self.days.items():
-            for start in range(0, len(decisions), MAX_DECISIONS):
-                outbox.enqueue(
-                    self.session,
-                    BOOKINGS_TOPIC,
-                    {
-                        "family_code": codes[family_id],
-                        "decisions": decisions[start : start + MAX_DECISIONS],
-                    },
-                    family_id,
-                )
-        try:
-            self.session.flush()
-        except StaleDataError as exc:
-            raise DecisionError(
-                "Un autre agent vient de traiter une de ces demandes : actualisez la liste."
-            ) from exc
+def open_days(request: PortalRequest) -> list[Booking]:
+    """The request's days still to decide, by date then unit."""
+    states = OPEN_DAYS.get(request.kind, ())
+    days = [link.booking for link in request.bookings if link.booking.state in states]
+    return sorted(days, key=lambda b: (b.day, b.unit.position, b.unit_id, b.id))
 
 
-def _full(session: Session, booking: Booking) -> Capacity | None:
-    """The capacity row that has no place left for ``booking``'s unit and day, if any
-    (places held by accepted days other than this one, the pending ones flushed)."""
-    capacities = session.scalars(
-        select(Capacity).where(
-            Capacity.unit_id == booking.unit_id,
-            Capacity.start_date <= booking.day,
-            Capacity.end_date >= booking.day,
-        )
-    ).all()
-    if not capacities:
-        return None
-    group = None
-    if booking.registration_id is not None:
-        group = session.scalar(
-            select(Registration.age_group_id).where(Registration.id == booking.registration_id)
-        )
-    for capacity in sorted(capacities, key=lambda c: c.places):
-        if capacity.age_group_id is not None and capacity.age_group_id != group:
+def _summary(request: PortalRequest, answers: dict[int, str], answer: str) -> str:
+    """The request's answer: the day's own for one day, else one line per day."""
+    if len(request.bookings) == 1:
+        return next(iter(answers.values()))
+    lines = [answer] if answer else []
+    for link in sorted(request.bookings, key=lambda k: (k.booking.day, k.booking.unit_id)):
+        booking = link.booking
+        if booking.id in answers:
+            lines.append(f"{day_label(booking.day)} ({booking.unit.name}) : {answers[booking.id]}")
+    return "\n".join(lines)
+
+
+def judge_days(
+    rec: Recorder,
+    places: Places,
+    request: PortalRequest,
+    answer: str,
+    *,
+    automatic: bool = False,
+    from_day: date | None = None,
+) -> bool:
+    """Accept the request's open days (from ``from_day`` on) within capacity, a full
+    one per the activity's rule; ``automatic`` (no agent): a full day under the
+    « demande » rule is left to an agent. Returns whether anything changed."""
+    answers: dict[int, str] = {}
+    accepted = AUTO_ACCEPTED if automatic else "Réservation acceptée."
+    for booking in open_days(request):
+        if from_day is not None and booking.day < from_day:
             continue
-        taken = select(func.count(Booking.id)).where(
-            Booking.unit_id == booking.unit_id,
-            Booking.day == booking.day,
-            Booking.state.in_(HOLDING),
-            Booking.id != booking.id,
-        )
-        if capacity.age_group_id is not None:
-            taken = taken.join(Registration, Registration.id == Booking.registration_id).where(
-                Registration.age_group_id == capacity.age_group_id
-            )
-        if session.scalar(taken) >= capacity.places:
-            return capacity
-    return None
+        full = places.full(booking)  # the days decided so far in this call count
+        if full is None:
+            text = answer or accepted
+            rec.day(request, booking, BookingState.ACCEPTED, text)
+        elif places.when_full(booking.unit_id) is WhenFull.WAITING_LIST:
+            if booking.state is BookingState.WAITING_LIST:
+                continue  # still full: it keeps its rank, nothing new to tell
+            text = waiting_answer(booking, full, answer or (AUTO_NOTE if automatic else ""))
+            rec.day(request, booking, BookingState.WAITING_LIST, text)
+        elif automatic:
+            continue
+        else:
+            text = full_answer(booking, full)  # not the agent's words of acceptance
+            rec.day(request, booking, BookingState.REFUSED, text)
+        answers[booking.id] = text
+    if not answers:
+        return False
+    rec.record(request, request_state(request), _summary(request, answers, answer))
+    return True
 
 
-def _waiting_answer(booking: Booking, unit: Unit, capacity: Capacity, answer: str) -> str:
-    places = f"{capacity.places} place" + ("s" if capacity.places > 1 else "")
-    text = (
-        f"Liste d'attente : plus de place le {day_label(booking.day)} ({unit.name}, {places}). "
-        "La réservation sera acceptée si une place se libère, dans l'ordre des demandes."
-    )
+def _cancellation_text(answer: str, billed: bool | None) -> str:
+    if billed is None:
+        return answer or "Annulation acceptée."
+    text = BILLED if billed else NOT_BILLED
     return f"{text} {answer}" if answer else text
 
 
+@explained
 def accept_requests(
     session: Session,
     actor: Actor,
@@ -282,38 +241,44 @@ def accept_requests(
     if len(answer) > MAX_ANSWER // 2:
         raise DecisionError(f"La réponse dépasse {MAX_ANSWER // 2} caractères.")
     requests = _load(session, _ids(request_ids))
-    decisions = _Decisions(session, actor)
-    # In request order: the waiting list, and places, are served first come, first served.
-    for request in sorted(requests, key=lambda r: (r.received_at, r.id)):
+    places = Places(session)
+    rec = Recorder(session, actor, places)
+    places.know(link.booking for request in requests for link in request.bookings)
+    changed = False
+    for request in _in_order(requests):
         if request.kind is RequestKind.REGISTRATION:
-            decisions.registration(request, True, answer or "Inscription acceptée.")
-            continue
-        [link] = request.bookings
-        booking = link.booking
-        if request.kind is RequestKind.CANCELLATION:
-            text = answer or "Annulation acceptée."
-            decisions.day(request, booking, BookingState.CANCELLED, text, billed)
-            decisions.record(request, RequestState.ACCEPTED, text)
-            continue
-        session.flush()  # the days accepted so far in this call count
-        full = _full(session, booking)
-        if full is not None:
-            text = _waiting_answer(booking, booking.unit, full, answer)
-            decisions.day(request, booking, BookingState.WAITING_LIST, text)
-            decisions.record(request, RequestState.PENDING, text)
+            rec.registration(request, True, answer or "Inscription acceptée.")
+            changed = True
+        elif not open_days(request):  # withdrawn on the portal meanwhile
+            state = request_state(request)
+            rec.record(request, state, WITHDRAWN if state is RequestState.REFUSED else "")
+            changed = True
+        elif request.kind is RequestKind.CANCELLATION:
+            text = _cancellation_text(answer, billed)
+            answers = {}
+            for booking in open_days(request):
+                rec.day(request, booking, BookingState.CANCELLED, text, billed)
+                answers[booking.id] = text
+            rec.record(request, request_state(request), _summary(request, answers, answer))
+            changed = True
         else:
-            text = answer or "Réservation acceptée."
-            decisions.day(request, booking, BookingState.ACCEPTED, text)
-            decisions.record(request, RequestState.ACCEPTED, text)
-    decisions.flush()
+            changed = judge_days(rec, places, request, answer) or changed
+    if not changed:
+        [first, *_] = requests
+        raise DecisionError(
+            f"Toujours complet : la demande {request_name(first)} reste sur liste d'attente."
+        )
+    _offer(rec, places)
+    rec.flush()
     return requests
 
 
+@explained
 def refuse_requests(
     session: Session, actor: Actor, request_ids: Iterable[int], reason: str
 ) -> list[PortalRequest]:
     """Refuse these pending requests with ``reason`` (mandatory: parents read it). A
-    refused cancellation keeps the day booked."""
+    refused cancellation keeps the days booked."""
     bind(session, actor)
     reason = (reason or "").strip()
     if not reason:
@@ -321,15 +286,90 @@ def refuse_requests(
     if len(reason) > MAX_ANSWER:
         raise DecisionError(f"Le motif du refus dépasse {MAX_ANSWER} caractères.")
     requests = _load(session, _ids(request_ids))
-    decisions = _Decisions(session, actor)
+    rec = Recorder(session, actor)
     for request in requests:
         if request.kind is RequestKind.REGISTRATION:
-            decisions.registration(request, False, reason)
+            rec.registration(request, False, reason)
             continue
-        [link] = request.bookings
+        days = open_days(request)
         kept = request.kind is RequestKind.CANCELLATION
-        state = BookingState.ACCEPTED if kept else BookingState.REFUSED
-        decisions.day(request, link.booking, state, reason)
-        decisions.record(request, RequestState.REFUSED, reason)
-    decisions.flush()
+        for booking in days:
+            state = BookingState.ACCEPTED if kept else BookingState.REFUSED
+            rec.day(request, booking, state, reason)
+        if days:
+            rec.record(request, request_state(request), reason)
+        else:
+            rec.record(request, RequestState.REFUSED, WITHDRAWN)
+    rec.flush()
     return requests
+
+
+def _offer(rec: Recorder, places: Places) -> list[Booking]:
+    """Offer each place freed by this call's decisions to the waiting list."""
+    accepted: list[Booking] = []
+    while rec.freed:
+        (unit_id, day), causes = rec.freed.popitem()
+        rec.cause = list(dict.fromkeys(causes))
+        accepted += _serve_waiting_list(rec, places, unit_id, day)
+        rec.cause = []
+    return accepted
+
+
+def _serve_waiting_list(rec: Recorder, places: Places, unit_id: int, day: date) -> list[Booking]:
+    session = rec.session
+    flush(session)
+    waiting = session.scalars(
+        select(Booking)
+        .where(
+            Booking.unit_id == unit_id,
+            Booking.day == day,
+            Booking.state == BookingState.WAITING_LIST,
+        )
+        .order_by(Booking.requested_at, Booking.id)
+    ).all()
+    accepted: list[Booking] = []
+    desk_days: list[Booking] = []
+    for booking in waiting:
+        if places.full(booking) is not None:
+            continue  # another age group may still fit
+        link = session.scalar(
+            select(RequestBooking)
+            .join(PortalRequest, PortalRequest.id == RequestBooking.request_id)
+            .where(
+                RequestBooking.booking_id == booking.id,
+                PortalRequest.kind == RequestKind.BOOKING,
+            )
+            .order_by(PortalRequest.received_at.desc(), PortalRequest.id.desc())
+        )
+        request = link.request if link is not None else None
+        rec.day(request, booking, BookingState.ACCEPTED, FREED_ANSWER)
+        if request is not None:
+            rec.record(request, request_state(request), FREED_ANSWER)
+        elif booking.source is Source.DESK:
+            desk_days.append(booking)
+        accepted.append(booking)
+        flush(session)
+    if desk_days:
+        from .planning import push_desk_days  # planning builds on this module
+
+        push_desk_days(session, desk_days)
+    return accepted
+
+
+@explained
+def offer_freed_places(
+    session: Session, actor: Actor, unit_days: Iterable[tuple[int, date]]
+) -> list[Booking]:
+    """A place freed on these (unit, day) pairs offers itself to the waiting list, in
+    request order: each waiting day that now fits is accepted (its request's state
+    follows) and pushed to the portal when the portal knows it. Returns the days
+    accepted."""
+    bind(session, actor)
+    places = Places(session)
+    rec = Recorder(session, actor, places)
+    accepted: list[Booking] = []
+    for unit_id, day in dict.fromkeys(unit_days):
+        accepted += _serve_waiting_list(rec, places, unit_id, day)
+    accepted += _offer(rec, places)
+    rec.flush()
+    return accepted

@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 
 from ..models import (
     ACCOUNT_STATE_LABELS,
+    ATTENDANCE_LABELS,
     AuditAction,
     AuditEvent,
+    Booking,
     Child,
     ChildContact,
     ConsentAnswer,
@@ -57,6 +59,7 @@ ENTITY_LABELS = {
     "disease_history": "Maladie",
     "child_contact": "Contact de l'enfant",
     "consent_answer": "Autorisation",
+    "booking": "Pointage",
 }
 
 _ADDRESS = {"address_line1": "Adresse", "postcode": "Code postal", "commune": "Commune"}
@@ -143,6 +146,8 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "position": "Ordre",
     },
     "consent_answer": {"granted": "Accordée", "detail": "Précision"},
+    # Written by services/attendance.py (bookings are not followed automatically).
+    "booking": {"attendance": "présence", "arrival_time": "arrivée", "departure_time": "départ"},
 }
 # Bookkeeping columns: never worth a line of history.
 HIDDEN_FIELDS = frozenset(
@@ -180,6 +185,7 @@ _VALUE_LABELS: dict[str, dict[str, str]] = {
     "source": _SOURCES,
     "account_state": {s.value: label for s, label in ACCOUNT_STATE_LABELS.items()},
     "sex": {"F": "Fille", "M": "Garçon"},
+    "attendance": {a.value: label for a, label in ATTENDANCE_LABELS.items()},
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -299,6 +305,9 @@ class _Names:
         self.contacts = self._pairs(
             ChildContact, ids.get("child_contact"), lambda c: c.person.full_name
         )
+        self.bookings = self._pairs(
+            Booking, ids.get("booking"), lambda b: f"{b.unit.name} du {b.day:%d/%m/%Y}"
+        )
         self.consents = {}
         if ids.get("consent_answer"):
             self.consents = dict(
@@ -332,6 +341,7 @@ class _Names:
             "disease_history": self.diseases,
             "child_contact": self.contacts,
             "consent_answer": self.consents,
+            "booking": self.bookings,
         }
         if entity == "family_quotient":
             q = self.quotients.get(eid)

@@ -26,7 +26,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Family, OutboxItem, OutboxState, SyncCursor, utcnow
+from ..models import (
+    Child,
+    ChildContact,
+    ConsentAnswer,
+    Family,
+    OutboxItem,
+    OutboxState,
+    SyncCursor,
+    utcnow,
+)
 from ..storage import Database
 from .calls import Call, Held, Refused, Skip, digest
 from .catalogue_push import (
@@ -37,6 +46,7 @@ from .catalogue_push import (
 )
 from .client import PortalClient, PortalError
 from .push_billing import PDF_TOPIC, PUBLISH_TOPIC, publish_invoice, send_pdf
+from .push_files import change_login, child_file_body
 
 Progress = Callable[[str, int, int], None]
 CURSOR = "portal.changes"  # the pull's cursor (``pull.CURSOR``)
@@ -90,6 +100,7 @@ def family_push_body(family: Family) -> dict:
                     "school": c.school,
                     "school_class": c.school_class,
                 },
+                **child_file_body(c),
             }
             for c in family.children
         ],
@@ -136,7 +147,16 @@ def _upsert(session: Session, item: OutboxItem) -> Call:
     family = session.scalars(
         select(Family)
         .where(Family.code == code)
-        .options(selectinload(Family.guardians), selectinload(Family.children))
+        .options(
+            selectinload(Family.guardians),
+            selectinload(Family.children).options(
+                selectinload(Child.medical_record),
+                selectinload(Child.vaccinations),
+                selectinload(Child.diseases),
+                selectinload(Child.contacts).selectinload(ChildContact.person),
+                selectinload(Child.consents).selectinload(ConsentAnswer.consent),
+            ),
+        )
     ).one_or_none()
     body = family_push_body(family) if family is not None else _snapshot_body(item.payload)
     # PUT is idempotent by nature: a body that changed since a lost first try
@@ -164,11 +184,10 @@ def _booking_decisions(_session: Session, item: OutboxItem) -> Call:
     return Call("PUT", "/staff/bookings/decisions", body, item.idempotency_key)
 
 
-def _not_yet(what: str) -> Callable[[Session, OutboxItem], Call]:
-    def build(_session: Session, _item: OutboxItem) -> Call:
-        raise Held(f"en attente : le portail ne sait pas encore {what}.")
-
-    return build
+def _desk_bookings(_session: Session, item: OutboxItem) -> Call:
+    """``PUT /staff/bookings/desk``: the days booked or cancelled at the desk, frozen."""
+    body = {"bookings": item.payload["bookings"]}
+    return Call("PUT", "/staff/bookings/desk", body, item.idempotency_key)
 
 
 # Outbox topic → how to call the portal. A new topic is one line here.
@@ -178,8 +197,7 @@ TOPICS: dict[str, Callable[[Session, OutboxItem], Call]] = {
     "account.send_password_reset": _post("password-reset-email"),
     "account.disable": _post("disable"),
     "account.reactivate": _post("reactivate"),
-    # Needs POST /staff/families/{ref}/login-email (confirmation link to the new address).
-    "account.change_login": _not_yet("envoyer un lien de confirmation pour un nouvel identifiant"),
+    "account.change_login": change_login,
     PUBLISH_TOPIC: publish_invoice,
     PDF_TOPIC: send_pdf,
     CATALOGUE_TOPIC: publish_catalogue,
@@ -187,6 +205,7 @@ TOPICS: dict[str, Callable[[Session, OutboxItem], Call]] = {
     # Agents' decisions (services/decisions.py): bodies frozen at the decision.
     "registration.decision": _registration_decision,
     "booking.decisions": _booking_decisions,
+    "booking.desk": _desk_bookings,  # services/planning.py: booked at the desk
 }
 
 
@@ -270,6 +289,9 @@ def push_pending(
                 report.failed += 1
                 report.failures.append(f"{item.topic} ({_label(item)}) : {item.last_error}")
                 continue
+            # Counted (and committed) before the call: from now on the portal may have
+            # it, so an agent can no longer undo it (services/decisions_undo.py).
+            item.attempts += 1
         try:
             response = client.request(
                 call.method,
@@ -282,13 +304,14 @@ def push_pending(
         except PortalError as exc:
             with db.session() as session:
                 item = session.get(OutboxItem, item_id)
-                item.attempts += 1
-                item.last_error = str(exc)
+                if item is not None:
+                    item.last_error = str(exc)
             report.stopped = str(exc)
             break
         with db.session() as session:
             item = session.get(OutboxItem, item_id)
-            item.attempts += 1
+            if item is None:
+                continue
             if response.ok:
                 item.state = OutboxState.ACKNOWLEDGED
                 item.acknowledged_at = utcnow()

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..models import OutboxItem, OutboxState, QuarantinedChange, SyncConflict, utcnow
+from ..services import auto_processing
 from ..storage import Database
 from . import settings
 from .client import PortalClient, PortalError
@@ -33,6 +34,7 @@ class RoundReport:
     pull: PullReport = field(default_factory=PullReport)
     push: PushReport = field(default_factory=PushReport)
     pending: int = 0  # outbox items still to send
+    auto_decided: int = 0  # booking days decided by the activities' rules after the pull
     open_conflicts: int = 0
     open_quarantine: int = 0
     error: str = ""  # why the round stopped early, in French
@@ -62,6 +64,8 @@ class RoundReport:
             )
         else:
             lines.append("Envoyé au portail : rien à envoyer.")
+        if self.auto_decided:
+            lines.append(f"Traitement automatique : {self.auto_decided} jour(s) décidé(s).")
         if s.skipped:
             lines.append(
                 f"  Sans envoi : {s.skipped} élément(s) (remplacés par un plus récent, "
@@ -92,6 +96,8 @@ def run_round(db: Database, client: PortalClient, progress: Progress | None = No
     report.pull = pull_changes(db, client, progress)
     report.error = report.pull.stopped
     if not report.error:
+        # The rules' automatic decisions on what just came in go out with this push.
+        report.auto_decided = auto_processing.run(db).decided
         report.push = push_pending(db, client, progress)
         report.error = report.push.stopped
     if not report.error and report.push.by_topic.get("account.upsert"):

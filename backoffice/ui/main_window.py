@@ -1,8 +1,11 @@
 """The main window: areas of the product on the left, the current one on the right.
 
-An area appears only when it works (DESIGN: no empty placeholder screens): today
-"Familles", "Dossiers incomplets" and "Synchronisation" (with its status-bar
-indicator; the automatic sync starts with :meth:`MainWindow.load`).
+An area appears only when it works (DESIGN: no empty placeholder screens):
+"Familles", "Demandes" (the requests desk), "Planning" (a child's week and the
+occupancy), "Pointage", "Facturation", "Règlements", "Dossiers incomplets" and
+"Synchronisation" (with its status-bar indicator; the automatic sync starts with
+:meth:`MainWindow.load`). Each area but "Familles" reloads when it becomes current;
+the shortcuts Ctrl+1 … Ctrl+8 go to the areas in this order.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from ..services.families import count_families
 from ..storage import Database
 from . import dialogs
 from .accounts import OpenAccountDialog
+from .attendance import AttendanceArea
+from .billing import BillingArea
 from .child_file.editor import ChildFileDialog
 from .families.area import FamiliesArea
 from .families.list_page import families_count_text
 from .incomplete.page import IncompleteFilesPage
+from .payments import PaymentsArea
+from .planning import PlanningArea
 from .qt import (
     QHBoxLayout,
     QKeySequence,
@@ -31,6 +38,7 @@ from .qt import (
     QStackedWidget,
     QWidget,
 )
+from .requests import RequestsArea
 from .sync import SyncArea, SyncController, SyncIndicator
 from .tasks import TaskRunner
 
@@ -72,6 +80,20 @@ class MainWindow(QMainWindow):
 
         self.families = FamiliesArea(db, self.runner, actor, today=today)
         self._add_area("Familles", self.families)
+        self.requests = RequestsArea(db, actor, self.runner, today=today)
+        self._add_area("Demandes", self.requests)
+        self.planning = PlanningArea(db, actor, self.runner, today=today)
+        self._add_area("Planning", self.planning)
+        self.attendance = AttendanceArea(db, actor, self.runner, today=today)
+        self._add_area("Pointage", self.attendance)
+        self.billing = BillingArea(db, actor, self.runner, today=today)
+        self._add_area("Facturation", self.billing)
+        self.payments = PaymentsArea(db, actor, self.runner, today=today)
+        self._add_area("Règlements", self.payments)
+        for area in (self.requests, self.planning, self.attendance, self.billing, self.payments):
+            area.open_family.connect(self.open_family)
+        for area in (self.requests, self.planning, self.attendance):
+            area.open_child.connect(self.open_child_file)
         self.incomplete = IncompleteFilesPage(db, actor, today=today, runner=self.runner, load=False)
         self.incomplete.open_family.connect(self.open_family)
         self.incomplete.open_child.connect(self.open_child_file)
@@ -125,7 +147,14 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         open_action.triggered.connect(self.open_account)
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
-        incomplete_action.triggered.connect(lambda: self.navigation.setCurrentRow(1))
+        incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
+        areas_menu = self.menuBar().addMenu("&Affichage")
+        for number in range(self.navigation.count()):
+            action = areas_menu.addAction(self.navigation.item(number).text())
+            action.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))
+            action.triggered.connect(
+                lambda _checked=False, row=number: self.navigation.setCurrentRow(row)
+            )
         help_menu = self.menuBar().addMenu("&Aide")
         about = help_menu.addAction("À &propos")
         about.triggered.connect(self.show_about)
@@ -145,8 +174,12 @@ class MainWindow(QMainWindow):
 
     def _area_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
-        if self.stack.currentWidget() is self.incomplete:
-            self.incomplete.reload()
+        area = self.stack.currentWidget()
+        if area is not self.families and area is not self.sync_area:
+            area.reload()
+
+    def show_area(self, area: QWidget) -> None:
+        self.navigation.setCurrentRow(self.stack.indexOf(area))
 
     def open_family(self, family_id: int) -> None:
         self.navigation.setCurrentRow(0)
@@ -176,9 +209,15 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_sync(self) -> None:
-        self.navigation.setCurrentRow(self.stack.indexOf(self.sync_area))
+        self.show_area(self.sync_area)
 
     def focus_family_search(self) -> None:
+        """Ctrl+F: the search of the current area when it has one (the requests desk,
+        the planning), else the families' search."""
+        area = self.stack.currentWidget()
+        if area is not self.families and hasattr(area, "focus_search"):
+            area.focus_search()
+            return
         self.navigation.setCurrentRow(0)
         self.families.focus_search()
 

@@ -1,4 +1,5 @@
-"""Back-office side of §6: the catalogue with its rules, registrations, decisions on days.
+"""Back-office side of §6: the catalogue with its rules, registrations, decisions on days,
+days booked or cancelled at the desk.
 
 Every write carries an ``Idempotency-Key`` header, like the other staff pushes.
 """
@@ -9,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from .. import bookings
+from .. import bookings, desk_bookings
 from .. import catalogue as catalogue_mod
 from ..deps import IdempotencyKey, ServicesDep, StaffDep
 from ..errors import responses
@@ -21,6 +22,8 @@ from ..schemas_bookings import (
     CatalogueOut,
     CataloguePush,
     CataloguePushResult,
+    DeskBookings,
+    DeskBookingsResult,
     RegistrationPush,
     RegistrationPushResult,
 )
@@ -128,4 +131,25 @@ def put_decisions(
         key,
         body,
         lambda session, outbox: (200, bookings.decide(session, body, outbox)),
+    )
+
+
+@router.put(
+    "/bookings/desk",
+    response_model=DeskBookingsResult,
+    responses=responses(404, 409),
+    summary="Jours réservés, mis en liste d'attente ou annulés à l'accueil par le service",
+    description="Chaque jour est créé ou mis à jour sur l'inscription de l'enfant à l'activité "
+    "et la période (créée acceptée si le portail ne la connaît pas) ; les places suivent. "
+    "Aucun courriel n'est envoyé et rien ne part dans le flux des changements.",
+)
+def put_desk_bookings(
+    body: DeskBookings,
+    request: Request,
+    svc: ServicesDep,
+    _staff: StaffDep,
+    key: IdempotencyKey,
+):
+    return _keyed(
+        request, svc, key, body, lambda session: desk_bookings.record_desk_bookings(session, body)
     )

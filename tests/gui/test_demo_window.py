@@ -66,8 +66,9 @@ def test_incomplete_area_opens_a_child_file_and_the_family(qtbot, demo_window, s
     from backoffice.ui.child_file.editor import ChildFileDialog
 
     navigation = demo_window.navigation
-    assert navigation.item(1).text() == "Dossiers incomplets"
-    navigation.setCurrentRow(1)  # loads the list (synchronous runner in tests)
+    row = demo_window.stack.indexOf(demo_window.incomplete)
+    assert navigation.item(row).text() == "Dossiers incomplets"
+    navigation.setCurrentRow(row)  # loads the list (synchronous runner in tests)
     page = demo_window.incomplete
     rows = page.rows()
     assert rows and all(row.all_missing for row in rows)

@@ -25,6 +25,11 @@ def test_window_shows_database_and_family_count(window, small_db):
     # Only areas that work appear.
     assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == [
         "Familles",
+        "Demandes",
+        "Planning",
+        "Pointage",
+        "Facturation",
+        "Règlements",
         "Dossiers incomplets",
         "Synchronisation",
     ]
@@ -131,7 +136,7 @@ def test_text_is_french_and_nothing_is_cut(window):
     # Qt's own strings come translated when the French catalogue is installed by main();
     # the window's own strings are French whatever the locale.
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&Fichier", "F&amilles", "&Aide"]
+    assert menus == ["&Fichier", "F&amilles", "&Affichage", "&Aide"]
     header = window.families.list_page.view.horizontalHeader()
     metrics = header.fontMetrics()
     model = window.families.list_page.model
@@ -139,3 +144,17 @@ def test_text_is_french_and_nothing_is_cut(window):
         title = model.headerData(column, Qt.Orientation.Horizontal)
         assert header.sectionSize(column) > metrics.horizontalAdvance(title) + 8, title
     assert QApplication.instance() is not None
+
+
+def test_every_area_opens_from_the_keyboard(qtbot, window):
+    """Ctrl+1 … Ctrl+8 go to the areas; each one loads when it becomes current."""
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    labels = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    for number, label in enumerate(labels, start=1):
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        assert window.navigation.currentItem().text() == label
+        assert window.stack.currentIndex() == number - 1
+    window.show_area(window.requests)
+    assert window.navigation.currentItem().text() == "Demandes"

@@ -27,7 +27,7 @@ from portal_testkit import (
     set_now,
 )
 from sqlalchemy import func, select
-from sync_helpers import Parent, family, open_account
+from sync_helpers import Parent, open_account
 
 from backoffice.models import (
     Activity,
@@ -38,6 +38,7 @@ from backoffice.models import (
     BookingState,
     Capacity,
     Child,
+    Family,
     OutboxItem,
     OutboxState,
     Period,
@@ -132,7 +133,8 @@ def registered(db, agent, portal, smtp_sink, client):
     assert first.ok and first.push.failed == 0, first.push.failures
     parent = Parent(portal, smtp_sink, LOGIN)
     # The child's file, complete (the portal refuses a registration otherwise).
-    body = family_push_body(family(db, family_id))
+    with db.session() as s:
+        body = family_push_body(s.get(Family, family_id))
     [child] = body["children"]
     child |= {"medical": MEDICAL, "emergency_contacts": [CONTACT], "authorised_pickups": [CONTACT]}
     r = portal.staff("PUT", f"/staff/families/{code}", new_key(), json=body)

@@ -1,0 +1,316 @@
+"""« Pointage » : for a site and a day, who came. Keyboard first: arrows to move, P présent,
+J absent justifié, A absent, Suppr à pointer, Ctrl+S enregistrer; arrival and departure
+typed for the units billed by the hour (multi-accueil). What billing reads."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ...models import Attendance
+from ...services import attendance, occupancy
+from ...services.actors import Actor
+from ...services.attendance import AttendanceRow
+from ...services.billing.common import paris_today
+from ...services.occupancy import Choice
+from ...services.planning_calendar import long_day
+from ...storage import Database
+from .. import dialogs
+from ..qt import (
+    QAbstractItemView,
+    QComboBox,
+    QEvent,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QPushButton,
+    QShortcut,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ..tasks import TaskRunner
+from ..widgets.dates import DateField
+from .model import KEYS, AttendanceModel
+
+
+class AttendanceArea(QWidget):
+    open_child = Signal(int)
+    open_family = Signal(int)
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.db, self.actor, self.runner = db, actor, runner
+        self.today = today or paris_today()
+        self.day = self.today
+        self._sites_loaded = False
+
+        self.site = QComboBox()
+        self.activity = QComboBox()
+        self.activity.addItem("Toutes les activités", None)
+        self.date = DateField(today=self.today)
+        self.date.set_date(self.today)
+        self.previous = QPushButton("◀")
+        self.previous.setToolTip("Jour précédent")
+        self.next = QPushButton("▶")
+        self.next.setToolTip("Jour suivant")
+        for button in (self.previous, self.next):
+            button.setMaximumWidth(36)
+        self.site.currentIndexChanged.connect(lambda _i: self._site_changed())
+        self.activity.currentIndexChanged.connect(lambda _i: self.load())
+        self.date.editingFinished.connect(self._date_typed)
+        self.previous.clicked.connect(lambda: self.shift(-1))
+        self.next.clicked.connect(lambda: self.shift(1))
+
+        self.title = QLabel("")
+        self.model = AttendanceModel(self)
+        self.model.invalid.connect(lambda text: dialogs.warning(self, text))
+        self.model.dataChanged.connect(lambda *_a: self._counts())
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 340), (2, 160), (3, 90), (4, 90)):
+            self.table.setColumnWidth(column, width)
+        self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(self._open_child)
+
+        self.present = QPushButton("&Présent (P)")
+        self.justified = QPushButton("Absent &justifié (J)")
+        self.absent = QPushButton("&Absent (A)")
+        self.all_present_button = QPushButton("&Tous présents")
+        self.save_button = QPushButton("&Enregistrer (Ctrl+S)")
+        self.present.clicked.connect(lambda: self.mark(Attendance.PRESENT))
+        self.justified.clicked.connect(lambda: self.mark(Attendance.ABSENT_JUSTIFIED))
+        self.absent.clicked.connect(lambda: self.mark(Attendance.ABSENT))
+        self.all_present_button.clicked.connect(self.all_present)
+        self.save_button.clicked.connect(self.save)
+        save = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save.activated.connect(self.save)
+        refresh = QShortcut(QKeySequence("F5"), self)
+        refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        refresh.activated.connect(self.load)
+        self.counts = QLabel("")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+
+        pickers = QHBoxLayout()
+        pickers.addWidget(QLabel("Établissement :"))
+        pickers.addWidget(self.site, 2)
+        pickers.addWidget(QLabel("Activité :"))
+        pickers.addWidget(self.activity, 2)
+        pickers.addWidget(QLabel("Date :"))
+        pickers.addWidget(self.previous)
+        pickers.addWidget(self.date)
+        pickers.addWidget(self.next)
+        actions = QHBoxLayout()
+        for button in (self.present, self.justified, self.absent, self.all_present_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(pickers)
+        layout.addWidget(self.title)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.counts)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+
+    # -- loading -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Called by the main window when the area becomes current."""
+        if self._sites_loaded:
+            self.load()
+            return
+
+        def work() -> list[Choice]:
+            with self.db.session() as s:
+                return occupancy.sites(s)
+
+        self.runner.run(work, self._sites, label="Chargement…", parent=self)
+
+    def _sites(self, sites: list[Choice]) -> None:
+        self._sites_loaded = True
+        self.site.blockSignals(True)
+        self.site.clear()
+        for site in sites:
+            self.site.addItem(site.name, site.id)
+        self.site.blockSignals(False)
+        self._site_changed()
+
+    def _site_changed(self) -> None:
+        site_id = self.site.currentData()
+        if site_id is None:
+            return
+
+        def work() -> list[Choice]:
+            with self.db.session() as s:
+                return occupancy.activities_of_site(s, site_id)
+
+        self.runner.run(work, self._activities, label="Chargement…", parent=self)
+
+    def _activities(self, activities: list[Choice]) -> None:
+        self.activity.blockSignals(True)
+        self.activity.clear()
+        self.activity.addItem("Toutes les activités", None)
+        for activity in activities:
+            self.activity.addItem(activity.name, activity.id)
+        self.activity.blockSignals(False)
+        self.load()
+
+    def _date_typed(self) -> None:
+        day = self.date.date()
+        if day is None:
+            dialogs.warning(self, "Date invalide : tapez-la sous la forme jj/mm/aaaa.")
+            self.date.set_date(self.day)
+            return
+        if day != self.day:
+            self.show_day(day)
+
+    def shift(self, days: int) -> None:
+        self.show_day(self.day + timedelta(days=days))
+
+    def show_day(self, day: date) -> None:
+        if not self._may_leave():
+            self.date.set_date(self.day)
+            return
+        self.day = day
+        self.date.set_date(day)
+        self.status.setText("")
+        self.load()
+
+    def _may_leave(self) -> bool:
+        changed = len(self.model.changed_marks())
+        if not changed:
+            return True
+        return dialogs.ask(
+            self,
+            f"{changed} pointage(s) ne sont pas enregistrés. Les abandonner ?",
+            yes="Abandonner",
+            no="Garder",
+            unattended=False,
+        )
+
+    def load(self) -> None:
+        site_id, activity_id, day = self.site.currentData(), self.activity.currentData(), self.day
+        if site_id is None:
+            return
+
+        def work() -> list[AttendanceRow]:
+            with self.db.session() as s:
+                return attendance.attendance_sheet(s, site_id, day, activity_id)
+
+        self.runner.run(
+            work, lambda rows: self._loaded(day, rows), label="Chargement…", parent=self
+        )
+
+    def _loaded(self, day: date, rows: list[AttendanceRow]) -> None:
+        if day != self.day:
+            return
+        future = day > self.today
+        self.model.set_rows(rows, editable=not future)
+        self.title.setText(f"<b>{long_day(day).capitalize()}</b>")
+        for widget in (self.present, self.justified, self.absent, self.all_present_button,
+                       self.save_button):  # fmt: skip
+            widget.setEnabled(not future and bool(rows))
+        if future:
+            self.status.setText("Jour à venir : le pointage se saisit le jour même ou après.")
+        elif not rows:
+            self.status.setText("Aucun enfant attendu ce jour-là sur ce site.")
+        if rows:
+            self.table.setCurrentIndex(self.model.index(0, 2))
+        self._counts()
+
+    def _counts(self) -> None:
+        counts = self.model.counts()
+        total = len(self.model.lines)
+        changed = len(self.model.changed_marks())
+        parts = [
+            f"{total} enfant(s) attendu(s)",
+            f"{counts.get(Attendance.PRESENT, 0)} présent(s)",
+            f"{counts.get(Attendance.ABSENT_JUSTIFIED, 0)} absent(s) justifié(s)",
+            f"{counts.get(Attendance.ABSENT, 0)} absent(s)",
+            f"{counts.get(None, 0)} à pointer",
+        ]
+        text = " · ".join(parts)
+        if changed:
+            text += f" — {changed} modification(s) non enregistrée(s)"
+        self.counts.setText(text)
+
+    # -- pointing --------------------------------------------------------------------------
+
+    def eventFilter(self, watched, event):  # noqa: N802
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            if event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                column = self.table.currentIndex().column()
+                if event.key() in KEYS and column not in (3, 4):
+                    self.mark(KEYS[event.key()])
+                    return True
+                if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and column not in (
+                    3,
+                    4,
+                ):
+                    self.mark(None)
+                    return True
+        return super().eventFilter(watched, event)
+
+    def _open_child(self, index) -> None:
+        if index.isValid() and index.column() in (0, 1):
+            self.open_child.emit(self.model.lines[index.row()].row.child_id)
+
+    def _selected_rows(self) -> list[int]:
+        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
+        if not rows and self.table.currentIndex().isValid():
+            rows = {self.table.currentIndex().row()}
+        return sorted(rows)
+
+    def mark(self, value: Attendance | None) -> None:
+        rows = self._selected_rows()
+        self.model.set_attendance(rows, value)
+        # One child at a time: the next line, to go down the list with one key each.
+        if len(rows) == 1 and rows[0] + 1 < self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(rows[0] + 1, 2))
+
+    def all_present(self) -> None:
+        count = self.model.all_present()
+        self.status.setText(
+            f"{count} enfant(s) marqué(s) présent(s) : vérifiez puis enregistrez (Ctrl+S)."
+        )
+
+    def save(self) -> None:
+        marks = self.model.changed_marks()
+        if not marks:
+            self.status.setText("Rien à enregistrer.")
+            return
+        day, today = self.day, self.today
+
+        def work() -> int:
+            with self.db.session() as s:
+                return attendance.record_attendance(s, self.actor, day, marks, today)
+
+        def done(count: int) -> None:
+            self.status.setText(f"Pointage enregistré : {count} enfant(s).")
+            self.load()
+
+        self.runner.run(work, done, label="Enregistrement du pointage…", parent=self)

@@ -1,0 +1,89 @@
+"""The planning's state icons and colours, drawn (no image files), and their legend.
+
+The same states and words as the parents' planning on the portal (guide §6.1):
+each gets a small coloured badge with a sign, and a light cell background.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ...services.planning_calendar import CELL_LABELS
+from ..qt import (
+    QColor,
+    QFont,
+    QHBoxLayout,
+    QIcon,
+    QLabel,
+    QPainter,
+    QPixmap,
+    Qt,
+    QWidget,
+)
+
+# state → (badge colour, sign, cell background, short text shown in the cell)
+STYLES: dict[str, tuple[str, str, str, str]] = {
+    "booked": ("#2E7D32", "✓", "#DCEFDC", "Réservé"),
+    "requested": ("#E08600", "?", "#FFF0D6", "Demandé"),
+    "waiting_list": ("#1565C0", "…", "#DDE9F7", "Liste d'attente"),
+    "cancel_requested": ("#B35C00", "×", "#FBE3CF", "Annulation demandée"),
+    "refused": ("#B3261E", "✗", "#F6DCDA", "Refusé"),
+    "full": ("#6B4FA0", "!", "#ECE6F4", "Complet"),
+    "open": ("#8A939C", "+", "#FFFFFF", "Libre"),
+    "closed": ("#B0B6BC", "–", "#ECEEF0", "Fermé"),
+}
+ORDER = ("booked", "requested", "waiting_list", "cancel_requested", "refused", "open", "full",
+         "closed")  # fmt: skip
+SIZE = 16
+
+
+@cache
+def state_icon(state: str) -> QIcon:
+    colour, sign, _bg, _text = STYLES[state]
+    pixmap = QPixmap(SIZE, SIZE)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawRoundedRect(0, 0, SIZE, SIZE, 4, 4)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(12)
+    painter.setFont(font)
+    painter.setPen(QColor("#FFFFFF"))
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, sign)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def background(state: str) -> QColor:
+    return QColor(STYLES[state][2])
+
+
+def short_text(state: str) -> str:
+    return STYLES[state][3]
+
+
+class Legend(QWidget):
+    """« Légende » : every state's badge and the portal's words."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        title = QLabel("<b>Légende :</b>")
+        layout.addWidget(title)
+        for state in ORDER:
+            icon = QLabel()
+            icon.setPixmap(state_icon(state).pixmap(SIZE, SIZE))
+            icon.setToolTip(CELL_LABELS[state])
+            text = QLabel(short_text(state))
+            text.setToolTip(CELL_LABELS[state])
+            pair = QHBoxLayout()
+            pair.setSpacing(4)
+            pair.addWidget(icon)
+            pair.addWidget(text)
+            layout.addLayout(pair)
+        layout.addStretch(1)

@@ -1,0 +1,213 @@
+"""Table model of the requests desk: the queue's immutable rows, optionally grouped.
+
+The model holds a flat list of entries — a :class:`~backoffice.services.requests_desk.QueueRow`
+per request, preceded, when grouped, by a :class:`~backoffice.services.requests_desk.Group`
+header — and formats only what the view paints (dates are converted on demand).
+Filtering and grouping happen on the whole list in memory (``set_rows``): one
+explicit reset, no per-row signals.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from ...models import REQUEST_KIND_LABELS, RequestKind
+from ...services.requests_desk import Group, Grouping, QueueRow, grouped
+from ..qt import (
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QFont,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+COLUMNS = ("Famille", "Enfant", "Demande", "Activité", "Jours concernés", "Reçue le", "État")
+# Fixed widths; None: the column shares what is left (family, child, activity), so
+# the table fits the area without a horizontal scroll bar.
+COLUMN_WIDTHS = (None, None, 115, None, 140, 110, 100)
+# Short enough for the column; the full label is in the tooltip.
+KIND_LABELS = {
+    RequestKind.REGISTRATION: "Inscription",
+    RequestKind.BOOKING: "Réservation",
+    RequestKind.CANCELLATION: "Annulation",
+    RequestKind.FILE_CHANGE: "Dossier modifié",
+    RequestKind.LOGIN_EMAIL_CHANGE: "Nouvel identifiant",
+}
+HEADER_BACKGROUND = QColor(226, 234, 244)
+WAITING_COLOUR = QColor(160, 82, 0)
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ForegroundRole,
+        ENTRY_ROLE,
+    }
+)
+
+
+def days_text(row: QueueRow) -> str:
+    first, last = row.first_day, row.last_day
+    if first is None:
+        return ""
+    if row.kind is RequestKind.REGISTRATION:
+        return f"{first:%d/%m/%y} → {last:%d/%m/%y}"
+    if row.days <= 1 or first == last:
+        return f"{first:%d/%m/%Y}"
+    return f"{first:%d/%m} → {last:%d/%m/%y} ({row.days} j)"
+
+
+def state_text(row: QueueRow) -> str:
+    if not row.decidable:
+        return "À examiner"
+    if row.waiting:
+        if row.days > 1:
+            return f"Liste d'attente ({row.waiting} j)"
+        return "Liste d'attente"
+    return "En attente"
+
+
+def received_text(row: QueueRow) -> str:
+    return f"{row.received_at.astimezone(PARIS):%d/%m/%y %H:%M}"
+
+
+def requests_word(count: int) -> str:
+    return f"{count} demande{'s' if count > 1 else ''}"
+
+
+class RequestsModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.entries: list[QueueRow | Group] = []
+        self.grouping = Grouping.NONE
+        self.request_count = 0
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_rows(self, rows: list[QueueRow], grouping: Grouping) -> None:
+        """Show ``rows`` (already filtered), grouped or in request order."""
+        self.beginResetModel()
+        self.grouping = grouping
+        self.request_count = len(rows)
+        if grouping is Grouping.NONE:
+            self.entries = list(rows)
+        else:
+            entries: list[QueueRow | Group] = []
+            for group in grouped(rows, grouping):
+                entries.append(group)
+                entries.extend(group.rows)
+            self.entries = entries
+        self.endResetModel()
+
+    # -- access ----------------------------------------------------------------------
+
+    def entry(self, row: int) -> QueueRow | Group:
+        return self.entries[row]
+
+    def requests_in(self, first: int, last: int) -> list[QueueRow]:
+        """The requests of entries ``first``..``last`` (a header stands for its group)."""
+        result: list[QueueRow] = []
+        for entry in self.entries[first : last + 1]:
+            if isinstance(entry, Group):
+                result.extend(entry.rows)
+            else:
+                result.append(entry)
+        return result
+
+    def row_of(self, request_id: int) -> int | None:
+        for number, entry in enumerate(self.entries):
+            if isinstance(entry, QueueRow) and entry.id == request_id:
+                return number
+        return None
+
+    def group_bounds(self, row: int) -> tuple[int, int] | None:
+        """(header row, last row) of the group entry ``row`` belongs to, when grouped."""
+        if self.grouping is Grouping.NONE or not self.entries:
+            return None
+        start = row
+        while start > 0 and not isinstance(self.entries[start], Group):
+            start -= 1
+        header = self.entries[start]
+        if not isinstance(header, Group):
+            return None
+        return start, start + len(header.rows)
+
+    # -- Qt model API ----------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if role not in _ROLES or not index.isValid():
+            return None  # painting asks a dozen roles per cell: answer the others at once
+        entry = self.entries[index.row()]
+        column = index.column()
+        if role == ENTRY_ROLE:
+            return entry
+        if isinstance(entry, Group):
+            return self._group_data(entry, column, role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0 and self.grouping is not Grouping.NONE:
+                return ""  # the group header above says it
+            if column == 1 and self.grouping is Grouping.CHILD:
+                return ""
+            return self._text(entry, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 0:
+                return f"{entry.family_name} ({entry.family_code})"
+            if column == 2:
+                return REQUEST_KIND_LABELS.get(entry.kind, str(entry.kind))
+            return self._text(entry, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 6 and entry.waiting:
+            return QBrush(WAITING_COLOUR)
+        return None
+
+    def _group_data(self, group: Group, column: int, role: int):
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return f"{group.family_name} ({group.family_code})"
+            if column == 1:
+                return group.child_name
+            if column == 2:
+                return requests_word(len(group.rows))
+            return ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{group.label} : {requests_word(len(group.rows))} (Espace : tout sélectionner)"
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(HEADER_BACKGROUND)
+        return None
+
+    def _text(self, row: QueueRow, column: int) -> str:
+        if column == 0:
+            return row.family_name  # the code in the tooltip and the group header
+        if column == 1:
+            return row.child_name
+        if column == 2:
+            return KIND_LABELS.get(row.kind, str(row.kind))
+        if column == 3:
+            return row.activity_name or ""
+        if column == 4:
+            return days_text(row)
+        if column == 5:
+            return received_text(row)
+        return state_text(row)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
