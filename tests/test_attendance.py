@@ -141,3 +141,11 @@ def test_pointage_shows_in_the_family_history(db, world, booked):
     assert [(e.element, e.old_value, e.new_value) for e in lines][:1] == [
         ("Jules PETIT — Pointage Accueil à l'heure du 30/11/2026 : présence", "—", "Présent")
     ]
+
+
+def test_pointage_opens_on_the_site_where_children_are_expected(db, world, booked):
+    from backoffice.services.attendance import busiest_site
+
+    with db.session() as s:
+        assert busiest_site(s, MONDAY) == world.site
+        assert busiest_site(s, MONDAY.replace(day=29)) is None  # a Sunday: nobody

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import UserError
@@ -104,6 +104,19 @@ def attendance_sheet(
         )
         for b in session.scalars(stmt)
     ]
+
+
+def busiest_site(session: Session, day: date) -> int | None:
+    """The site with the most children expected on ``day`` (the pointage opens on it)."""
+    return session.scalar(
+        select(Activity.site_id)
+        .join(Unit, Unit.activity_id == Activity.id)
+        .join(Booking, Booking.unit_id == Unit.id)
+        .where(Booking.day == day, Booking.state.in_(EXPECTED))
+        .group_by(Activity.site_id)
+        .order_by(func.count(Booking.id).desc(), Activity.site_id)
+        .limit(1)
+    )
 
 
 def _check_day(day: date, today: date) -> None:

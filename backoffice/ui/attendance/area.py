@@ -144,18 +144,23 @@ class AttendanceArea(QWidget):
             self.load()
             return
 
-        def work() -> list[Choice]:
+        day = self.day
+
+        def work() -> tuple[list[Choice], int | None]:
             with self.db.session() as s:
-                return occupancy.sites(s)
+                return occupancy.sites(s), attendance.busiest_site(s, day)
 
         self.runner.run(work, self._sites, label="Chargement…", parent=self)
 
-    def _sites(self, sites: list[Choice]) -> None:
+    def _sites(self, result: tuple[list[Choice], int | None]) -> None:
+        sites, busiest = result
         self._sites_loaded = True
         self.site.blockSignals(True)
         self.site.clear()
         for site in sites:
             self.site.addItem(site.name, site.id)
+        if busiest is not None:  # where the children are today
+            self.site.setCurrentIndex(max(self.site.findData(busiest), 0))
         self.site.blockSignals(False)
         self._site_changed()
 
