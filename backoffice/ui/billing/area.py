@@ -33,6 +33,7 @@ from .period import PeriodPicker, RegieCombo, period_text
 from .preview import PreviewPanel
 from .runs import RunsPanel
 from .table import money
+from .tariffs import TariffsPanel
 
 ROLE_NOTE = (
     "Votre rôle ({role}) permet l'aperçu, les PDF et les envois ; émettre les factures, "
@@ -79,7 +80,11 @@ class BillingArea(QWidget):
             for button in (self.issue_button, self.close_button):
                 button.setEnabled(False)
                 button.setToolTip(RESERVED)
-        choice = QHBoxLayout()
+        # The run's choice (régie, period, actions): hidden on the « Tarifs » tab,
+        # which has its own unit picker.
+        self.run_choice = QWidget()
+        choice = QHBoxLayout(self.run_choice)
+        choice.setContentsMargins(0, 0, 0, 0)
         choice.addWidget(QLabel("Régie :"))
         choice.addWidget(self.regie)
         choice.addSpacing(12)
@@ -100,9 +105,14 @@ class BillingArea(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.preview_panel, "Aperçu du lot")
         self.tabs.addTab(self.runs, "Lots émis")
+        self.tariffs = TariffsPanel(db, actor, runner, self.today)  # loads when first shown
+        self.tabs.addTab(self.tariffs, "Tarifs")
+        self.tabs.currentChanged.connect(
+            lambda _i: self.run_choice.setVisible(self.tabs.currentWidget() is not self.tariffs)
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(title)
-        layout.addLayout(choice)
+        layout.addWidget(self.run_choice)
         layout.addWidget(self.role_note)
         layout.addWidget(self.tabs, 1)
 
