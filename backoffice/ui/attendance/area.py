@@ -7,17 +7,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ...models import Attendance
-from ...services import attendance, occupancy
+from ...services import attendance
 from ...services.actors import Actor
 from ...services.attendance import AttendanceRow
 from ...services.billing.common import paris_today
-from ...services.occupancy import Choice
 from ...services.planning_calendar import long_day
 from ...storage import Database
 from .. import dialogs
 from ..qt import (
     QAbstractItemView,
-    QComboBox,
     QEvent,
     QHBoxLayout,
     QHeaderView,
@@ -33,6 +31,7 @@ from ..qt import (
 )
 from ..tasks import TaskRunner
 from ..widgets.dates import DateField
+from ..widgets.site_activity import SiteActivityPicker
 from .model import KEYS, AttendanceModel
 
 
@@ -52,11 +51,10 @@ class AttendanceArea(QWidget):
         self.db, self.actor, self.runner = db, actor, runner
         self.today = today or paris_today()
         self.day = self.today
-        self._sites_loaded = False
-
-        self.site = QComboBox()
-        self.activity = QComboBox()
-        self.activity.addItem("Toutes les activités", None)
+        self.picker = SiteActivityPicker(
+            db, runner, self, self.load, lambda s: attendance.busiest_site(s, self.day)
+        )
+        self.site, self.activity = self.picker.site, self.picker.activity
         self.date = DateField(today=self.today)
         self.date.set_date(self.today)
         self.previous = QPushButton("◀")
@@ -65,8 +63,6 @@ class AttendanceArea(QWidget):
         self.next.setToolTip("Jour suivant")
         for button in (self.previous, self.next):
             button.setMaximumWidth(36)
-        self.site.currentIndexChanged.connect(lambda _i: self._site_changed())
-        self.activity.currentIndexChanged.connect(lambda _i: self.load())
         self.date.editingFinished.connect(self._date_typed)
         self.previous.clicked.connect(lambda: self.shift(-1))
         self.next.clicked.connect(lambda: self.shift(1))
@@ -139,50 +135,9 @@ class AttendanceArea(QWidget):
     # -- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Called by the main window when the area becomes current."""
-        if self._sites_loaded:
-            self.load()
-            return
-
-        day = self.day
-
-        def work() -> tuple[list[Choice], int | None]:
-            with self.db.session() as s:
-                return occupancy.sites(s), attendance.busiest_site(s, day)
-
-        self.runner.run(work, self._sites, label="Chargement…", parent=self)
-
-    def _sites(self, result: tuple[list[Choice], int | None]) -> None:
-        sites, busiest = result
-        self._sites_loaded = True
-        self.site.blockSignals(True)
-        self.site.clear()
-        for site in sites:
-            self.site.addItem(site.name, site.id)
-        if busiest is not None:  # where the children are today
-            self.site.setCurrentIndex(max(self.site.findData(busiest), 0))
-        self.site.blockSignals(False)
-        self._site_changed()
-
-    def _site_changed(self) -> None:
-        site_id = self.site.currentData()
-        if site_id is None:
-            return
-
-        def work() -> list[Choice]:
-            with self.db.session() as s:
-                return occupancy.activities_of_site(s, site_id)
-
-        self.runner.run(work, self._activities, label="Chargement…", parent=self)
-
-    def _activities(self, activities: list[Choice]) -> None:
-        self.activity.blockSignals(True)
-        self.activity.clear()
-        self.activity.addItem("Toutes les activités", None)
-        for activity in activities:
-            self.activity.addItem(activity.name, activity.id)
-        self.activity.blockSignals(False)
-        self.load()
+        """Called by the main window when the area becomes current: the sites the first
+        time (opening on the site where children are expected), then the sheet."""
+        self.picker.load()
 
     def _date_typed(self) -> None:
         day = self.date.date()

@@ -12,14 +12,13 @@ from ...documents.expected_children_pdf import expected_list_document, render_ex
 from ...paths import data_dir
 from ...services import occupancy
 from ...services.actors import Actor
-from ...services.occupancy import Choice, ExpectedChild, UnitOccupancy
+from ...services.occupancy import ExpectedChild, UnitOccupancy
 from ...services.planning_calendar import long_day
 from ...storage import Database
 from .. import dialogs
 from ..qt import (
     QAbstractItemView,
     QColor,
-    QComboBox,
     QDesktopServices,
     QHBoxLayout,
     QKeySequence,
@@ -36,6 +35,7 @@ from ..qt import (
 )
 from ..tasks import TaskRunner
 from ..widgets.dates import DateField
+from ..widgets.site_activity import SiteActivityPicker
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +95,8 @@ class OccupancyPage(QWidget):
         super().__init__(parent)
         self.db, self.actor, self.runner, self.today = db, actor, runner, today
         self.snapshot: Snapshot | None = None
-        self._sites_loaded = False
-
-        self.site = QComboBox()
-        self.activity = QComboBox()
-        self.activity.addItem("Toutes les activités", None)
+        self.picker = SiteActivityPicker(db, runner, self, self.load)
+        self.site, self.activity = self.picker.site, self.picker.activity
         self.date = DateField(today=today)
         self.date.set_date(today)
         self.previous = QPushButton("◀")
@@ -112,8 +109,6 @@ class OccupancyPage(QWidget):
         self.print_button = QPushButton("Imprimer la liste (PDF)")
         self.print_button.setToolTip("Ctrl+P")
         self.day_label = QLabel("")
-        self.site.currentIndexChanged.connect(self._site_changed)
-        self.activity.currentIndexChanged.connect(lambda _i: self.load())
         self.date.editingFinished.connect(self.load)
         self.previous.clicked.connect(lambda: self.shift(-1))
         self.next.clicked.connect(lambda: self.shift(1))
@@ -164,44 +159,7 @@ class OccupancyPage(QWidget):
     # -- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        if self._sites_loaded:
-            self.load()
-            return
-
-        def work() -> list[Choice]:
-            with self.db.session() as s:
-                return occupancy.sites(s)
-
-        self.runner.run(work, self._sites, label="Chargement…", parent=self)
-
-    def _sites(self, sites: list[Choice]) -> None:
-        self._sites_loaded = True
-        self.site.blockSignals(True)
-        self.site.clear()
-        for site in sites:
-            self.site.addItem(site.name, site.id)
-        self.site.blockSignals(False)
-        self._site_changed()
-
-    def _site_changed(self) -> None:
-        site_id = self.site.currentData()
-        if site_id is None:
-            return
-
-        def work() -> list[Choice]:
-            with self.db.session() as s:
-                return occupancy.activities_of_site(s, site_id)
-
-        self.runner.run(work, self._activities, label="Chargement…", parent=self)
-
-    def _activities(self, activities: list[Choice]) -> None:
-        self.activity.blockSignals(True)
-        self.activity.clear()
-        self.activity.addItem("Toutes les activités", None)
-        for activity in activities:
-            self.activity.addItem(activity.name, activity.id)
-        self.activity.blockSignals(False)
-        self.load()
+        self.picker.load()
 
     def shift(self, days: int) -> None:
         self.date.set_date((self.date.date() or self.today) + timedelta(days=days))

@@ -1,0 +1,96 @@
+"""The « Établissement » and « Activité » pickers of the occupancy and pointage views.
+
+:class:`SiteActivityPicker` fills both combo boxes from the catalogue through the
+runner — the sites once, the activities of the site chosen each time it changes —
+and calls ``on_change`` when the choice is complete (then on each change of the
+activity). ``preferred_site`` may name, at the first load, the site to open on
+(e.g. where children are expected today).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from ...services import occupancy
+from ...services.occupancy import Choice
+from ...storage import Database
+from ..qt import QComboBox, QWidget
+from ..tasks import TaskRunner
+
+ALL_ACTIVITIES = "Toutes les activités"
+
+
+def fill(combo: QComboBox, choices: list[Choice], first: str | None = None) -> None:
+    """Replace the items without emitting a change (``first``: an item « all »)."""
+    combo.blockSignals(True)
+    combo.clear()
+    if first is not None:
+        combo.addItem(first, None)
+    for choice in choices:
+        combo.addItem(choice.name, choice.id)
+    combo.blockSignals(False)
+
+
+class SiteActivityPicker:
+    def __init__(
+        self,
+        db: Database,
+        runner: TaskRunner,
+        owner: QWidget,
+        on_change: Callable[[], None],
+        preferred_site: Callable[[Session], int | None] | None = None,
+    ):
+        self.db, self.runner, self.owner = db, runner, owner
+        self.on_change, self.preferred_site = on_change, preferred_site
+        self.loaded = False
+        self.site = QComboBox()
+        self.activity = QComboBox()
+        self.activity.addItem(ALL_ACTIVITIES, None)
+        self.site.currentIndexChanged.connect(lambda _i: self._site_changed())
+        self.activity.currentIndexChanged.connect(lambda _i: self.on_change())
+
+    def site_id(self) -> int | None:
+        return self.site.currentData()
+
+    def activity_id(self) -> int | None:
+        return self.activity.currentData()
+
+    def load(self) -> None:
+        """The sites (first time only; afterwards ``on_change`` at once)."""
+        if self.loaded:
+            self.on_change()
+            return
+        prefer = self.preferred_site
+
+        def work() -> tuple[list[Choice], int | None]:
+            with self.db.session() as s:
+                return occupancy.sites(s), prefer(s) if prefer else None
+
+        self.runner.run(work, self._sites, label="Chargement…", parent=self.owner)
+
+    def _sites(self, result: tuple[list[Choice], int | None]) -> None:
+        sites, preferred = result
+        self.loaded = True
+        fill(self.site, sites)
+        if preferred is not None:
+            self.site.blockSignals(True)
+            self.site.setCurrentIndex(max(self.site.findData(preferred), 0))
+            self.site.blockSignals(False)
+        self._site_changed()
+
+    def _site_changed(self) -> None:
+        site_id = self.site_id()
+        if site_id is None:
+            return
+
+        def work() -> list[Choice]:
+            with self.db.session() as s:
+                return occupancy.activities_of_site(s, site_id)
+
+        self.runner.run(work, self._activities, label="Chargement…", parent=self.owner)
+
+    def _activities(self, activities: list[Choice]) -> None:
+        fill(self.activity, activities, ALL_ACTIVITIES)
+        self.on_change()
