@@ -18,7 +18,6 @@ from ...storage import Database
 from ..qt import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +30,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
+from ..widgets.dialog_parts import error_label, ok_cancel
 from .table import RIGHT, day, money
 
 
@@ -114,18 +114,8 @@ class CreditNoteDialog(QDialog):
         self.reason.setPlaceholderText("Obligatoire : séjour annulé, erreur de pointage…")
         form = QFormLayout()
         form.addRow("Motif de l'avoir :", self.reason)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a40000;")
-        self.error.setVisible(False)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Établir l'avoir")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        self.error = error_label()
+        buttons, self.ok_button = ok_cancel(self, "Établir l'avoir")
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

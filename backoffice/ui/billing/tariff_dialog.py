@@ -27,7 +27,6 @@ from ..qt import (
     QBrush,
     QColor,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -40,6 +39,7 @@ from ..qt import (
 )
 from ..tasks import TaskRunner
 from ..widgets.dates import DateField, parse_french_date
+from ..widgets.dialog_parts import ok_cancel
 from .table import RIGHT
 
 COLUMNS = ("QF de", "QF à (vide : et plus)", "Rang", "Prix (€)")
@@ -149,14 +149,7 @@ class NewTariffsDialog(QDialog):
         middle.addLayout(grid_side, 3)
         middle.addWidget(self.errors, 2)
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Enregistrer les nouveaux tarifs")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = ok_cancel(self, "Enregistrer les nouveaux tarifs")
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

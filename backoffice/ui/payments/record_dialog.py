@@ -31,7 +31,6 @@ from ..billing.table import RIGHT, day, money
 from ..qt import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -44,6 +43,7 @@ from ..qt import (
     Signal,
 )
 from ..widgets.dates import DateField, parse_french_date
+from ..widgets.dialog_parts import error_label, ok_cancel
 
 DESK_MODES = (
     PaymentMode.CHEQUE,
@@ -146,18 +146,8 @@ class RecordPaymentDialog(QDialog):
             "Modifiable : le montant affecté à chaque facture (12,50)"
         )
         self.allocation_label = QLabel()
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a40000;")
-        self.error.setVisible(False)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Enregistrer le règlement")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        self.error = error_label()
+        buttons, self.ok_button = ok_cancel(self, "Enregistrer le règlement")
 
         heading = QLabel(f"Famille <b>{family.name}</b> ({family.code})")
         layout = QVBoxLayout(self)
