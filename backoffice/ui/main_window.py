@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
             area.open_family.connect(self.open_family)
         for area in (self.requests, self.planning, self.attendance):
             area.open_child.connect(self.open_child_file)
+        self.families.planningRequested.connect(self.show_child_planning)
         self.incomplete = IncompleteFilesPage(db, actor, today=today, runner=self.runner, load=False)
         self.incomplete.open_family.connect(self.open_family)
         self.incomplete.open_child.connect(self.open_child_file)
@@ -207,6 +208,11 @@ class MainWindow(QMainWindow):
         self.child_dialog = dialog
         dialog.open()
         return dialog
+
+    def show_child_planning(self, child_id: int) -> None:
+        """The child's current week in the « Planning » area."""
+        self.show_area(self.planning)
+        self.planning.show_child(child_id)
 
     def show_sync(self) -> None:
         self.show_area(self.sync_area)

@@ -96,6 +96,13 @@ def test_family_view_offers_account_actions_and_each_child_file(qtbot, demo_wind
     assert view.child_dialog is not None and view.child_dialog.isVisible()
     view.child_dialog.reject()
 
+    # « Planning » beside the file: the child's week in the Planning area.
+    assert f"planning:{child.id}" in html
+    view.browser.anchorClicked.emit(QUrl(f"planning:{child.id}"))
+    assert demo_window.stack.currentWidget() is demo_window.planning
+    page = demo_window.planning.child_page
+    qtbot.waitUntil(lambda: page.child_label.text() == child.full_name, timeout=5000)
+
 
 def test_open_account_from_the_menu(qtbot, demo_window):
     families_menu = next(

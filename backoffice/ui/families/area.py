@@ -14,6 +14,7 @@ from .list_page import FamiliesListPage
 
 class FamiliesArea(QTabWidget):
     familyOpened = Signal(object)  # the FamilyView, once created
+    planningRequested = Signal(int)  # a child's id, from a family view
 
     def __init__(
         self,
@@ -53,6 +54,7 @@ class FamiliesArea(QTabWidget):
         view = FamilyView(self.db, self.runner, family_id, self.actor, today=self.today)
         view.loaded.connect(lambda: self._retitle(view))
         view.closeRequested.connect(lambda: self.close_tab(self.indexOf(view)))
+        view.planningRequested.connect(self.planningRequested)
         index = self.addTab(view, view.title)
         self.setCurrentIndex(index)
         view.setFocus()

@@ -187,11 +187,13 @@ def _child_html(child: ChildSummary) -> str:
         f"<h3>{escape(child.full_name)}</h3>"
         f"<table>{''.join(rows)}</table>"
         f"{_missing_html(child.missing, 'Dossier complet')}"
-        f'<p><a href="{CHILD_LINK}{child.id}">Ouvrir le dossier de l\'enfant…</a></p>'
+        f'<p><a href="{CHILD_LINK}{child.id}">Ouvrir le dossier de l\'enfant…</a>'
+        f'&nbsp;&nbsp;·&nbsp;&nbsp;<a href="{PLANNING_LINK}{child.id}">Planning</a></p>'
     )
 
 
 CHILD_LINK = "enfant:"
+PLANNING_LINK = "planning:"
 
 
 def _children_grid(children: list[ChildSummary]) -> str:
@@ -246,6 +248,7 @@ class FamilyView(QWidget):
 
     loaded = Signal()
     closeRequested = Signal()
+    planningRequested = Signal(int)  # a child's id: its week in the « Planning » area
 
     def __init__(
         self,
@@ -353,6 +356,8 @@ class FamilyView(QWidget):
         target = url.toString()
         if target.startswith(CHILD_LINK):
             self.open_child_file(int(target[len(CHILD_LINK):]))
+        elif target.startswith(PLANNING_LINK):
+            self.planningRequested.emit(int(target[len(PLANNING_LINK):]))
 
     def open_child_file(self, child_id: int) -> ChildFileDialog:
         """The child's whole file (window-modal, not blocking); the view reloads after saves."""
