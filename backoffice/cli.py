@@ -50,6 +50,7 @@ def cmd_demo(db: Database, args) -> int:
         seed=args.seed,
         today=args.today,
         progress=_progress_printer("Familles"),
+        billing=not args.no_billing,
     )
     if args.json:
         _print_json(report.as_dict())
@@ -307,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="graine du générateur (défaut 1)")
     p.add_argument(
         "--today", type=date.fromisoformat, default=None, help="date de référence AAAA-MM-JJ"
+    )
+    p.add_argument(
+        "--no-billing",
+        action="store_true",
+        help="sans la facturation du mois dernier (factures, règlements)",
     )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_demo)

@@ -307,3 +307,72 @@ def test_rows_added_after_the_demo_get_fresh_ids(demo):
         session.add(family)
         session.flush()
         assert family.id > 40
+
+
+def _billing_dump(db) -> tuple:
+    from backoffice.models import Invoice, Payment
+
+    with db.session() as s:
+        invoices = s.execute(select(Invoice.number, Invoice.total).order_by(Invoice.number)).all()
+        payments = s.execute(
+            select(Payment.mode, Payment.amount, Payment.received_on).order_by(Payment.id)
+        ).all()
+    return invoices, payments
+
+
+@pytest.mark.postgres
+def test_demo_billing_last_month_invoiced_and_partly_paid(db):
+    from backoffice.models import (
+        Invoice,
+        InvoiceState,
+        OutboxItem,
+        Payment,
+        PaymentMode,
+        Regie,
+    )
+    from backoffice.services.billing import family_balance
+
+    report = load_demo(db, families=60, seed=3, today=TODAY, billing=True)
+    b = report.billing
+    assert b is not None and b.invoices > 0 and b.payments > 0 and b.sent_to_tresor > 0
+    assert b.deposit_slips >= 1  # early cheques deposited, later ones waiting
+    assert "Facturation du mois dernier" in report.summary()
+    with db.session() as s:
+        numbers: dict[str, list[int]] = {}
+        for regie, seq, start in s.execute(
+            select(Regie.code, Invoice.seq, Invoice.period_start).join(
+                Regie, Regie.id == Invoice.regie_id
+            )
+        ):
+            numbers.setdefault(regie, []).append(seq)
+            assert start == date(2026, 10, 1)  # October, the month before « today »
+        assert all(sorted(seqs) == list(range(1, len(seqs) + 1)) for seqs in numbers.values())
+        states = Counter(s.scalars(select(Invoice.state)))
+        assert states[InvoiceState.SENT_TO_TRESOR] == b.sent_to_tresor
+        desk = select(func.count(Payment.id)).where(Payment.mode != PaymentMode.TRESOR_PUBLIC)
+        assert s.scalar(desk) == b.payments
+        # Invoiced before the portal existed: nothing of it waits to be sent.
+        assert not s.scalar(
+            select(func.count(OutboxItem.id)).where(OutboxItem.topic.like("invoice.%"))
+        )
+        paid_family, paid = s.execute(
+            select(Payment.family_id, Payment.amount)
+            .where(Payment.mode != PaymentMode.TRESOR_PUBLIC)
+            .order_by(Payment.id)
+            .limit(1)
+        ).one()
+        balance = family_balance(s, str(paid_family))
+        assert any(r.paid + r.credit >= paid for r in balance.regies)
+
+
+def test_demo_billing_is_deterministic(tmp_path):
+    dumps = []
+    for name in ("a", "b"):
+        db = open_database(f"sqlite:///{tmp_path / name}.sqlite3")
+        try:
+            load_demo(db, families=30, seed=5, today=TODAY, billing=True)
+            dumps.append(_billing_dump(db))
+        finally:
+            db.dispose()
+    assert dumps[0][0] and dumps[0][1]
+    assert dumps[0] == dumps[1]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time as timer
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
@@ -52,6 +52,7 @@ from ..models import (
 )
 from ..storage import Database
 from ..text import fold
+from .demo_billing import DemoBilling, issue_demo_invoices
 from .demo_bookings import PARIS, BookingMaker, CatalogueView, ChildFacts, paris_instant
 from .demo_files import FileMaker
 from .demo_people import People
@@ -108,6 +109,7 @@ class DemoReport:
     seconds: float
     incomplete_children: int = 0
     catalogue: dict[str, int] = field(default_factory=dict)
+    billing: DemoBilling | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -118,6 +120,7 @@ class DemoReport:
             "rows": dict(self.rows),
             "catalogue": dict(self.catalogue),
             "incomplete_children": self.incomplete_children,
+            "billing": asdict(self.billing) if self.billing else None,
         }
 
     def summary(self) -> str:
@@ -133,6 +136,13 @@ class DemoReport:
             f"{r.get('portal_request', 0)} demandes du portail en attente",
             f"  {r.get('staff_user', 0)} comptes agents",
         ]
+        if self.billing:
+            b = self.billing
+            lines.append(
+                f"  Facturation du mois dernier : {b.invoices} factures émises, "
+                f"{b.payments} règlements au guichet, {b.sent_to_tresor} transmises au "
+                "Trésor public"
+            )
         if self.catalogue:
             lines.append(
                 "  Catalogue : "
@@ -151,8 +161,11 @@ def load_demo(
     seed: int,
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    billing: bool = False,
 ) -> DemoReport:
-    """Load the demo catalogue and ``families`` families into an empty database."""
+    """Load the demo catalogue and ``families`` families into an empty database; with
+    ``billing``, last month invoiced and partly paid too (:mod:`.demo_billing`)."""
     if families < 0:
         raise UserError("Le nombre de familles doit être positif ou nul.")
     today = today or paris_today()
@@ -161,6 +174,10 @@ def load_demo(
         _refuse_if_not_empty(session)
         catalogue = _load_catalogue(session, today)
         rows = populate(session, families, seed, today, progress)
+    invoiced = None
+    if billing and families:
+        with db.session() as session:
+            invoiced = issue_demo_invoices(session, seed, today)
     report = DemoReport(
         families=families,
         seed=seed,
@@ -168,6 +185,7 @@ def load_demo(
         rows=rows,
         seconds=timer.perf_counter() - started,
         catalogue=catalogue,
+        billing=invoiced,
     )
     report.incomplete_children = rows.pop("incomplete_children", 0)
     return report
