@@ -25,10 +25,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import UserError
-from ..models import Site
+from ..models import Child, Site
+from ..services import audit
 from ..services.actors import Actor
 from ..services.occupancy import ExpectedChild, expected_children, occupancy
 from ..services.planning_calendar import long_day
@@ -94,6 +96,11 @@ def expected_list_document(
     if site is None:
         raise UserError("Établissement introuvable : actualisez la liste.")
     children = expected_children(session, actor, site_id, day, activity_id)
+    if actor.sees_medical_data:  # health data going to paper: recorded per child
+        for child in session.scalars(
+            select(Child).where(Child.id.in_({c.child_id for c in children if c.alerts}))
+        ):
+            audit.record_medical_access(session, actor, child, printed=True)
     units = []
     for unit in occupancy(session, site_id, day, activity_id):
         title = f"{unit.activity_name} — {unit.unit_name}"

@@ -173,8 +173,14 @@ def install() -> None:
         _installed = True
 
 
-def record_medical_access(session: Session, actor: Actor, child: Child) -> None:
-    """Opening a child's medical record is recorded (health data)."""
+PRINTED_LIST = "printed_list"  # field of a VIEW_MEDICAL event: alerts printed on a list
+
+
+def record_medical_access(
+    session: Session, actor: Actor, child: Child, *, printed: bool = False
+) -> None:
+    """Opening a child's medical record is recorded (health data); so is printing its
+    health alerts on a list (``printed``)."""
     session.add(
         AuditEvent(
             staff_user_id=actor.staff_id,
@@ -184,6 +190,6 @@ def record_medical_access(session: Session, actor: Actor, child: Child) -> None:
             entity_id=child.id,
             family_id=child.family_id,
             child_id=child.id,
-            field="",
+            field=PRINTED_LIST if printed else "",
         )
     )

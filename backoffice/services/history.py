@@ -41,7 +41,7 @@ from ..models import (
     Vaccination,
 )
 from .actors import PORTAL, SYSTEM, Actor
-from .audit import MEDICAL_ENTITIES
+from .audit import MEDICAL_ENTITIES, PRINTED_LIST
 from .reference import DISEASES, VACCINES
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -367,6 +367,8 @@ def _describe(event, names: _Names, actor: Actor) -> tuple[str, str, str]:
     if _is_medical(event) and not actor.sees_medical_data:
         return MEDICAL_NEUTRAL, "", ""
     if event.action == AuditAction.VIEW_MEDICAL:
+        if event.field == PRINTED_LIST:
+            return "Alertes santé imprimées (liste des enfants attendus)", "", ""
         return "Fiche sanitaire consultée", "", ""
     if event.action == AuditAction.CREATE:
         new = event.new_value or EMPTY

@@ -121,3 +121,34 @@ def test_expected_children_pdf_keeps_health_data_from_the_desk(sqlite_db, world)
     assert "Aucun enfant attendu." in text
     _reader, pages = _text(render_expected_children_bytes(closed))
     assert "fermé : Jour férié (Noël)" in pages[0]
+
+
+def test_printing_health_alerts_is_recorded_per_child(sqlite_db, world):
+    """Health data going to paper: one « alertes imprimées » line per child concerned,
+    in the family history of medical roles; nothing when no alert is printed."""
+    from sqlalchemy import select
+
+    from backoffice.models import AuditAction, AuditEvent
+    from backoffice.services.history import family_history
+
+    director = make_actor(sqlite_db, Role.DIRECTOR, "direction")
+    agent = make_actor(sqlite_db, Role.AGENT, "accueil2")
+    with sqlite_db.session() as s:
+        expected_list_document(s, agent, world.site, MONDAY, world.aps, now=PRINTED)
+    with sqlite_db.session() as s:
+        assert not s.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW_MEDICAL)
+        ).all()
+        doc = expected_list_document(s, director, world.site, MONDAY, world.aps, now=PRINTED)
+    with_alerts = {c.child_id for u in doc.units for c in u.children if c.alerts}
+    assert with_alerts  # Zoé has a PAI in the test world
+    with sqlite_db.session() as s:
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW_MEDICAL)
+        ).all()
+        assert {e.child_id for e in events} == with_alerts
+        assert {e.staff_user_id for e in events} == {director.staff_id}
+        family_id = events[0].family_id
+        lines = family_history(s, director, family_id)
+        assert lines[0].element.endswith("Alertes santé imprimées (liste des enfants attendus)")
+        assert not any("imprimées" in e.element for e in family_history(s, agent, family_id))
