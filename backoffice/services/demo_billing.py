@@ -1,11 +1,15 @@
 """The demo's billing history: last month invoiced, some of it paid.
 
 So that « Facturation » and « Règlements » show what a real service has on a
-Friday in November: for each régie, the run of the previous month issued on the
-5th by the demo's régisseur; périscolaire and multi-accueil transmitted to the
-Trésor public; ALSH and jeunesse invoices paid at the desk for the most part
-(cheques — some not yet deposited —, ANCV, cash, card), a few partly, the rest
-still due.
+Friday in November, the demo's régisseur has issued each régie's run of the
+previous month:
+
+- périscolaire and multi-accueil on the 5th of this month, from attendance, then
+  transmitted to the Trésor public;
+- ALSH and jeunesse on the 5th of that month, from bookings, before the holidays
+  (DESIGN §5); most of their invoices are paid at the desk (cheques, ANCV, cash,
+  card), a few partly, the rest still due; the first fortnight's cheques are on a
+  deposit slip, the later ones wait.
 
 The invoices predate the demo portal: their outbox items are dropped (the
 portal only knows the few families the demo publishes).
@@ -54,14 +58,17 @@ def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling
     rng = random.Random(seed * 7919)
     actor = current_actor(session, REGISSEUR)
     start, end = _previous_month(today)
-    issued_on = min(end + timedelta(days=5), today)
     report = DemoBilling()
     for regie in session.scalars(select(Regie).order_by(Regie.code)).all():
+        tresor = regie.settlement is Settlement.TRESOR_PUBLIC
+        # Attendance-billed régies after the month; the others (ALSH, jeunesse) from
+        # bookings, before the holidays start (DESIGN §5).
+        issued_on = min(end + timedelta(days=5) if tresor else start + timedelta(days=4), today)
         run = issue_run(session, regie.code, start, end, issue_date=issued_on, actor=actor)
         report.invoices += run.invoices
         if run.run_id is None:
             continue
-        if regie.settlement is Settlement.TRESOR_PUBLIC:
+        if tresor:
             report.sent_to_tresor += mark_sent_to_tresor(
                 session, run_id=run.run_id, on_date=issued_on + timedelta(days=7), actor=actor
             )
