@@ -95,12 +95,15 @@ class MainWindow(QMainWindow):
         for area in (self.requests, self.planning, self.attendance):
             area.open_child.connect(self.open_child_file)
         self.families.planningRequested.connect(self.show_child_planning)
-        self.incomplete = IncompleteFilesPage(db, actor, today=today, runner=self.runner, load=False)
+        self.incomplete = IncompleteFilesPage(
+            db, actor, today=today, runner=self.runner, load=False
+        )
         self.incomplete.open_family.connect(self.open_family)
         self.incomplete.open_child.connect(self.open_child_file)
         self._add_area("Dossiers incomplets", self.incomplete)
         self.sync = SyncController(db, self.runner, parent=self)
         self.sync_area = SyncArea(db, actor, self.sync)
+        self.sync.round_finished.connect(self._sync_finished)
         self._add_area("Synchronisation", self.sync_area)
         self.navigation.currentRowChanged.connect(self._area_changed)
         self.navigation.setCurrentRow(0)
@@ -179,6 +182,19 @@ class MainWindow(QMainWindow):
         if area is not self.families and area is not self.sync_area:
             area.reload()
 
+    def _sync_finished(self, outcome) -> None:
+        """New requests from the portal (or decided by the activities' rules) show in
+        the desk if it is on screen — unless the agent is working on a selection."""
+        report = outcome.report
+        if report is None or not (report.pull.requests or report.auto_decided):
+            return
+        if self.stack.currentWidget() is not self.requests:
+            return  # reloaded when the agent goes there
+        if len(self.requests.selected_requests()) > 1:
+            self.requests.status.setText("Nouvelles demandes reçues : F5 pour actualiser.")
+        else:
+            self.requests.reload()
+
     def show_area(self, area: QWidget) -> None:
         self.navigation.setCurrentRow(self.stack.indexOf(area))
 
@@ -187,7 +203,7 @@ class MainWindow(QMainWindow):
         self.families.open_family(family_id)
 
     def open_account(self) -> OpenAccountDialog:
-        """"Ouvrir un compte famille…": the paper form's dialog (window-modal)."""
+        """ "Ouvrir un compte famille…": the paper form's dialog (window-modal)."""
         dialog = OpenAccountDialog(self.db, self.actor, self, today=self.today)
         dialog.account_opened.connect(self._account_opened)
         dialog.open_existing.connect(self.open_family)

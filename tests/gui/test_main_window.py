@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from backoffice.models import Family
 from backoffice.ui.families.family_view import FamilyView
 from backoffice.ui.main_window import WINDOW_TITLE
 from backoffice.ui.qt import QApplication, Qt
@@ -158,3 +161,25 @@ def test_every_area_opens_from_the_keyboard(qtbot, window):
         assert window.stack.currentIndex() == number - 1
     window.show_area(window.requests)
     assert window.navigation.currentItem().text() == "Demandes"
+
+
+def test_requests_from_a_sync_round_show_in_the_desk(qtbot, window, small_db):
+    """A round that brought requests reloads the desk on screen, unless the agent is
+    working on a selection (then a line says so)."""
+    from datetime import UTC, datetime
+
+    from backoffice.models import PortalRequest, RequestKind
+    from backoffice.sync.round import RoundReport
+    from backoffice.ui.sync.status import OK, Outcome
+
+    window.show_area(window.requests)
+    desk = window.requests
+    qtbot.waitUntil(lambda: desk.all_rows is not None, timeout=5000)
+    before = len(desk.all_rows)
+    with small_db.session() as s:
+        family_id = s.scalar(select(Family.id).limit(1))
+        s.add(PortalRequest(portal_ref="R-1", kind=RequestKind.FILE_CHANGE, family_id=family_id))
+    report = RoundReport(started_at=datetime.now(UTC))
+    report.pull.requests = 1
+    window.sync.round_finished.emit(Outcome(OK, datetime.now(UTC), report))
+    qtbot.waitUntil(lambda: desk.all_rows is not None and len(desk.all_rows) == before + 1)
