@@ -85,3 +85,27 @@ def test_expected_children_alerts_follow_the_role(db, world):
     assert "Personne à contacter en cas d'urgence" in noe.missing
     assert all(m.startswith("Vaccins obligatoires") for m in zoe.missing)
     assert only_soir == []
+
+
+def test_health_alerts_say_each_thing_once():
+    from backoffice.models import Child, MedicalRecord
+    from backoffice.services.occupancy import health_alerts
+
+    def alerts(**record) -> tuple[str, ...]:
+        fields = {"pai_detail": "", "allergy_detail": "", **record}  # unsaved: no defaults
+        return health_alerts(Child(medical_record=MedicalRecord(**fields)))
+
+    assert alerts(has_pai=True, pai_detail="protocole asthme") == ("PAI : protocole asthme",)
+    assert alerts(has_pai=True, pai_detail="PAI gluten : trousse d'urgence") == (
+        "PAI gluten : trousse d'urgence",
+    )
+    assert alerts(allergy_food=True, allergy_detail="arachide") == (
+        "Allergie alimentaire : arachide",
+    )
+    assert alerts(allergy_food=True, allergy_detail="Allergie alimentaire : gluten") == (
+        "Allergie alimentaire : gluten",
+    )
+    assert alerts(allergy_asthma=True, allergy_detail="Asthme (ventoline)") == (
+        "Asthme (ventoline)",
+    )
+    assert alerts(allergy_other=True) == ("Allergie autre",)

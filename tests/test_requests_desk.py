@@ -462,7 +462,10 @@ def test_child_alerts_for_a_director_show_details_and_record_the_access(db, desk
     director = _actor(db, Role.DIRECTOR, "dgarnier")
     with db.session() as s:
         alerts = child_alerts(s, desk["zoe"], director, TODAY)
-    assert alerts.medical_details == ("PAI : Protocole asthme", "Allergies : Arachide")
+    assert alerts.medical_details == (
+        "PAI : Protocole asthme",
+        "Allergie alimentaire : Arachide",
+    )
     with db.session() as s:
         event = s.scalars(
             select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW_MEDICAL)

@@ -37,6 +37,7 @@ from ..models import (
     Site,
     Unit,
 )
+from ..text import fold
 from .actors import Actor
 from .completeness import missing_for_child
 from .planning_calendar import public_holiday
@@ -223,13 +224,19 @@ def health_alerts(child: Child) -> tuple[str, ...]:
         return ()
     alerts = []
     if record.has_pai:
-        alerts.append(
-            "PAI" + (f" : {record.pai_detail.strip()}" if record.pai_detail.strip() else "")
-        )
+        detail = record.pai_detail.strip()
+        # A detail that names itself (« PAI gluten : … ») is not prefixed again.
+        if fold(detail).startswith("pai"):
+            alerts.append(detail)
+        else:
+            alerts.append("PAI" + (f" : {detail}" if detail else ""))
     kinds = [label for attr, label in ALLERGIES if getattr(record, attr)]
     if kinds:
         detail = record.allergy_detail.strip()
-        alerts.append(f"Allergie {', '.join(kinds)}" + (f" : {detail}" if detail else ""))
+        if detail and any(word in fold(detail) for word in ("allergi", "asthme")):
+            alerts.append(detail)  # « Allergie alimentaire : gluten » already says it
+        else:
+            alerts.append(f"Allergie {', '.join(kinds)}" + (f" : {detail}" if detail else ""))
     return tuple(alerts)
 
 

@@ -50,6 +50,7 @@ from .billing.payments import family_balance
 from .child_file import active_consents
 from .completeness import missing_for_child
 from .families import child_alerts as alert_flags
+from .occupancy import health_alerts
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -262,11 +263,8 @@ def child_alerts(session: Session, child_id: int, actor: Actor, today: date) -> 
     if actor.sees_medical_data:
         details = ()
         if record is not None and flags:
-            parts = []
-            if record.has_pai and record.pai_detail.strip():
-                parts.append(f"PAI : {record.pai_detail.strip()}")
-            if record.has_allergy and record.allergy_detail.strip():
-                parts.append(f"Allergies : {record.allergy_detail.strip()}")
+            # Worded as on the occupancy list and the expected-children PDF.
+            parts = [a for a in health_alerts(child) if a not in flags]  # not bare flags
             details = tuple(parts)
             if parts:
                 audit.record_medical_access(session, actor, child)

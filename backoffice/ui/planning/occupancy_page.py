@@ -12,6 +12,7 @@ from ...documents.expected_children_pdf import expected_list_document, render_ex
 from ...paths import data_dir
 from ...services import occupancy
 from ...services.actors import Actor
+from ...services.attendance import busiest_site
 from ...services.occupancy import ExpectedChild, UnitOccupancy
 from ...services.planning_calendar import long_day
 from ...storage import Database
@@ -95,7 +96,10 @@ class OccupancyPage(QWidget):
         super().__init__(parent)
         self.db, self.actor, self.runner, self.today = db, actor, runner, today
         self.snapshot: Snapshot | None = None
-        self.picker = SiteActivityPicker(db, runner, self, self.load)
+        # Opens on the site where children are expected that day.
+        self.picker = SiteActivityPicker(
+            db, runner, self, self.load, lambda s: busiest_site(s, self.date.date() or today)
+        )
         self.site, self.activity = self.picker.site, self.picker.activity
         self.date = DateField(today=today)
         self.date.set_date(today)
