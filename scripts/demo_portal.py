@@ -212,9 +212,10 @@ def prepare_backoffice(
     db, portal: PortalProcess, families: int, today: date
 ) -> list[tuple[str, str]]:
     """Point the back-office at the portal, queue the demo families, run a first round."""
-    from backoffice.models import Family, SyncCursor
+    from backoffice.models import Family, Invoice, SyncCursor
     from backoffice.services import outbox
     from backoffice.services.accounts import account_payload
+    from backoffice.services.billing.publish import republish
     from backoffice.sync import client_from_settings, run_round
     from backoffice.sync import settings as sync_settings
     from backoffice.sync.pull import CURSOR
@@ -240,6 +241,10 @@ def prepare_backoffice(
             family = session.scalars(select(Family).where(Family.code == code)).one()
             outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
             outbox.enqueue(session, "account.send_activation", {"family_code": code}, family.id)
+            # Their invoices of the demo's last month too (lines, state, payments).
+            republish(
+                session, session.scalars(select(Invoice.id).where(Invoice.family_id == family.id))
+            )
             queued += 1
     with client_from_settings(db, portal_url=portal.url, token=portal.token) as client:
         report = run_round(db, client)

@@ -38,7 +38,7 @@ def data_dir() -> Path:
     """The demo's data folder (the tests' own, see tests/conftest.py), demo loaded."""
     folder = Path(os.environ["BACKOFFICE_DATA_DIR"])
     db = open_database(None)
-    load_demo(db, families=40, seed=1)
+    load_demo(db, families=40, seed=1, billing=True)
     db.dispose()
     return folder
 
@@ -68,6 +68,17 @@ def test_simulated_parents_reach_the_backoffice_at_the_next_sync(data_dir, runni
             assert read_interval(s) == 1
         for code, _login in families:  # published by the first round
             assert portal.staff("GET", f"/staff/families/{code}").status_code == 200
+        with db.session() as s:  # with their invoices of last month
+            from backoffice.models import Family, Invoice
+
+            numbers = s.scalars(
+                select(Invoice.number)
+                .join(Family, Family.id == Invoice.family_id)
+                .where(Family.code.in_([code for code, _ in families]))
+            ).all()
+        assert numbers
+        for number in numbers:
+            assert portal.staff("GET", f"/staff/invoices/{number}").status_code == 200
 
         simulator = demo_portal.Simulator(
             portal, sink, data_dir / "portal" / "parents.json", seed=4
