@@ -108,4 +108,4 @@ def test_health_alerts_say_each_thing_once():
     assert alerts(allergy_asthma=True, allergy_detail="Asthme (ventoline)") == (
         "Asthme (ventoline)",
     )
-    assert alerts(allergy_other=True) == ("Allergie autre",)
+    assert alerts(allergy_other=True) == ("Autre allergie",)  # the flag's own words

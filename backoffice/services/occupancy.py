@@ -40,15 +40,10 @@ from ..models import (
 from ..text import fold
 from .actors import Actor
 from .completeness import missing_for_child
+from .families import child_alerts
 from .planning_calendar import public_holiday
 
 HOLDING = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
-ALLERGIES = (
-    ("allergy_asthma", "asthme"),
-    ("allergy_food", "alimentaire"),
-    ("allergy_medication", "médicamenteuse"),
-    ("allergy_other", "autre"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,13 +225,14 @@ def health_alerts(child: Child) -> tuple[str, ...]:
             alerts.append(detail)
         else:
             alerts.append("PAI" + (f" : {detail}" if detail else ""))
-    kinds = [label for attr, label in ALLERGIES if getattr(record, attr)]
+    # The same words as the flags everybody sees (« Allergie alimentaire », « Asthme »).
+    kinds = [flag for flag in child_alerts(child) if flag != "PAI"]
     if kinds:
         detail = record.allergy_detail.strip()
         if detail and any(word in fold(detail) for word in ("allergi", "asthme")):
             alerts.append(detail)  # « Allergie alimentaire : gluten » already says it
         else:
-            alerts.append(f"Allergie {', '.join(kinds)}" + (f" : {detail}" if detail else ""))
+            alerts.append(", ".join(kinds) + (f" : {detail}" if detail else ""))
     return tuple(alerts)
 
 
