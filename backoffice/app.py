@@ -15,9 +15,9 @@ import traceback
 from collections.abc import Sequence
 from datetime import date
 
-from . import APP_NAME, APP_ORG, __version__, logs, paths
-from .services.actors import Actor, PermissionDenied, current_actor
-from .storage import Database, StorageError, open_database
+from backoffice import APP_NAME, APP_ORG, __version__, logs, paths
+from backoffice.services.actors import Actor, PermissionDenied, current_actor
+from backoffice.storage import Database, StorageError, open_database
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def install_french(app) -> list:
 
     Returns the installed translators (keep them referenced).
     """
-    from .ui.qt import QLibraryInfo, QLocale, QTranslator
+    from backoffice.ui.qt import QLibraryInfo, QLocale, QTranslator
 
     french = QLocale(QLocale.Language.French, QLocale.Country.France)
     QLocale.setDefault(french)
@@ -64,7 +64,7 @@ def install_french(app) -> list:
 
 
 def set_window_icon(app) -> None:
-    from .ui.qt import QIcon
+    from backoffice.ui.qt import QIcon
 
     try:
         app.setWindowIcon(QIcon(str(paths.resource("icons", "app.png"))))
@@ -84,7 +84,7 @@ def create_main_window(
 ):
     """The main window on ``db`` for ``actor`` (default: :func:`resolve_actor`),
     with its first page of families loaded."""
-    from .ui.main_window import MainWindow
+    from backoffice.ui.main_window import MainWindow
 
     window = MainWindow(db, actor or resolve_actor(db), runner=runner, today=today)
     window.load()
@@ -96,7 +96,7 @@ def close_after_delay(window) -> None:
     ``tasks.py run`` and the demo, offscreen); unset in normal use."""
     value = os.environ.get("BACKOFFICE_EXIT_AFTER_MS", "").strip()
     if value.isdigit():
-        from .ui.qt import QTimer
+        from backoffice.ui.qt import QTimer
 
         log.info("Fermeture automatique dans %s ms (BACKOFFICE_EXIT_AFTER_MS)", value)
         QTimer.singleShot(int(value), window.close)
@@ -104,8 +104,8 @@ def close_after_delay(window) -> None:
 
 def self_test() -> int:
     """Run every check, print one French line each; non-zero exit when one fails."""
-    from . import selftest
-    from .ui.selftest import check_qt
+    from backoffice import selftest
+    from backoffice.ui.selftest import check_qt
 
     results = selftest.run_checks([*selftest.CORE_CHECKS.items(), ("Qt", check_qt)])
     for result in results:
@@ -136,8 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             logs.shutdown_logging()
     log.info("Démarrage du back-office %s", __version__)
 
-    from .ui import crash, dialogs
-    from .ui.qt import QApplication
+    from backoffice.ui import crash, dialogs
+    from backoffice.ui.qt import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName(APP_NAME)

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from . import __version__, cli_french
-from .errors import UserError
-from .storage import Database, open_database
+from backoffice import __version__, cli_french
+from backoffice.errors import UserError
+from backoffice.storage import Database, open_database
 
 
 def _print_json(data) -> None:
@@ -42,7 +42,7 @@ def cmd_init(db: Database, args) -> int:
 
 
 def cmd_demo(db: Database, args) -> int:
-    from .services.demo import load_demo
+    from backoffice.services.demo import load_demo
 
     report = load_demo(
         db,
@@ -60,7 +60,7 @@ def cmd_demo(db: Database, args) -> int:
 
 
 def cmd_catalogue_import(db: Database, args) -> int:
-    from .services.catalogue import import_catalogue_file
+    from backoffice.services.catalogue import import_catalogue_file
 
     with db.session() as session:
         report = import_catalogue_file(session, Path(args.file))
@@ -72,7 +72,7 @@ def cmd_catalogue_import(db: Database, args) -> int:
 
 
 def cmd_catalogue_export(db: Database, args) -> int:
-    from .services.catalogue import export_catalogue_file
+    from backoffice.services.catalogue import export_catalogue_file
 
     with db.session() as session:
         export_catalogue_file(session, Path(args.file))
@@ -81,7 +81,7 @@ def cmd_catalogue_export(db: Database, args) -> int:
 
 
 def cmd_families_list(db: Database, args) -> int:
-    from .services.families import search_families
+    from backoffice.services.families import search_families
 
     with db.session() as session:
         rows = search_families(session, args.search or "", limit=args.limit)
@@ -102,7 +102,7 @@ def cmd_families_list(db: Database, args) -> int:
 
 
 def cmd_families_show(db: Database, args) -> int:
-    from .services.families import find_family_id, get_family_detail
+    from backoffice.services.families import find_family_id, get_family_detail
 
     with db.session() as session:
         detail = get_family_detail(session, find_family_id(session, args.id))
@@ -182,8 +182,8 @@ def _paris_today() -> date:
 
 
 def cmd_families_import(db: Database, args) -> int:
-    from .services.actors import current_actor
-    from .services.families_csv import CsvImportError, import_families_csv
+    from backoffice.services.actors import current_actor
+    from backoffice.services.families_csv import CsvImportError, import_families_csv
 
     try:
         with db.session() as session:
@@ -219,7 +219,7 @@ def cmd_families_import(db: Database, args) -> int:
 
 
 def cmd_families_export(db: Database, args) -> int:
-    from .services.families_csv import export_families_csv
+    from backoffice.services.families_csv import export_families_csv
 
     with db.session() as session:
         count = export_families_csv(session, Path(args.file))
@@ -228,9 +228,9 @@ def cmd_families_export(db: Database, args) -> int:
 
 
 def cmd_families_export_personal_data(db: Database, args) -> int:
-    from .services.actors import current_actor
-    from .services.families import find_family_id
-    from .services.personal_data import export_personal_data
+    from backoffice.services.actors import current_actor
+    from backoffice.services.families import find_family_id
+    from backoffice.services.personal_data import export_personal_data
 
     with db.session() as session:
         actor = current_actor(session)
@@ -257,8 +257,8 @@ def cmd_families_export_personal_data(db: Database, args) -> int:
 
 
 def cmd_families_anonymise(db: Database, args) -> int:
-    from .services.actors import current_actor
-    from .services.personal_data import anonymise_inactive
+    from backoffice.services.actors import current_actor
+    from backoffice.services.personal_data import anonymise_inactive
 
     with db.session() as session:
         actor = current_actor(session)
@@ -378,8 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_families_anonymise)
-    from .cli_billing import register as register_billing
-    from .cli_sync import register as register_sync
+    from backoffice.cli_billing import register as register_billing
+    from backoffice.cli_sync import register as register_sync
 
     register_sync(sub)
     register_billing(sub)

@@ -12,13 +12,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .cli import _print_json, _progress_printer
-from .errors import UserError
-from .storage import Database
+from backoffice.cli import _print_json, _progress_printer
+from backoffice.errors import UserError
+from backoffice.storage import Database
 
 
 def _actor(session):
-    from .services.actors import bind, current_actor
+    from backoffice.services.actors import bind, current_actor
 
     actor = current_actor(session)
     bind(session, actor)
@@ -34,8 +34,8 @@ def _day(args) -> date | None:
 
 
 def cmd_invoices_preview(db: Database, args) -> int:
-    from .services.billing import parse_period, preview_run
-    from .services.billing.common import euros
+    from backoffice.services.billing import parse_period, preview_run
+    from backoffice.services.billing.common import euros
 
     start, end = parse_period(args.period)
     with db.session() as session:
@@ -60,7 +60,7 @@ def cmd_invoices_preview(db: Database, args) -> int:
 
 
 def cmd_invoices_issue(db: Database, args) -> int:
-    from .services.billing import issue_run, parse_period
+    from backoffice.services.billing import issue_run, parse_period
 
     start, end = parse_period(args.period)
     with db.session() as session:
@@ -79,7 +79,7 @@ def cmd_invoices_issue(db: Database, args) -> int:
 
 
 def cmd_invoices_pdf(db: Database, args) -> int:
-    from .services.invoice_documents import email_run, render_run
+    from backoffice.services.invoice_documents import email_run, render_run
 
     out_dir = Path(args.out)
     report = render_run(db, args.run, out_dir=out_dir, progress=_progress_printer("PDF"))
@@ -99,8 +99,8 @@ def cmd_invoices_pdf(db: Database, args) -> int:
 
 
 def cmd_invoices_credit_note(db: Database, args) -> int:
-    from .services.billing import issue_credit_note, parse_line_spec
-    from .services.billing.common import euros
+    from backoffice.services.billing import issue_credit_note, parse_line_spec
+    from backoffice.services.billing.common import euros
 
     lines = parse_line_spec(args.lines) if args.lines else None
     with db.session() as session:
@@ -126,8 +126,8 @@ def cmd_invoices_credit_note(db: Database, args) -> int:
 
 
 def cmd_invoices_export_csv(db: Database, args) -> int:
-    from .services.billing import parse_period
-    from .services.billing.export import export_invoices_csv
+    from backoffice.services.billing import parse_period
+    from backoffice.services.billing.export import export_invoices_csv
 
     start, end = parse_period(args.period) if args.period else (None, None)
     with db.session() as session:
@@ -140,7 +140,7 @@ def cmd_invoices_export_csv(db: Database, args) -> int:
 
 
 def cmd_invoices_close(db: Database, args) -> int:
-    from .services.billing import close_period, parse_period
+    from backoffice.services.billing import close_period, parse_period
 
     start, end = parse_period(args.period)
     with db.session() as session:
@@ -151,7 +151,7 @@ def cmd_invoices_close(db: Database, args) -> int:
 
 
 def cmd_invoices_tresor(db: Database, args) -> int:
-    from .services.billing import mark_sent_to_tresor
+    from backoffice.services.billing import mark_sent_to_tresor
 
     if not args.run and not args.numbers:
         raise UserError("Indiquez --run ID ou des numéros de facture.")
@@ -173,7 +173,7 @@ def cmd_invoices_tresor(db: Database, args) -> int:
 
 
 def _parse_allocations(items: list[str] | None) -> dict[str, object] | None:
-    from .services.billing import parse_amount
+    from backoffice.services.billing import parse_amount
 
     if not items:
         return None
@@ -187,7 +187,7 @@ def _parse_allocations(items: list[str] | None) -> dict[str, object] | None:
 
 
 def cmd_payments_record(db: Database, args) -> int:
-    from .services.billing import record_payment
+    from backoffice.services.billing import record_payment
 
     with db.session() as session:
         actor = _actor(session)
@@ -214,8 +214,8 @@ def cmd_payments_record(db: Database, args) -> int:
 
 
 def cmd_payments_list(db: Database, args) -> int:
-    from .services.billing import list_payments, parse_period
-    from .services.billing.common import euros
+    from backoffice.services.billing import list_payments, parse_period
+    from backoffice.services.billing.common import euros
 
     start, end = parse_period(args.period) if args.period else (None, None)
     with db.session() as session:
@@ -243,8 +243,8 @@ def cmd_payments_list(db: Database, args) -> int:
 
 
 def cmd_payments_unpaid(db: Database, args) -> int:
-    from .services.billing import unpaid_invoices
-    from .services.billing.common import ZERO, euros
+    from backoffice.services.billing import unpaid_invoices
+    from backoffice.services.billing.common import ZERO, euros
 
     with db.session() as session:
         rows = unpaid_invoices(session, args.regie, as_of=_day(args))
@@ -268,8 +268,8 @@ def cmd_payments_unpaid(db: Database, args) -> int:
 
 
 def cmd_payments_balance(db: Database, args) -> int:
-    from .services.billing import family_balance
-    from .services.billing.common import euros
+    from backoffice.services.billing import family_balance
+    from backoffice.services.billing.common import euros
 
     with db.session() as session:
         balance = family_balance(session, args.family, args.regie)
@@ -288,8 +288,8 @@ def cmd_payments_balance(db: Database, args) -> int:
 
 
 def cmd_payments_slip(db: Database, args) -> int:
-    from .services.billing import cheques_to_deposit, create_deposit_slip
-    from .services.billing.common import euros
+    from backoffice.services.billing import cheques_to_deposit, create_deposit_slip
+    from backoffice.services.billing.common import euros
 
     with db.session() as session:
         if args.create:

@@ -11,11 +11,11 @@ import getpass
 import json
 import sys
 
-from .errors import UserError
-from .storage import Database
-from .sync import client_from_settings, run_round
-from .sync import settings as sync_settings
-from .sync.client import PortalError, check_portal_url
+from backoffice.errors import UserError
+from backoffice.storage import Database
+from backoffice.sync import client_from_settings, run_round
+from backoffice.sync import settings as sync_settings
+from backoffice.sync.client import PortalError, check_portal_url
 
 TOKEN_PROMPT = "Jeton du back-office (donné par « portal create-staff-token ») : "
 

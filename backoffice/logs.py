@@ -10,7 +10,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from . import paths
+from backoffice import paths
 
 LOG_FILE_NAME = "backoffice.log"
 MAX_BYTES = 1_000_000

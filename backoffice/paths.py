@@ -15,7 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
-from . import APP_NAME, APP_ORG
+from backoffice import APP_NAME, APP_ORG
 
 _APPNAME = APP_NAME.replace(" ", "")
 

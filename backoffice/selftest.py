@@ -29,7 +29,7 @@ Check = Callable[[], str]  # returns a detail on success, raises on failure
 
 
 def check_migrations() -> str:
-    from . import storage
+    from backoffice import storage
 
     with tempfile.TemporaryDirectory() as tmp:
         db = storage.open_database(f"sqlite:///{Path(tmp) / 'selftest.sqlite3'}")
@@ -43,8 +43,8 @@ def check_migrations() -> str:
 
 
 def check_resources() -> str:
-    from . import paths
-    from .services import postcodes
+    from backoffice import paths
+    from backoffice.services import postcodes
 
     communes = postcodes.communes_for_postcode("72800")
     if not communes:
@@ -58,7 +58,7 @@ def check_pdf() -> str:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    from .documents.fonts import register_fonts
+    from backoffice.documents.fonts import register_fonts
 
     regular, _ = register_fonts()
     buffer = io.BytesIO()

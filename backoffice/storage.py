@@ -22,8 +22,8 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import paths
-from .errors import UserError
+from backoffice import paths
+from backoffice.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,8 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
         ) from exc
     # Listeners on every ORM flush: the audit trail, and the billing guards (issued
     # invoices are never edited, closed periods never change).
-    from .services import audit
-    from .services.billing import guards
+    from backoffice.services import audit
+    from backoffice.services.billing import guards
 
     audit.install()
     guards.install()

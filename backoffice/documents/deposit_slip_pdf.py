@@ -31,12 +31,10 @@ from reportlab.platypus import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import Payment, PaymentMode, Regie
-from .fonts import register_fonts
-from .formatting import format_date, format_euros
-from .invoice_data import Issuer, issuer_from_settings, logo_exists
-from .invoice_pdf import (
+from backoffice.documents.fonts import register_fonts
+from backoffice.documents.formatting import format_date, format_euros
+from backoffice.documents.invoice_data import Issuer, issuer_from_settings, logo_exists
+from backoffice.documents.invoice_pdf import (
     CONTENT_W,
     FOOTER_H,
     GREY_FILL,
@@ -50,6 +48,8 @@ from .invoice_pdf import (
     TEXT,
     _NumberedCanvas,
 )
+from backoffice.errors import UserError
+from backoffice.models import Payment, PaymentMode, Regie
 
 REGULAR, BOLD = register_fonts()
 ZERO = Decimal("0.00")
@@ -129,7 +129,7 @@ def deposit_slip_document(
 
 def deposit_slip_document_for(session: Session, number: str, *, depositor: str = "") -> DepositSlip:
     """Snapshot of a recorded slip (``BR-ALSH-2026-00001``) with the cheques it took, to (re)print."""
-    from ..models import DepositSlip as DepositSlipRow
+    from backoffice.models import DepositSlip as DepositSlipRow
 
     row = session.scalar(select(DepositSlipRow).where(DepositSlipRow.number == number))
     if row is None:

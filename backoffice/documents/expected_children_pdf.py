@@ -28,15 +28,9 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import Child, Site
-from ..services import audit
-from ..services.actors import Actor
-from ..services.occupancy import ExpectedChild, expected_children, occupancy
-from ..services.planning_calendar import long_day
-from .fonts import register_fonts
-from .invoice_data import issuer_from_settings
-from .invoice_pdf import (
+from backoffice.documents.fonts import register_fonts
+from backoffice.documents.invoice_data import issuer_from_settings
+from backoffice.documents.invoice_pdf import (
     CONTENT_W,
     FOOTER_H,
     GREY_FILL,
@@ -50,6 +44,12 @@ from .invoice_pdf import (
     TEXT,
     _NumberedCanvas,
 )
+from backoffice.errors import UserError
+from backoffice.models import Child, Site
+from backoffice.services import audit
+from backoffice.services.actors import Actor
+from backoffice.services.occupancy import ExpectedChild, expected_children, occupancy
+from backoffice.services.planning_calendar import long_day
 
 REGULAR, BOLD = register_fonts()
 PARIS = ZoneInfo("Europe/Paris")

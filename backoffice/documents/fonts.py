@@ -8,7 +8,7 @@ from functools import cache
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from .. import paths
+from backoffice import paths
 
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"

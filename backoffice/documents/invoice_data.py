@@ -17,8 +17,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import (
+from backoffice.documents.formatting import compact_dates, format_date
+from backoffice.errors import UserError
+from backoffice.models import (
     Child,
     CreditNote,
     Invoice,
@@ -30,9 +31,8 @@ from ..models import (
     Regie,
     Setting,
 )
-from ..models.billing import PAYMENT_MODE_LABELS, PaymentMode
-from ..models.catalogue import Settlement
-from .formatting import compact_dates, format_date
+from backoffice.models.billing import PAYMENT_MODE_LABELS, PaymentMode
+from backoffice.models.catalogue import Settlement
 
 ZERO = Decimal("0.00")
 

@@ -40,10 +40,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ..models.catalogue import Settlement
-from .fonts import register_fonts
-from .formatting import format_date, format_euros, format_quantity
-from .invoice_data import (
+from backoffice.documents.fonts import register_fonts
+from backoffice.documents.formatting import format_date, format_euros, format_quantity
+from backoffice.documents.invoice_data import (
     AppliedAmount,
     ChildSection,
     DocumentRow,
@@ -54,6 +53,7 @@ from .invoice_data import (
     invoice_documents,
     logo_exists,
 )
+from backoffice.models.catalogue import Settlement
 
 __all__ = [
     "AppliedAmount",

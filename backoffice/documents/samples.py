@@ -10,8 +10,8 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .deposit_slip_pdf import DepositCheque, DepositSlip
-from .invoice_data import (
+from backoffice.documents.deposit_slip_pdf import DepositCheque, DepositSlip
+from backoffice.documents.invoice_data import (
     CREDIT_NOTE,
     INVOICE,
     AppliedAmount,

@@ -16,7 +16,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, Money, ScaledDecimal, UTCDateTime, VersionedMixin, enum_column, utcnow
+from backoffice.models.base import (
+    Base,
+    Money,
+    ScaledDecimal,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+    utcnow,
+)
 
 
 class DocumentKind(enum.StrEnum):
@@ -283,5 +291,5 @@ class PaymentAllocation(Base):
     invoice: Mapped[Invoice] = relationship()
 
 
-from .catalogue import Regie  # noqa: E402,F401
-from .families import Family  # noqa: E402,F401
+from backoffice.models.catalogue import Regie  # noqa: E402,F401
+from backoffice.models.families import Family  # noqa: E402,F401

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, VersionedMixin, enum_column, utcnow
+from backoffice.models.base import Base, UTCDateTime, VersionedMixin, enum_column, utcnow
 
 
 class Source(enum.StrEnum):
@@ -192,5 +192,5 @@ class RequestBooking(Base):
     booking: Mapped[Booking] = relationship()
 
 
-from .catalogue import Activity, Period, Unit  # noqa: E402,F401
-from .families import Child, Family  # noqa: E402,F401
+from backoffice.models.catalogue import Activity, Period, Unit  # noqa: E402,F401
+from backoffice.models.families import Child, Family  # noqa: E402,F401

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, Money, ScaledDecimal, VersionedMixin, enum_column
+from backoffice.models.base import Base, Money, ScaledDecimal, VersionedMixin, enum_column
 
 
 class ActivityKind(enum.StrEnum):

@@ -16,7 +16,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin, UTCDateTime, VersionedMixin, enum_column, utcnow
+from backoffice.models.base import (
+    Base,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+    utcnow,
+)
 
 
 class AccountState(enum.StrEnum):
@@ -322,4 +329,4 @@ class ConsentAnswer(Base):
     consent: Mapped[ConsentDefinition] = relationship()  # noqa: F821
 
 
-from .catalogue import ConsentDefinition  # noqa: E402,F401  (resolves the string above)
+from backoffice.models.catalogue import ConsentDefinition  # noqa: E402,F401  (resolves the string above)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, VersionedMixin, enum_column, utcnow
+from backoffice.models.base import Base, UTCDateTime, VersionedMixin, enum_column, utcnow
 
 
 class Role(enum.StrEnum):

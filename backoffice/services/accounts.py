@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import (
+from backoffice.errors import UserError
+from backoffice.models import (
     AccountState,
     AllowanceScheme,
     Child,
@@ -23,11 +23,11 @@ from ..models import (
     Guardian,
     Sex,
 )
-from ..text import fold
-from . import outbox
-from .actors import Actor, bind
-from .families import refresh_search_text
-from .validation import Checker
+from backoffice.services import outbox
+from backoffice.services.actors import Actor, bind
+from backoffice.services.families import refresh_search_text
+from backoffice.services.validation import Checker
+from backoffice.text import fold
 
 
 @dataclass

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import MEDICAL_ROLES, Role, StaffUser
+from backoffice.errors import UserError
+from backoffice.models import MEDICAL_ROLES, Role, StaffUser
 
 log = logging.getLogger(__name__)
 

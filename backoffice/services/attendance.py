@@ -26,8 +26,8 @@ from datetime import date, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import UserError
-from ..models import (
+from backoffice.errors import UserError
+from backoffice.models import (
     Activity,
     Attendance,
     AuditAction,
@@ -39,7 +39,7 @@ from ..models import (
     Unit,
     utcnow,
 )
-from .actors import Actor, bind
+from backoffice.services.actors import Actor, bind
 
 EXPECTED = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
 FIELDS = ("attendance", "arrival_time", "departure_time")

@@ -17,7 +17,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
-from ..models import (
+from backoffice.models import (
     AuditAction,
     AuditEvent,
     Child,
@@ -32,7 +32,7 @@ from ..models import (
     Vaccination,
     utcnow,
 )
-from .actors import Actor, session_actor
+from backoffice.services.actors import Actor, session_actor
 
 # entity name → (class, whether it belongs to a child rather than a family)
 AUDITED: dict[type, tuple[str, bool]] = {

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Booking,
     BookingState,
     PortalRequest,
@@ -40,11 +40,11 @@ from ..models import (
     RequestKind,
     RequestState,
 )
-from ..storage import Database
-from .actors import SYSTEM, bind
-from .decisions import judge_days
-from .decisions_capacity import Places
-from .decisions_record import DecisionError, Recorder, explained
+from backoffice.services.actors import SYSTEM, bind
+from backoffice.services.decisions import judge_days
+from backoffice.services.decisions_capacity import Places
+from backoffice.services.decisions_record import DecisionError, Recorder, explained
+from backoffice.storage import Database
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from .catalogue_apply import apply_catalogue
-from .catalogue_document import CatalogueDocument, CatalogueError, CatalogueIssue
-from .catalogue_export import export_catalogue
-from .catalogue_parse import parse_catalogue
-from .catalogue_report import CatalogueReport, KindCounts
+from backoffice.errors import UserError
+from backoffice.services.catalogue_apply import apply_catalogue
+from backoffice.services.catalogue_document import CatalogueDocument, CatalogueError, CatalogueIssue
+from backoffice.services.catalogue_export import export_catalogue
+from backoffice.services.catalogue_parse import parse_catalogue
+from backoffice.services.catalogue_report import CatalogueReport, KindCounts
 
 __all__ = [
     "CatalogueDocument",

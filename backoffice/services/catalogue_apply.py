@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Activity,
     AgeGroup,
     Capacity,
@@ -38,7 +38,7 @@ from ..models import (
     Tariff,
     Unit,
 )
-from .catalogue_document import (
+from backoffice.services.catalogue_document import (
     ActivityDoc,
     CatalogueDocument,
     CatalogueError,
@@ -46,8 +46,8 @@ from .catalogue_document import (
     ClosureDoc,
     UnitDoc,
 )
-from .catalogue_report import CatalogueReport
-from .outbox import enqueue
+from backoffice.services.catalogue_report import CatalogueReport
+from backoffice.services.outbox import enqueue
 
 
 def _sync(obj: Any, values: dict[str, Any]) -> bool:

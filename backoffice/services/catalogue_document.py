@@ -12,8 +12,15 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
-from ..errors import UserError
-from ..models import ActivityKind, BillingBasis, BillingUnit, PeriodKind, Settlement, WhenFull
+from backoffice.errors import UserError
+from backoffice.models import (
+    ActivityKind,
+    BillingBasis,
+    BillingUnit,
+    PeriodKind,
+    Settlement,
+    WhenFull,
+)
 
 Path = tuple[str | int, ...]
 

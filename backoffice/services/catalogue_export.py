@@ -9,9 +9,9 @@ import tomli_w
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Activity, Closure, ConsentDefinition, Regie, Setting, Site, Unit
-from . import catalogue_schema as schema
-from .catalogue_schema import Field
+from backoffice.models import Activity, Closure, ConsentDefinition, Regie, Setting, Site, Unit
+from backoffice.services import catalogue_schema as schema
+from backoffice.services.catalogue_schema import Field
 
 HEADER = """\
 # Catalogue du Portail Famille : régies, établissements, activités, périodes,

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from . import catalogue_schema as schema
-from . import postcodes
-from .catalogue_document import (
+from backoffice.services import catalogue_schema as schema
+from backoffice.services import postcodes
+from backoffice.services.catalogue_document import (
     ActivityDoc,
     AgeGroupDoc,
     CapacityDoc,
@@ -32,7 +32,7 @@ from .catalogue_document import (
     UnitDoc,
     describe_path,
 )
-from .catalogue_schema import Field, Invalid
+from backoffice.services.catalogue_schema import Field, Invalid
 
 
 class _Reader:

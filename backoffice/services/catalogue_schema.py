@@ -14,7 +14,14 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..models import ActivityKind, BillingBasis, BillingUnit, PeriodKind, Settlement, WhenFull
+from backoffice.models import (
+    ActivityKind,
+    BillingBasis,
+    BillingUnit,
+    PeriodKind,
+    Settlement,
+    WhenFull,
+)
 
 FORMAT_VERSION = 1
 

@@ -22,22 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import UserError
-from ..models import (
-    Child,
-    ChildContact,
-    ConsentDefinition,
-    Family,
-    Sex,
-    utcnow,
-)
-from . import audit, outbox
-from .accounts import account_payload
-from .actors import Actor, bind
-from .completeness import missing_for_child, missing_for_family
-from .families import NotFound, child_alerts, refresh_search_text
-from .reference import DISEASES, VACCINES
-from .validation import Checker
+from backoffice.errors import UserError
+from backoffice.models import Child, ChildContact, ConsentDefinition, Family, Sex, utcnow
+from backoffice.services import audit, outbox
+from backoffice.services.accounts import account_payload
+from backoffice.services.actors import Actor, bind
+from backoffice.services.completeness import missing_for_child, missing_for_family
+from backoffice.services.families import NotFound, child_alerts, refresh_search_text
+from backoffice.services.reference import DISEASES, VACCINES
+from backoffice.services.validation import Checker
 
 
 class StaleFile(UserError):

@@ -9,10 +9,18 @@ from datetime import date
 
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Child, ConsentAnswer, utcnow
-from .actors import Actor, bind
-from .child_file import active_consents, applies, assign, check_version, flush, get_child, touch
-from .validation import Checker
+from backoffice.models import Child, ConsentAnswer, utcnow
+from backoffice.services.actors import Actor, bind
+from backoffice.services.child_file import (
+    active_consents,
+    applies,
+    assign,
+    check_version,
+    flush,
+    get_child,
+    touch,
+)
+from backoffice.services.validation import Checker
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import UserError
-from ..models import Child, ChildContact, Person
-from . import postcodes
-from .actors import Actor, bind
-from .child_file import check_version, flush, get_child
-from .families import NotFound
-from .validation import Checker
+from backoffice.errors import UserError
+from backoffice.models import Child, ChildContact, Person
+from backoffice.services import postcodes
+from backoffice.services.actors import Actor, bind
+from backoffice.services.child_file import check_version, flush, get_child
+from backoffice.services.families import NotFound
+from backoffice.services.validation import Checker
 
 
 @dataclass

@@ -13,11 +13,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Child, DiseaseHistory, MedicalRecord, Vaccination
-from .actors import Actor, bind, require_medical_access
-from .child_file import assign, check_version, flush, get_child, touch
-from .reference import DISEASES, VACCINES
-from .validation import Checker
+from backoffice.models import Child, DiseaseHistory, MedicalRecord, Vaccination
+from backoffice.services.actors import Actor, bind, require_medical_access
+from backoffice.services.child_file import assign, check_version, flush, get_child, touch
+from backoffice.services.reference import DISEASES, VACCINES
+from backoffice.services.validation import Checker
 
 ALLERGY_FIELDS: dict[str, str] = {
     "allergy_asthma": "Asthme",

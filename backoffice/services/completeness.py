@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from ..models import Child, ConsentDefinition, Family
-from .reference import VACCINES, compulsory_vaccines
+from backoffice.models import Child, ConsentDefinition, Family
+from backoffice.services.reference import VACCINES, compulsory_vaccines
 
 
 def missing_for_child(

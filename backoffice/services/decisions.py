@@ -42,7 +42,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Booking,
     BookingState,
     Capacity,
@@ -53,9 +53,9 @@ from ..models import (
     Source,
     WhenFull,
 )
-from .actors import Actor, bind
-from .decisions_capacity import Places, full_answer, waiting_answer
-from .decisions_record import (
+from backoffice.services.actors import Actor, bind
+from backoffice.services.decisions_capacity import Places, full_answer, waiting_answer
+from backoffice.services.decisions_record import (
     BOOKINGS_TOPIC,
     HOLDING,
     MAX_ANSWER,
@@ -70,7 +70,7 @@ from .decisions_record import (
     request_name,
     request_state,
 )
-from .decisions_undo import undo_decisions
+from backoffice.services.decisions_undo import undo_decisions
 
 __all__ = [
     "BOOKINGS_TOPIC",
@@ -350,7 +350,7 @@ def _serve_waiting_list(rec: Recorder, places: Places, unit_id: int, day: date) 
         accepted.append(booking)
         flush(session)
     if desk_days:
-        from .planning import push_desk_days  # planning builds on this module
+        from backoffice.services.planning import push_desk_days  # planning builds on this module
 
         push_desk_days(session, desk_days)
     return accepted

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import (
+from backoffice.models import (
     Booking,
     BookingState,
     Capacity,
@@ -25,7 +25,7 @@ from ..models import (
     Unit,
     WhenFull,
 )
-from .decisions_record import HOLDING, day_label
+from backoffice.services.decisions_record import HOLDING, day_label
 
 
 class Places:

@@ -25,8 +25,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import UserError
-from ..models import (
+from backoffice.errors import UserError
+from backoffice.models import (
     REQUEST_KIND_LABELS,
     AuditAction,
     AuditEvent,
@@ -41,8 +41,8 @@ from ..models import (
     RequestState,
     utcnow,
 )
-from . import outbox
-from .actors import Actor
+from backoffice.services import outbox
+from backoffice.services.actors import Actor
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Booking,
     BookingState,
     OutboxItem,
@@ -34,8 +34,8 @@ from ..models import (
     RequestBooking,
     RequestState,
 )
-from .actors import Actor, bind
-from .decisions_record import (
+from backoffice.services.actors import Actor, bind
+from backoffice.services.decisions_record import (
     HOLDING,
     REGISTRATION_TOPIC,
     UNDO_KEY,

@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import (
+from backoffice.errors import UserError
+from backoffice.models import (
     AccountState,
     Activity,
     AllowanceScheme,
@@ -50,12 +50,18 @@ from ..models import (
     Unit,
     Vaccination,
 )
-from ..storage import Database
-from ..text import fold
-from .demo_billing import DemoBilling, issue_demo_invoices
-from .demo_bookings import PARIS, BookingMaker, CatalogueView, ChildFacts, paris_instant
-from .demo_files import FileMaker
-from .demo_people import People
+from backoffice.services.demo_billing import DemoBilling, issue_demo_invoices
+from backoffice.services.demo_bookings import (
+    PARIS,
+    BookingMaker,
+    CatalogueView,
+    ChildFacts,
+    paris_instant,
+)
+from backoffice.services.demo_files import FileMaker
+from backoffice.services.demo_people import People
+from backoffice.storage import Database
+from backoffice.text import fold
 
 CHUNK = 100
 # Insertion order: parents before children (foreign keys are checked on SQLite too).
@@ -201,8 +207,8 @@ def _refuse_if_not_empty(session: Session) -> None:
 
 
 def _load_catalogue(session: Session, today: date) -> dict[str, int]:
-    from .catalogue import apply_catalogue, parse_catalogue
-    from .demo_catalogue import demo_catalogue_toml
+    from backoffice.services.catalogue import apply_catalogue, parse_catalogue
+    from backoffice.services.demo_catalogue import demo_catalogue_toml
 
     apply_catalogue(session, parse_catalogue(demo_catalogue_toml(today), "démo"))
     session.flush()

@@ -25,9 +25,9 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import Family, Invoice, OutboxItem, Regie, Settlement
-from .actors import current_actor
-from .billing import (
+from backoffice.models import Family, Invoice, OutboxItem, Regie, Settlement
+from backoffice.services.actors import current_actor
+from backoffice.services.billing import (
     cheques_to_deposit,
     create_deposit_slip,
     issue_run,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import (
+from backoffice.models import (
     Activity,
     ActivityKind,
     AgeGroup,

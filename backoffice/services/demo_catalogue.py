@@ -16,9 +16,9 @@ from typing import Any
 
 import holidays
 
-from . import postcodes
-from .catalogue_calendar import SUMMER, HolidayRun, SchoolYear, school_years_for
-from .catalogue_export import render_catalogue
+from backoffice.services import postcodes
+from backoffice.services.catalogue_calendar import SUMMER, HolidayRun, SchoolYear, school_years_for
+from backoffice.services.catalogue_export import render_catalogue
 
 __all__ = ["demo_catalogue_data", "demo_catalogue_toml", "school_years_for"]
 

@@ -9,10 +9,10 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
-from ..models import ConsentDefinition
-from .demo_bookings import ChildFacts, paris_instant
-from .demo_people import Address, People
-from .reference import DISEASES, SCHOOL_CLASSES, VACCINES, compulsory_vaccines
+from backoffice.models import ConsentDefinition
+from backoffice.services.demo_bookings import ChildFacts, paris_instant
+from backoffice.services.demo_people import Address, People
+from backoffice.services.reference import DISEASES, SCHOOL_CLASSES, VACCINES, compulsory_vaccines
 
 # Age in months at each injection (simplified French schedule); the last one is recorded.
 VACCINE_SCHEDULE: dict[str, tuple[int, ...]] = {

@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import fold
-from .postcodes import Commune, communes_for_postcode, communes_of_department
+from backoffice.services.postcodes import Commune, communes_for_postcode, communes_of_department
+from backoffice.text import fold
 
 # Communes of the Communauté de communes Sud Sarthe with a rough weight (population).
 CC_COMMUNES: dict[str, int] = {

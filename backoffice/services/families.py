@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.errors import UserError
+from backoffice.models import (
     ACCOUNT_STATE_LABELS,
     AccountState,
     Child,
@@ -17,9 +18,8 @@ from ..models import (
     Family,
     Guardian,
 )
-from ..errors import UserError
-from ..text import fold
-from .completeness import missing_for_child, missing_for_family
+from backoffice.services.completeness import missing_for_child, missing_for_family
+from backoffice.text import fold
 
 
 class NotFound(UserError):

@@ -29,8 +29,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import UserError
-from ..models import (
+from backoffice.errors import UserError
+from backoffice.models import (
     AccountState,
     AllowanceScheme,
     AuditAction,
@@ -44,11 +44,17 @@ from ..models import (
     Sex,
     utcnow,
 )
-from ..text import fold
-from .accounts import AccountForm, ChildForm, GuardianForm, account_payload, check_account_form
-from .actors import Actor, bind
-from .families import search_text_for
-from .validation import FieldErrors
+from backoffice.services.accounts import (
+    AccountForm,
+    ChildForm,
+    GuardianForm,
+    account_payload,
+    check_account_form,
+)
+from backoffice.services.actors import Actor, bind
+from backoffice.services.families import search_text_for
+from backoffice.services.validation import FieldErrors
+from backoffice.text import fold
 
 # Column headers, in file order: (key, header). Keys are attributes of the forms.
 FAMILY_COLUMNS = (

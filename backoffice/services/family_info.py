@@ -35,13 +35,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import UserError
-from ..models import AllowanceScheme, ClosedPeriod, Family, FamilyQuotient, Guardian
-from . import outbox
-from .accounts import account_payload
-from .actors import Actor, bind
-from .families import NotFound, refresh_search_text
-from .validation import Checker, FieldErrors
+from backoffice.errors import UserError
+from backoffice.models import AllowanceScheme, ClosedPeriod, Family, FamilyQuotient, Guardian
+from backoffice.services import outbox
+from backoffice.services.accounts import account_payload
+from backoffice.services.actors import Actor, bind
+from backoffice.services.families import NotFound, refresh_search_text
+from backoffice.services.validation import Checker, FieldErrors
 
 MAX_GUARDIANS = 2
 MAX_QUOTIENT = 99_999
@@ -505,7 +505,7 @@ class QuotientRow:
 
 
 def quotient_history(session: Session, family_id: int) -> list[QuotientRow]:
-    from .history import paris_text
+    from backoffice.services.history import paris_text
 
     rows = session.scalars(
         select(FamilyQuotient)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import (
+from backoffice.models import (
     ACCOUNT_STATE_LABELS,
     ATTENDANCE_LABELS,
     AuditAction,
@@ -40,9 +40,9 @@ from ..models import (
     StaffUser,
     Vaccination,
 )
-from .actors import PORTAL, SYSTEM, Actor
-from .audit import MEDICAL_ENTITIES, PRINTED_LIST
-from .reference import DISEASES, VACCINES
+from backoffice.services.actors import PORTAL, SYSTEM, Actor
+from backoffice.services.audit import MEDICAL_ENTITIES, PRINTED_LIST
+from backoffice.services.reference import DISEASES, VACCINES
 
 PARIS = ZoneInfo("Europe/Paris")
 MEDICAL_NEUTRAL = "Fiche sanitaire modifiée"

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only, selectinload
 
-from ..models import (
+from backoffice.models import (
     Child,
     ChildContact,
     ConsentAnswer,
@@ -27,9 +27,9 @@ from ..models import (
     MedicalRecord,
     Vaccination,
 )
-from ..text import fold
-from .child_file import active_consents
-from .completeness import missing_for_child, missing_for_family
+from backoffice.services.child_file import active_consents
+from backoffice.services.completeness import missing_for_child, missing_for_family
+from backoffice.text import fold
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,18 +33,18 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..documents.invoice_data import (
+from backoffice.documents.invoice_data import (
     InvoiceDocument,
     credit_note_document,
     invoice_documents,
 )
-from ..documents.invoice_pdf import render_invoice_bytes
-from ..errors import UserError
-from ..models import AuditAction, AuditEvent, CreditNote, Invoice, InvoiceRun, OutboxItem
-from ..storage import Database
-from . import mailer
-from .actors import SYSTEM, Actor
-from .outbox import enqueue
+from backoffice.documents.invoice_pdf import render_invoice_bytes
+from backoffice.errors import UserError
+from backoffice.models import AuditAction, AuditEvent, CreditNote, Invoice, InvoiceRun, OutboxItem
+from backoffice.services import mailer
+from backoffice.services.actors import SYSTEM, Actor
+from backoffice.services.outbox import enqueue
+from backoffice.storage import Database
 
 Progress = Callable[[int, int], None]
 

@@ -31,11 +31,11 @@ import keyring.backends.fail
 import keyring.errors
 from sqlalchemy.orm import Session
 
-from ..documents.formatting import format_date, format_euros
-from ..documents.invoice_data import InvoiceDocument
-from ..errors import UserError
-from ..models import Setting
-from ..models.catalogue import Settlement
+from backoffice.documents.formatting import format_date, format_euros
+from backoffice.documents.invoice_data import InvoiceDocument
+from backoffice.errors import UserError
+from backoffice.models import Setting
+from backoffice.models.catalogue import Settlement
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Activity,
     AgeGroup,
     Booking,
@@ -37,11 +37,11 @@ from ..models import (
     Site,
     Unit,
 )
-from ..text import fold
-from .actors import Actor
-from .completeness import missing_for_child
-from .families import child_alerts
-from .planning_calendar import public_holiday
+from backoffice.services.actors import Actor
+from backoffice.services.completeness import missing_for_child
+from backoffice.services.families import child_alerts
+from backoffice.services.planning_calendar import public_holiday
+from backoffice.text import fold
 
 HOLDING = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
 

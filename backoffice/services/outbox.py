@@ -10,7 +10,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from ..models import OutboxItem
+from backoffice.models import OutboxItem
 
 
 def enqueue(session: Session, topic: str, payload: dict, family_id: int | None = None) -> OutboxItem:

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import (
+from backoffice.models import (
     AccountState,
     Activity,
     AuditAction,
@@ -60,9 +60,9 @@ from ..models import (
     Vaccination,
     utcnow,
 )
-from . import outbox
-from .actors import Actor, PermissionDenied, bind
-from .families import NotFound, search_text_for
+from backoffice.services import outbox
+from backoffice.services.actors import Actor, PermissionDenied, bind
+from backoffice.services.families import NotFound, search_text_for
 
 EXPORT_FORMAT = "portail-famille/donnees-personnelles/1"
 DEFAULT_INACTIVE_YEARS = 3

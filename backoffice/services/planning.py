@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Booking,
     BookingState,
     Child,
@@ -41,11 +41,11 @@ from ..models import (
     WhenFull,
     utcnow,
 )
-from . import outbox
-from .actors import Actor, bind
-from .decisions import HOLDING, day_label, offer_freed_places
-from .decisions_capacity import Places
-from .planning_calendar import (
+from backoffice.services import outbox
+from backoffice.services.actors import Actor, bind
+from backoffice.services.decisions import HOLDING, day_label, offer_freed_places
+from backoffice.services.decisions_capacity import Places
+from backoffice.services.planning_calendar import (
     ACTIVE,
     CANCELLABLE,
     CELL_LABELS,
@@ -54,7 +54,7 @@ from .planning_calendar import (
     WeekContext,
     iso_monday,
 )
-from .planning_week import (
+from backoffice.services.planning_week import (
     ChildChoice,
     PlanningError,
     PlanningRow,

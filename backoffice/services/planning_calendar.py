@@ -16,7 +16,7 @@ import holidays
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import (
+from backoffice.models import (
     Booking,
     BookingState,
     Capacity,
@@ -27,7 +27,7 @@ from ..models import (
     Unit,
     WhenFull,
 )
-from .decisions import HOLDING, WEEKDAYS
+from backoffice.services.decisions import HOLDING, WEEKDAYS
 
 MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",

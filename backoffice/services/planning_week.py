@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import UserError
-from ..models import Child, Period, Registration, Unit
-from .families import search_families
-from .planning_calendar import PlanningCell, WeekContext, iso_monday, week_label
+from backoffice.errors import UserError
+from backoffice.models import Child, Period, Registration, Unit
+from backoffice.services.families import search_families
+from backoffice.services.planning_calendar import PlanningCell, WeekContext, iso_monday, week_label
 
 
 class PlanningError(UserError):

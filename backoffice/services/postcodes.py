@@ -8,8 +8,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import paths
-from ..text import fold
+from backoffice import paths
+from backoffice.text import fold
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import (
+from backoffice.models import (
     Activity,
     Booking,
     BookingState,
@@ -42,7 +42,7 @@ from ..models import (
     RequestState,
     Site,
 )
-from ..text import fold
+from backoffice.text import fold
 
 # Kinds an agent decides here (accept / refuse); the others open the family.
 DECIDABLE = frozenset({RequestKind.REGISTRATION, RequestKind.BOOKING, RequestKind.CANCELLATION})

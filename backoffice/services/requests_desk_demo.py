@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ..models import (
+from backoffice.models import (
     Activity,
     Booking,
     BookingState,
@@ -33,8 +33,8 @@ from ..models import (
     Source,
     Unit,
 )
-from .demo import _advance_sequences
-from .demo_bookings import paris_instant
+from backoffice.services.demo import _advance_sequences
+from backoffice.services.demo_bookings import paris_instant
 
 CANCELLATION_SHARE = 0.15
 

@@ -27,7 +27,7 @@ import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Activity,
     AgeGroup,
     Booking,
@@ -44,13 +44,13 @@ from ..models import (
     Unit,
     WhenFull,
 )
-from . import audit
-from .actors import Actor
-from .billing.payments import family_balance
-from .child_file import active_consents
-from .completeness import missing_for_child
-from .families import child_alerts as alert_flags
-from .occupancy import health_alerts
+from backoffice.services import audit
+from backoffice.services.actors import Actor
+from backoffice.services.billing.payments import family_balance
+from backoffice.services.child_file import active_consents
+from backoffice.services.completeness import missing_for_child
+from backoffice.services.families import child_alerts as alert_flags
+from backoffice.services.occupancy import health_alerts
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -11,8 +11,8 @@ from datetime import date
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from ..errors import UserError
-from . import postcodes
+from backoffice.errors import UserError
+from backoffice.services import postcodes
 
 
 class FieldErrors(UserError):
@@ -107,7 +107,7 @@ class Checker:
         if not candidates:
             self.fail(key, f"Le code postal « {postcode} » n'existe pas ({label}).")
             return None
-        from ..text import fold
+        from backoffice.text import fold
 
         for candidate in candidates:
             if fold(candidate.name) == fold(commune):

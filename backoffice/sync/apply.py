@@ -24,7 +24,7 @@ from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..models import (
+from backoffice.models import (
     AuditAction,
     AuditEvent,
     Child,
@@ -35,8 +35,8 @@ from ..models import (
     SyncConflict,
     utcnow,
 )
-from ..services.actors import PORTAL, SYSTEM
-from ..services.audit import AUDITED, as_text
+from backoffice.services.actors import PORTAL, SYSTEM
+from backoffice.services.audit import AUDITED, as_text
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ENTITY_NAMES = {cls: name for cls, (name, _child) in AUDITED.items()}

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Activity, Closure, OutboxItem, OutboxState, PaymentWindow, Regie, Unit
-from .calls import Call, Skip, digest
+from backoffice.models import Activity, Closure, OutboxItem, OutboxState, PaymentWindow, Regie, Unit
+from backoffice.sync.calls import Call, Skip, digest
 
 CATALOGUE_TOPIC = "catalogue.publish"
 WINDOWS_TOPIC = "payment_windows.publish"

@@ -23,8 +23,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .. import __version__
-from ..errors import UserError
+from backoffice import __version__
+from backoffice.errors import UserError
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # seconds: connect, read
 RETRIED_METHODS = frozenset({"GET", "PUT", "POST"})

@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import Family, QuarantinedChange, SyncConflict, utcnow
-from ..services import outbox
-from ..services.accounts import account_payload
-from ..services.actors import Actor, bind
-from ..services.audit import AUDITED
-from .apply import column_value
+from backoffice.errors import UserError
+from backoffice.models import Family, QuarantinedChange, SyncConflict, utcnow
+from backoffice.services import outbox
+from backoffice.services.accounts import account_payload
+from backoffice.services.actors import Actor, bind
+from backoffice.services.audit import AUDITED
+from backoffice.sync.apply import column_value
 
 ENTITY_CLASSES = {name: cls for cls, (name, _child) in AUDITED.items()}
 KEEP_CHOICES = ("agent", "portal")

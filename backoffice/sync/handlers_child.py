@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..models import (
+from backoffice.models import (
     ConsentAnswer,
     DiseaseHistory,
     MedicalRecord,
@@ -14,11 +14,11 @@ from ..models import (
     Vaccination,
     utcnow,
 )
-from ..services.families import refresh_search_text
-from ..services.reference import DISEASES, VACCINES
-from . import values as v
-from .apply import ApplyContext, FeedChange, Quarantine, handles, summarise
-from .handlers_requests import land_request
+from backoffice.services.families import refresh_search_text
+from backoffice.services.reference import DISEASES, VACCINES
+from backoffice.sync import values as v
+from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles, summarise
+from backoffice.sync.handlers_requests import land_request
 
 INFORMATION_FIELDS: dict[str, v.Cleaner] = {
     "last_name": v.text("Nom de l'enfant", 80, required=True),

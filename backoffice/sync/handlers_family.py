@@ -3,12 +3,12 @@ information (guide §4.4), login e-mail changes (§4.5), account activation."""
 
 from __future__ import annotations
 
-from ..models import AccountState
-from ..services import postcodes
-from ..services.families import refresh_search_text
-from ..services.validation import Checker
-from . import values as v
-from .apply import ApplyContext, FeedChange, Quarantine, handles, summarise
+from backoffice.models import AccountState
+from backoffice.services import postcodes
+from backoffice.services.families import refresh_search_text
+from backoffice.services.validation import Checker
+from backoffice.sync import values as v
+from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles, summarise
 
 FAMILY_FIELDS: dict[str, v.Cleaner] = {
     "address_line1": v.text("Adresse", 200, required=True),

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ..models import Payment, PaymentState
-from ..services.billing import BillingError, record_online_payment_result
-from .apply import ApplyContext, FeedChange, Quarantine, handles
+from backoffice.models import Payment, PaymentState
+from backoffice.services.billing import BillingError, record_online_payment_result
+from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles
 
 PARIS = ZoneInfo("Europe/Paris")
 STATES = {"validated": PaymentState.VALIDATED, "refused": PaymentState.REFUSED}

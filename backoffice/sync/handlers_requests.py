@@ -31,7 +31,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..models import (
+from backoffice.models import (
     Activity,
     AgeGroup,
     Booking,
@@ -47,7 +47,7 @@ from ..models import (
     Unit,
     utcnow,
 )
-from .apply import ApplyContext, FeedChange, Quarantine, handles, request_ref
+from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles, request_ref
 
 # Feed kind → inbox kind.
 REQUEST_KINDS: dict[str, RequestKind] = {

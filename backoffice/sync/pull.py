@@ -18,20 +18,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import OutboxItem, OutboxState, QuarantinedChange, SyncCursor, utcnow
-from ..services import outbox
-from ..services.accounts import account_payload
-from ..services.actors import PORTAL, bind
-from ..storage import Database
-from . import (  # noqa: F401 (register the handlers)
+from backoffice.models import OutboxItem, OutboxState, QuarantinedChange, SyncCursor, utcnow
+from backoffice.services import outbox
+from backoffice.services.accounts import account_payload
+from backoffice.services.actors import PORTAL, bind
+from backoffice.storage import Database
+from backoffice.sync import (
     handlers_child,
     handlers_family,
     handlers_payments,
     handlers_requests,
     push,
 )
-from .apply import EPOCH, HANDLERS, ApplyContext, Quarantine, parse_change, seq_of
-from .client import PortalClient, PortalError
+from backoffice.sync.apply import EPOCH, HANDLERS, ApplyContext, Quarantine, parse_change, seq_of
+from backoffice.sync.client import PortalClient, PortalError
 
 CURSOR = push.CURSOR
 PAGE_SIZE = 500

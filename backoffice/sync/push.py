@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
+from backoffice.models import (
     Child,
     ChildContact,
     ConsentAnswer,
@@ -36,17 +36,17 @@ from ..models import (
     SyncCursor,
     utcnow,
 )
-from ..storage import Database
-from .calls import Call, Held, Refused, Skip, digest
-from .catalogue_push import (
+from backoffice.storage import Database
+from backoffice.sync.calls import Call, Held, Refused, Skip, digest
+from backoffice.sync.catalogue_push import (
     CATALOGUE_TOPIC,
     WINDOWS_TOPIC,
     publish_catalogue,
     publish_payment_windows,
 )
-from .client import PortalClient, PortalError
-from .push_billing import PDF_TOPIC, PUBLISH_TOPIC, publish_invoice, send_pdf
-from .push_files import change_login, child_file_body
+from backoffice.sync.client import PortalClient, PortalError
+from backoffice.sync.push_billing import PDF_TOPIC, PUBLISH_TOPIC, publish_invoice, send_pdf
+from backoffice.sync.push_files import change_login, child_file_body
 
 Progress = Callable[[str, int, int], None]
 CURSOR = "portal.changes"  # the pull's cursor (``pull.CURSOR``)

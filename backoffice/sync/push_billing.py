@@ -30,8 +30,8 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import OutboxItem, OutboxState
-from .calls import Call, Refused, Skip
+from backoffice.models import OutboxItem, OutboxState
+from backoffice.sync.calls import Call, Refused, Skip
 
 PUBLISH_TOPIC = "invoice.publish"
 PDF_TOPIC = "invoice.pdf"

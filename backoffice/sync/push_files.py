@@ -24,10 +24,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from ..models import Child, OutboxItem, PortalRequest, RequestKind, RequestState
-from ..services.reference import DISEASES, VACCINES
-from .calls import Call
-from .handlers_child import ALLERGIES
+from backoffice.models import Child, OutboxItem, PortalRequest, RequestKind, RequestState
+from backoffice.services.reference import DISEASES, VACCINES
+from backoffice.sync.calls import Call
+from backoffice.sync.handlers_child import ALLERGIES
 
 PERSON_PREFIX = "BO-"
 MAX_PERSONS = 10  # the portal's limit per list

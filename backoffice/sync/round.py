@@ -16,13 +16,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ..models import OutboxItem, OutboxState, QuarantinedChange, SyncConflict, utcnow
-from ..services import auto_processing
-from ..storage import Database
-from . import settings
-from .client import PortalClient, PortalError
-from .pull import PullReport, pull_changes
-from .push import PushReport, push_pending
+from backoffice.models import OutboxItem, OutboxState, QuarantinedChange, SyncConflict, utcnow
+from backoffice.services import auto_processing
+from backoffice.storage import Database
+from backoffice.sync import settings
+from backoffice.sync.client import PortalClient, PortalError
+from backoffice.sync.pull import PullReport, pull_changes
+from backoffice.sync.push import PushReport, push_pending
 
 Progress = Callable[[str, int, int], None]
 

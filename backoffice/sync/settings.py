@@ -19,9 +19,9 @@ import keyring.backends.fail
 import keyring.errors
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from ..models import Setting
-from .client import check_portal_url
+from backoffice.errors import UserError
+from backoffice.models import Setting
+from backoffice.sync.client import check_portal_url
 
 KEYRING_SERVICE = "PortailFamille-backoffice"
 TOKEN_ENV = "BACKOFFICE_PORTAL_TOKEN"

@@ -14,8 +14,8 @@ from typing import Any
 
 import phonenumbers
 
-from ..services.validation import format_phone, normalise_email
-from .apply import Quarantine
+from backoffice.services.validation import format_phone, normalise_email
+from backoffice.sync.apply import Quarantine
 
 Cleaner = Callable[[Any], Any]
 

@@ -17,9 +17,9 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from ..errors import UserError
-from . import dialogs
-from .qt import (
+from backoffice.errors import UserError
+from backoffice.ui import dialogs
+from backoffice.ui.qt import (
     QApplication,
     QDialog,
     QDialogButtonBox,

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .qt import QDialog, QMessageBox, Qt, QWidget
+from backoffice.ui.qt import QDialog, QMessageBox, Qt, QWidget
 
 log = logging.getLogger(__name__)
 

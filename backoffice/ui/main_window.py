@@ -12,22 +12,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from .. import __version__
-from ..models import ROLE_LABELS
-from ..services.actors import Actor
-from ..services.families import count_families
-from ..storage import Database
-from . import dialogs
-from .accounts import OpenAccountDialog
-from .attendance import AttendanceArea
-from .billing import BillingArea
-from .child_file.editor import ChildFileDialog
-from .families.area import FamiliesArea
-from .families.list_page import families_count_text
-from .incomplete.page import IncompleteFilesPage
-from .payments import PaymentsArea
-from .planning import PlanningArea
-from .qt import (
+from backoffice import __version__
+from backoffice.models import ROLE_LABELS
+from backoffice.services.actors import Actor
+from backoffice.services.families import count_families
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.accounts import OpenAccountDialog
+from backoffice.ui.attendance import AttendanceArea
+from backoffice.ui.billing import BillingArea
+from backoffice.ui.child_file.editor import ChildFileDialog
+from backoffice.ui.families.area import FamiliesArea
+from backoffice.ui.families.list_page import families_count_text
+from backoffice.ui.incomplete.page import IncompleteFilesPage
+from backoffice.ui.payments import PaymentsArea
+from backoffice.ui.planning import PlanningArea
+from backoffice.ui.qt import (
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -38,9 +38,9 @@ from .qt import (
     QStackedWidget,
     QWidget,
 )
-from .requests import RequestsArea
-from .sync import SyncArea, SyncController, SyncIndicator
-from .tasks import TaskRunner
+from backoffice.ui.requests import RequestsArea
+from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
+from backoffice.ui.tasks import TaskRunner
 
 WINDOW_TITLE = "Portail Famille — back-office"
 NAV_WIDTH = 150

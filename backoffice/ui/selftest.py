@@ -3,7 +3,14 @@ Qt's French translations — what a frozen build most often loses."""
 
 from __future__ import annotations
 
-from .qt import QApplication, QCoreApplication, QLabel, QLibraryInfo, QLocale, QTranslator
+from backoffice.ui.qt import (
+    QApplication,
+    QCoreApplication,
+    QLabel,
+    QLibraryInfo,
+    QLocale,
+    QTranslator,
+)
 
 
 def check_qt() -> str:

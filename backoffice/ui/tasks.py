@@ -14,8 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from . import crash
-from .qt import QObject, QProgressDialog, Qt, QTimer, QWidget, Signal, Slot
+from backoffice.ui import crash
+from backoffice.ui.qt import QObject, QProgressDialog, Qt, QTimer, QWidget, Signal, Slot
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ Split by domain (no Qt here; the GUI and the CLI call these):
 Importing this package installs the ORM guards (:func:`guards.install`).
 """
 
-from . import guards
-from .common import BillingError, parse_amount, parse_period
-from .credit_notes import issue_credit_note, parse_line_spec
-from .lines import Anomaly, AnomalyKind, compute_draft, decide
-from .payments import (
+from backoffice.services.billing import guards
+from backoffice.services.billing.common import BillingError, parse_amount, parse_period
+from backoffice.services.billing.credit_notes import issue_credit_note, parse_line_spec
+from backoffice.services.billing.lines import Anomaly, AnomalyKind, compute_draft, decide
+from backoffice.services.billing.payments import (
     apply_family_credit,
     family_balance,
     list_payments,
@@ -29,10 +29,14 @@ from .payments import (
     record_payment,
     unpaid_invoices,
 )
-from .periods import close_period
-from .runs import IssueReport, RunPreview, issue_run, preview_run
-from .slips import cheques_to_deposit, create_deposit_slip, deposit_slip_data
-from .tariffs import TariffBook, billed_hours, price_for
+from backoffice.services.billing.periods import close_period
+from backoffice.services.billing.runs import IssueReport, RunPreview, issue_run, preview_run
+from backoffice.services.billing.slips import (
+    cheques_to_deposit,
+    create_deposit_slip,
+    deposit_slip_data,
+)
+from backoffice.services.billing.tariffs import TariffBook, billed_hours, price_for
 
 guards.install()
 

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...errors import UserError
-from ...models import Family, Regie, Role
-from ..actors import Actor, PermissionDenied
+from backoffice.errors import UserError
+from backoffice.models import Family, Regie, Role
+from backoffice.services.actors import Actor, PermissionDenied
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -19,9 +19,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import CreditNote, CreditNoteLine, DocumentKind, Invoice, InvoiceLine
-from ..actors import Actor
-from .common import (
+from backoffice.models import CreditNote, CreditNoteLine, DocumentKind, Invoice, InvoiceLine
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import (
     ZERO,
     BillingError,
     atomic,
@@ -31,9 +31,9 @@ from .common import (
     parse_amount,
     require_billing_role,
 )
-from .ledger import refresh_states
-from .numbering import take_numbers
-from .publish import republish
+from backoffice.services.billing.ledger import refresh_states
+from backoffice.services.billing.numbering import take_numbers
+from backoffice.services.billing.publish import republish
 
 _SPEC = re.compile(r"^\s*(\d+)\s*(?::\s*([0-9]+(?:[.,][0-9]{1,2})?)\s*)?$")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import INVOICE_STATE_LABELS, Child, Family, Invoice, InvoiceLine, Regie
-from .common import BillingError, get_regie
-from .ledger import figures
+from backoffice.models import INVOICE_STATE_LABELS, Child, Family, Invoice, InvoiceLine, Regie
+from backoffice.services.billing.common import BillingError, get_regie
+from backoffice.services.billing.ledger import figures
 
 INVOICE_COLUMNS = [
     "numero",

@@ -25,7 +25,7 @@ from datetime import date
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from backoffice.models import (
     Activity,
     Booking,
     ClosedPeriod,
@@ -37,7 +37,7 @@ from ...models import (
     Tariff,
     Unit,
 )
-from .common import BillingError
+from backoffice.services.billing.common import BillingError
 
 FROZEN = (InvoiceLine, CreditNote, CreditNoteLine, DepositSlip)
 INVOICE_MUTABLE = frozenset({"state"})

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from backoffice.models import (
     CreditNote,
     Invoice,
     InvoiceState,
@@ -27,7 +27,7 @@ from ...models import (
     PaymentMode,
     PaymentState,
 )
-from .common import ZERO
+from backoffice.services.billing.common import ZERO
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from backoffice.models import (
     Activity,
     ActivityKind,
     Attendance,
@@ -51,8 +51,14 @@ from ...models import (
     Regie,
     Unit,
 )
-from .common import ZERO, cents
-from .tariffs import Quote, RankIndex, TariffBook, billed_hours, scheduled_hours
+from backoffice.services.billing.common import ZERO, cents
+from backoffice.services.billing.tariffs import (
+    Quote,
+    RankIndex,
+    TariffBook,
+    billed_hours,
+    scheduled_hours,
+)
 
 ONE = Decimal("1.00")
 

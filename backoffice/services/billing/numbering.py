@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...models import DocumentKind, NumberSequence
+from backoffice.models import DocumentKind, NumberSequence
 
 
 def take_write_lock(session: Session) -> None:

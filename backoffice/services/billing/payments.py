@@ -31,7 +31,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from backoffice.models import (
     INVOICE_STATE_LABELS,
     PAYMENT_MODE_LABELS,
     Activity,
@@ -50,8 +50,8 @@ from ...models import (
     Settlement,
     Unit,
 )
-from ..actors import Actor
-from .common import (
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import (
     ZERO,
     BillingError,
     atomic,
@@ -61,8 +61,8 @@ from .common import (
     paris_today,
     parse_amount,
 )
-from .ledger import figures, payment_leftovers, refresh_states
-from .publish import republish
+from backoffice.services.billing.ledger import figures, payment_leftovers, refresh_states
+from backoffice.services.billing.publish import republish
 
 DESK_MODES = frozenset(
     {
@@ -734,7 +734,7 @@ def list_payments(
     end: date | None = None,
     state: PaymentState | None = None,
 ) -> list[PaymentRow]:
-    from ...models import DepositSlip
+    from backoffice.models import DepositSlip
 
     stmt = (
         select(Payment, Family.code, Regie.code, DepositSlip.number)

@@ -15,11 +15,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import ClosedPeriod, Regie
-from ..actors import Actor
-from .common import BillingError, atomic, get_regie, require_billing_role
-from .guards import PeriodClosed
-from .lines import compute_draft
+from backoffice.models import ClosedPeriod, Regie
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import BillingError, atomic, get_regie, require_billing_role
+from backoffice.services.billing.guards import PeriodClosed
+from backoffice.services.billing.lines import compute_draft
 
 
 def overlapping_closed(

@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from backoffice.models import (
     Child,
     CreditNote,
     Family,
@@ -37,8 +37,8 @@ from ...models import (
     PaymentState,
     Regie,
 )
-from ..outbox import enqueue
-from .common import to_cents_int
+from backoffice.services.billing.common import to_cents_int
+from backoffice.services.outbox import enqueue
 
 TOPIC = "invoice.publish"
 PORTAL_MODES = {

@@ -23,7 +23,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from backoffice.models import (
     DocumentKind,
     Invoice,
     InvoiceLine,
@@ -33,8 +33,8 @@ from ...models import (
     OutboxItem,
     utcnow,
 )
-from ..actors import Actor
-from .common import (
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import (
     BillingError,
     document_number,
     euros,
@@ -42,10 +42,10 @@ from .common import (
     paris_today,
     require_billing_role,
 )
-from .lines import Anomaly, Draft, compute_draft
-from .numbering import lock_sequence, take_numbers
-from .periods import ensure_open
-from .publish import TOPIC, LineView, invoice_payload
+from backoffice.services.billing.lines import Anomaly, Draft, compute_draft
+from backoffice.services.billing.numbering import lock_sequence, take_numbers
+from backoffice.services.billing.periods import ensure_open
+from backoffice.services.billing.publish import TOPIC, LineView, invoice_payload
 
 
 @dataclass

@@ -16,10 +16,25 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import DepositSlip, DocumentKind, Family, Payment, PaymentMode, PaymentState, Regie
-from ..actors import Actor
-from .common import ZERO, BillingError, atomic, document_number, get_regie, paris_today
-from .numbering import take_numbers
+from backoffice.models import (
+    DepositSlip,
+    DocumentKind,
+    Family,
+    Payment,
+    PaymentMode,
+    PaymentState,
+    Regie,
+)
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import (
+    ZERO,
+    BillingError,
+    atomic,
+    document_number,
+    get_regie,
+    paris_today,
+)
+from backoffice.services.billing.numbering import take_numbers
 
 
 @dataclass(frozen=True)

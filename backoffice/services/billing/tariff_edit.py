@@ -35,10 +35,16 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import AuditAction, AuditEvent, ClosedPeriod, InvoiceLine, Role, Tariff
-from ..actors import Actor
-from .common import BillingError, atomic, euros, paris_today, require_billing_role
-from .tariff_grid import (
+from backoffice.models import AuditAction, AuditEvent, ClosedPeriod, InvoiceLine, Role, Tariff
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import (
+    BillingError,
+    atomic,
+    euros,
+    paris_today,
+    require_billing_role,
+)
+from backoffice.services.billing.tariff_grid import (
     GridRow,
     TariffGrid,
     UnitChoice,
@@ -47,7 +53,7 @@ from .tariff_grid import (
     tariff_uses,
     unit_choice,
 )
-from .tariff_input import TariffErrors, TariffInput, rank_name, read_rows
+from backoffice.services.billing.tariff_input import TariffErrors, TariffInput, rank_name, read_rows
 
 __all__ = [
     "GridRow",

@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import Activity, BillingUnit, ClosedPeriod, InvoiceLine, Regie, Tariff, Unit
-from .common import BillingError
-from .tariffs import TariffBook, TariffRow, bracket_label
+from backoffice.models import Activity, BillingUnit, ClosedPeriod, InvoiceLine, Regie, Tariff, Unit
+from backoffice.services.billing.common import BillingError
+from backoffice.services.billing.tariffs import TariffBook, TariffRow, bracket_label
 
 
 @dataclass(frozen=True, slots=True)

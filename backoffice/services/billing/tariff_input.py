@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .common import CENT, BillingError
+from backoffice.services.billing.common import CENT, BillingError
 
 MAX_RANK = 9
 MAX_PRICE = Decimal("100000")  # no unit costs that much: a typing slip

@@ -34,7 +34,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Child, Family, Period, Registration, RegistrationState, Tariff, Unit
+from backoffice.models import Child, Family, Period, Registration, RegistrationState, Tariff, Unit
 
 QUARTER_HOUR = 15
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from backoffice.models import (
     INVOICE_STATE_LABELS,
     Child,
     DepositSlip,
@@ -32,10 +32,10 @@ from ...models import (
     Regie,
     Settlement,
 )
-from .common import PARIS, ZERO, get_family, get_regie
-from .credit_notes import credited_by_line, get_invoice
-from .ledger import figures
-from .payments import PaymentRow, cesu_room, list_payments, open_invoices
+from backoffice.services.billing.common import PARIS, ZERO, get_family, get_regie
+from backoffice.services.billing.credit_notes import credited_by_line, get_invoice
+from backoffice.services.billing.ledger import figures
+from backoffice.services.billing.payments import PaymentRow, cesu_room, list_payments, open_invoices
 
 OPEN_STATES = (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID)
 

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from ...errors import UserError
-from ...models import ACCOUNT_STATE_LABELS, AccountState, Family
-from ...services import accounts
-from ...services.actors import Actor
-from ...storage import Database
-from .. import dialogs
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, Family
+from backoffice.services import accounts
+from backoffice.services.actors import Actor
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.qt import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...services.accounts import Duplicate
-from ..qt import (
+from backoffice.services.accounts import Duplicate
+from backoffice.ui.qt import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,

@@ -13,19 +13,28 @@ import re
 from datetime import date
 from html import escape
 
-from ...errors import UserError
-from ...models import AllowanceScheme
-from ...services.accounts import (
+from backoffice.errors import UserError
+from backoffice.models import AllowanceScheme
+from backoffice.services.accounts import (
     AccountForm,
     check_account_form,
     find_duplicates,
     open_account,
 )
-from ...services.actors import Actor
-from ...services.validation import FieldErrors
-from ...storage import Database
-from .. import dialogs
-from ..qt import (
+from backoffice.services.actors import Actor
+from backoffice.services.validation import FieldErrors
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.accounts.duplicates import DuplicatesPanel
+from backoffice.ui.accounts.sections import (
+    AllowanceSection,
+    ChildrenSection,
+    ChildRow,
+    GuardianBox,
+    error_label,
+    show_error,
+)
+from backoffice.ui.qt import (
     QAbstractButton,
     QButtonGroup,
     QDialog,
@@ -45,16 +54,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..widgets import ERROR_COLOUR, FormField, PhoneField, PostcodeCommuneField
-from .duplicates import DuplicatesPanel
-from .sections import (
-    AllowanceSection,
-    ChildrenSection,
-    ChildRow,
-    GuardianBox,
-    error_label,
-    show_error,
-)
+from backoffice.ui.widgets import ERROR_COLOUR, FormField, PhoneField, PostcodeCommuneField
 
 TITLE = "Ouvrir un compte famille"
 _REQUIRED = re.compile(r"^Le champ « [^»]* » est obligatoire\.$")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...models import AllowanceScheme, Sex
-from ...services.accounts import ChildForm, GuardianForm
-from ...services.reference import RELATIONSHIPS, SCHOOL_CLASSES
-from ..qt import (
+from backoffice.models import AllowanceScheme, Sex
+from backoffice.services.accounts import ChildForm, GuardianForm
+from backoffice.services.reference import RELATIONSHIPS, SCHOOL_CLASSES
+from backoffice.ui.qt import (
     QButtonGroup,
     QComboBox,
     QGridLayout,
@@ -28,7 +28,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..widgets import ERROR_COLOUR, DateField, FormField, PhoneField, set_invalid
+from backoffice.ui.widgets import ERROR_COLOUR, DateField, FormField, PhoneField, set_invalid
 
 CIVILITIES = ("", "Mme", "M.")
 SEXES = (("", None), ("Fille", Sex.FEMALE), ("Garçon", Sex.MALE))

@@ -1,5 +1,5 @@
 """« Pointage » : attendance for a site and a day."""
 
-from .area import AttendanceArea
+from backoffice.ui.attendance.area import AttendanceArea
 
 __all__ = ["AttendanceArea"]

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ...models import Attendance
-from ...services import attendance
-from ...services.actors import Actor
-from ...services.attendance import AttendanceRow
-from ...services.billing.common import paris_today
-from ...services.planning_calendar import long_day
-from ...storage import Database
-from .. import dialogs
-from ..qt import (
+from backoffice.models import Attendance
+from backoffice.services import attendance
+from backoffice.services.actors import Actor
+from backoffice.services.attendance import AttendanceRow
+from backoffice.services.billing.common import paris_today
+from backoffice.services.planning_calendar import long_day
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.attendance.model import KEYS, AttendanceModel
+from backoffice.ui.qt import (
     QAbstractItemView,
     QEvent,
     QHBoxLayout,
@@ -29,10 +30,9 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from ..widgets.dates import DateField
-from ..widgets.site_activity import SiteActivityPicker
-from .model import KEYS, AttendanceModel
+from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets.dates import DateField
+from backoffice.ui.widgets.site_activity import SiteActivityPicker
 
 
 class AttendanceArea(QWidget):

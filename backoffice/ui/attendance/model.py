@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import time
 
-from ...models import ATTENDANCE_LABELS, Attendance
-from ...services.attendance import AttendanceMark, AttendanceRow
-from ..qt import (
+from backoffice.models import ATTENDANCE_LABELS, Attendance
+from backoffice.services.attendance import AttendanceMark, AttendanceRow
+from backoffice.ui.qt import (
     QAbstractTableModel,
     QColor,
     QFont,

@@ -1,5 +1,5 @@
 """« Facturation »: invoice runs (preview, issue), PDFs, credit notes, closing."""
 
-from .area import BillingArea
+from backoffice.ui.billing.area import BillingArea
 
 __all__ = ["BillingArea"]

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...errors import UserError
-from ...models import ROLE_LABELS
-from ...services.actors import Actor, bind
-from ...services.billing import close_period, issue_run, preview_run
-from ...services.billing.common import BILLING_ROLES, paris_today
-from ...services.billing.views import RegieRow, regie_rows
-from ...storage import Database
-from .. import dialogs
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.models import ROLE_LABELS
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing import close_period, issue_run, preview_run
+from backoffice.services.billing.common import BILLING_ROLES, paris_today
+from backoffice.services.billing.views import RegieRow, regie_rows
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.billing.period import PeriodPicker, RegieCombo, period_text
+from backoffice.ui.billing.preview import PreviewPanel
+from backoffice.ui.billing.runs import RunsPanel
+from backoffice.ui.billing.table import money
+from backoffice.ui.billing.tariffs import TariffsPanel
+from backoffice.ui.qt import (
     QFont,
     QHBoxLayout,
     QLabel,
@@ -28,12 +33,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from .period import PeriodPicker, RegieCombo, period_text
-from .preview import PreviewPanel
-from .runs import RunsPanel
-from .table import money
-from .tariffs import TariffsPanel
+from backoffice.ui.tasks import TaskRunner
 
 ROLE_NOTE = (
     "Votre rôle ({role}) permet l'aperçu, les PDF et les envois ; émettre les factures, "

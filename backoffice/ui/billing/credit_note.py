@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ...errors import UserError
-from ...services.actors import Actor, bind
-from ...services.billing import BillingError, issue_credit_note, parse_amount
-from ...services.billing.views import InvoiceRow, LineRow, invoice_line_rows
-from ...storage import Database
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing import BillingError, issue_credit_note, parse_amount
+from backoffice.services.billing.views import InvoiceRow, LineRow, invoice_line_rows
+from backoffice.storage import Database
+from backoffice.ui.billing.table import RIGHT, day, money
+from backoffice.ui.qt import (
     QAbstractItemView,
     QDialog,
     QFormLayout,
@@ -30,8 +31,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..widgets.dialog_parts import error_label, ok_cancel
-from .table import RIGHT, day, money
+from backoffice.ui.widgets.dialog_parts import error_label, ok_cancel
 
 
 def plain_amount(value: Decimal) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ...paths import data_dir
-from .. import dialogs
-from ..qt import QDesktopServices, QFileDialog, QUrl, QWidget
+from backoffice.paths import data_dir
+from backoffice.ui import dialogs
+from backoffice.ui.qt import QDesktopServices, QFileDialog, QUrl, QWidget
 
 log = logging.getLogger(__name__)
 

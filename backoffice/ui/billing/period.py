@@ -5,10 +5,10 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from ...services.billing import BillingError
-from ...services.billing.views import RegieRow
-from ..qt import QComboBox, QHBoxLayout, QLabel, QWidget, Signal
-from ..widgets.dates import DateField, parse_french_date
+from backoffice.services.billing import BillingError
+from backoffice.services.billing.views import RegieRow
+from backoffice.ui.qt import QComboBox, QHBoxLayout, QLabel, QWidget, Signal
+from backoffice.ui.widgets.dates import DateField, parse_french_date
 
 MONTHS = (
     "janvier",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ...services.billing import Anomaly, RunPreview
-from ...services.billing.runs import FamilyTotal
-from ..qt import QLabel, QSplitter, Qt, QVBoxLayout, QWidget
-from .period import period_text
-from .table import Column, RowsModel, day, make_view, money
+from backoffice.services.billing import Anomaly, RunPreview
+from backoffice.services.billing.runs import FamilyTotal
+from backoffice.ui.billing.period import period_text
+from backoffice.ui.billing.table import Column, RowsModel, day, make_view, money
+from backoffice.ui.qt import QLabel, QSplitter, Qt, QVBoxLayout, QWidget
 
 FAMILY_COLUMNS = (
     Column("Famille", lambda f: f.code, width=75),

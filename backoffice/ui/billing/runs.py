@@ -11,13 +11,25 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ...services.actors import Actor
-from ...services.billing.common import BILLING_ROLES
-from ...services.billing.views import InvoiceRow, RunRow, run_invoice_rows, run_rows
-from ...services.invoice_documents import email_run, render_run
-from ...storage import Database
-from .. import crash, dialogs
-from ..qt import (
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import BILLING_ROLES
+from backoffice.services.billing.views import InvoiceRow, RunRow, run_invoice_rows, run_rows
+from backoffice.services.invoice_documents import email_run, render_run
+from backoffice.storage import Database
+from backoffice.ui import crash, dialogs
+from backoffice.ui.billing import files
+from backoffice.ui.billing.credit_note import CreditNoteDialog
+from backoffice.ui.billing.period import period_text
+from backoffice.ui.billing.table import (
+    Column,
+    RowsModel,
+    current_row,
+    day,
+    make_view,
+    money,
+    select_first,
+)
+from backoffice.ui.qt import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -28,11 +40,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from . import files
-from .credit_note import CreditNoteDialog
-from .period import period_text
-from .table import Column, RowsModel, current_row, day, make_view, money, select_first
+from backoffice.ui.tasks import TaskRunner
 
 RUN_COLUMNS = (
     Column("Lot", lambda r: f"n° {r.id}", width=60),

@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ...documents.formatting import format_date, format_euros
-from ..qt import (
+from backoffice.documents.formatting import format_date, format_euros
+from backoffice.ui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
     QBrush,

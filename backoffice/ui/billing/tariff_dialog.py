@@ -11,18 +11,19 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ...errors import UserError
-from ...services.actors import Actor, bind
-from ...services.billing.tariff_edit import (
+from backoffice.errors import UserError
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing.tariff_edit import (
     TariffChange,
     TariffErrors,
     TariffGrid,
     TariffInput,
     set_tariffs,
 )
-from ...storage import Database
-from .. import crash
-from ..qt import (
+from backoffice.storage import Database
+from backoffice.ui import crash
+from backoffice.ui.billing.table import RIGHT
+from backoffice.ui.qt import (
     QAbstractItemView,
     QBrush,
     QColor,
@@ -37,10 +38,9 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from ..widgets.dates import DateField, parse_french_date
-from ..widgets.dialog_parts import ok_cancel
-from .table import RIGHT
+from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets.dates import DateField, parse_french_date
+from backoffice.ui.widgets.dialog_parts import ok_cancel
 
 COLUMNS = ("QF de", "QF à (vide : et plus)", "Rang", "Prix (€)")
 QF_MIN, QF_MAX, RANK, PRICE = range(4)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...models import ROLE_LABELS
-from ...services.actors import Actor, bind
-from ...services.billing.common import BILLING_ROLES, paris_today
-from ...services.billing.tariff_edit import (
+from backoffice.models import ROLE_LABELS
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing.common import BILLING_ROLES, paris_today
+from backoffice.services.billing.tariff_edit import (
     GridRow,
     TariffGrid,
     UnitChoice,
@@ -21,13 +21,21 @@ from ...services.billing.tariff_edit import (
     list_units,
     tariff_grid,
 )
-from ...storage import Database
-from .. import dialogs
-from ..qt import QComboBox, QFont, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
-from ..tasks import TaskRunner
-from ..widgets.dates import DateField, parse_french_date
-from .table import Column, RowsModel, current_row, day, make_view, money
-from .tariff_dialog import NewTariffsDialog
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.billing.table import Column, RowsModel, current_row, day, make_view, money
+from backoffice.ui.billing.tariff_dialog import NewTariffsDialog
+from backoffice.ui.qt import (
+    QComboBox,
+    QFont,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets.dates import DateField, parse_french_date
 
 RESERVED = "Réservé au régisseur, au directeur ou à l'administrateur"
 ROLE_NOTE = (

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...errors import UserError
-from ...services.child_file import ContactLine
-from ...services.child_file_contacts import ContactForm
-from ...services.reference import RELATIONSHIPS
-from ...services.validation import FieldErrors
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.services.child_file import ContactLine
+from backoffice.services.child_file_contacts import ContactForm
+from backoffice.services.reference import RELATIONSHIPS
+from backoffice.services.validation import FieldErrors
+from backoffice.ui.child_file.fields import (
+    MANDATORY_LEGEND,
+    FieldErrorsView,
+    PhoneEdit,
+    PostcodeCommuneField,
+    mandatory,
+    muted_label,
+)
+from backoffice.ui.qt import (
     QCheckBox,
     QComboBox,
     QDialog,
@@ -18,14 +26,6 @@ from ..qt import (
     QLineEdit,
     QVBoxLayout,
     QWidget,
-)
-from .fields import (
-    MANDATORY_LEGEND,
-    FieldErrorsView,
-    PhoneEdit,
-    PostcodeCommuneField,
-    mandatory,
-    muted_label,
 )
 
 # save(form, emergency_contact, authorised_pickup) raises FieldErrors / UserError.

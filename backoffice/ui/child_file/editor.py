@@ -11,22 +11,33 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from ...errors import UserError
-from ...models import Sex
-from ...services.actors import Actor
-from ...services.child_file import (
+from backoffice.errors import UserError
+from backoffice.models import Sex
+from backoffice.services.actors import Actor
+from backoffice.services.child_file import (
     ChildFile,
     ChildInformationForm,
     load_child_file,
     save_child_information,
 )
-from ...services.child_file_consents import ConsentChoice, save_consents
-from ...services.child_file_medical import save_medical_record
-from ...services.reference import SCHOOL_CLASSES
-from ...services.validation import FieldErrors
-from ...storage import Database
-from .. import dialogs
-from ..qt import (
+from backoffice.services.child_file_consents import ConsentChoice, save_consents
+from backoffice.services.child_file_medical import save_medical_record
+from backoffice.services.reference import SCHOOL_CLASSES
+from backoffice.services.validation import FieldErrors
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.child_file.fields import (
+    ERROR_COLOUR,
+    MANDATORY_LEGEND,
+    DateEdit,
+    FieldErrorsView,
+    YesNo,
+    mandatory,
+    muted_label,
+)
+from backoffice.ui.child_file.medical_tab import MedicalTab, medical_notice
+from backoffice.ui.child_file.people_tabs import EmergencyContactsTab, PickupTab
+from backoffice.ui.qt import (
     QButtonGroup,
     QColor,
     QComboBox,
@@ -47,17 +58,6 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from .fields import (
-    ERROR_COLOUR,
-    MANDATORY_LEGEND,
-    DateEdit,
-    FieldErrorsView,
-    YesNo,
-    mandatory,
-    muted_label,
-)
-from .medical_tab import MedicalTab, medical_notice
-from .people_tabs import EmergencyContactsTab, PickupTab
 
 COMPLETE_COLOUR = "#1e7b34"
 ALERT_STYLE = "background-color:#fde3c0; color:#7a3e00; font-weight:bold"

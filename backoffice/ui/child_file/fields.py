@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from ...services import postcodes
-from ...services.validation import format_phone
-from ..qt import (
+from backoffice.services import postcodes
+from backoffice.services.validation import format_phone
+from backoffice.ui.qt import (
     QButtonGroup,
     QComboBox,
     QCompleter,

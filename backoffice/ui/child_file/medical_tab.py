@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...services.child_file import MedicalData
-from ...services.child_file_medical import (
+from backoffice.services.child_file import MedicalData
+from backoffice.services.child_file_medical import (
     ALLERGY_FIELDS,
     OBSERVATION_FIELDS,
     MedicalForm,
     VaccineAnswer,
 )
-from ...services.reference import DISEASES, VACCINES, compulsory_vaccines
-from ..qt import (
+from backoffice.services.reference import DISEASES, VACCINES, compulsory_vaccines
+from backoffice.ui.child_file.fields import (
+    DateEdit,
+    FieldErrorsView,
+    PhoneEdit,
+    YesNo,
+    mandatory,
+    muted_label,
+)
+from backoffice.ui.qt import (
     QCheckBox,
     QFormLayout,
     QGridLayout,
@@ -31,7 +39,6 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
-from .fields import DateEdit, FieldErrorsView, PhoneEdit, YesNo, mandatory, muted_label
 
 NOTICE = (
     "La fiche sanitaire contient des données de santé : seuls les directeurs·rices de site "

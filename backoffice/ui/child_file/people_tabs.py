@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...errors import UserError
-from ...services.child_file import ChildFile, ContactLine
-from ...services.child_file_contacts import (
+from backoffice.errors import UserError
+from backoffice.services.child_file import ChildFile, ContactLine
+from backoffice.services.child_file_contacts import (
     ContactForm,
     add_contact,
     delete_contact,
@@ -15,8 +15,10 @@ from ...services.child_file_contacts import (
     set_authorised_pickup,
     update_contact,
 )
-from .. import dialogs
-from ..qt import (
+from backoffice.ui import dialogs
+from backoffice.ui.child_file.contact_dialog import ContactDialog
+from backoffice.ui.child_file.fields import muted_label
+from backoffice.ui.qt import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
@@ -29,11 +31,9 @@ from ..qt import (
     QVBoxLayout,
     QWidget,
 )
-from .contact_dialog import ContactDialog
-from .fields import muted_label
 
 if TYPE_CHECKING:
-    from .editor import ChildFileDialog
+    from backoffice.ui.child_file.editor import ChildFileDialog
 
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 

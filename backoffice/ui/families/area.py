@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...services.actors import Actor
-from ...storage import Database
-from ..qt import QKeySequence, QShortcut, Qt, QTabWidget, QWidget, Signal
-from ..tasks import TaskRunner
-from .family_view import FamilyView
-from .list_page import FamiliesListPage
+from backoffice.services.actors import Actor
+from backoffice.storage import Database
+from backoffice.ui.families.family_view import FamilyView
+from backoffice.ui.families.list_page import FamiliesListPage
+from backoffice.ui.qt import QKeySequence, QShortcut, Qt, QTabWidget, QWidget, Signal
+from backoffice.ui.tasks import TaskRunner
 
 
 class FamiliesArea(QTabWidget):

@@ -15,15 +15,15 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from ...models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
-from ...services.actors import Actor
-from ...services.families import ChildSummary, FamilyDetail, get_family_detail
-from ...storage import Database
-from ..accounts import AccountActionsBar
-from ..child_file.editor import ChildFileDialog
-from ..family_edit import FamilyEditDialog
-from ..history import HistoryPage
-from ..qt import (
+from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
+from backoffice.services.actors import Actor
+from backoffice.services.families import ChildSummary, FamilyDetail, get_family_detail
+from backoffice.storage import Database
+from backoffice.ui.accounts import AccountActionsBar
+from backoffice.ui.child_file.editor import ChildFileDialog
+from backoffice.ui.family_edit import FamilyEditDialog
+from backoffice.ui.history import HistoryPage
+from backoffice.ui.qt import (
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,7 +34,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
+from backoffice.ui.tasks import TaskRunner
 
 MISSING_COLOUR = "#b3261e"
 COMPLETE_COLOUR = "#1e7b34"
@@ -376,7 +376,7 @@ class FamilyView(QWidget):
             self.history.reload()
 
     def _failed(self, exc: BaseException) -> None:
-        from .. import crash
+        from backoffice.ui import crash
 
         self.status.setText("Impossible d'afficher cette famille.")
         crash.report(exc)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ...storage import Database
-from ..qt import (
+from backoffice.storage import Database
+from backoffice.ui.families.model import FAMILY_ID_ROLE, FamiliesModel
+from backoffice.ui.qt import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
@@ -18,7 +19,6 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from .model import FAMILY_ID_ROLE, FamiliesModel
 
 SEARCH_DELAY_MS = 250
 

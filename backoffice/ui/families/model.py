@@ -10,15 +10,9 @@ from __future__ import annotations
 import logging
 import time
 
-from ...services.families import FamilyRow, count_families, search_families
-from ...storage import Database
-from ..qt import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from backoffice.services.families import FamilyRow, count_families, search_families
+from backoffice.storage import Database
+from backoffice.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Editing a family: information, guardians and QF history ("Modifier la famille…")."""
 
-from .dialog import FamilyEditDialog
-from .quotients import QuotientDialog
+from backoffice.ui.family_edit.dialog import FamilyEditDialog
+from backoffice.ui.family_edit.quotients import QuotientDialog
 
 __all__ = ["FamilyEditDialog", "QuotientDialog"]

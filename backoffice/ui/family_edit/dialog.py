@@ -12,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ...errors import UserError
-from ...models import AllowanceScheme, Family
-from ...services import family_info
-from ...services.actors import Actor
-from ...services.family_info import FamilyChanges, GuardianChanges, QuotientRow, StaleRecord
-from ...services.validation import FieldErrors
-from ...storage import Database
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.models import AllowanceScheme, Family
+from backoffice.services import family_info
+from backoffice.services.actors import Actor
+from backoffice.services.family_info import FamilyChanges, GuardianChanges, QuotientRow, StaleRecord
+from backoffice.services.validation import FieldErrors
+from backoffice.storage import Database
+from backoffice.ui.family_edit.quotients import QuotientDialog, QuotientsSection
+from backoffice.ui.family_edit.sections import FamilySection, GuardiansSection
+from backoffice.ui.qt import (
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -30,9 +32,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from .quotients import QuotientDialog, QuotientsSection
-from .sections import FamilySection, GuardiansSection
+from backoffice.ui.tasks import TaskRunner
 
 BANNER_STYLE = (
     "QLabel { background-color: #fdecea; color: #b3261e; border: 1px solid #b3261e;"
@@ -210,7 +210,7 @@ class FamilyEditDialog(QDialog):
                 self.changed = True  # the family view reloads when this dialog closes
             self._show_banner(str(exc))
         else:
-            from .. import crash
+            from backoffice.ui import crash
 
             crash.report(exc)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...models import AllowanceScheme
-from ...services.family_info import SOURCE_LABELS, QuotientRow, add_quotient
-from ...services.validation import FieldErrors
-from ...storage import Database
-from ..qt import (
+from backoffice.models import AllowanceScheme
+from backoffice.services.family_info import SOURCE_LABELS, QuotientRow, add_quotient
+from backoffice.services.validation import FieldErrors
+from backoffice.storage import Database
+from backoffice.ui.family_edit.sections import hint
+from backoffice.ui.qt import (
     QAbstractItemView,
     QComboBox,
     QDialog,
@@ -32,9 +33,8 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from ..widgets import DateField, FormField
-from .sections import hint
+from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets import DateField, FormField
 
 HEADERS = ("QF", "Du", "Au", "Source", "Saisi le")
 COLUMN_WIDTHS = (90, 120, 120, 170)  # the last column stretches
@@ -203,7 +203,7 @@ class QuotientDialog(QDialog):
         if isinstance(exc, FieldErrors):
             self._show_errors(exc.errors)
             return
-        from .. import crash
+        from backoffice.ui import crash
 
         crash.report(exc)
 

@@ -6,10 +6,10 @@ change dataclasses and shows the errors the service reports next to the fields.
 
 from __future__ import annotations
 
-from ...models import AllowanceScheme, Family, Guardian
-from ...services.family_info import FamilyChanges, GuardianChanges
-from ...services.reference import RELATIONSHIPS
-from ..qt import (
+from backoffice.models import AllowanceScheme, Family, Guardian
+from backoffice.services.family_info import FamilyChanges, GuardianChanges
+from backoffice.services.reference import RELATIONSHIPS
+from backoffice.ui.qt import (
     QButtonGroup,
     QComboBox,
     QGridLayout,
@@ -25,7 +25,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..widgets import FormField, PhoneField, PostcodeCommuneField
+from backoffice.ui.widgets import FormField, PhoneField, PostcodeCommuneField
 
 CIVILITIES = ("", "Mme", "M.")
 SCHEMES = (

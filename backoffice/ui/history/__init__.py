@@ -1,5 +1,5 @@
 """A family's history ("Historique" tab): who changed what, when, old → new."""
 
-from .page import HistoryPage
+from backoffice.ui.history.page import HistoryPage
 
 __all__ = ["HistoryPage"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...services.history import HistoryEntry
-from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt
+from backoffice.services.history import HistoryEntry
+from backoffice.ui.qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("at_text", "Date"),

@@ -6,10 +6,11 @@ save; the filter asks the database for one child's lines.
 
 from __future__ import annotations
 
-from ...services.actors import Actor
-from ...services.history import HistoryEntry, family_history, history_children
-from ...storage import Database
-from ..qt import (
+from backoffice.services.actors import Actor
+from backoffice.services.history import HistoryEntry, family_history, history_children
+from backoffice.storage import Database
+from backoffice.ui.history.model import HistoryModel
+from backoffice.ui.qt import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
@@ -21,8 +22,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from .model import HistoryModel
+from backoffice.ui.tasks import TaskRunner
 
 HISTORY_LIMIT = 2000
 # Initial widths of the columns but the last, which stretches.

@@ -11,11 +11,11 @@ import logging
 import time
 from datetime import date
 
-from ...services.actors import Actor
-from ...services.incomplete import IncompleteFile, incomplete_files
-from ...storage import Database
-from ...text import fold
-from ..qt import (
+from backoffice.services.actors import Actor
+from backoffice.services.incomplete import IncompleteFile, incomplete_files
+from backoffice.storage import Database
+from backoffice.text import fold
+from backoffice.ui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
     QHBoxLayout,
@@ -34,7 +34,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
+from backoffice.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 

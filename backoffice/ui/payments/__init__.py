@@ -1,5 +1,5 @@
 """« Règlements »: balances, desk payments, online payments, Trésor public, unpaid, cheques."""
 
-from .area import PaymentsArea
+from backoffice.ui.payments.area import PaymentsArea
 
 __all__ = ["PaymentsArea"]

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...services.actors import Actor
-from ...services.billing.common import paris_today
-from ...services.billing.views import RegieRow, regie_rows
-from ...services.families import find_family_id
-from ...storage import Database
-from ..qt import QFont, QLabel, QTabWidget, QVBoxLayout, QWidget, Signal
-from ..tasks import TaskRunner
-from .family_panel import FamilyPanel
-from .lists import OnlinePanel, TresorPanel, UnpaidPanel
-from .slips_panel import SlipsPanel
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import paris_today
+from backoffice.services.billing.views import RegieRow, regie_rows
+from backoffice.services.families import find_family_id
+from backoffice.storage import Database
+from backoffice.ui.payments.family_panel import FamilyPanel
+from backoffice.ui.payments.lists import OnlinePanel, TresorPanel, UnpaidPanel
+from backoffice.ui.payments.slips_panel import SlipsPanel
+from backoffice.ui.qt import QFont, QLabel, QTabWidget, QVBoxLayout, QWidget, Signal
+from backoffice.ui.tasks import TaskRunner
 
 
 class PaymentsArea(QWidget):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ...services.actors import Actor, bind
-from ...services.billing import apply_family_credit, family_balance
-from ...services.billing.common import euros
-from ...services.billing.payments import FamilyBalance, RegieBalance
-from ...services.billing.views import (
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing import apply_family_credit, family_balance
+from backoffice.services.billing.common import euros
+from backoffice.services.billing.payments import FamilyBalance, RegieBalance
+from backoffice.services.billing.views import (
     OPEN_STATES,
     FamilyHeader,
     InvoiceRow,
@@ -18,11 +18,20 @@ from ...services.billing.views import (
     family_header,
     family_invoice_rows,
 )
-from ...services.families import FamilyRow, search_families
-from ...storage import Database
-from .. import dialogs
-from ..billing.table import Column, RowsModel, current_row, day, make_view, money, select_first
-from ..qt import (
+from backoffice.services.families import FamilyRow, search_families
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.billing.table import (
+    Column,
+    RowsModel,
+    current_row,
+    day,
+    make_view,
+    money,
+    select_first,
+)
+from backoffice.ui.payments.record_dialog import RecordPaymentDialog
+from backoffice.ui.qt import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
@@ -35,8 +44,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from .record_dialog import RecordPaymentDialog
+from backoffice.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
 SEARCH_LIMIT = 100

@@ -5,18 +5,31 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...models import PaymentState
-from ...services.actors import Actor, bind
-from ...services.billing import mark_sent_to_tresor, unpaid_invoices
-from ...services.billing.common import ZERO
-from ...services.billing.payments import PAYMENT_STATE_LABELS, PaymentRow, UnpaidRow
-from ...services.billing.views import InvoiceRow, RegieRow, online_payment_rows, tresor_invoice_rows
-from ...storage import Database
-from .. import dialogs
-from ..billing.period import RegieCombo
-from ..billing.table import Column, RowsModel, day, make_view, money, selected_rows
-from ..qt import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, Signal
-from ..tasks import TaskRunner
+from backoffice.models import PaymentState
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing import mark_sent_to_tresor, unpaid_invoices
+from backoffice.services.billing.common import ZERO
+from backoffice.services.billing.payments import PAYMENT_STATE_LABELS, PaymentRow, UnpaidRow
+from backoffice.services.billing.views import (
+    InvoiceRow,
+    RegieRow,
+    online_payment_rows,
+    tresor_invoice_rows,
+)
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.billing.period import RegieCombo
+from backoffice.ui.billing.table import Column, RowsModel, day, make_view, money, selected_rows
+from backoffice.ui.qt import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from backoffice.ui.tasks import TaskRunner
 
 ONLINE_COLUMNS = (
     Column("Reçu le", lambda p: day(p.received_on), width=90),

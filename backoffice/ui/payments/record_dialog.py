@@ -12,23 +12,23 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ...errors import UserError
-from ...models import PAYMENT_MODE_LABELS, PaymentMode
-from ...services.actors import Actor, bind
-from ...services.billing import BillingError, parse_amount, record_payment
-from ...services.billing.common import ZERO
-from ...services.billing.views import (
+from backoffice.errors import UserError
+from backoffice.models import PAYMENT_MODE_LABELS, PaymentMode
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing import BillingError, parse_amount, record_payment
+from backoffice.services.billing.common import ZERO
+from backoffice.services.billing.views import (
     FamilyHeader,
     OpenInvoice,
     RegieRow,
     oldest_first,
     open_invoice_rows,
 )
-from ...storage import Database
-from ..billing.credit_note import plain_amount
-from ..billing.period import RegieCombo
-from ..billing.table import RIGHT, day, money
-from ..qt import (
+from backoffice.storage import Database
+from backoffice.ui.billing.credit_note import plain_amount
+from backoffice.ui.billing.period import RegieCombo
+from backoffice.ui.billing.table import RIGHT, day, money
+from backoffice.ui.qt import (
     QComboBox,
     QDialog,
     QFormLayout,
@@ -42,8 +42,8 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..widgets.dates import DateField, parse_french_date
-from ..widgets.dialog_parts import error_label, ok_cancel
+from backoffice.ui.widgets.dates import DateField, parse_french_date
+from backoffice.ui.widgets.dialog_parts import error_label, ok_cancel
 
 DESK_MODES = (
     PaymentMode.CHEQUE,

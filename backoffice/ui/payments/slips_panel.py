@@ -7,18 +7,21 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ...documents.deposit_slip_pdf import deposit_slip_document_for, render_deposit_slip_bytes
-from ...services.actors import Actor, bind
-from ...services.billing import cheques_to_deposit, create_deposit_slip
-from ...services.billing.common import ZERO
-from ...services.billing.slips import SlipCheque, SlipData
-from ...services.billing.views import RegieRow, SlipRow, deposit_slip_rows
-from ...services.invoice_documents import write_atomically
-from ...storage import Database
-from .. import dialogs
-from ..billing import files
-from ..billing.period import RegieCombo
-from ..billing.table import (
+from backoffice.documents.deposit_slip_pdf import (
+    deposit_slip_document_for,
+    render_deposit_slip_bytes,
+)
+from backoffice.services.actors import Actor, bind
+from backoffice.services.billing import cheques_to_deposit, create_deposit_slip
+from backoffice.services.billing.common import ZERO
+from backoffice.services.billing.slips import SlipCheque, SlipData
+from backoffice.services.billing.views import RegieRow, SlipRow, deposit_slip_rows
+from backoffice.services.invoice_documents import write_atomically
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.billing import files
+from backoffice.ui.billing.period import RegieCombo
+from backoffice.ui.billing.table import (
     Column,
     RowsModel,
     current_row,
@@ -27,8 +30,8 @@ from ..billing.table import (
     money,
     selected_rows,
 )
-from ..qt import QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget
-from ..tasks import TaskRunner
+from backoffice.ui.qt import QHBoxLayout, QLabel, QPushButton, QSplitter, Qt, QVBoxLayout, QWidget
+from backoffice.ui.tasks import TaskRunner
 
 CHEQUE_COLUMNS = (
     Column("Reçu le", lambda c: day(c.received_on), width=90),

@@ -1,5 +1,5 @@
 """« Planning » : a child's week at the desk and the occupancy of a site."""
 
-from .area import PlanningArea
+from backoffice.ui.planning.area import PlanningArea
 
 __all__ = ["PlanningArea"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...services.actors import Actor
-from ...services.billing.common import paris_today
-from ...storage import Database
-from ..qt import QTabWidget, QVBoxLayout, QWidget, Signal
-from ..tasks import TaskRunner
-from .child_page import ChildPlanningPage
-from .occupancy_page import OccupancyPage
+from backoffice.services.actors import Actor
+from backoffice.services.billing.common import paris_today
+from backoffice.storage import Database
+from backoffice.ui.planning.child_page import ChildPlanningPage
+from backoffice.ui.planning.occupancy_page import OccupancyPage
+from backoffice.ui.qt import QTabWidget, QVBoxLayout, QWidget, Signal
+from backoffice.ui.tasks import TaskRunner
 
 
 class PlanningArea(QWidget):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...services.decisions import WEEKDAYS
-from ...services.planning import PlanningRow
-from ..qt import (
+from backoffice.services.decisions import WEEKDAYS
+from backoffice.services.planning import PlanningRow
+from backoffice.ui.qt import (
     QButtonGroup,
     QCheckBox,
     QComboBox,

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ...services import planning
-from ...services.actors import Actor
-from ...services.planning import ChildChoice, DeskResult, WeekPlanning
-from ...services.planning_calendar import iso_monday, week_label
-from ...storage import Database
-from .. import dialogs
-from ..qt import (
+from backoffice.services import planning
+from backoffice.services.actors import Actor
+from backoffice.services.planning import ChildChoice, DeskResult, WeekPlanning
+from backoffice.services.planning_calendar import iso_monday, week_label
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.planning.bulk_dialog import BulkChoice, BulkDialog
+from backoffice.ui.planning.icons import Legend
+from backoffice.ui.planning.week_model import WeekModel
+from backoffice.ui.qt import (
     QAbstractItemView,
     QEvent,
     QHBoxLayout,
@@ -31,10 +34,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from .bulk_dialog import BulkChoice, BulkDialog
-from .icons import Legend
-from .week_model import WeekModel
+from backoffice.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 200
 CHILD_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from ...services.planning_calendar import CELL_LABELS
-from ..qt import (
+from backoffice.services.planning_calendar import CELL_LABELS
+from backoffice.ui.qt import (
     QColor,
     QFont,
     QHBoxLayout,

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from ...documents.expected_children_pdf import expected_list_document, render_expected_children
-from ...paths import data_dir
-from ...services import occupancy
-from ...services.actors import Actor
-from ...services.attendance import busiest_site
-from ...services.occupancy import ExpectedChild, UnitOccupancy
-from ...services.planning_calendar import long_day
-from ...storage import Database
-from .. import dialogs
-from ..qt import (
+from backoffice.documents.expected_children_pdf import (
+    expected_list_document,
+    render_expected_children,
+)
+from backoffice.paths import data_dir
+from backoffice.services import occupancy
+from backoffice.services.actors import Actor
+from backoffice.services.attendance import busiest_site
+from backoffice.services.occupancy import ExpectedChild, UnitOccupancy
+from backoffice.services.planning_calendar import long_day
+from backoffice.storage import Database
+from backoffice.ui import dialogs
+from backoffice.ui.qt import (
     QAbstractItemView,
     QColor,
     QDesktopServices,
@@ -34,9 +37,9 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from ..widgets.dates import DateField
-from ..widgets.site_activity import SiteActivityPicker
+from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets.dates import DateField
+from backoffice.ui.widgets.site_activity import SiteActivityPicker
 
 log = logging.getLogger(__name__)
 

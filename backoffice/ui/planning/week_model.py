@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...services.decisions import WEEKDAYS
-from ...services.planning import PlanningCell, PlanningRow, WeekPlanning
-from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt
-from .icons import background, short_text, state_icon
+from backoffice.services.decisions import WEEKDAYS
+from backoffice.services.planning import PlanningCell, PlanningRow, WeekPlanning
+from backoffice.ui.planning.icons import background, short_text, state_icon
+from backoffice.ui.qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex

@@ -1,5 +1,5 @@
 """« Demandes »: the requests desk (queue, filters, grouping, side panel, decisions)."""
 
-from .area import RequestsArea
+from backoffice.ui.requests.area import RequestsArea
 
 __all__ = ["RequestsArea"]

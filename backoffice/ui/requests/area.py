@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from ...errors import UserError
-from ...services.actors import Actor
-from ...services.requests_desk import Group, QueueRow, filter_rows
-from ...storage import Database
-from .. import crash, dialogs
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.services.actors import Actor
+from backoffice.services.requests_desk import Group, QueueRow, filter_rows
+from backoffice.storage import Database
+from backoffice.ui import crash, dialogs
+from backoffice.ui.qt import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
@@ -39,14 +39,14 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..tasks import TaskRunner
-from . import work
-from .decide import DecisionsMixin
-from .decision_dialog import DecisionDialog
-from .filters import FiltersBar
-from .keyboard import KeyboardMixin, shortcuts_text
-from .model import COLUMN_WIDTHS, ENTRY_ROLE, RequestsModel
-from .side_panel import SidePanel
+from backoffice.ui.requests import work
+from backoffice.ui.requests.decide import DecisionsMixin
+from backoffice.ui.requests.decision_dialog import DecisionDialog
+from backoffice.ui.requests.filters import FiltersBar
+from backoffice.ui.requests.keyboard import KeyboardMixin, shortcuts_text
+from backoffice.ui.requests.model import COLUMN_WIDTHS, ENTRY_ROLE, RequestsModel
+from backoffice.ui.requests.side_panel import SidePanel
+from backoffice.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 

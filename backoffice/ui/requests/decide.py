@@ -8,11 +8,11 @@ shows its French message and reloads.
 
 from __future__ import annotations
 
-from ...errors import UserError
-from ...models import RequestKind
-from ...services.requests_desk import QueueRow
-from . import work
-from .decision_dialog import DecisionDialog
+from backoffice.errors import UserError
+from backoffice.models import RequestKind
+from backoffice.services.requests_desk import QueueRow
+from backoffice.ui.requests import work
+from backoffice.ui.requests.decision_dialog import DecisionDialog
 
 
 class DecisionsMixin:

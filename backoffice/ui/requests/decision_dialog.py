@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...services.requests_desk_side import REFUSAL_REASONS
-from ..qt import (
+from backoffice.services.requests_desk_side import REFUSAL_REASONS
+from backoffice.ui.qt import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...models import REQUEST_KIND_LABELS, RequestKind
-from ...services.requests_desk import (
+from backoffice.models import REQUEST_KIND_LABELS, RequestKind
+from backoffice.services.requests_desk import (
     GROUPING_LABELS,
     Choice,
     DeskChoices,
     Grouping,
     RequestFilter,
 )
-from ..qt import (
+from backoffice.ui.qt import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
@@ -28,7 +28,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from ..widgets.dates import DateField
+from backoffice.ui.widgets.dates import DateField
 
 TEXT_DELAY_MS = 150
 ANY = "Tous"

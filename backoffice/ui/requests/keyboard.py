@@ -7,9 +7,16 @@ area; Ctrl+F from the list focuses the family filter.
 
 from __future__ import annotations
 
-from ...services.requests_desk import Group
-from .. import dialogs
-from ..qt import QEvent, QItemSelection, QItemSelectionModel, QKeySequence, QShortcut, Qt
+from backoffice.services.requests_desk import Group
+from backoffice.ui import dialogs
+from backoffice.ui.qt import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QKeySequence,
+    QShortcut,
+    Qt,
+)
 
 SHORTCUTS = (
     ("↑ ↓, Pg préc./suiv.", "Se déplacer dans la liste"),

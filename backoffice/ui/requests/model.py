@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from ...models import REQUEST_KIND_LABELS, RequestKind
-from ...services.requests_desk import Group, Grouping, QueueRow, grouped
-from ..qt import (
+from backoffice.models import REQUEST_KIND_LABELS, RequestKind
+from backoffice.services.requests_desk import Group, Grouping, QueueRow, grouped
+from backoffice.ui.qt import (
     QAbstractTableModel,
     QBrush,
     QColor,

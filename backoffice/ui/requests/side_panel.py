@@ -8,11 +8,11 @@ import html
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ...documents.formatting import format_euros
-from ...models import WhenFull
-from ...services.decisions import day_label
-from ...services.requests_desk_side import ALL_AGES, CapacityLine, ChildAlerts
-from ..qt import (
+from backoffice.documents.formatting import format_euros
+from backoffice.models import WhenFull
+from backoffice.services.decisions import day_label
+from backoffice.services.requests_desk_side import ALL_AGES, CapacityLine, ChildAlerts
+from backoffice.ui.qt import (
     QAbstractItemView,
     QBrush,
     QColor,

@@ -7,26 +7,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ...models import RequestKind, RequestState
-from ...services import decisions
-from ...services.actors import Actor
-from ...services.requests_desk import (
+from backoffice.models import RequestKind, RequestState
+from backoffice.services import decisions
+from backoffice.services.actors import Actor
+from backoffice.services.requests_desk import (
     DeskChoices,
     QueueRow,
     count_pending,
     desk_choices,
     pending_requests,
 )
-from ...services.requests_desk_side import (
+from backoffice.services.requests_desk_side import (
     capacity_for,
     child_alerts,
     family_unpaid,
     late_cancellations,
     unit_days_of,
 )
-from ...storage import Database
-from .decision_dialog import Decision
-from .side_panel import SideData
+from backoffice.storage import Database
+from backoffice.ui.requests.decision_dialog import Decision
+from backoffice.ui.requests.side_panel import SideData
 
 FIRST_PAGE = 200  # rows painted first; the rest of the queue follows in the background
 MAX_PROJECTED = 500  # selected requests the side panel projects

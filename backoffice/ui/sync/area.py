@@ -8,10 +8,10 @@ a small panel asks for its address and the back-office token (OS keyring).
 
 from __future__ import annotations
 
-from ...errors import UserError
-from ...services.actors import Actor
-from ...storage import Database
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.services.actors import Actor
+from backoffice.storage import Database
+from backoffice.ui.qt import (
     QFont,
     QFormLayout,
     QGroupBox,
@@ -28,10 +28,10 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from . import status
-from .controller import SyncController
-from .lists import ConflictsList, QuarantineList
-from .status import Outcome
+from backoffice.ui.sync import status
+from backoffice.ui.sync.controller import SyncController
+from backoffice.ui.sync.lists import ConflictsList, QuarantineList
+from backoffice.ui.sync.status import Outcome
 
 CLOCK_REFRESH_MS = 30_000  # « il y a 3 min » stays true
 

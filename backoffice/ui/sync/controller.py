@@ -14,17 +14,17 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ...errors import UserError
-from ...storage import Database
-from ...sync import PortalAuthError, PortalError, PortalUnreachable, run_round
-from ...sync import settings as sync_settings
-from ...sync.client import PortalClient
-from ...sync.round import RoundReport, client_from_settings
-from .. import crash
-from ..qt import QObject, QTimer, QWidget, Signal, Slot
-from ..tasks import TaskRunner
-from . import status
-from .status import Outcome, Status
+from backoffice.errors import UserError
+from backoffice.storage import Database
+from backoffice.sync import PortalAuthError, PortalError, PortalUnreachable, run_round
+from backoffice.sync import settings as sync_settings
+from backoffice.sync.client import PortalClient
+from backoffice.sync.round import RoundReport, client_from_settings
+from backoffice.ui import crash
+from backoffice.ui.qt import QObject, QTimer, QWidget, Signal, Slot
+from backoffice.ui.sync import status
+from backoffice.ui.sync.status import Outcome, Status
+from backoffice.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 

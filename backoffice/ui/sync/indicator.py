@@ -4,8 +4,8 @@ quarantined changes; a click opens the « Synchronisation » area."""
 
 from __future__ import annotations
 
-from ..qt import QTimer, QToolButton, QWidget
-from .controller import SyncController
+from backoffice.ui.qt import QTimer, QToolButton, QWidget
+from backoffice.ui.sync.controller import SyncController
 
 REFRESH_MS = 30_000
 

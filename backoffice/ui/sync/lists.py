@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 
-from ...errors import UserError
-from ...models import QuarantinedChange
-from ...services.actors import Actor
-from ...services.history import ENTITY_LABELS, FIELD_LABELS
-from ...storage import Database
-from ...sync import dismiss_quarantined, open_conflicts, quarantined, resolve_conflict
-from ...sync.conflicts import ConflictRow
-from .. import dialogs
-from ..qt import (
+from backoffice.errors import UserError
+from backoffice.models import QuarantinedChange
+from backoffice.services.actors import Actor
+from backoffice.services.history import ENTITY_LABELS, FIELD_LABELS
+from backoffice.storage import Database
+from backoffice.sync import dismiss_quarantined, open_conflicts, quarantined, resolve_conflict
+from backoffice.sync.conflicts import ConflictRow
+from backoffice.ui import dialogs
+from backoffice.ui.qt import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
@@ -29,7 +29,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from .status import day_text, now_utc
+from backoffice.ui.sync.status import day_text, now_utc
 
 EMPTY = "—"
 CELL_MAX = 80  # longer values are cut in the cell, whole in the tooltip

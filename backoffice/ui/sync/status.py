@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import QuarantinedChange, Setting, SyncConflict
-from ...sync import settings as sync_settings
-from ...sync.pull import cursor_position
-from ...sync.round import RoundReport
+from backoffice.models import QuarantinedChange, Setting, SyncConflict
+from backoffice.sync import settings as sync_settings
+from backoffice.sync.pull import cursor_position
+from backoffice.sync.round import RoundReport
 
 PARIS = ZoneInfo("Europe/Paris")
 MAX_INTERVAL_MINUTES = 24 * 60

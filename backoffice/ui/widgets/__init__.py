@@ -1,10 +1,10 @@
 """Reusable form widgets: labelled fields that show their error, French phones,
 dates typed as digits, postcode → commune with completion (BAN data)."""
 
-from .commune import PostcodeCommuneField
-from .dates import DateField, parse_french_date
-from .form_field import ERROR_COLOUR, FormField, set_invalid
-from .phone import PhoneField
+from backoffice.ui.widgets.commune import PostcodeCommuneField
+from backoffice.ui.widgets.dates import DateField, parse_french_date
+from backoffice.ui.widgets.form_field import ERROR_COLOUR, FormField, set_invalid
+from backoffice.ui.widgets.phone import PhoneField
 
 __all__ = [
     "ERROR_COLOUR",

@@ -8,10 +8,10 @@ several, the commune field proposes them as soon as it gets the focus.
 
 from __future__ import annotations
 
-from ...services import postcodes
-from ...services.postcodes import Commune
-from ...text import fold
-from ..qt import (
+from backoffice.services import postcodes
+from backoffice.services.postcodes import Commune
+from backoffice.text import fold
+from backoffice.ui.qt import (
     QCompleter,
     QEvent,
     QHBoxLayout,
@@ -24,7 +24,7 @@ from ..qt import (
     QWidget,
     Signal,
 )
-from .form_field import set_invalid
+from backoffice.ui.widgets.form_field import set_invalid
 
 COMPLETION_LIMIT = 20
 # What a picked proposal puts in its own line edit (the popup shows "72800 Le Lude").

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ..qt import QLineEdit, QWidget
+from backoffice.ui.qt import QLineEdit, QWidget
 
 _SEPARATED = re.compile(r"^(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})$")
 _DIGITS = re.compile(r"^(\d{2})(\d{2})(\d{2}|\d{4})$")

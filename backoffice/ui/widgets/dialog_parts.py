@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..qt import QDialog, QDialogButtonBox, QLabel, QPushButton
+from backoffice.ui.qt import QDialog, QDialogButtonBox, QLabel, QPushButton
 
 ERROR_STYLE = "color: #a40000;"
 

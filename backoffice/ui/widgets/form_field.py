@@ -7,7 +7,7 @@ the field and highlights the field itself (``invalid`` property, red border).
 
 from __future__ import annotations
 
-from ..qt import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from backoffice.ui.qt import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 ERROR_COLOUR = "#b3261e"
 ERROR_BACKGROUND = "#fdecea"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...services.validation import format_phone
-from ..qt import QLineEdit, QWidget
+from backoffice.services.validation import format_phone
+from backoffice.ui.qt import QLineEdit, QWidget
 
 
 class PhoneField(QLineEdit):

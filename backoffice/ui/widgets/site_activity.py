@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from ...services import occupancy
-from ...services.occupancy import Choice
-from ...storage import Database
-from ..qt import QComboBox, QWidget
-from ..tasks import TaskRunner
+from backoffice.services import occupancy
+from backoffice.services.occupancy import Choice
+from backoffice.storage import Database
+from backoffice.ui.qt import QComboBox, QWidget
+from backoffice.ui.tasks import TaskRunner
 
 ALL_ACTIVITIES = "Toutes les activités"
 
