@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from backoffice import APP_NAME, APP_ORG, __version__, logs, paths
-from backoffice.services.actors import Actor, PermissionDenied, current_actor
-from backoffice.storage import Database, StorageError, open_database
+from backoffice.services.common.actors import Actor, PermissionDenied, current_actor
+from backoffice.services.database import open_database
+from backoffice.storage import Database, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def set_window_icon(app) -> None:
 
 def resolve_actor(db: Database) -> Actor:
     """The staff user of this computer's login (``BACKOFFICE_USER`` overrides it);
-    :class:`~backoffice.services.actors.PermissionDenied` when unknown or disabled."""
+    :class:`~backoffice.services.common.actors.PermissionDenied` when unknown or disabled."""
     with db.session() as session:
         return current_actor(session)
 

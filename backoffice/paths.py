@@ -27,7 +27,9 @@ def _program_dir() -> Path:
 
 
 def is_portable() -> bool:
-    return os.environ.get("BACKOFFICE_PORTABLE") == "1" or (_program_dir() / "portable.flag").exists()
+    return (
+        os.environ.get("BACKOFFICE_PORTABLE") == "1" or (_program_dir() / "portable.flag").exists()
+    )
 
 
 def data_dir() -> Path:

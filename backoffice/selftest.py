@@ -30,9 +30,10 @@ Check = Callable[[], str]  # returns a detail on success, raises on failure
 
 def check_migrations() -> str:
     from backoffice import storage
+    from backoffice.services.database import open_database
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = storage.open_database(f"sqlite:///{Path(tmp) / 'selftest.sqlite3'}")
+        db = open_database(f"sqlite:///{Path(tmp) / 'selftest.sqlite3'}")
         try:
             revision = storage.current_revision(db.engine)
         finally:
@@ -44,7 +45,7 @@ def check_migrations() -> str:
 
 def check_resources() -> str:
     from backoffice import paths
-    from backoffice.services import postcodes
+    from backoffice.services.common import postcodes
 
     communes = postcodes.communes_for_postcode("72800")
     if not communes:

@@ -136,8 +136,12 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
-    """Open (and by default migrate) the database; French :class:`StorageError` on failure."""
+def connect(url: str | None = None, *, migrate: bool = True) -> Database:
+    """Open (and by default migrate) the database; French :class:`StorageError` on failure.
+
+    Engine and migrations only: the application opens its database through
+    :func:`backoffice.services.database.open_database`, which adds the domain's
+    flush listeners (audit trail, billing guards)."""
     url = resolve_database_url(url)
     try:
         engine = make_engine(url)
@@ -162,12 +166,5 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
             f"Le pilote de base de données manque ({exc.name}). "
             "Pour PostgreSQL, installez l'option « postgres » (psycopg)."
         ) from exc
-    # Listeners on every ORM flush: the audit trail, and the billing guards (issued
-    # invoices are never edited, closed periods never change).
-    from backoffice.services import audit
-    from backoffice.services.billing import guards
-
-    audit.install()
-    guards.install()
     factory = sessionmaker(engine, expire_on_commit=False)
     return Database(url=url, engine=engine, sessionmaker=factory)

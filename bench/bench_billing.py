@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
+from backoffice.demo.load import load_demo  # noqa: E402
 from backoffice.services.billing import issue_run  # noqa: E402
-from backoffice.services.demo import load_demo  # noqa: E402
-from backoffice.storage import open_database  # noqa: E402
+from backoffice.services.database import open_database  # noqa: E402
 
 PG_URL = os.environ.get(
     "BACKOFFICE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

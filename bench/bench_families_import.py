@@ -32,15 +32,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select  # noqa: E402
 
+from backoffice.demo.load import load_demo  # noqa: E402
 from backoffice.models import Family, Guardian  # noqa: E402
-from backoffice.services.actors import current_actor  # noqa: E402
-from backoffice.services.demo import load_demo  # noqa: E402
-from backoffice.services.families_csv import (  # noqa: E402
+from backoffice.services.common.actors import current_actor  # noqa: E402
+from backoffice.services.common.validation import format_phone  # noqa: E402
+from backoffice.services.database import open_database  # noqa: E402
+from backoffice.services.families.csv_files import (  # noqa: E402
     export_families_csv,
     import_families_csv,
 )
-from backoffice.services.validation import format_phone  # noqa: E402
-from backoffice.storage import open_database  # noqa: E402
 
 PG_URL = os.environ.get(
     "BACKOFFICE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

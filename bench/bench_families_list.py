@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from backoffice.models import AccountState, Child, Family, Role, Sex  # noqa: E402
-from backoffice.services.actors import Actor  # noqa: E402
-from backoffice.storage import open_database  # noqa: E402
+from backoffice.services.common.actors import Actor  # noqa: E402
+from backoffice.services.database import open_database  # noqa: E402
 from backoffice.text import fold  # noqa: E402
 
 SURNAMES = (

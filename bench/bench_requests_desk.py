@@ -32,17 +32,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy.dialects import sqlite as sqlite_dialect  # noqa: E402
 
+from backoffice.demo.load import load_demo  # noqa: E402
+from backoffice.demo.requests import add_portal_requests  # noqa: E402
 from backoffice.models import Role  # noqa: E402
-from backoffice.services.actors import Actor  # noqa: E402
-from backoffice.services.demo import load_demo  # noqa: E402
-from backoffice.services.requests_desk import (  # noqa: E402
+from backoffice.services.common.actors import Actor  # noqa: E402
+from backoffice.services.database import open_database  # noqa: E402
+from backoffice.services.requests.queue import (  # noqa: E402
     Grouping,
     RequestFilter,
     _queue_select,
     count_pending,
 )
-from backoffice.services.requests_desk_demo import add_portal_requests  # noqa: E402
-from backoffice.storage import open_database  # noqa: E402
 
 TODAY = date(2026, 11, 27)
 BENCH_ACTOR = Actor(None, "bench", Role.DIRECTOR, "Banc d'essai")

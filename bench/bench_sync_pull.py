@@ -38,10 +38,10 @@ import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from backoffice.models import AuditEvent, Family, utcnow  # noqa: E402
-from backoffice.services import accounts  # noqa: E402
-from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm  # noqa: E402
-from backoffice.services.actors import current_actor  # noqa: E402
-from backoffice.storage import open_database  # noqa: E402
+from backoffice.services.common.actors import current_actor  # noqa: E402
+from backoffice.services.database import open_database  # noqa: E402
+from backoffice.services.families import accounts  # noqa: E402
+from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm  # noqa: E402
 from backoffice.sync import PortalClient, pull_changes  # noqa: E402
 from backoffice.sync import pull as sync_pull  # noqa: E402
 from portal import feed  # noqa: E402

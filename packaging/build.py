@@ -59,7 +59,9 @@ def check_version_info() -> str:
     from backoffice import __version__
 
     text = (ROOT / "packaging" / "version_info.txt").read_text(encoding="utf-8")
-    numbers = tuple(int(n) for n in __version__.split(".")) + (0,) * (4 - len(__version__.split(".")))
+    numbers = tuple(int(n) for n in __version__.split(".")) + (0,) * (
+        4 - len(__version__.split("."))
+    )
     expected = f"filevers=({', '.join(map(str, numbers))})"
     if expected not in text or f"'FileVersion', '{__version__}'" not in text:
         sys.exit(f"packaging/version_info.txt ne correspond pas à la version {__version__}.")
@@ -68,8 +70,20 @@ def check_version_info() -> str:
 
 def build_frozen(dist: Path, work: Path) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-         "--distpath", str(dist), "--workpath", str(work), str(ROOT / "packaging" / "backoffice.spec")],
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(dist),
+            "--workpath",
+            str(work),
+            str(ROOT / "packaging" / "backoffice.spec"),
+        ],
         check=True,
     )
     return dist / "backoffice"
@@ -81,8 +95,12 @@ def build_installer(version: str, dist: Path) -> Path | None:
         print("Inno Setup (iscc) absent : installateur non construit.")
         return None
     subprocess.run(
-        [compiler, f"/DAppVersion={version}", f"/DDistDir={dist.resolve()}",
-         str(ROOT / "packaging" / "installer.iss")],
+        [
+            compiler,
+            f"/DAppVersion={version}",
+            f"/DDistDir={dist.resolve()}",
+            str(ROOT / "packaging" / "installer.iss"),
+        ],
         check=True,
     )
     found = sorted(dist.glob("PortailFamille-*-setup.exe"))
@@ -93,7 +111,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-installer", action="store_true")
     parser.add_argument("--dist", type=Path, default=DIST, help="dossier de sortie (défaut dist/)")
-    parser.add_argument("--work", type=Path, default=BUILD, help="dossier de travail (défaut build/)")
+    parser.add_argument(
+        "--work", type=Path, default=BUILD, help="dossier de travail (défaut build/)"
+    )
     args = parser.parse_args()
     version = check_version_info()
     app = build_frozen(args.dist, args.work)

@@ -213,9 +213,9 @@ def prepare_backoffice(
 ) -> list[tuple[str, str]]:
     """Point the back-office at the portal, queue the demo families, run a first round."""
     from backoffice.models import Family, Invoice, SyncCursor
-    from backoffice.services import outbox
-    from backoffice.services.accounts import account_payload
     from backoffice.services.billing.publish import republish
+    from backoffice.services.common import outbox
+    from backoffice.services.families.accounts import account_payload
     from backoffice.sync import client_from_settings, run_round
     from backoffice.sync import settings as sync_settings
     from backoffice.sync.pull import CURSOR
@@ -529,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sink.start()
         portal.start()
-        from backoffice.storage import open_database
+        from backoffice.services.database import open_database
 
         db = open_database(None)
         try:

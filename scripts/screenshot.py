@@ -34,8 +34,8 @@ SIZE = (1280, 800)
 
 
 def demo_database(directory: Path, families: int):
-    from backoffice.services.demo import load_demo
-    from backoffice.storage import open_database
+    from backoffice.demo.load import load_demo
+    from backoffice.services.database import open_database
 
     path = directory / "demo" / "backoffice.sqlite3"
     path.unlink(missing_ok=True)
@@ -49,8 +49,8 @@ def demo_changes(db, family_id: int) -> None:
     from sqlalchemy import select
 
     from backoffice.models import Child, Family
-    from backoffice.services import family_info
-    from backoffice.services.actors import bind, current_actor
+    from backoffice.services.common.actors import bind, current_actor
+    from backoffice.services.families import edit as family_info
 
     with db.session() as s:
         agent, director = current_actor(s, "mhuet"), current_actor(s, "lchauvin")
@@ -82,7 +82,7 @@ def demo_changes(db, family_id: int) -> None:
 def pick_family(db, today: date) -> int:
     """A family worth showing: two children or more, with as many of an alert flag,
     a missing item and a complete file as the demo offers."""
-    from backoffice.services.families import get_family_detail, search_families
+    from backoffice.services.families.queries import get_family_detail, search_families
 
     with db.session() as session:
         rows = search_families(session, "", limit=None)
@@ -111,8 +111,8 @@ def main() -> int:
     os.environ.setdefault("BACKOFFICE_DATA_DIR", tmp.name)
 
     from backoffice.app import create_main_window, install_french
-    from backoffice.services.actors import current_actor
-    from backoffice.storage import open_database
+    from backoffice.services.common.actors import current_actor
+    from backoffice.services.database import open_database
     from backoffice.ui.qt import QApplication
     from backoffice.ui.tasks import SynchronousExecutor, TaskRunner
 

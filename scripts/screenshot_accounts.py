@@ -27,7 +27,12 @@ SIZE = (1220, 740)  # what the dialog asks for on a 1280×800 screen
 
 def existing_family(db, actor) -> int:
     from backoffice.models import AllowanceScheme, Sex
-    from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm, open_account
+    from backoffice.services.families.accounts import (
+        AccountForm,
+        ChildForm,
+        GuardianForm,
+        open_account,
+    )
 
     form = AccountForm(
         family_name="LEMOINE",
@@ -89,8 +94,8 @@ def main() -> int:
 
     from backoffice.app import install_french
     from backoffice.models import Family
-    from backoffice.services.actors import current_actor
-    from backoffice.storage import open_database
+    from backoffice.services.common.actors import current_actor
+    from backoffice.services.database import open_database
     from backoffice.ui.accounts import AccountActionsBar, OpenAccountDialog
     from backoffice.ui.qt import QApplication, QVBoxLayout, QWidget
 

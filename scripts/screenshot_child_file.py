@@ -32,8 +32,8 @@ def pick_child(db, today: date) -> int:
     from sqlalchemy import select
 
     from backoffice.models import Child
-    from backoffice.services.actors import SYSTEM
-    from backoffice.services.child_file import load_child_file
+    from backoffice.services.child_file.editing import load_child_file
+    from backoffice.services.common.actors import SYSTEM
 
     with db.session() as session:
         ids = session.scalars(select(Child.id).order_by(Child.id)).all()
@@ -61,9 +61,9 @@ def main() -> int:
     os.environ.setdefault("BACKOFFICE_DATA_DIR", tmp.name)
 
     from backoffice.app import install_french
-    from backoffice.services.actors import current_actor
-    from backoffice.services.demo import load_demo
-    from backoffice.storage import open_database
+    from backoffice.demo.load import load_demo
+    from backoffice.services.common.actors import current_actor
+    from backoffice.services.database import open_database
     from backoffice.ui.child_file.editor import ChildFileDialog
     from backoffice.ui.incomplete.page import IncompleteFilesPage
     from backoffice.ui.qt import QApplication

@@ -17,7 +17,9 @@ import pytest
 # Before pytest-qt creates its session-wide QApplication: never a real display.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-PG_URL = os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -39,7 +41,8 @@ def _logged_warnings_fail(request, caplog):
     if request.node.get_closest_marker("allow_log_warnings"):
         return
     bad = [
-        r for r in caplog.get_records("call")
+        r
+        for r in caplog.get_records("call")
         if r.levelno >= logging.WARNING and r.name.startswith(("backoffice", "portal"))
     ]
     if bad:
@@ -98,7 +101,7 @@ def db_url(backend, tmp_path, request):
 @pytest.fixture
 def db(db_url):
     """A migrated database on ``db_url``."""
-    from backoffice.storage import open_database
+    from backoffice.services.database import open_database
 
     database = open_database(db_url)
     yield database
@@ -108,7 +111,7 @@ def db(db_url):
 @pytest.fixture
 def sqlite_db(tmp_path):
     """A migrated SQLite database (for tests that only need one backend)."""
-    from backoffice.storage import open_database
+    from backoffice.services.database import open_database
 
     database = open_database(f"sqlite:///{tmp_path / 'backoffice.sqlite3'}")
     yield database

@@ -20,10 +20,16 @@ from backoffice.models import (
     Sex,
     StaffUser,
 )
-from backoffice.services import accounts, audit
-from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm
-from backoffice.services.actors import PermissionDenied, bind, current_actor, require_medical_access
-from backoffice.services.validation import FieldErrors
+from backoffice.services.common import audit
+from backoffice.services.common.actors import (
+    PermissionDenied,
+    bind,
+    current_actor,
+    require_medical_access,
+)
+from backoffice.services.common.validation import FieldErrors
+from backoffice.services.families import accounts
+from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)
@@ -42,12 +48,24 @@ def _form(**changes) -> AccountForm:
         quotient=712,
         quotient_from=date(2026, 1, 1),
         guardians=[
-            GuardianForm(last_name="Lemoine", first_name="Sophie", relationship="mère",
-                         is_payer=True, mobile_phone="+33 6 12 34 56 78"),
+            GuardianForm(
+                last_name="Lemoine",
+                first_name="Sophie",
+                relationship="mère",
+                is_payer=True,
+                mobile_phone="+33 6 12 34 56 78",
+            ),
             GuardianForm(last_name="Lemoine", first_name="Marc", relationship="père"),
         ],
-        children=[ChildForm(first_name="Lou", sex=Sex.FEMALE, birth_date=date(2018, 5, 3),
-                            school="École Jean Moulin", school_class="CE2")],
+        children=[
+            ChildForm(
+                first_name="Lou",
+                sex=Sex.FEMALE,
+                birth_date=date(2018, 5, 3),
+                school="École Jean Moulin",
+                school_class="CE2",
+            )
+        ],
     )
     for key, value in changes.items():
         setattr(form, key, value)
@@ -57,8 +75,12 @@ def _form(**changes) -> AccountForm:
 @pytest.fixture
 def agent(db):
     with db.session() as s:
-        s.add_all([StaffUser(login="mhuet", full_name="Mélanie Huet", role=Role.AGENT),
-                   StaffUser(login="lchauvin", full_name="Laurence Chauvin", role=Role.DIRECTOR)])
+        s.add_all(
+            [
+                StaffUser(login="mhuet", full_name="Mélanie Huet", role=Role.AGENT),
+                StaffUser(login="lchauvin", full_name="Laurence Chauvin", role=Role.DIRECTOR),
+            ]
+        )
     with db.session() as s:
         return current_actor(s, "mhuet")
 
@@ -79,20 +101,35 @@ def test_opening_an_account_normalises_and_queues_activation(db, agent):
         assert family.quotient_on(TODAY).quotient == 712
         topics = [i.topic for i in s.scalars(select(OutboxItem).order_by(OutboxItem.id))]
         assert topics == ["account.upsert", "account.send_activation"]
-        created = s.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.CREATE,
-                                                     AuditEvent.entity == "child")).one()
-        assert (created.actor, created.family_id, created.new_value) == ("mhuet", family_id, "Lou Lemoine")
+        created = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.CREATE, AuditEvent.entity == "child"
+            )
+        ).one()
+        assert (created.actor, created.family_id, created.new_value) == (
+            "mhuet",
+            family_id,
+            "Lou Lemoine",
+        )
 
 
 def test_every_wrong_field_is_named_in_french(db, agent):
-    form = _form(postcode="72801", phone="12", login_email="pas-une-adresse", allowance_number="",
-                 children=[ChildForm(first_name="", sex=None, birth_date=date(2030, 1, 1))])
+    form = _form(
+        postcode="72801",
+        phone="12",
+        login_email="pas-une-adresse",
+        allowance_number="",
+        children=[ChildForm(first_name="", sex=None, birth_date=date(2030, 1, 1))],
+    )
     form.guardians[1].is_payer = True
     with db.session() as s, pytest.raises(FieldErrors) as caught:
         accounts.open_account(s, agent, form, TODAY)
     errors = caught.value.errors
     assert errors["postcode"] == "Le code postal « 72801 » n'existe pas (Adresse)."
-    assert errors["phone"] == "« 12 » n'est pas un numéro de téléphone français valide (Téléphone du foyer)."
+    assert (
+        errors["phone"]
+        == "« 12 » n'est pas un numéro de téléphone français valide (Téléphone du foyer)."
+    )
     assert "n'est pas une adresse e-mail valide" in errors["login_email"]
     assert errors["allowance_number"] == "Le champ « N° allocataire CAF » est obligatoire."
     assert errors["guardians"] == "Indiquez un (et un seul) responsable payeur."
@@ -104,7 +141,10 @@ def test_every_wrong_field_is_named_in_french(db, agent):
 
 
 def test_commune_must_match_the_postcode(db, agent):
-    with db.session() as s, pytest.raises(FieldErrors, match="ne correspond pas au code postal 72800"):
+    with (
+        db.session() as s,
+        pytest.raises(FieldErrors, match="ne correspond pas au code postal 72800"),
+    ):
         accounts.open_account(s, agent, _form(commune="Mayet"), TODAY)
 
 
@@ -112,15 +152,28 @@ def test_duplicates_are_found_by_child_email_and_guardian(db, agent):
     with db.session() as s:
         accounts.open_account(s, agent, _form(), TODAY)
     with db.session() as s:
-        same_child = _form(login_email="autre@example.net", guardians=[
-            GuardianForm(last_name="Durand", first_name="Eva", is_payer=True, mobile_phone="0611223344")])
+        same_child = _form(
+            login_email="autre@example.net",
+            guardians=[
+                GuardianForm(
+                    last_name="Durand", first_name="Eva", is_payer=True, mobile_phone="0611223344"
+                )
+            ],
+        )
         [dup] = accounts.find_duplicates(s, same_child)
         assert dup.code == "F00001" and dup.reason.startswith("même enfant : Lou Lemoine")
-        same_mail = _form(children=[ChildForm(first_name="Tom", sex=Sex.MALE, birth_date=date(2020, 1, 1))],
-                          guardians=[GuardianForm(last_name="X", first_name="Y", is_payer=True)])
+        same_mail = _form(
+            children=[ChildForm(first_name="Tom", sex=Sex.MALE, birth_date=date(2020, 1, 1))],
+            guardians=[GuardianForm(last_name="X", first_name="Y", is_payer=True)],
+        )
         assert "même e-mail" in accounts.find_duplicates(s, same_mail)[0].reason
-        same_guardian = AccountForm(guardians=[GuardianForm(last_name="LEMOINE", first_name="Marc")])
-        assert accounts.find_duplicates(s, same_guardian)[0].reason == "même responsable : Marc Lemoine"
+        same_guardian = AccountForm(
+            guardians=[GuardianForm(last_name="LEMOINE", first_name="Marc")]
+        )
+        assert (
+            accounts.find_duplicates(s, same_guardian)[0].reason
+            == "même responsable : Marc Lemoine"
+        )
         assert accounts.find_duplicates(s, AccountForm(family_name="Nouveau")) == []
 
 
@@ -136,10 +189,13 @@ def test_account_life_disable_reactivate_resend(db, agent):
         accounts.reactivate_account(s, agent, family_id)
         # never activated by the parent: back to awaiting activation
         assert s.get(Family, family_id).account_state is AccountState.AWAITING_ACTIVATION
-        changes = s.scalars(select(AuditEvent).where(AuditEvent.field == "account_state")
-                            .order_by(AuditEvent.id)).all()
+        changes = s.scalars(
+            select(AuditEvent).where(AuditEvent.field == "account_state").order_by(AuditEvent.id)
+        ).all()
         assert [(e.old_value, e.new_value) for e in changes] == [
-            ("awaiting_activation", "disabled"), ("disabled", "awaiting_activation")]
+            ("awaiting_activation", "disabled"),
+            ("disabled", "awaiting_activation"),
+        ]
         topics = [i.topic for i in s.scalars(select(OutboxItem).order_by(OutboxItem.id))]
         assert topics[2:] == ["account.send_activation", "account.disable", "account.reactivate"]
 
@@ -153,10 +209,15 @@ def test_updates_are_audited_field_by_field_with_the_actor(db, agent):
         child.school_class = "CM1"
         child.first_name = "Louise"
     with db.session() as s:
-        events = s.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.UPDATE)
-                           .order_by(AuditEvent.field)).all()
-        assert [(e.entity, e.field, e.old_value, e.new_value, e.actor, e.child_id is not None)
-                for e in events] == [
+        events = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == AuditAction.UPDATE)
+            .order_by(AuditEvent.field)
+        ).all()
+        assert [
+            (e.entity, e.field, e.old_value, e.new_value, e.actor, e.child_id is not None)
+            for e in events
+        ] == [
             ("child", "first_name", "Lou", "Louise", "mhuet", True),
             ("child", "school_class", "CE2", "CM1", "mhuet", True),
         ]
@@ -173,7 +234,9 @@ def test_medical_access_is_role_bound_and_recorded(db, agent):
         child = s.scalars(select(Child).where(Child.family_id == family_id)).one()
         audit.record_medical_access(s, director, child)
     with db.session() as s:
-        seen = s.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW_MEDICAL)).one()
+        seen = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW_MEDICAL)
+        ).one()
         assert (seen.actor, seen.child_id) == ("lchauvin", child.id)
 
 

@@ -19,16 +19,16 @@ from backoffice.models import (
     ClosedPeriod,
     Regie,
 )
-from backoffice.services.attendance import (
+from backoffice.services.billing.guards import PeriodClosed
+from backoffice.services.billing.lines import decide
+from backoffice.services.bookings.attendance import (
     AttendanceError,
     AttendanceMark,
     all_present,
     attendance_sheet,
     record_attendance,
 )
-from backoffice.services.billing.guards import PeriodClosed
-from backoffice.services.billing.lines import decide
-from backoffice.services.planning import book_days
+from backoffice.services.bookings.planning import book_days
 
 LATER = date(2026, 12, 1)  # the day after MONDAY: attendance is entered afterwards
 WEEK_BEFORE = date(2026, 11, 23)
@@ -127,7 +127,7 @@ def test_pointage_refusals(db, world, booked):
 
 
 def test_pointage_shows_in_the_family_history(db, world, booked):
-    from backoffice.services.history import family_history
+    from backoffice.services.families.history import family_history
 
     agent = booked
     with db.session() as s:
@@ -144,7 +144,7 @@ def test_pointage_shows_in_the_family_history(db, world, booked):
 
 
 def test_pointage_opens_on_the_site_where_children_are_expected(db, world, booked):
-    from backoffice.services.attendance import busiest_site
+    from backoffice.services.bookings.attendance import busiest_site
 
     with db.session() as s:
         assert busiest_site(s, MONDAY) == world.site

@@ -1,5 +1,5 @@
 """Automatic processing of the portal's booking requests at sync time
-(``backoffice.services.auto_processing``)."""
+(``backoffice.services.requests.auto_processing``)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from backoffice.models import (
     RequestState,
     WhenFull,
 )
-from backoffice.services import auto_processing
-from backoffice.services.decisions import refuse_requests, undo_decisions
+from backoffice.services.requests import auto_processing
+from backoffice.services.requests.decisions import refuse_requests, undo_decisions
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 12, 4)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from backoffice import cli
+from backoffice.cli import app as cli
 from backoffice.errors import UserError
 from backoffice.models import (
     Activity,
@@ -27,7 +27,7 @@ from backoffice.models import (
     Tariff,
     Unit,
 )
-from backoffice.services.catalogue import (
+from backoffice.services.catalogue.import_export import (
     CatalogueError,
     apply_catalogue,
     export_catalogue,
@@ -35,7 +35,7 @@ from backoffice.services.catalogue import (
     import_catalogue_file,
     parse_catalogue,
 )
-from backoffice.storage import open_database
+from backoffice.services.database import open_database
 
 pytestmark = pytest.mark.postgres
 
@@ -654,7 +654,7 @@ def test_accepted_variants():
 
 
 def test_unreadable_files_give_french_errors(tmp_path):
-    from backoffice.services.catalogue import read_catalogue_file
+    from backoffice.services.catalogue.import_export import read_catalogue_file
 
     with pytest.raises(CatalogueError, match="fichier introuvable"):
         read_catalogue_file(tmp_path / "absent.toml")

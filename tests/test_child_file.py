@@ -22,15 +22,8 @@ from backoffice.models import (
     StaffUser,
     Vaccination,
 )
-from backoffice.services.actors import PermissionDenied, current_actor
-from backoffice.services.child_file import (
-    ChildInformationForm,
-    StaleFile,
-    load_child_file,
-    save_child_information,
-)
-from backoffice.services.child_file_consents import ConsentChoice, save_consents
-from backoffice.services.child_file_contacts import (
+from backoffice.services.child_file.consents import ConsentChoice, save_consents
+from backoffice.services.child_file.contacts import (
     ContactForm,
     add_contact,
     delete_contact,
@@ -38,9 +31,16 @@ from backoffice.services.child_file_contacts import (
     set_authorised_pickup,
     update_contact,
 )
-from backoffice.services.child_file_medical import MedicalForm, VaccineAnswer, save_medical_record
-from backoffice.services.families import NotFound
-from backoffice.services.validation import FieldErrors
+from backoffice.services.child_file.editing import (
+    ChildInformationForm,
+    StaleFile,
+    load_child_file,
+    save_child_information,
+)
+from backoffice.services.child_file.medical import MedicalForm, VaccineAnswer, save_medical_record
+from backoffice.services.common.actors import PermissionDenied, current_actor
+from backoffice.services.common.validation import FieldErrors
+from backoffice.services.families.queries import NotFound
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)

@@ -1,4 +1,4 @@
-"""The desk's decisions on requests (``backoffice.services.decisions``), on real SQLite
+"""The desk's decisions on requests (``backoffice.services.requests.decisions``), on real SQLite
 files and PostgreSQL schemas.
 
 ``build_world`` is a small ALSH of December (Journée with few places, Accueil du
@@ -48,8 +48,8 @@ from backoffice.models import (
     Unit,
     WhenFull,
 )
-from backoffice.services.actors import current_actor
-from backoffice.services.decisions import (
+from backoffice.services.common.actors import current_actor
+from backoffice.services.requests.decisions import (
     FREED_ANSWER,
     DecisionError,
     accept_requests,
@@ -575,8 +575,8 @@ def test_a_cancellation_gives_the_place_to_a_day_waiting_from_the_desk(db):
     place is told to the portal as a desk day (``booking.desk``)."""
     from test_planning import MONDAY, _desk_items, build_world, make_actor
 
-    from backoffice.services.decisions import offer_freed_places
-    from backoffice.services.planning import book_days, unbook_days
+    from backoffice.services.bookings.planning import book_days, unbook_days
+    from backoffice.services.requests.decisions import offer_freed_places
 
     world = build_world(db)
     agent = make_actor(db)

@@ -27,13 +27,13 @@ from backoffice.models import (
     RequestState,
     utcnow,
 )
-from backoffice.services.decisions import (
+from backoffice.services.families.history import family_history
+from backoffice.services.requests.decisions import (
     DecisionError,
     accept_requests,
     refuse_requests,
     undo_decisions,
 )
-from backoffice.services.history import family_history
 
 pytestmark = pytest.mark.postgres
 
@@ -219,7 +219,7 @@ def test_undo_takes_off_the_last_decision_only(db, agent):  # noqa: F811
             select(Booking).where(Booking.child_id == world.children[0], Booking.day == MONDAY)
         )
         booking.state = BookingState.CANCELLED
-    from backoffice.services.decisions import offer_freed_places
+    from backoffice.services.requests.decisions import offer_freed_places
 
     with db.session() as s:
         [given] = offer_freed_places(s, agent, [(world.journee, MONDAY)])

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from backoffice.demo.load import load_demo
 from backoffice.errors import UserError
 from backoffice.models import (
     Activity,
@@ -36,9 +37,8 @@ from backoffice.models import (
     StaffUser,
     Unit,
 )
-from backoffice.services.demo import load_demo
-from backoffice.services.families import get_family_detail, search_families, search_text_for
-from backoffice.storage import open_database
+from backoffice.services.database import open_database
+from backoffice.services.families.queries import get_family_detail, search_families, search_text_for
 
 TODAY = date(2026, 11, 27)
 MORNING = datetime(2026, 11, 27, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from vacances_scolaires_france import SchoolHolidayDates
 
+from backoffice.demo.catalogue import demo_catalogue_toml, school_years_for
 from backoffice.models import (
     Activity,
     ActivityKind,
@@ -26,8 +27,11 @@ from backoffice.models import (
     Tariff,
     Unit,
 )
-from backoffice.services.catalogue import apply_catalogue, export_catalogue, parse_catalogue
-from backoffice.services.demo_catalogue import demo_catalogue_toml, school_years_for
+from backoffice.services.catalogue.import_export import (
+    apply_catalogue,
+    export_catalogue,
+    parse_catalogue,
+)
 
 pytestmark = pytest.mark.postgres
 

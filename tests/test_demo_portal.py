@@ -16,9 +16,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from backoffice.demo.load import load_demo
 from backoffice.models import AuditAction, AuditEvent, PortalRequest, RequestKind
-from backoffice.services.demo import load_demo
-from backoffice.storage import open_database
+from backoffice.services.database import open_database
 from backoffice.sync import client_from_settings, run_round
 from backoffice.sync import settings as sync_settings
 from backoffice.ui.sync.status import read_interval

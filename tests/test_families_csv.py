@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from backoffice import cli
+from backoffice.cli import app as cli
+from backoffice.demo.load import load_demo
 from backoffice.models import (
     AccountState,
     AuditAction,
@@ -22,13 +23,12 @@ from backoffice.models import (
     Role,
     StaffUser,
 )
-from backoffice.services import families_csv
-from backoffice.services.actors import current_actor
-from backoffice.services.demo import load_demo
-from backoffice.services.families import search_families
-from backoffice.services.families_csv import HEADERS, CsvImportError, import_families_csv
-from backoffice.services.validation import format_phone
-from backoffice.storage import open_database
+from backoffice.services.common.actors import current_actor
+from backoffice.services.common.validation import format_phone
+from backoffice.services.database import open_database
+from backoffice.services.families import csv_files as families_csv
+from backoffice.services.families.csv_files import HEADERS, CsvImportError, import_families_csv
+from backoffice.services.families.queries import search_families
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)

@@ -9,8 +9,16 @@ from datetime import date
 
 import pytest
 
-from backoffice.models import AccountState, Child, Family, FamilyQuotient, Guardian, Sex, AllowanceScheme
-from backoffice.services.families import (
+from backoffice.models import (
+    AccountState,
+    AllowanceScheme,
+    Child,
+    Family,
+    FamilyQuotient,
+    Guardian,
+    Sex,
+)
+from backoffice.services.families.queries import (
     NotFound,
     count_families,
     find_family_id,
@@ -23,14 +31,31 @@ pytestmark = pytest.mark.postgres
 
 
 def _add_family(session, code, name, commune, children, state=AccountState.ACTIVE):
-    family = Family(code=code, name=name, commune=commune, postcode="72800", account_state=state,
-                    address_line1="1 place de l'Église", login_email=f"{code.lower()}@example.org")
-    family.guardians.append(Guardian(last_name=name, first_name="Claire", is_payer=True,
-                                     mobile_phone="06 12 34 56 78", relationship_label="mère"))
+    family = Family(
+        code=code,
+        name=name,
+        commune=commune,
+        postcode="72800",
+        account_state=state,
+        address_line1="1 place de l'Église",
+        login_email=f"{code.lower()}@example.org",
+    )
+    family.guardians.append(
+        Guardian(
+            last_name=name,
+            first_name="Claire",
+            is_payer=True,
+            mobile_phone="06 12 34 56 78",
+            relationship_label="mère",
+        )
+    )
     for first, born in children:
-        family.children.append(Child(last_name=name, first_name=first, sex=Sex.FEMALE, birth_date=born))
-    family.quotients.append(FamilyQuotient(quotient=740, valid_from=date(2026, 1, 1),
-                                           source=AllowanceScheme.CAF))
+        family.children.append(
+            Child(last_name=name, first_name=first, sex=Sex.FEMALE, birth_date=born)
+        )
+    family.quotients.append(
+        FamilyQuotient(quotient=740, valid_from=date(2026, 1, 1), source=AllowanceScheme.CAF)
+    )
     refresh_search_text(family)
     session.add(family)
     return family
@@ -39,10 +64,18 @@ def _add_family(session, code, name, commune, children, state=AccountState.ACTIV
 @pytest.fixture
 def families(db):
     with db.session() as s:
-        _add_family(s, "F00001", "MARTIN", "Le Lude", [("Zoé", date(2018, 3, 2)), ("Léo", date(2020, 6, 1))])
+        _add_family(
+            s, "F00001", "MARTIN", "Le Lude", [("Zoé", date(2018, 3, 2)), ("Léo", date(2020, 6, 1))]
+        )
         _add_family(s, "F00002", "DURAND", "Mayet", [("Inès", date(2016, 9, 9))])
-        _add_family(s, "F00003", "LEFÈVRE", "Aubigné-Racan", [("Chloé", date(2019, 1, 5))],
-                    state=AccountState.AWAITING_ACTIVATION)
+        _add_family(
+            s,
+            "F00003",
+            "LEFÈVRE",
+            "Aubigné-Racan",
+            [("Chloé", date(2019, 1, 5))],
+            state=AccountState.AWAITING_ACTIVATION,
+        )
         _add_family(s, "F00004", "100%_BIO", "Vaas", [])
     return db
 
@@ -88,7 +121,9 @@ def test_detail_summarises_each_child(families):
 def _cli(*args, url):
     return subprocess.run(
         [sys.executable, "-m", "backoffice.cli", "--database-url", url, *args],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -23,11 +23,12 @@ from backoffice.models import (
     Sex,
     StaffUser,
 )
-from backoffice.services import accounts, family_info
-from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm
-from backoffice.services.actors import current_actor
-from backoffice.services.family_info import FamilyChanges, GuardianChanges, StaleRecord
-from backoffice.services.validation import FieldErrors
+from backoffice.services.common.actors import current_actor
+from backoffice.services.common.validation import FieldErrors
+from backoffice.services.families import accounts
+from backoffice.services.families import edit as family_info
+from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
+from backoffice.services.families.edit import FamilyChanges, GuardianChanges, StaleRecord
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)

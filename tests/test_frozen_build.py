@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "BACKOFFICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 LINUX = sys.platform.startswith("linux")
 SIZE_BUDGET_MO = 150  # issue #8: the Linux onedir build, ICU included
 
@@ -69,10 +71,11 @@ for name in sorted(frozen):
 import logging
 import sqlalchemy
 from backoffice import logs, storage
+from backoffice.services.database import open_database
 
 logs.setup_logging(logging.INFO)
 logs.shutdown_logging()
-db = storage.open_database(f"sqlite:///{tmp / 'base.sqlite3'}")  # Alembic migrations
+db = open_database(f"sqlite:///{tmp / 'base.sqlite3'}")  # Alembic migrations
 assert storage.current_revision(db.engine) == storage.head_revision()
 db.dispose()
 engine = sqlalchemy.create_engine(sys.argv[2], connect_args={"connect_timeout": 3})
@@ -109,8 +112,8 @@ if "backoffice.documents.deposit_slip_pdf" in frozen:
     render_deposit_slip(DepositSlip(issuer, "Régie ALSH", date(2026, 11, 27), (cheque,)),
                         tmp / "bordereau.pdf")
 
-if "backoffice.services.validation" in frozen:
-    from backoffice.services.validation import format_phone, normalise_email
+if "backoffice.services.common.validation" in frozen:
+    from backoffice.services.common.validation import format_phone, normalise_email
 
     assert format_phone("02.43.94.00.00") == "02 43 94 00 00"
     assert format_phone("0692 12 34 56") and format_phone("+32 2 555 12 12").startswith("+32")
@@ -125,7 +128,7 @@ if "backoffice.services.validation" in frozen:
     except ValueError:
         pass
 
-if "backoffice.services.mailer" in frozen:
+if "backoffice.services.billing.mail" in frozen:
     from email.message import EmailMessage
 
     message = EmailMessage()
@@ -140,8 +143,8 @@ if "holidays" in bundle:
     assert date(2026, 7, 14) in holidays.France(years=2026, language="fr")
     assert date(2026, 7, 14) in holidays.France(years=[2025, 2026])
 
-if "backoffice.services.catalogue_calendar" in frozen:
-    from backoffice.services.catalogue_calendar import holiday_runs
+if "backoffice.services.catalogue.school_calendar" in frozen:
+    from backoffice.services.catalogue.school_calendar import holiday_runs
 
     assert holiday_runs(2025, 2026)
 
@@ -199,9 +202,18 @@ print(json.dumps({"modules": modules, "files": files}))
 def frozen_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("frozen")
     result = subprocess.run(
-        [sys.executable, str(ROOT / "packaging" / "build.py"), "--skip-installer",
-         "--dist", str(out / "dist"), "--work", str(out / "build")],
-        capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "build.py"),
+            "--skip-installer",
+            "--dist",
+            str(out / "dist"),
+            "--work",
+            str(out / "build"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     exe = out / "dist" / "backoffice" / ("backoffice.exe" if os.name == "nt" else "backoffice")
@@ -216,18 +228,24 @@ def frozen_app(frozen_build):
 
 def test_frozen_self_test_passes(frozen_app, tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BACKOFFICE_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([str(frozen_app), "--self-test"], capture_output=True, text=True,
-                            timeout=120, env=env)
+    result = subprocess.run(
+        [str(frozen_app), "--self-test"], capture_output=True, text=True, timeout=120, env=env
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     for check in ("Migrations", "Ressources", "PDF", "Trousseau", "Qt"):
         assert f"[OK] {check}" in result.stdout
 
 
 def test_frozen_self_test_fails_in_french_when_resources_are_missing(frozen_app, tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BACKOFFICE_DATA_DIR": str(tmp_path),
-           "BACKOFFICE_RESOURCES_DIR": str(tmp_path / "nulle-part")}
-    result = subprocess.run([str(frozen_app), "--self-test"], capture_output=True, text=True,
-                            timeout=120, env=env)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "BACKOFFICE_DATA_DIR": str(tmp_path),
+        "BACKOFFICE_RESOURCES_DIR": str(tmp_path / "nulle-part"),
+    }
+    result = subprocess.run(
+        [str(frozen_app), "--self-test"], capture_output=True, text=True, timeout=120, env=env
+    )
     assert result.returncode == 1
     assert "[ÉCHEC] Ressources" in result.stdout
     assert "Ressource introuvable" in result.stdout
@@ -236,8 +254,13 @@ def test_frozen_self_test_fails_in_french_when_resources_are_missing(frozen_app,
 def test_frozen_app_opens_its_main_window_and_quits(frozen_app, tmp_path):
     """The real start: migrations of a new database, first agent, main window with every
     area, then the automatic close of the smoke tests (BACKOFFICE_EXIT_AFTER_MS)."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BACKOFFICE_DATA_DIR": str(tmp_path),
-           "BACKOFFICE_EXIT_AFTER_MS": "1500", "BACKOFFICE_USER": "agent.test"}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "BACKOFFICE_DATA_DIR": str(tmp_path),
+        "BACKOFFICE_EXIT_AFTER_MS": "1500",
+        "BACKOFFICE_USER": "agent.test",
+    }
     result = subprocess.run([str(frozen_app)], capture_output=True, text=True, timeout=120, env=env)
     log = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "logs").glob("*.log"))
     assert result.returncode == 0, log + result.stderr
@@ -261,7 +284,9 @@ def test_build_reports_its_measured_size_with_icu_apart(frozen_build):
         line = re.search(r"dont ICU \(Linux seulement\) : (\d+,\d) Mo", stdout)
         assert line and _mo(line.group(1)) == pytest.approx(icu, abs=0.05), stdout
     if LINUX:
-        assert measured < SIZE_BUDGET_MO, f"{measured:.1f} Mo (budget {SIZE_BUDGET_MO} Mo)\n{stdout}"
+        assert measured < SIZE_BUDGET_MO, (
+            f"{measured:.1f} Mo (budget {SIZE_BUDGET_MO} Mo)\n{stdout}"
+        )
 
 
 def _frozen_contents(exe: Path) -> tuple[set[str], Path]:
@@ -278,7 +303,7 @@ def _frozen_contents(exe: Path) -> tuple[set[str], Path]:
         if path.name.endswith((".so", ".pyd")):  # extension modules (and plugins: harmless)
             parts = path.relative_to(internal).parts
             if "lib-dynload" in parts:
-                parts = parts[parts.index("lib-dynload") + 1:]
+                parts = parts[parts.index("lib-dynload") + 1 :]
             names.add(".".join([*parts[:-1], parts[-1].split(".")[0]]))
     return names, internal
 
@@ -290,7 +315,10 @@ def test_every_module_and_data_file_the_app_loads_is_in_the_build(frozen_app, tm
     listing.write_text(json.dumps(sorted(names)))
     result = subprocess.run(
         [sys.executable, "-c", EXERCISE, str(listing), PG_URL, json.dumps(ABSENT_ON_PURPOSE)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
@@ -300,8 +328,11 @@ def test_every_module_and_data_file_the_app_loads_is_in_the_build(frozen_app, tm
     assert any(f.startswith("certifi") for f in loaded["files"])
     # keyring and friends scan every installed distribution for plugins: only what the
     # app reads for itself must be there.
-    lost = [f for f in loaded["files"]
-            if not f.endswith(".dist-info/entry_points.txt") and not (internal / f).is_file()]
+    lost = [
+        f
+        for f in loaded["files"]
+        if not f.endswith(".dist-info/entry_points.txt") and not (internal / f).is_file()
+    ]
     assert not lost, f"data files read by the app but left out of the build: {lost}"
 
 
@@ -313,8 +344,9 @@ def _elf_needed(folder: Path) -> dict[Path, list[str]]:
             with path.open("rb") as handle:
                 if handle.read(4) != b"\x7fELF":
                     continue
-            dynamic = subprocess.run(["readelf", "-d", str(path)], capture_output=True, text=True,
-                                     check=True).stdout
+            dynamic = subprocess.run(
+                ["readelf", "-d", str(path)], capture_output=True, text=True, check=True
+            ).stdout
             needed[path] = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
     return needed
 
@@ -334,11 +366,15 @@ def test_no_kept_library_misses_a_library_it_links_against(frozen_build):
         f"{name} (for {binary.relative_to(exe.parent)})"
         for binary, names in _elf_needed(exe.parent).items()
         for name in names
-        if name not in bundled and include_library(name) and name not in not_found_at_build
+        if name not in bundled
+        and include_library(name)
+        and name not in not_found_at_build
         and not name.startswith("ld-linux")  # the dynamic loader is always the system's
     )
     assert not missing, missing
     dangling = [p for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
     assert not dangling, dangling
     # What the pruning is for: Qt's network and Wayland libraries, GTK (their plugins are dropped).
-    assert not any(n.startswith(("libQt6Network", "libgtk", "libQt6WaylandClient")) for n in bundled)
+    assert not any(
+        n.startswith(("libQt6Network", "libgtk", "libQt6WaylandClient")) for n in bundled
+    )

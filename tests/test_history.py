@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.models import AllowanceScheme, Child, MedicalRecord, Role, Sex, StaffUser
-from backoffice.services import accounts, family_info
-from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm
-from backoffice.services.actors import PORTAL, bind, current_actor
-from backoffice.services.audit import record_medical_access
-from backoffice.services.family_info import FamilyChanges
-from backoffice.services.history import MEDICAL_NEUTRAL, family_history, french_value
+from backoffice.services.common.actors import PORTAL, bind, current_actor
+from backoffice.services.common.audit import record_medical_access
+from backoffice.services.families import accounts
+from backoffice.services.families import edit as family_info
+from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
+from backoffice.services.families.edit import FamilyChanges
+from backoffice.services.families.history import MEDICAL_NEUTRAL, family_history, french_value
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)

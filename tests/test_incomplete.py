@@ -19,10 +19,10 @@ from backoffice.models import (
     Sex,
     Vaccination,
 )
-from backoffice.services.completeness import missing_for_child
-from backoffice.services.families import refresh_search_text
-from backoffice.services.incomplete import incomplete_files
-from backoffice.services.reference import DTP
+from backoffice.services.child_file.completeness import missing_for_child
+from backoffice.services.child_file.incomplete import incomplete_files
+from backoffice.services.child_file.reference import DTP
+from backoffice.services.families.queries import refresh_search_text
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)

@@ -9,13 +9,13 @@ import pytest
 from test_planning import MONDAY, TODAY, build_world, make_actor
 
 from backoffice.models import Booking, BookingState, Role
-from backoffice.services.occupancy import (
+from backoffice.services.bookings.occupancy import (
     activities_of_site,
     expected_children,
     occupancy,
     sites,
 )
-from backoffice.services.planning import book_days
+from backoffice.services.bookings.planning import book_days
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_expected_children_alerts_follow_the_role(db, world):
 
 def test_health_alerts_say_each_thing_once():
     from backoffice.models import Child, MedicalRecord
-    from backoffice.services.occupancy import health_alerts
+    from backoffice.services.bookings.occupancy import health_alerts
 
     def alerts(**record) -> tuple[str, ...]:
         fields = {"pai_detail": "", "allergy_detail": "", **record}  # unsaved: no defaults

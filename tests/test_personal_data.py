@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import String, Text, func, select
 
-from backoffice import cli
+from backoffice.cli import app as cli
+from backoffice.demo.load import load_demo
 from backoffice.models import (
     AccountState,
     AllowanceScheme,
@@ -42,9 +43,8 @@ from backoffice.models import (
     Unit,
     Vaccination,
 )
-from backoffice.services.actors import PermissionDenied, bind, current_actor
-from backoffice.services.demo import load_demo
-from backoffice.services.personal_data import (
+from backoffice.services.common.actors import PermissionDenied, bind, current_actor
+from backoffice.services.families.personal_data import (
     ANONYMISED_FAMILY_NAME,
     anonymise_inactive,
     export_personal_data,

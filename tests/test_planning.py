@@ -46,10 +46,8 @@ from backoffice.models import (
     Unit,
     WhenFull,
 )
-from backoffice.services.actors import current_actor
-from backoffice.services.families import refresh_search_text
-from backoffice.services.planning import (
-    DESK_TOPIC,
+from backoffice.services.bookings.desk_push import DESK_TOPIC
+from backoffice.services.bookings.planning import (
     PlanningError,
     book_days,
     find_children,
@@ -59,6 +57,8 @@ from backoffice.services.planning import (
     week_days,
     week_planning,
 )
+from backoffice.services.common.actors import current_actor
+from backoffice.services.families.queries import refresh_search_text
 
 TODAY = date(2026, 11, 27)  # a Friday
 MONDAY = date(2026, 11, 30)  # week 49

@@ -23,7 +23,8 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_tasks_rejects_unknown_commands_with_its_usage():
-    result = subprocess.run([sys.executable, str(ROOT / "tasks.py"), "nope"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tasks.py"), "nope"], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert "python3 tasks.py run" in result.stdout

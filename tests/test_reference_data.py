@@ -16,9 +16,9 @@ from backoffice.models import (
     Sex,
     Vaccination,
 )
-from backoffice.services import postcodes
-from backoffice.services.completeness import missing_for_child, missing_for_family
-from backoffice.services.reference import VACCINES, compulsory_vaccines
+from backoffice.services.child_file.completeness import missing_for_child, missing_for_family
+from backoffice.services.child_file.reference import VACCINES, compulsory_vaccines
+from backoffice.services.common import postcodes
 from backoffice.text import fold
 
 
@@ -62,14 +62,28 @@ def test_a_baby_is_not_missing_vaccines_not_yet_due():
 
 
 def _complete_child(consent: ConsentDefinition) -> Child:
-    child = Child(last_name="MARTIN", first_name="Léa", sex=Sex.FEMALE, birth_date=date(2017, 4, 2),
-                  school="École du Lude", school_class="CE2")
-    child.medical_record = MedicalRecord(
-        doctor_name="Dr Moreau", doctor_phone="02 43 94 00 00",
-        allergy_food=False, allergy_asthma=False, allergy_medication=False, allergy_other=False,
-        has_pai=False, allergy_detail="", pai_detail="",
+    child = Child(
+        last_name="MARTIN",
+        first_name="Léa",
+        sex=Sex.FEMALE,
+        birth_date=date(2017, 4, 2),
+        school="École du Lude",
+        school_class="CE2",
     )
-    child.vaccinations = [Vaccination(vaccine=v, done=True, last_date=date(2022, 1, 1)) for v in VACCINES]
+    child.medical_record = MedicalRecord(
+        doctor_name="Dr Moreau",
+        doctor_phone="02 43 94 00 00",
+        allergy_food=False,
+        allergy_asthma=False,
+        allergy_medication=False,
+        allergy_other=False,
+        has_pai=False,
+        allergy_detail="",
+        pai_detail="",
+    )
+    child.vaccinations = [
+        Vaccination(vaccine=v, done=True, last_date=date(2022, 1, 1)) for v in VACCINES
+    ]
     grandma = Person(last_name="MARTIN", first_name="Odile", relationship_label="grand-mère")
     child.contacts = [ChildContact(person=grandma, emergency_contact=True, authorised_pickup=True)]
     child.consents = [ConsentAnswer(consent_id=consent.id, granted=True)]
@@ -77,7 +91,9 @@ def _complete_child(consent: ConsentDefinition) -> Child:
 
 
 def test_a_complete_child_file_misses_nothing_and_each_gap_is_named():
-    consent = ConsentDefinition(id=1, code="image", label="Droit à l'image", mandatory=True, active=True)
+    consent = ConsentDefinition(
+        id=1, code="image", label="Droit à l'image", mandatory=True, active=True
+    )
     today = date(2026, 11, 27)
     child = _complete_child(consent)
     assert missing_for_child(child, [consent], today) == []
@@ -96,22 +112,34 @@ def test_a_complete_child_file_misses_nothing_and_each_gap_is_named():
 
 
 def test_consent_with_minimum_age_is_not_asked_of_younger_children():
-    walk_home = ConsentDefinition(id=2, code="seul", label="Rentrer seul", mandatory=True,
-                                  active=True, min_age_years=11)
+    walk_home = ConsentDefinition(
+        id=2, code="seul", label="Rentrer seul", mandatory=True, active=True, min_age_years=11
+    )
     child = _complete_child(ConsentDefinition(id=1, code="x", label="x"))
     assert missing_for_child(child, [walk_home], date(2026, 11, 27)) == []
-    assert missing_for_child(child, [walk_home], date(2029, 11, 27)) == ["Autorisation : Rentrer seul"]
+    assert missing_for_child(child, [walk_home], date(2029, 11, 27)) == [
+        "Autorisation : Rentrer seul"
+    ]
 
 
 def test_family_completeness():
-    family = Family(code="F00001", name="MARTIN", address_line1="3 rue de la Gare", postcode="72800",
-                    commune="Le Lude", login_email="martin@example.org", phone="")
-    family.guardians = [Guardian(last_name="MARTIN", first_name="Paul", is_payer=False, mobile_phone="")]
+    family = Family(
+        code="F00001",
+        name="MARTIN",
+        address_line1="3 rue de la Gare",
+        postcode="72800",
+        commune="Le Lude",
+        login_email="martin@example.org",
+        phone="",
+    )
+    family.guardians = [
+        Guardian(last_name="MARTIN", first_name="Paul", is_payer=False, mobile_phone="")
+    ]
     assert missing_for_family(family) == ["Responsable payeur", "Téléphone", "Enfant"]
 
 
 def test_phones_formatted_as_french_numbers_overseas_included():
-    from backoffice.services.validation import format_phone
+    from backoffice.services.common.validation import format_phone
 
     assert format_phone("0243940000") == "02 43 94 00 00"
     assert format_phone("+33612345678") == "06 12 34 56 78"

@@ -14,6 +14,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from backoffice.demo.load import load_demo
+from backoffice.demo.requests import add_portal_requests
 from backoffice.models import (
     Activity,
     ActivityKind,
@@ -46,10 +48,9 @@ from backoffice.models import (
     StaffUser,
     Unit,
 )
-from backoffice.services.actors import current_actor
-from backoffice.services.demo import load_demo
-from backoffice.services.families import refresh_search_text
-from backoffice.services.requests_desk import (
+from backoffice.services.common.actors import current_actor
+from backoffice.services.families.queries import refresh_search_text
+from backoffice.services.requests.queue import (
     Grouping,
     RequestFilter,
     count_pending,
@@ -58,8 +59,7 @@ from backoffice.services.requests_desk import (
     grouped,
     pending_requests,
 )
-from backoffice.services.requests_desk_demo import add_portal_requests
-from backoffice.services.requests_desk_side import (
+from backoffice.services.requests.side_panel import (
     REFUSAL_REASONS,
     cancel_deadline,
     capacity_for,
@@ -421,7 +421,7 @@ def test_capacity_counts_taken_places_and_projects_the_selection(db, desk):
 
 
 def test_capacity_after_accepting_and_waiting_list(db, desk, agent_actor):
-    from backoffice.services.decisions import accept_requests
+    from backoffice.services.requests.decisions import accept_requests
 
     with db.session() as s:
         accept_requests(s, agent_actor, [desk["zoe_lude"], desk["noe_lude"]])

@@ -2,7 +2,7 @@
 PDF (A4, DejaVu) the team prints and ticks on paper.
 
 Built from a plain snapshot (:class:`ExpectedList`, read by
-:func:`expected_list_document` through :func:`.services.occupancy.expected_children`):
+:func:`backoffice.services.bookings.expected_list.expected_list_document`):
 per unit a heading with its times and count, then one line per child (name, age,
 age group or class, alerts, what the file lacks) and a box to tick. Health alerts
 (PAI, allergies) are printed only for the roles allowed medical data, and the page
@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
@@ -25,11 +25,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from backoffice.dates import long_day
 from backoffice.documents.fonts import register_fonts
-from backoffice.documents.invoice_data import issuer_from_settings
 from backoffice.documents.invoice_pdf import (
     CONTENT_W,
     FOOTER_H,
@@ -44,12 +42,6 @@ from backoffice.documents.invoice_pdf import (
     TEXT,
     _NumberedCanvas,
 )
-from backoffice.errors import UserError
-from backoffice.models import Child, Site
-from backoffice.services import audit
-from backoffice.services.actors import Actor
-from backoffice.services.occupancy import ExpectedChild, expected_children, occupancy
-from backoffice.services.planning_calendar import long_day
 
 REGULAR, BOLD = register_fonts()
 PARIS = ZoneInfo("Europe/Paris")
@@ -62,10 +54,27 @@ HEALTH_NOTE = "Document contenant des données de santé : ne pas afficher, ne p
 NO_HEALTH_NOTE = "Alertes santé (PAI, allergies) : visibles par la direction seulement."
 
 
+class ListedChild(Protocol):
+    """One child's line: what the sheet prints of it."""
+
+    @property
+    def child_name(self) -> str: ...
+    @property
+    def age(self) -> str: ...
+    @property
+    def age_group(self) -> str: ...
+    @property
+    def school_class(self) -> str: ...
+    @property
+    def alerts(self) -> tuple[str, ...]: ...  # PAI, allergies: empty unless health data
+    @property
+    def missing(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class UnitList:
     title: str  # « Périscolaire du Lude — Matin (07:30–08:30) »
-    children: tuple[ExpectedChild, ...]
+    children: tuple[ListedChild, ...]
 
 
 @dataclass(frozen=True)
@@ -81,43 +90,6 @@ class ExpectedList:
     @property
     def count(self) -> int:
         return sum(len(u.children) for u in self.units)
-
-
-def expected_list_document(
-    session: Session,
-    actor: Actor,
-    site_id: int,
-    day: date,
-    activity_id: int | None = None,
-    now: datetime | None = None,
-) -> ExpectedList:
-    """Snapshot of the children expected (every unit running that day, even empty)."""
-    site = session.get(Site, site_id)
-    if site is None:
-        raise UserError("Établissement introuvable : actualisez la liste.")
-    children = expected_children(session, actor, site_id, day, activity_id)
-    if actor.sees_medical_data:  # health data going to paper: recorded per child
-        for child in session.scalars(
-            select(Child).where(Child.id.in_({c.child_id for c in children if c.alerts}))
-        ):
-            audit.record_medical_access(session, actor, child, printed=True)
-    units = []
-    for unit in occupancy(session, site_id, day, activity_id):
-        title = f"{unit.activity_name} — {unit.unit_name}"
-        if unit.times:
-            title += f" ({unit.times})"
-        if unit.closed:
-            title += f" — fermé : {unit.closed}"
-        units.append(UnitList(title, tuple(c for c in children if c.unit_id == unit.unit_id)))
-    return ExpectedList(
-        collectivity=issuer_from_settings(session).name,
-        site_name=site.name,
-        day=day,
-        printed_at=(now or datetime.now(PARIS)).astimezone(PARIS),
-        printed_by=actor.label,
-        units=tuple(units),
-        health_data=actor.sees_medical_data,
-    )
 
 
 def _lines(text: str, width: float, font: str = REGULAR) -> str:

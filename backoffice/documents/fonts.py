@@ -19,5 +19,7 @@ def register_fonts() -> tuple[str, str]:
     """Register DejaVu (regular, bold) once; returns their reportlab names."""
     for name in (REGULAR, BOLD):
         pdfmetrics.registerFont(TTFont(name, str(paths.resource("fonts", f"{name}.ttf"))))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+    pdfmetrics.registerFontFamily(
+        REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD
+    )
     return REGULAR, BOLD

@@ -126,8 +126,8 @@ class Invoice(Base):
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"
     )
-    regie: Mapped["Regie"] = relationship()  # noqa: F821
-    family: Mapped["Family"] = relationship()  # noqa: F821
+    regie: Mapped[Regie] = relationship()  # noqa: F821
+    family: Mapped[Family] = relationship()  # noqa: F821
 
 
 class InvoiceLine(Base):
@@ -244,9 +244,7 @@ class Payment(VersionedMixin, Base):
     reference: Mapped[str] = mapped_column(String(80), default="")  # cheque number, refdet…
     bank: Mapped[str] = mapped_column(String(80), default="")  # cheque: the payer's bank
     # Cheques: the deposit slip (bordereau de remise) that took them to the bank.
-    deposit_slip_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deposit_slip.id"), index=True
-    )
+    deposit_slip_id: Mapped[int | None] = mapped_column(ForeignKey("deposit_slip.id"), index=True)
     payer_name: Mapped[str] = mapped_column(String(120), default="")
     # The portal's id of an online payment (idempotent notifications).
     portal_ref: Mapped[str | None] = mapped_column(String(64), unique=True)

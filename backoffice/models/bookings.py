@@ -83,9 +83,9 @@ class Registration(VersionedMixin, Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
 
-    child: Mapped["Child"] = relationship()  # noqa: F821
-    activity: Mapped["Activity"] = relationship()  # noqa: F821
-    period: Mapped["Period"] = relationship()  # noqa: F821
+    child: Mapped[Child] = relationship()  # noqa: F821
+    activity: Mapped[Activity] = relationship()  # noqa: F821
+    period: Mapped[Period] = relationship()  # noqa: F821
 
 
 class Booking(VersionedMixin, Base):
@@ -119,8 +119,8 @@ class Booking(VersionedMixin, Base):
     arrival_time: Mapped[time | None] = mapped_column(Time)
     departure_time: Mapped[time | None] = mapped_column(Time)
 
-    child: Mapped["Child"] = relationship()  # noqa: F821
-    unit: Mapped["Unit"] = relationship()  # noqa: F821
+    child: Mapped[Child] = relationship()  # noqa: F821
+    unit: Mapped[Unit] = relationship()  # noqa: F821
 
 
 class RequestKind(enum.StrEnum):
@@ -171,8 +171,8 @@ class PortalRequest(VersionedMixin, Base):
     # The answer parents read on the portal (and by e-mail).
     answer_text: Mapped[str] = mapped_column(Text, default="")
 
-    family: Mapped["Family"] = relationship()  # noqa: F821
-    child: Mapped["Child | None"] = relationship()  # noqa: F821
+    family: Mapped[Family] = relationship()  # noqa: F821
+    child: Mapped[Child | None] = relationship()  # noqa: F821
     bookings: Mapped[list[RequestBooking]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )

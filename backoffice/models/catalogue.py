@@ -219,9 +219,7 @@ class Capacity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
-    age_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("age_group.id", ondelete="CASCADE")
-    )
+    age_group_id: Mapped[int | None] = mapped_column(ForeignKey("age_group.id", ondelete="CASCADE"))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     places: Mapped[int] = mapped_column(Integer)
@@ -317,7 +315,9 @@ class ConsentDefinition(VersionedMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
     min_age_years: Mapped[int | None] = mapped_column(Integer)
-    asks_detail: Mapped[bool] = mapped_column(Boolean, default=False)  # e.g. time for "rentrer seul"
+    asks_detail: Mapped[bool] = mapped_column(
+        Boolean, default=False
+    )  # e.g. time for "rentrer seul"
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -114,9 +114,7 @@ class FamilyQuotient(Base):
     __tablename__ = "family_quotient"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(
-        ForeignKey("family.id", ondelete="CASCADE"), index=True
-    )
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
     quotient: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
@@ -133,9 +131,7 @@ class Guardian(VersionedMixin, Base):
     __table_args__ = (UniqueConstraint("family_id", "rank"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(
-        ForeignKey("family.id", ondelete="CASCADE"), index=True
-    )
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
     rank: Mapped[int] = mapped_column(Integer, default=1)
     civility: Mapped[str] = mapped_column(String(10), default="")  # Mme, M.
     last_name: Mapped[str] = mapped_column(String(80))
@@ -164,9 +160,7 @@ class Child(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "child"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(
-        ForeignKey("family.id", ondelete="CASCADE"), index=True
-    )
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
     last_name: Mapped[str] = mapped_column(String(80))
     first_name: Mapped[str] = mapped_column(String(80), index=True)
     sex: Mapped[Sex] = mapped_column(enum_column(Sex, length=1))
@@ -215,9 +209,7 @@ class MedicalRecord(VersionedMixin, Base):
     __tablename__ = "medical_record"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    child_id: Mapped[int] = mapped_column(
-        ForeignKey("child.id", ondelete="CASCADE"), unique=True
-    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), unique=True)
     allergy_asthma: Mapped[bool] = mapped_column(Boolean, default=False)
     allergy_food: Mapped[bool] = mapped_column(Boolean, default=False)
     allergy_medication: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -242,7 +234,12 @@ class MedicalRecord(VersionedMixin, Base):
 
     @property
     def has_allergy(self) -> bool:
-        return self.allergy_asthma or self.allergy_food or self.allergy_medication or self.allergy_other
+        return (
+            self.allergy_asthma
+            or self.allergy_food
+            or self.allergy_medication
+            or self.allergy_other
+        )
 
 
 class Vaccination(Base):
@@ -278,9 +275,7 @@ class Person(VersionedMixin, Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(
-        ForeignKey("family.id", ondelete="CASCADE"), index=True
-    )
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
     last_name: Mapped[str] = mapped_column(String(80))
     first_name: Mapped[str] = mapped_column(String(80))
     relationship_label: Mapped[str] = mapped_column(String(40), default="")

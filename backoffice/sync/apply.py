@@ -35,8 +35,8 @@ from backoffice.models import (
     SyncConflict,
     utcnow,
 )
-from backoffice.services.actors import PORTAL, SYSTEM
-from backoffice.services.audit import AUDITED, as_text
+from backoffice.services.common.actors import PORTAL, SYSTEM
+from backoffice.services.common.audit import AUDITED, as_text
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ENTITY_NAMES = {cls: name for cls, (name, _child) in AUDITED.items()}

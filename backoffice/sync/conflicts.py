@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
 from backoffice.models import Family, QuarantinedChange, SyncConflict, utcnow
-from backoffice.services import outbox
-from backoffice.services.accounts import account_payload
-from backoffice.services.actors import Actor, bind
-from backoffice.services.audit import AUDITED
+from backoffice.services.common import outbox
+from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.audit import AUDITED
+from backoffice.services.families.accounts import account_payload
 from backoffice.sync.apply import column_value
 
 ENTITY_CLASSES = {name: cls for cls, (name, _child) in AUDITED.items()}

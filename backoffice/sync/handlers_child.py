@@ -14,8 +14,8 @@ from backoffice.models import (
     Vaccination,
     utcnow,
 )
-from backoffice.services.families import refresh_search_text
-from backoffice.services.reference import DISEASES, VACCINES
+from backoffice.services.child_file.reference import DISEASES, VACCINES
+from backoffice.services.families.queries import refresh_search_text
 from backoffice.sync import values as v
 from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles, summarise
 from backoffice.sync.handlers_requests import land_request

@@ -4,9 +4,9 @@ information (guide §4.4), login e-mail changes (§4.5), account activation."""
 from __future__ import annotations
 
 from backoffice.models import AccountState
-from backoffice.services import postcodes
-from backoffice.services.families import refresh_search_text
-from backoffice.services.validation import Checker
+from backoffice.services.common import postcodes
+from backoffice.services.common.validation import Checker
+from backoffice.services.families.queries import refresh_search_text
 from backoffice.sync import values as v
 from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles, summarise
 

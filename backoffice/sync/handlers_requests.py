@@ -4,7 +4,7 @@ Each ``registration.submitted`` / ``booking.submitted`` change is one request
 (``data["request_ref"]``, else the change number, makes applying twice a no-op);
 its ``data`` is kept whole as the request's payload (the portal's registration
 number and ``booking_id`` are what the decisions are pushed with, see
-:mod:`backoffice.services.decisions`).
+:mod:`backoffice.services.requests.decisions`).
 
 When the back-office's catalogue knows the activity, period (and unit) codes,
 the request is also linked to the rows it is about, created or updated with the

@@ -19,15 +19,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.models import OutboxItem, OutboxState, QuarantinedChange, SyncCursor, utcnow
-from backoffice.services import outbox
-from backoffice.services.accounts import account_payload
-from backoffice.services.actors import PORTAL, bind
+from backoffice.services.common import outbox
+from backoffice.services.common.actors import PORTAL, bind
+from backoffice.services.families.accounts import account_payload
 from backoffice.storage import Database
 from backoffice.sync import (
-    handlers_child,
-    handlers_family,
-    handlers_payments,
-    handlers_requests,
     push,
 )
 from backoffice.sync.apply import EPOCH, HANDLERS, ApplyContext, Quarantine, parse_change, seq_of

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from backoffice.models import Child, OutboxItem, PortalRequest, RequestKind, RequestState
-from backoffice.services.reference import DISEASES, VACCINES
+from backoffice.services.child_file.reference import DISEASES, VACCINES
 from backoffice.sync.calls import Call
 from backoffice.sync.handlers_child import ALLERGIES
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from backoffice.models import OutboxItem, OutboxState, QuarantinedChange, SyncConflict, utcnow
-from backoffice.services import auto_processing
+from backoffice.services.requests import auto_processing
 from backoffice.storage import Database
 from backoffice.sync import settings
 from backoffice.sync.client import PortalClient, PortalError

@@ -14,7 +14,7 @@ from typing import Any
 
 import phonenumbers
 
-from backoffice.services.validation import format_phone, normalise_email
+from backoffice.services.common.validation import format_phone, normalise_email
 from backoffice.sync.apply import Quarantine
 
 Cleaner = Callable[[Any], Any]

@@ -14,8 +14,8 @@ from datetime import date
 
 from backoffice import __version__
 from backoffice.models import ROLE_LABELS
-from backoffice.services.actors import Actor
-from backoffice.services.families import count_families
+from backoffice.services.common.actors import Actor
+from backoffice.services.families.queries import count_families
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.accounts import OpenAccountDialog

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from backoffice import cli
+from backoffice.cli import app as cli
 
 pytestmark = pytest.mark.postgres
 

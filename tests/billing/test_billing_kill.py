@@ -22,9 +22,9 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select, text
 
+from backoffice.demo.load import load_demo
 from backoffice.models import Invoice, InvoiceRun, OutboxItem
 from backoffice.services.billing import preview_run
-from backoffice.services.demo import load_demo
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice.models import AuditEvent, Invoice, InvoiceLine, Role, Tariff
-from backoffice.services.actors import Actor, PermissionDenied, bind
 from backoffice.services.billing import BillingError, close_period, issue_run, preview_run
 from backoffice.services.billing.tariff_edit import (
     TariffErrors,
@@ -21,6 +20,7 @@ from backoffice.services.billing.tariff_edit import (
     set_tariffs,
     tariff_grid,
 )
+from backoffice.services.common.actors import Actor, PermissionDenied, bind
 
 pytestmark = pytest.mark.postgres
 

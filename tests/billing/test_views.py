@@ -15,7 +15,7 @@ from backoffice.services.billing import (
     record_online_payment_result,
     record_payment,
 )
-from backoffice.services.billing.views import (
+from backoffice.services.billing.queries import (
     family_header,
     family_invoice_rows,
     invoice_line_rows,

@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from test_planning import MONDAY, TODAY, build_world, make_actor
 
 from backoffice.documents.expected_children_pdf import (
-    expected_list_document,
     render_expected_children,
     render_expected_children_bytes,
 )
@@ -30,7 +29,8 @@ from backoffice.models import (
     Setting,
     Sex,
 )
-from backoffice.services.planning import book_days
+from backoffice.services.bookings.expected_list import expected_list_document
+from backoffice.services.bookings.planning import book_days
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PRINTED = datetime(2026, 11, 30, 7, 5, tzinfo=ZoneInfo("Europe/Paris"))
@@ -129,7 +129,7 @@ def test_printing_health_alerts_is_recorded_per_child(sqlite_db, world):
     from sqlalchemy import select
 
     from backoffice.models import AuditAction, AuditEvent
-    from backoffice.services.history import family_history
+    from backoffice.services.families.history import family_history
 
     director = make_actor(sqlite_db, Role.DIRECTOR, "direction")
     agent = make_actor(sqlite_db, Role.AGENT, "accueil2")

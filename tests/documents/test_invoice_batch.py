@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backoffice.errors import UserError
 from backoffice.models import InvoiceRun, OutboxItem
-from backoffice.services.invoice_documents import PORTAL_TOPIC, render_run
+from backoffice.services.billing.invoice_pdfs import PORTAL_TOPIC, render_run
 
 
 def make_run(db, world, n: int) -> tuple[int, list[int]]:

@@ -7,9 +7,9 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from backoffice import cli
-from backoffice.services import mailer
-from backoffice.services.demo import load_demo
+from backoffice.cli import app as cli
+from backoffice.demo.load import load_demo
+from backoffice.services.billing import mail as mailer
 
 
 def test_issue_a_month_then_write_and_mail_its_pdfs(

@@ -13,8 +13,8 @@ from backoffice.documents.invoice_data import invoice_document
 from backoffice.documents.invoice_pdf import render_invoice_bytes
 from backoffice.errors import UserError
 from backoffice.models import AuditEvent, Setting
-from backoffice.services import mailer
-from backoffice.services.invoice_documents import EMAIL_ENTITY, email_run
+from backoffice.services.billing import mail as mailer
+from backoffice.services.billing.invoice_pdfs import EMAIL_ENTITY, email_run
 
 LINES = [(0, date(2026, 7, 6), "Journée (repas compris)", QF, "1", "14.20")]
 

@@ -24,8 +24,8 @@ from backoffice.models import (
     StaffUser,
     Vaccination,
 )
-from backoffice.services.actors import Actor, current_actor
-from backoffice.services.families import refresh_search_text
+from backoffice.services.common.actors import Actor, current_actor
+from backoffice.services.families.queries import refresh_search_text
 from backoffice.text import fold
 from backoffice.ui import dialogs
 from backoffice.ui.tasks import SynchronousExecutor, TaskRunner

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.models import AccountState, Family, OutboxItem
-from backoffice.services.actors import current_actor
+from backoffice.services.common.actors import current_actor
 from backoffice.ui.accounts import AccountActionsBar
 from backoffice.ui.accounts.actions import DisableAccountDialog, ask_disable_reason
 from backoffice.ui.qt import Qt

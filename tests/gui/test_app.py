@@ -72,7 +72,7 @@ def test_main_opens_the_window_in_french(qapp, tmp_path, monkeypatch):
 @pytest.mark.allow_log_warnings
 def test_unknown_agent_exits_1_with_the_french_message(qapp, tmp_path, monkeypatch, no_dialogs):
     from backoffice.models import Role, StaffUser
-    from backoffice.storage import open_database
+    from backoffice.services.database import open_database
 
     url = f"sqlite:///{tmp_path / 'agents.sqlite3'}"
     db = open_database(url)
@@ -89,7 +89,7 @@ def test_unknown_agent_exits_1_with_the_french_message(qapp, tmp_path, monkeypat
 
 def test_main_shows_the_agent_in_the_status_bar(qapp, tmp_path, monkeypatch):
     from backoffice.models import Role, StaffUser
-    from backoffice.storage import open_database
+    from backoffice.services.database import open_database
 
     url = f"sqlite:///{tmp_path / 'agents.sqlite3'}"
     db = open_database(url)

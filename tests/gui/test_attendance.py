@@ -12,7 +12,7 @@ from sqlalchemy import select
 from test_planning import MONDAY, build_world, make_actor
 
 from backoffice.models import Attendance, Booking, ClosedPeriod, Regie
-from backoffice.services.planning import book_days
+from backoffice.services.bookings.planning import book_days
 from backoffice.ui.attendance import AttendanceArea
 from backoffice.ui.attendance.model import parse_time
 from backoffice.ui.qt import QApplication, Qt

@@ -28,8 +28,8 @@ from billing_world import build  # noqa: E402
 from portal_testkit import smtp_sink  # noqa: E402,F401
 
 from backoffice.models import ClosedPeriod, CreditNote, Invoice, Role  # noqa: E402
-from backoffice.services import mailer  # noqa: E402
 from backoffice.services.billing import family_balance  # noqa: E402
+from backoffice.services.billing import mail as mailer  # noqa: E402
 from backoffice.ui import dialogs  # noqa: E402
 from backoffice.ui.billing import BillingArea, files  # noqa: E402
 from backoffice.ui.billing.table import RIGHT  # noqa: E402

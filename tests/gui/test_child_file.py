@@ -14,8 +14,8 @@ from backoffice.models import (
     Role,
     StaffUser,
 )
-from backoffice.services.actors import current_actor
-from backoffice.services.reference import VACCINES
+from backoffice.services.child_file.reference import VACCINES
+from backoffice.services.common.actors import current_actor
 from backoffice.ui import dialogs
 from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.incomplete.page import IncompleteFilesPage

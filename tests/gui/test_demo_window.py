@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from backoffice.demo.load import load_demo
 from backoffice.models import Child
-from backoffice.services.actors import current_actor
-from backoffice.services.demo import load_demo
-from backoffice.services.families import get_family_detail
+from backoffice.services.common.actors import current_actor
+from backoffice.services.families.queries import get_family_detail
 
 from .conftest import TODAY
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from backoffice.models import Family
-from backoffice.services import family_info
-from backoffice.services.family_info import FamilyChanges
+from backoffice.services.families import edit as family_info
+from backoffice.services.families.edit import FamilyChanges
 from backoffice.ui.family_edit import FamilyEditDialog
 from backoffice.ui.qt import Qt
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backoffice.models import Child, Role
-from backoffice.services.actors import bind
+from backoffice.services.common.actors import bind
 from backoffice.ui.history.page import WHOLE_FAMILY
 from backoffice.ui.qt import Qt
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backoffice.models import Child, Family, Role, StaffUser
-from backoffice.services.actors import current_actor
+from backoffice.services.common.actors import current_actor
 from backoffice.ui.incomplete.page import IncompleteFilesPage
 from backoffice.ui.qt import Qt
 

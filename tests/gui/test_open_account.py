@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice.models import AccountState, Family, OutboxItem, Sex
-from backoffice.services.actors import current_actor
+from backoffice.services.common.actors import current_actor
 from backoffice.ui.accounts import OpenAccountDialog
 from backoffice.ui.qt import QApplication, Qt
 from backoffice.ui.widgets import DateField, PhoneField, PostcodeCommuneField, parse_french_date

@@ -38,7 +38,7 @@ from backoffice.services.billing import (  # noqa: E402
     record_online_payment_result,
     record_payment,
 )
-from backoffice.services.families import refresh_search_text  # noqa: E402
+from backoffice.services.families.queries import refresh_search_text  # noqa: E402
 from backoffice.ui import dialogs  # noqa: E402
 from backoffice.ui.billing import files  # noqa: E402
 from backoffice.ui.billing.table import RIGHT  # noqa: E402

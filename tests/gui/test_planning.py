@@ -134,7 +134,7 @@ def test_bulk_booking_over_the_period(qtbot, sqlite_db, world, sync_runner):
 
 
 def test_occupancy_lists_and_prints_the_children_expected(qtbot, sqlite_db, world, sync_runner):
-    from backoffice.services.planning import book_days
+    from backoffice.services.bookings.planning import book_days
 
     agent = make_actor(sqlite_db, Role.AGENT, "accueil")
     with sqlite_db.session() as s:
@@ -181,7 +181,7 @@ def test_occupancy_lists_and_prints_the_children_expected(qtbot, sqlite_db, worl
 
 
 def test_occupancy_hides_health_alerts_from_the_desk(qtbot, sqlite_db, world, sync_runner):
-    from backoffice.services.planning import book_days
+    from backoffice.services.bookings.planning import book_days
 
     area = _area(qtbot, sqlite_db, sync_runner)
     with sqlite_db.session() as s:

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from backoffice.demo.load import load_demo
+from backoffice.demo.requests import add_portal_requests
 from backoffice.models import (
     Activity,
     Booking,
@@ -33,11 +35,9 @@ from backoffice.models import (
     WhenFull,
     utcnow,
 )
-from backoffice.services import decisions
-from backoffice.services.demo import load_demo
-from backoffice.services.families import refresh_search_text
-from backoffice.services.requests_desk import Group, Grouping, QueueRow, count_pending
-from backoffice.services.requests_desk_demo import add_portal_requests
+from backoffice.services.families.queries import refresh_search_text
+from backoffice.services.requests import decisions
+from backoffice.services.requests.queue import Group, Grouping, QueueRow, count_pending
 from backoffice.ui.qt import Qt
 from backoffice.ui.requests import RequestsArea
 from backoffice.ui.requests.decision_dialog import DecisionDialog

@@ -21,10 +21,18 @@ def test_self_test_passes_from_source(qapp, capsys):
 
 @pytest.mark.allow_log_warnings
 def test_self_test_fails_with_a_french_explanation(tmp_path):
-    env = {**os.environ, "BACKOFFICE_RESOURCES_DIR": str(tmp_path / "nulle-part"),
-           "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run([sys.executable, "-m", "backoffice.app", "--self-test"],
-                            capture_output=True, text=True, timeout=120, env=env)
+    env = {
+        **os.environ,
+        "BACKOFFICE_RESOURCES_DIR": str(tmp_path / "nulle-part"),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "backoffice.app", "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 1
     assert "[ÉCHEC] Ressources : Ressource introuvable" in result.stdout
     assert "[ÉCHEC] PDF" in result.stdout and "[OK] Migrations" in result.stdout

@@ -26,7 +26,7 @@ from portal_testkit import STAFF_TOKEN, free_port, portal, smtp_sink  # noqa: E4
 from sync_helpers import Parent, family, open_account  # noqa: E402
 
 from backoffice.models import SyncConflict  # noqa: E402
-from backoffice.services.family_info import FamilyChanges, update_family  # noqa: E402
+from backoffice.services.families.edit import FamilyChanges, update_family  # noqa: E402
 from backoffice.sync import settings as sync_settings  # noqa: E402
 from backoffice.sync.client import PortalClient  # noqa: E402
 from backoffice.sync.round import client_from_settings  # noqa: E402
@@ -284,7 +284,12 @@ def no_keyring():
 
 
 def test_setup_panel_when_nothing_is_configured(
-    qtbot, sqlite_db, agent, portal, sync_runner, no_keyring  # noqa: F811
+    qtbot,
+    sqlite_db,
+    agent,
+    portal,
+    sync_runner,
+    no_keyring,  # noqa: F811
 ):
     win = open_window(qtbot, sqlite_db, agent, sync_runner)
     area = win.sync_area

@@ -30,7 +30,7 @@ def client(portal):  # noqa: F811 - the fixture imported above
 @pytest.fixture
 def agent(db):
     from backoffice.models import Role, StaffUser
-    from backoffice.services.actors import current_actor
+    from backoffice.services.common.actors import current_actor
 
     with db.session() as s:
         s.add(StaffUser(login="mhuet", full_name="Mélanie Huet", role=Role.DIRECTOR))

@@ -32,8 +32,8 @@ from backoffice.models import (
     SyncConflict,
     SyncCursor,
 )
-from backoffice.services import accounts
-from backoffice.services.family_info import (
+from backoffice.services.families import accounts
+from backoffice.services.families.edit import (
     FamilyChanges,
     GuardianChanges,
     update_family,

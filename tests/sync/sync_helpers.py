@@ -7,8 +7,8 @@ from datetime import date
 from portal_testkit import PASSWORD, STAFF_TOKEN
 
 from backoffice.models import AllowanceScheme, Family, Sex
-from backoffice.services import accounts
-from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm
+from backoffice.services.families import accounts
+from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
 from backoffice.sync import PortalClient
 
 TODAY = date(2026, 11, 27)

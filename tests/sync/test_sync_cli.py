@@ -12,8 +12,9 @@ import pytest
 from portal_testkit import STAFF_TOKEN
 from sync_helpers import open_account
 
-from backoffice import cli, cli_sync
-from backoffice.storage import open_database
+from backoffice.cli import app as cli
+from backoffice.cli import sync as cli_sync
+from backoffice.services.database import open_database
 from backoffice.sync import PortalClient, PortalError, run_round
 from backoffice.sync import settings as sync_settings
 
@@ -90,7 +91,7 @@ def test_configure_stores_url_and_token_in_the_keyring(
 def test_sync_command_runs_a_round_and_prints_json(
     db_path, portal, smtp_sink, memory_keyring, capsys
 ):
-    from backoffice.services.actors import current_actor
+    from backoffice.services.common.actors import current_actor
 
     memory_keyring.set_password(sync_settings.KEYRING_SERVICE, portal.base, STAFF_TOKEN)
     db = open_database(db_path)

@@ -5,7 +5,7 @@ validated by the service, bookings « J-2 à 12:00 »); the back-office holds th
 same codes (activity, period, units, age groups) with its own capacities. A
 parent registers and books late through the portal's API; sync rounds bring
 the requests in (linked to Registration / Booking rows), the agent decides
-(``backoffice.services.decisions``), the next round pushes the decisions and
+(``backoffice.services.requests.decisions``), the next round pushes the decisions and
 the parent's planning shows them with the answer.
 """
 
@@ -54,7 +54,7 @@ from backoffice.models import (
     Source,
     Unit,
 )
-from backoffice.services.decisions import DecisionError, accept_requests, refuse_requests
+from backoffice.services.requests.decisions import DecisionError, accept_requests, refuse_requests
 from backoffice.sync import run_round
 from backoffice.sync.push import family_push_body
 

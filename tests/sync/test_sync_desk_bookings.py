@@ -33,7 +33,8 @@ from backoffice.models import (
     Site,
     Unit,
 )
-from backoffice.services.planning import DESK_TOPIC, book_days, unbook_days
+from backoffice.services.bookings.desk_push import DESK_TOPIC
+from backoffice.services.bookings.planning import book_days, unbook_days
 from backoffice.sync import run_round
 
 pytestmark = pytest.mark.postgres

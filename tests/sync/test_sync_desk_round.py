@@ -53,7 +53,7 @@ from backoffice.models import (
     Unit,
     WhenFull,
 )
-from backoffice.services.decisions import (
+from backoffice.services.requests.decisions import (
     FREED_ANSWER,
     DecisionError,
     accept_requests,

@@ -113,7 +113,7 @@ def test_portal_stopped_mid_push_then_restarted(db, agent, tmp_path, smtp_sink):
 
 def _agent(db):
     from backoffice.models import Role, StaffUser
-    from backoffice.services.actors import current_actor
+    from backoffice.services.common.actors import current_actor
 
     with db.session() as s:
         s.add(StaffUser(login="agent", full_name="Agent d'accueil", role=Role.DIRECTOR))
@@ -176,7 +176,7 @@ class BeforeFirstPut:
 def test_parent_edit_overwritten_by_a_push_is_pushed_again(db, agent, portal, smtp_sink):
     from sync_helpers import Parent, family
 
-    from backoffice.services.family_info import FamilyChanges, update_family
+    from backoffice.services.families.edit import FamilyChanges, update_family
 
     family_id, code = open_account(db, agent, LOGINS[0])
     with make_client(portal) as client:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sync_helpers import TODAY, Parent, family, open_account
 
-from backoffice.services.child_file_contacts import ContactForm, add_contact
-from backoffice.services.child_file_medical import MedicalForm, VaccineAnswer, save_medical_record
-from backoffice.services.family_info import FamilyChanges, update_family
+from backoffice.services.child_file.contacts import ContactForm, add_contact
+from backoffice.services.child_file.medical import MedicalForm, VaccineAnswer, save_medical_record
+from backoffice.services.families.edit import FamilyChanges, update_family
 from backoffice.sync import run_round
 
 pytestmark = pytest.mark.postgres
@@ -62,7 +62,9 @@ def test_child_file_kept_at_the_desk_shows_on_the_portal(db, agent, portal, smtp
     held = portal.parent("GET", f"/me/children/{child_id}", parent.token).json()
     medical = held["medical"]
     assert medical["doctor_name"] == "Dr Moreau"
-    assert {"vaccine": "tetanos", "done": True, "last_date": "2025-11-27"} in medical["vaccinations"]
+    assert {"vaccine": "tetanos", "done": True, "last_date": "2025-11-27"} in medical[
+        "vaccinations"
+    ]
     food = next(a for a in medical["allergies"] if a["allergy"] == "alimentaire")
     assert (food["present"], food["detail"]) == (True, "arachide")
     [contact] = held["emergency_contacts"]
@@ -75,9 +77,7 @@ def test_child_file_kept_at_the_desk_shows_on_the_portal(db, agent, portal, smtp
     assert again.ok and again.moved == 0, again.summary()
 
 
-def test_login_change_at_the_desk_sends_the_confirmation_link(
-    db, agent, portal, smtp_sink, client
-):
+def test_login_change_at_the_desk_sends_the_confirmation_link(db, agent, portal, smtp_sink, client):
     family_id, code, _parent = _activated(db, agent, portal, smtp_sink, client)
     new = "sophie.l@example.net"
     with db.session() as s:

@@ -17,7 +17,7 @@ from backoffice.models import (
     RequestKind,
     SyncConflict,
 )
-from backoffice.services.family_info import FamilyChanges, update_family
+from backoffice.services.families.edit import FamilyChanges, update_family
 from backoffice.sync import resolve_conflict, run_round
 from backoffice.sync.pull import CURSOR
 from portal import feed
@@ -269,7 +269,7 @@ def test_refused_item_is_failed_and_others_go_on(db, agent, portal, smtp_sink, c
     first_id, _ = open_account(db, agent, LOGIN)
     # An item about a family the portal does not know: refused (404) for good.
     with db.session() as s:
-        from backoffice.services import outbox
+        from backoffice.services.common import outbox
 
         outbox.enqueue(s, "account.send_password_reset", {"family_code": "F00077"}, 999)
     second_id, _ = open_account(db, agent, "autre@example.org", family_name="Bodin")

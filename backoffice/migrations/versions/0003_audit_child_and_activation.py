@@ -21,10 +21,15 @@ def upgrade() -> None:
     with op.batch_alter_table("family") as batch:
         batch.add_column(sa.Column("activated_at", sa.DateTime(), nullable=True))
     # Families already active were activated at some unknown time before this revision.
-    family = sa.table("family", sa.column("account_state", sa.String), sa.column("activated_at", sa.DateTime),
-                      sa.column("created_at", sa.DateTime))
+    family = sa.table(
+        "family",
+        sa.column("account_state", sa.String),
+        sa.column("activated_at", sa.DateTime),
+        sa.column("created_at", sa.DateTime),
+    )
     op.get_bind().execute(
-        family.update().where(family.c.account_state.in_(["active", "disabled"]))
+        family.update()
+        .where(family.c.account_state.in_(["active", "disabled"]))
         .values(activated_at=family.c.created_at)
     )
 

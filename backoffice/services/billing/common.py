@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
 from backoffice.models import Family, Regie, Role
-from backoffice.services.actors import Actor, PermissionDenied
+from backoffice.services.common.actors import Actor, PermissionDenied
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -25,10 +25,6 @@ BILLING_ROLES = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.DIRECTOR})
 
 class BillingError(UserError):
     """An expected billing problem; the message is French, for the agent."""
-
-
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def cents(amount: Decimal) -> Decimal:

@@ -19,21 +19,21 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.dates import paris_today
 from backoffice.models import CreditNote, CreditNoteLine, DocumentKind, Invoice, InvoiceLine
-from backoffice.services.actors import Actor
 from backoffice.services.billing.common import (
     ZERO,
     BillingError,
     atomic,
     document_number,
     euros,
-    paris_today,
     parse_amount,
     require_billing_role,
 )
 from backoffice.services.billing.ledger import refresh_states
 from backoffice.services.billing.numbering import take_numbers
 from backoffice.services.billing.publish import republish
+from backoffice.services.common.actors import Actor
 
 _SPEC = re.compile(r"^\s*(\d+)\s*(?::\s*([0-9]+(?:[.,][0-9]{1,2})?)\s*)?$")
 

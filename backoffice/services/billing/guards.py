@@ -1,8 +1,8 @@
 """ORM guards: issued documents are never edited nor deleted; closed periods never change.
 
 Installed once on every ORM session (:func:`install`, done when
-:mod:`backoffice.services.billing` is imported; ``storage.open_database``
-should call it too so that every program using the database is guarded).
+:mod:`backoffice.services.billing` is imported, and by
+:func:`backoffice.services.database.open_database`, so every program using the database is guarded).
 Checked in ``before_flush``, i.e. whatever service makes the change:
 
 - an invoice may only change its ``state`` (payment status); its lines, credit

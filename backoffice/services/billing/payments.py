@@ -31,6 +31,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.dates import paris_today
 from backoffice.models import (
     INVOICE_STATE_LABELS,
     PAYMENT_MODE_LABELS,
@@ -50,7 +51,6 @@ from backoffice.models import (
     Settlement,
     Unit,
 )
-from backoffice.services.actors import Actor
 from backoffice.services.billing.common import (
     ZERO,
     BillingError,
@@ -58,11 +58,11 @@ from backoffice.services.billing.common import (
     euros,
     get_family,
     get_regie,
-    paris_today,
     parse_amount,
 )
 from backoffice.services.billing.ledger import figures, payment_leftovers, refresh_states
 from backoffice.services.billing.publish import republish
+from backoffice.services.common.actors import Actor
 
 DESK_MODES = frozenset(
     {

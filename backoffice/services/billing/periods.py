@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.models import ClosedPeriod, Regie
-from backoffice.services.actors import Actor
 from backoffice.services.billing.common import BillingError, atomic, get_regie, require_billing_role
 from backoffice.services.billing.guards import PeriodClosed
 from backoffice.services.billing.lines import compute_draft
+from backoffice.services.common.actors import Actor
 
 
 def overlapping_closed(

@@ -38,7 +38,7 @@ from backoffice.models import (
     Regie,
 )
 from backoffice.services.billing.common import to_cents_int
-from backoffice.services.outbox import enqueue
+from backoffice.services.common.outbox import enqueue
 
 TOPIC = "invoice.publish"
 PORTAL_MODES = {

@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from backoffice.dates import paris_today
 from backoffice.models import (
     DocumentKind,
     Invoice,
@@ -33,19 +34,18 @@ from backoffice.models import (
     OutboxItem,
     utcnow,
 )
-from backoffice.services.actors import Actor
 from backoffice.services.billing.common import (
     BillingError,
     document_number,
     euros,
     get_regie,
-    paris_today,
     require_billing_role,
 )
 from backoffice.services.billing.lines import Anomaly, Draft, compute_draft
 from backoffice.services.billing.numbering import lock_sequence, take_numbers
 from backoffice.services.billing.periods import ensure_open
 from backoffice.services.billing.publish import TOPIC, LineView, invoice_payload
+from backoffice.services.common.actors import Actor
 
 
 @dataclass

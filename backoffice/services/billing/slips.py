@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.dates import paris_today
 from backoffice.models import (
     DepositSlip,
     DocumentKind,
@@ -25,16 +26,15 @@ from backoffice.models import (
     PaymentState,
     Regie,
 )
-from backoffice.services.actors import Actor
 from backoffice.services.billing.common import (
     ZERO,
     BillingError,
     atomic,
     document_number,
     get_regie,
-    paris_today,
 )
 from backoffice.services.billing.numbering import take_numbers
+from backoffice.services.common.actors import Actor
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.dates import paris_today
 from backoffice.models import AuditAction, AuditEvent, ClosedPeriod, InvoiceLine, Role, Tariff
-from backoffice.services.actors import Actor
-from backoffice.services.billing.common import (
-    BillingError,
-    atomic,
-    euros,
-    paris_today,
-    require_billing_role,
-)
+from backoffice.services.billing.common import BillingError, atomic, euros, require_billing_role
 from backoffice.services.billing.tariff_grid import (
     GridRow,
     TariffGrid,
@@ -54,6 +48,7 @@ from backoffice.services.billing.tariff_grid import (
     unit_choice,
 )
 from backoffice.services.billing.tariff_input import TariffErrors, TariffInput, rank_name, read_rows
+from backoffice.services.common.actors import Actor
 
 __all__ = [
     "GridRow",

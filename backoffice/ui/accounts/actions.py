@@ -13,8 +13,8 @@ from html import escape
 
 from backoffice.errors import UserError
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, Family
-from backoffice.services import accounts
-from backoffice.services.actors import Actor
+from backoffice.services.common.actors import Actor
+from backoffice.services.families import accounts
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.qt import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backoffice.services.accounts import Duplicate
+from backoffice.services.families.accounts import Duplicate
 from backoffice.ui.qt import (
     QAbstractItemView,
     QFrame,

@@ -15,14 +15,14 @@ from html import escape
 
 from backoffice.errors import UserError
 from backoffice.models import AllowanceScheme
-from backoffice.services.accounts import (
+from backoffice.services.common.actors import Actor
+from backoffice.services.common.validation import FieldErrors
+from backoffice.services.families.accounts import (
     AccountForm,
     check_account_form,
     find_duplicates,
     open_account,
 )
-from backoffice.services.actors import Actor
-from backoffice.services.validation import FieldErrors
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.accounts.duplicates import DuplicatesPanel

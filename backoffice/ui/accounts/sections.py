@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.models import AllowanceScheme, Sex
-from backoffice.services.accounts import ChildForm, GuardianForm
-from backoffice.services.reference import RELATIONSHIPS, SCHOOL_CLASSES
+from backoffice.services.child_file.reference import RELATIONSHIPS, SCHOOL_CLASSES
+from backoffice.services.families.accounts import ChildForm, GuardianForm
 from backoffice.ui.qt import (
     QButtonGroup,
     QComboBox,

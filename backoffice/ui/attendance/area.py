@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from backoffice.dates import long_day, paris_today
 from backoffice.models import Attendance
-from backoffice.services import attendance
-from backoffice.services.actors import Actor
-from backoffice.services.attendance import AttendanceRow
-from backoffice.services.billing.common import paris_today
-from backoffice.services.planning_calendar import long_day
+from backoffice.services.bookings import attendance
+from backoffice.services.bookings.attendance import AttendanceRow
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.attendance.model import KEYS, AttendanceModel

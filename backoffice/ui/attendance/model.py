@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 
 from backoffice.models import ATTENDANCE_LABELS, Attendance
-from backoffice.services.attendance import AttendanceMark, AttendanceRow
+from backoffice.services.bookings.attendance import AttendanceMark, AttendanceRow
 from backoffice.ui.qt import (
     QAbstractTableModel,
     QColor,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from backoffice.dates import paris_today
 from backoffice.errors import UserError
 from backoffice.models import ROLE_LABELS
-from backoffice.services.actors import Actor, bind
 from backoffice.services.billing import close_period, issue_run, preview_run
-from backoffice.services.billing.common import BILLING_ROLES, paris_today
-from backoffice.services.billing.views import RegieRow, regie_rows
+from backoffice.services.billing.common import BILLING_ROLES
+from backoffice.services.billing.queries import RegieRow, regie_rows
+from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.billing.period import PeriodPicker, RegieCombo, period_text

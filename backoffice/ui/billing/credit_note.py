@@ -11,9 +11,9 @@ from datetime import date
 from decimal import Decimal
 
 from backoffice.errors import UserError
-from backoffice.services.actors import Actor, bind
 from backoffice.services.billing import BillingError, issue_credit_note, parse_amount
-from backoffice.services.billing.views import InvoiceRow, LineRow, invoice_line_rows
+from backoffice.services.billing.queries import InvoiceRow, LineRow, invoice_line_rows
+from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui.billing.table import RIGHT, day, money
 from backoffice.ui.qt import (

@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 
 from backoffice.services.billing import BillingError
-from backoffice.services.billing.views import RegieRow
+from backoffice.services.billing.queries import RegieRow
 from backoffice.ui.qt import QComboBox, QHBoxLayout, QLabel, QWidget, Signal
 from backoffice.ui.widgets.dates import DateField, parse_french_date
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from backoffice.services.actors import Actor
 from backoffice.services.billing.common import BILLING_ROLES
-from backoffice.services.billing.views import InvoiceRow, RunRow, run_invoice_rows, run_rows
-from backoffice.services.invoice_documents import email_run, render_run
+from backoffice.services.billing.invoice_pdfs import email_run, render_run
+from backoffice.services.billing.queries import InvoiceRow, RunRow, run_invoice_rows, run_rows
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import crash, dialogs
 from backoffice.ui.billing import files

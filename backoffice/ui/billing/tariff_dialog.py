@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from backoffice.errors import UserError
-from backoffice.services.actors import Actor, bind
 from backoffice.services.billing.tariff_edit import (
     TariffChange,
     TariffErrors,
@@ -20,6 +19,7 @@ from backoffice.services.billing.tariff_edit import (
     TariffInput,
     set_tariffs,
 )
+from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui import crash
 from backoffice.ui.billing.table import RIGHT

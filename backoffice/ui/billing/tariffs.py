@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from backoffice.dates import paris_today
 from backoffice.models import ROLE_LABELS
-from backoffice.services.actors import Actor, bind
-from backoffice.services.billing.common import BILLING_ROLES, paris_today
+from backoffice.services.billing.common import BILLING_ROLES
 from backoffice.services.billing.tariff_edit import (
     GridRow,
     TariffGrid,
@@ -21,6 +21,7 @@ from backoffice.services.billing.tariff_edit import (
     list_units,
     tariff_grid,
 )
+from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.billing.table import Column, RowsModel, current_row, day, make_view, money

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from backoffice.errors import UserError
-from backoffice.services.child_file import ContactLine
-from backoffice.services.child_file_contacts import ContactForm
-from backoffice.services.reference import RELATIONSHIPS
-from backoffice.services.validation import FieldErrors
+from backoffice.services.child_file.contacts import ContactForm
+from backoffice.services.child_file.editing import ContactLine
+from backoffice.services.child_file.reference import RELATIONSHIPS
+from backoffice.services.common.validation import FieldErrors
 from backoffice.ui.child_file.fields import (
     MANDATORY_LEGEND,
     FieldErrorsView,

@@ -13,17 +13,17 @@ from html import escape
 
 from backoffice.errors import UserError
 from backoffice.models import Sex
-from backoffice.services.actors import Actor
-from backoffice.services.child_file import (
+from backoffice.services.child_file.consents import ConsentChoice, save_consents
+from backoffice.services.child_file.editing import (
     ChildFile,
     ChildInformationForm,
     load_child_file,
     save_child_information,
 )
-from backoffice.services.child_file_consents import ConsentChoice, save_consents
-from backoffice.services.child_file_medical import save_medical_record
-from backoffice.services.reference import SCHOOL_CLASSES
-from backoffice.services.validation import FieldErrors
+from backoffice.services.child_file.medical import save_medical_record
+from backoffice.services.child_file.reference import SCHOOL_CLASSES
+from backoffice.services.common.actors import Actor
+from backoffice.services.common.validation import FieldErrors
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.child_file.fields import (

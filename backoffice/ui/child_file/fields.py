@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from backoffice.services import postcodes
-from backoffice.services.validation import format_phone
+from backoffice.services.common import postcodes
+from backoffice.services.common.validation import format_phone
 from backoffice.ui.qt import (
     QButtonGroup,
     QComboBox,

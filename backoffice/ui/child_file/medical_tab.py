@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.services.child_file import MedicalData
-from backoffice.services.child_file_medical import (
+from backoffice.services.child_file.editing import MedicalData
+from backoffice.services.child_file.medical import (
     ALLERGY_FIELDS,
     OBSERVATION_FIELDS,
     MedicalForm,
     VaccineAnswer,
 )
-from backoffice.services.reference import DISEASES, VACCINES, compulsory_vaccines
+from backoffice.services.child_file.reference import DISEASES, VACCINES, compulsory_vaccines
 from backoffice.ui.child_file.fields import (
     DateEdit,
     FieldErrorsView,

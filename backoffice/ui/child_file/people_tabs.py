@@ -3,11 +3,10 @@ chercher l'enfant »: lists with Ajouter / Modifier / Supprimer, saved at once."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from backoffice.errors import UserError
-from backoffice.services.child_file import ChildFile, ContactLine
-from backoffice.services.child_file_contacts import (
+from backoffice.services.child_file.contacts import (
     ContactForm,
     add_contact,
     delete_contact,
@@ -15,6 +14,9 @@ from backoffice.services.child_file_contacts import (
     set_authorised_pickup,
     update_contact,
 )
+from backoffice.services.child_file.editing import ChildFile, ContactLine
+from backoffice.services.common.actors import Actor
+from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.child_file.contact_dialog import ContactDialog
 from backoffice.ui.child_file.fields import muted_label
@@ -32,8 +34,17 @@ from backoffice.ui.qt import (
     QWidget,
 )
 
-if TYPE_CHECKING:
-    from backoffice.ui.child_file.editor import ChildFileDialog
+
+class FileEditor(Protocol):
+    """What the tabs need of the child-file dialog that holds them."""
+
+    db: Database
+    actor: Actor
+    child_id: int
+    file: ChildFile
+
+    def people_changed(self) -> None: ...
+
 
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -68,7 +79,7 @@ def _fill(table: QTableWidget, people: tuple[ContactLine, ...], cells) -> None:
 
 
 class _PeopleTab(QWidget):
-    def __init__(self, editor: ChildFileDialog):
+    def __init__(self, editor: FileEditor):
         super().__init__()
         self.editor = editor
         self.contact_dialog: ContactDialog | None = None
@@ -137,7 +148,7 @@ class _PeopleTab(QWidget):
 
 
 class EmergencyContactsTab(_PeopleTab):
-    def __init__(self, editor: ChildFileDialog):
+    def __init__(self, editor: FileEditor):
         super().__init__(editor)
         self.table = _table(
             ("Nom", "Lien avec l'enfant", "Téléphones", "Adresse", "Vient chercher l'enfant"),
@@ -241,7 +252,7 @@ class EmergencyContactsTab(_PeopleTab):
 
 
 class PickupTab(_PeopleTab):
-    def __init__(self, editor: ChildFileDialog):
+    def __init__(self, editor: FileEditor):
         super().__init__(editor)
         self.table = _table(
             ("Nom", "Lien avec l'enfant", "Téléphones", "Adresse"),

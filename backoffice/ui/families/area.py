@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.services.actors import Actor
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui.families.family_view import FamilyView
 from backoffice.ui.families.list_page import FamiliesListPage

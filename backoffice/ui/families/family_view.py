@@ -16,8 +16,8 @@ from datetime import date
 from html import escape
 
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
-from backoffice.services.actors import Actor
-from backoffice.services.families import ChildSummary, FamilyDetail, get_family_detail
+from backoffice.services.common.actors import Actor
+from backoffice.services.families.queries import ChildSummary, FamilyDetail, get_family_detail
 from backoffice.storage import Database
 from backoffice.ui.accounts import AccountActionsBar
 from backoffice.ui.child_file.editor import ChildFileDialog
@@ -355,9 +355,9 @@ class FamilyView(QWidget):
     def _link_clicked(self, url) -> None:
         target = url.toString()
         if target.startswith(CHILD_LINK):
-            self.open_child_file(int(target[len(CHILD_LINK):]))
+            self.open_child_file(int(target[len(CHILD_LINK) :]))
         elif target.startswith(PLANNING_LINK):
-            self.planningRequested.emit(int(target[len(PLANNING_LINK):]))
+            self.planningRequested.emit(int(target[len(PLANNING_LINK) :]))
 
     def open_child_file(self, child_id: int) -> ChildFileDialog:
         """The child's whole file (window-modal, not blocking); the view reloads after saves."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from backoffice.services.families import FamilyRow, count_families, search_families
+from backoffice.services.families.queries import FamilyRow, count_families, search_families
 from backoffice.storage import Database
 from backoffice.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 

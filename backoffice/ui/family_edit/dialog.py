@@ -14,10 +14,15 @@ from datetime import date
 
 from backoffice.errors import UserError
 from backoffice.models import AllowanceScheme, Family
-from backoffice.services import family_info
-from backoffice.services.actors import Actor
-from backoffice.services.family_info import FamilyChanges, GuardianChanges, QuotientRow, StaleRecord
-from backoffice.services.validation import FieldErrors
+from backoffice.services.common.actors import Actor
+from backoffice.services.common.validation import FieldErrors
+from backoffice.services.families import edit as family_info
+from backoffice.services.families.edit import (
+    FamilyChanges,
+    GuardianChanges,
+    QuotientRow,
+    StaleRecord,
+)
 from backoffice.storage import Database
 from backoffice.ui.family_edit.quotients import QuotientDialog, QuotientsSection
 from backoffice.ui.family_edit.sections import FamilySection, GuardiansSection

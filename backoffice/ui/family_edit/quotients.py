@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.models import AllowanceScheme
-from backoffice.services.family_info import SOURCE_LABELS, QuotientRow, add_quotient
-from backoffice.services.validation import FieldErrors
+from backoffice.services.common.validation import FieldErrors
+from backoffice.services.families.edit import SOURCE_LABELS, QuotientRow, add_quotient
 from backoffice.storage import Database
 from backoffice.ui.family_edit.sections import hint
 from backoffice.ui.qt import (

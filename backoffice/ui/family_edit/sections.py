@@ -7,8 +7,8 @@ change dataclasses and shows the errors the service reports next to the fields.
 from __future__ import annotations
 
 from backoffice.models import AllowanceScheme, Family, Guardian
-from backoffice.services.family_info import FamilyChanges, GuardianChanges
-from backoffice.services.reference import RELATIONSHIPS
+from backoffice.services.child_file.reference import RELATIONSHIPS
+from backoffice.services.families.edit import FamilyChanges, GuardianChanges
 from backoffice.ui.qt import (
     QButtonGroup,
     QComboBox,

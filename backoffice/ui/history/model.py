@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backoffice.services.history import HistoryEntry
+from backoffice.services.families.history import HistoryEntry
 from backoffice.ui.qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt
 
 COLUMNS: tuple[tuple[str, str], ...] = (

@@ -6,8 +6,8 @@ save; the filter asks the database for one child's lines.
 
 from __future__ import annotations
 
-from backoffice.services.actors import Actor
-from backoffice.services.history import HistoryEntry, family_history, history_children
+from backoffice.services.common.actors import Actor
+from backoffice.services.families.history import HistoryEntry, family_history, history_children
 from backoffice.storage import Database
 from backoffice.ui.history.model import HistoryModel
 from backoffice.ui.qt import (

@@ -11,8 +11,8 @@ import logging
 import time
 from datetime import date
 
-from backoffice.services.actors import Actor
-from backoffice.services.incomplete import IncompleteFile, incomplete_files
+from backoffice.services.child_file.incomplete import IncompleteFile, incomplete_files
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.text import fold
 from backoffice.ui.qt import (

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.services.actors import Actor
-from backoffice.services.billing.common import paris_today
-from backoffice.services.billing.views import RegieRow, regie_rows
-from backoffice.services.families import find_family_id
+from backoffice.dates import paris_today
+from backoffice.services.billing.queries import RegieRow, regie_rows
+from backoffice.services.common.actors import Actor
+from backoffice.services.families.queries import find_family_id
 from backoffice.storage import Database
 from backoffice.ui.payments.family_panel import FamilyPanel
 from backoffice.ui.payments.lists import OnlinePanel, TresorPanel, UnpaidPanel

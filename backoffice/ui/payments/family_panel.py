@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from backoffice.services.actors import Actor, bind
 from backoffice.services.billing import apply_family_credit, family_balance
 from backoffice.services.billing.common import euros
 from backoffice.services.billing.payments import FamilyBalance, RegieBalance
-from backoffice.services.billing.views import (
+from backoffice.services.billing.queries import (
     OPEN_STATES,
     FamilyHeader,
     InvoiceRow,
@@ -18,7 +17,8 @@ from backoffice.services.billing.views import (
     family_header,
     family_invoice_rows,
 )
-from backoffice.services.families import FamilyRow, search_families
+from backoffice.services.common.actors import Actor, bind
+from backoffice.services.families.queries import FamilyRow, search_families
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.billing.table import (

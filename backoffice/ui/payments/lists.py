@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.models import PaymentState
-from backoffice.services.actors import Actor, bind
 from backoffice.services.billing import mark_sent_to_tresor, unpaid_invoices
 from backoffice.services.billing.common import ZERO
 from backoffice.services.billing.payments import PAYMENT_STATE_LABELS, PaymentRow, UnpaidRow
-from backoffice.services.billing.views import (
+from backoffice.services.billing.queries import (
     InvoiceRow,
     RegieRow,
     online_payment_rows,
     tresor_invoice_rows,
 )
+from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.billing.period import RegieCombo

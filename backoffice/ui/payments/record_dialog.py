@@ -14,16 +14,16 @@ from decimal import Decimal
 
 from backoffice.errors import UserError
 from backoffice.models import PAYMENT_MODE_LABELS, PaymentMode
-from backoffice.services.actors import Actor, bind
 from backoffice.services.billing import BillingError, parse_amount, record_payment
 from backoffice.services.billing.common import ZERO
-from backoffice.services.billing.views import (
+from backoffice.services.billing.queries import (
     FamilyHeader,
     OpenInvoice,
     RegieRow,
     oldest_first,
     open_invoice_rows,
 )
+from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui.billing.credit_note import plain_amount
 from backoffice.ui.billing.period import RegieCombo

@@ -11,12 +11,12 @@ from backoffice.documents.deposit_slip_pdf import (
     deposit_slip_document_for,
     render_deposit_slip_bytes,
 )
-from backoffice.services.actors import Actor, bind
 from backoffice.services.billing import cheques_to_deposit, create_deposit_slip
 from backoffice.services.billing.common import ZERO
+from backoffice.services.billing.invoice_pdfs import write_atomically
+from backoffice.services.billing.queries import RegieRow, SlipRow, deposit_slip_rows
 from backoffice.services.billing.slips import SlipCheque, SlipData
-from backoffice.services.billing.views import RegieRow, SlipRow, deposit_slip_rows
-from backoffice.services.invoice_documents import write_atomically
+from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.billing import files

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.services.actors import Actor
-from backoffice.services.billing.common import paris_today
+from backoffice.dates import paris_today
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui.planning.child_page import ChildPlanningPage
 from backoffice.ui.planning.occupancy_page import OccupancyPage

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backoffice.services.decisions import WEEKDAYS
-from backoffice.services.planning import PlanningRow
+from backoffice.dates import WEEKDAYS
+from backoffice.services.bookings.planning import PlanningRow
 from backoffice.ui.qt import (
     QButtonGroup,
     QCheckBox,

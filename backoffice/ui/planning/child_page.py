@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from backoffice.services import planning
-from backoffice.services.actors import Actor
-from backoffice.services.planning import ChildChoice, DeskResult, WeekPlanning
-from backoffice.services.planning_calendar import iso_monday, week_label
+from backoffice.dates import iso_monday, week_label
+from backoffice.services.bookings import planning
+from backoffice.services.bookings.planning import ChildChoice, DeskResult, WeekPlanning
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.planning.bulk_dialog import BulkChoice, BulkDialog

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from backoffice.services.planning_calendar import CELL_LABELS
+from backoffice.services.bookings.week_cells import CELL_LABELS
 from backoffice.ui.qt import (
     QColor,
     QFont,

@@ -8,16 +8,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from backoffice.documents.expected_children_pdf import (
-    expected_list_document,
-    render_expected_children,
-)
+from backoffice.dates import long_day
+from backoffice.documents.expected_children_pdf import render_expected_children
 from backoffice.paths import data_dir
-from backoffice.services import occupancy
-from backoffice.services.actors import Actor
-from backoffice.services.attendance import busiest_site
-from backoffice.services.occupancy import ExpectedChild, UnitOccupancy
-from backoffice.services.planning_calendar import long_day
+from backoffice.services.bookings import occupancy
+from backoffice.services.bookings.attendance import busiest_site
+from backoffice.services.bookings.expected_list import expected_list_document
+from backoffice.services.bookings.occupancy import ExpectedChild, UnitOccupancy
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.qt import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.services.decisions import WEEKDAYS
-from backoffice.services.planning import PlanningCell, PlanningRow, WeekPlanning
+from backoffice.dates import WEEKDAYS
+from backoffice.services.bookings.planning import PlanningCell, PlanningRow, WeekPlanning
 from backoffice.ui.planning.icons import background, short_text, state_icon
 from backoffice.ui.qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt
 

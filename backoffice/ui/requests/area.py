@@ -4,7 +4,7 @@ Loading: the first requests are painted from a one-page query, the whole queue
 follows in the background (:mod:`.work`); filters and grouping then work in
 memory on those rows (a keystroke never queries the database). The side panel
 follows the selection (debounced, off the GUI thread). Decisions go through
-:mod:`backoffice.services.decisions`, in the runner; the list reloads after.
+:mod:`backoffice.services.requests.decisions`, in the runner; the list reloads after.
 
 Keyboard (also in the « Raccourcis » help): arrows move, Shift+arrows extend,
 Ctrl+arrows move without changing the selection, Space toggles the current row
@@ -19,8 +19,8 @@ import logging
 from datetime import date
 
 from backoffice.errors import UserError
-from backoffice.services.actors import Actor
-from backoffice.services.requests_desk import Group, QueueRow, filter_rows
+from backoffice.services.common.actors import Actor
+from backoffice.services.requests.queue import Group, QueueRow, filter_rows
 from backoffice.storage import Database
 from backoffice.ui import crash, dialogs
 from backoffice.ui.qt import (

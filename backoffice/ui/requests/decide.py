@@ -1,6 +1,6 @@
 """Deciding from the desk: the decision dialog, the work in the runner, undo.
 
-Every decision goes through :mod:`backoffice.services.decisions` in one
+Every decision goes through :mod:`backoffice.services.requests.decisions` in one
 transaction (:func:`.work.decide`); the list reloads after it. A decision refused
 by the service (another agent decided first, nothing to undo, already synced)
 shows its French message and reloads.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from backoffice.errors import UserError
 from backoffice.models import RequestKind
-from backoffice.services.requests_desk import QueueRow
+from backoffice.services.requests.queue import QueueRow
 from backoffice.ui.requests import work
 from backoffice.ui.requests.decision_dialog import DecisionDialog
 

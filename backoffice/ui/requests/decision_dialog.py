@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backoffice.services.requests_desk_side import REFUSAL_REASONS
+from backoffice.services.requests.side_panel import REFUSAL_REASONS
 from backoffice.ui.qt import (
     QButtonGroup,
     QDialog,

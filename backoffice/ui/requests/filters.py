@@ -2,7 +2,7 @@
 
 ``changed`` fires at once for a list or a date, after a short pause for the
 family text (debounced); :meth:`FiltersBar.current` is the
-:class:`~backoffice.services.requests_desk.RequestFilter` they describe.
+:class:`~backoffice.services.requests.queue.RequestFilter` they describe.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.models import REQUEST_KIND_LABELS, RequestKind
-from backoffice.services.requests_desk import (
+from backoffice.services.requests.queue import (
     GROUPING_LABELS,
     Choice,
     DeskChoices,

@@ -7,7 +7,7 @@ area; Ctrl+F from the list focuses the family filter.
 
 from __future__ import annotations
 
-from backoffice.services.requests_desk import Group
+from backoffice.services.requests.queue import Group
 from backoffice.ui import dialogs
 from backoffice.ui.qt import (
     QEvent,

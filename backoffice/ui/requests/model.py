@@ -1,7 +1,7 @@
 """Table model of the requests desk: the queue's immutable rows, optionally grouped.
 
-The model holds a flat list of entries — a :class:`~backoffice.services.requests_desk.QueueRow`
-per request, preceded, when grouped, by a :class:`~backoffice.services.requests_desk.Group`
+The model holds a flat list of entries — a :class:`~backoffice.services.requests.queue.QueueRow`
+per request, preceded, when grouped, by a :class:`~backoffice.services.requests.queue.Group`
 header — and formats only what the view paints (dates are converted on demand).
 Filtering and grouping happen on the whole list in memory (``set_rows``): one
 explicit reset, no per-row signals.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from backoffice.models import REQUEST_KIND_LABELS, RequestKind
-from backoffice.services.requests_desk import Group, Grouping, QueueRow, grouped
+from backoffice.services.requests.queue import Group, Grouping, QueueRow, grouped
 from backoffice.ui.qt import (
     QAbstractTableModel,
     QBrush,

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from backoffice.documents.formatting import format_euros
 from backoffice.models import WhenFull
-from backoffice.services.decisions import day_label
-from backoffice.services.requests_desk_side import ALL_AGES, CapacityLine, ChildAlerts
+from backoffice.services.requests.decisions import day_label
+from backoffice.services.requests.side_panel import ALL_AGES, CapacityLine, ChildAlerts
 from backoffice.ui.qt import (
     QAbstractItemView,
     QBrush,

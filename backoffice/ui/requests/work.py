@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from backoffice.models import RequestKind, RequestState
-from backoffice.services import decisions
-from backoffice.services.actors import Actor
-from backoffice.services.requests_desk import (
+from backoffice.services.common.actors import Actor
+from backoffice.services.requests import decisions
+from backoffice.services.requests.queue import (
     DeskChoices,
     QueueRow,
     count_pending,
     desk_choices,
     pending_requests,
 )
-from backoffice.services.requests_desk_side import (
+from backoffice.services.requests.side_panel import (
     capacity_for,
     child_alerts,
     family_unpaid,

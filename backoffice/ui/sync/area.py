@@ -9,7 +9,7 @@ a small panel asks for its address and the back-office token (OS keyring).
 from __future__ import annotations
 
 from backoffice.errors import UserError
-from backoffice.services.actors import Actor
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui.qt import (
     QFont,

@@ -10,8 +10,8 @@ import json
 
 from backoffice.errors import UserError
 from backoffice.models import QuarantinedChange
-from backoffice.services.actors import Actor
-from backoffice.services.history import ENTITY_LABELS, FIELD_LABELS
+from backoffice.services.common.actors import Actor
+from backoffice.services.families.history import ENTITY_LABELS, FIELD_LABELS
 from backoffice.storage import Database
 from backoffice.sync import dismiss_quarantined, open_conflicts, quarantined, resolve_conflict
 from backoffice.sync.conflicts import ConflictRow

@@ -8,8 +8,8 @@ several, the commune field proposes them as soon as it gets the focus.
 
 from __future__ import annotations
 
-from backoffice.services import postcodes
-from backoffice.services.postcodes import Commune
+from backoffice.services.common import postcodes
+from backoffice.services.common.postcodes import Commune
 from backoffice.text import fold
 from backoffice.ui.qt import (
     QCompleter,

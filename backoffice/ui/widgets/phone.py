@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backoffice.services.validation import format_phone
+from backoffice.services.common.validation import format_phone
 from backoffice.ui.qt import QLineEdit, QWidget
 
 

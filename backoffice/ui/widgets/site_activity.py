@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from backoffice.services import occupancy
-from backoffice.services.occupancy import Choice
+from backoffice.services.bookings import occupancy
+from backoffice.services.bookings.occupancy import Choice
 from backoffice.storage import Database
 from backoffice.ui.qt import QComboBox, QWidget
 from backoffice.ui.tasks import TaskRunner

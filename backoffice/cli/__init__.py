@@ -1,0 +1,18 @@
+"""``backoffice-cli``: headless commands calling the same services as the GUI.
+
+One module per command group (``database``, ``catalogue``, ``families``,
+``billing``, ``sync``), each with a ``register(sub)`` adding its sub-commands;
+:mod:`.app` builds the parser and holds the entry point. No module under
+``ui/`` imports this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``backoffice-cli`` entry point (kept here so installed launchers stay valid)."""
+    from backoffice.cli.app import main as run
+
+    return run(argv)

@@ -1,0 +1,60 @@
+"""``backoffice-cli``: the parser of every command group, and the entry point.
+
+Every listing accepts ``--json``; expected errors print a French message on
+stderr and exit with status 1 (2 for bad usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from backoffice import __version__
+from backoffice.cli import billing, catalogue, database, families, sync
+from backoffice.cli.french import FrenchParser
+from backoffice.errors import UserError
+from backoffice.services.database import open_database
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = FrenchParser(
+        prog="backoffice-cli", description="Back-office Portail Famille en ligne de commande."
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="affiche la version et quitte",  # Python 3.11 does not translate this default
+    )
+    parser.add_argument(
+        "--database-url", help="URL de la base (défaut : BACKOFFICE_DATABASE_URL ou fichier SQLite)"
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMANDE", parser_class=FrenchParser
+    )
+
+    for group in (database, catalogue, families, sync, billing):
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        db = open_database(args.database_url)
+        try:
+            return args.func(db, args)
+        finally:
+            db.dispose()
+    except UserError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into a command that stopped reading (`| head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,0 +1,66 @@
+"""What is missing from a child's or a family's file, in words an agent reads.
+
+A registration is refused while a child's mandatory information is missing
+(parents' guide §6.1); the "Dossiers incomplets" list shows these same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from backoffice.models import Child, ConsentDefinition, Family
+from backoffice.services.child_file.reference import VACCINES, compulsory_vaccines
+
+
+def missing_for_child(
+    child: Child, consents: Iterable[ConsentDefinition], today: date
+) -> list[str]:
+    missing: list[str] = []
+    age = child.age_on(today)
+    if 3 <= age < 18 and not child.school:
+        missing.append("École")
+    record = child.medical_record
+    if record is None:
+        missing.append("Fiche sanitaire")
+    else:
+        if not record.doctor_name or not record.doctor_phone:
+            missing.append("Médecin traitant (nom et téléphone)")
+        if record.has_allergy and not record.allergy_detail.strip():
+            missing.append("Allergies : précisez")
+        if record.has_pai and not record.pai_detail.strip():
+            missing.append("PAI : précisez")
+    done = {v.vaccine for v in child.vaccinations if v.done and v.last_date}
+    due = compulsory_vaccines(child.birth_date, child.age_months_on(today))
+    absent = [VACCINES[code] for code in due if code not in done]
+    if absent:
+        missing.append("Vaccins obligatoires : " + ", ".join(absent))
+    if not any(link.emergency_contact for link in child.contacts):
+        missing.append("Personne à contacter en cas d'urgence")
+    if not any(link.authorised_pickup for link in child.contacts):
+        missing.append("Personne autorisée à venir chercher l'enfant")
+    answered = {answer.consent_id for answer in child.consents}
+    for consent in consents:
+        if not consent.active or not consent.mandatory or consent.id in answered:
+            continue
+        if consent.min_age_years is not None and age < consent.min_age_years:
+            continue
+        missing.append(f"Autorisation : {consent.label}")
+    return missing
+
+
+def missing_for_family(family: Family) -> list[str]:
+    missing: list[str] = []
+    if not family.address_line1 or not family.postcode or not family.commune:
+        missing.append("Adresse")
+    if not family.login_email:
+        missing.append("Adresse e-mail (identifiant du portail)")
+    if not family.guardians:
+        missing.append("Responsable légal")
+    elif not any(g.is_payer for g in family.guardians):
+        missing.append("Responsable payeur")
+    if not family.phone and not any(g.mobile_phone or g.home_phone for g in family.guardians):
+        missing.append("Téléphone")
+    if not family.children:
+        missing.append("Enfant")
+    return missing

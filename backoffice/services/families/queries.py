@@ -1,0 +1,238 @@
+"""Families: search for the list, details for the family view and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from backoffice.errors import UserError
+from backoffice.models import (
+    ACCOUNT_STATE_LABELS,
+    AccountState,
+    Child,
+    ChildContact,
+    ConsentDefinition,
+    Family,
+    Guardian,
+)
+from backoffice.services.child_file.completeness import missing_for_child, missing_for_family
+from backoffice.text import fold
+
+
+class NotFound(UserError):
+    """Asked-for record does not exist (French message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyRow:
+    """One line of the families list: small and immutable."""
+
+    id: int
+    code: str
+    name: str
+    commune: str
+    account_state: AccountState
+    children: str
+    phone: str
+    email: str
+
+    @property
+    def account_state_label(self) -> str:
+        return ACCOUNT_STATE_LABELS[self.account_state]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "name": self.name,
+            "commune": self.commune,
+            "account_state": self.account_state.value,
+            "children": self.children,
+            "phone": self.phone,
+            "email": self.email,
+        }
+
+
+def search_text_for(family: Family) -> str:
+    parts = [family.code, family.name, family.commune]
+    for child in family.children:
+        parts += [child.first_name, child.last_name]
+    return fold(" ".join(p for p in parts if p))
+
+
+def refresh_search_text(family: Family) -> None:
+    """Call after changing a family's name, commune or children."""
+    family.search_text = search_text_for(family)
+
+
+def _search_filter(query: str):
+    terms = fold(query).split()
+    return [Family.search_text.contains(term, autoescape=True) for term in terms]
+
+
+def count_families(session: Session, query: str = "") -> int:
+    stmt = select(func.count(Family.id)).where(*_search_filter(query))
+    return session.scalar(stmt) or 0
+
+
+def search_families(
+    session: Session, query: str = "", *, offset: int = 0, limit: int | None = 200
+) -> list[FamilyRow]:
+    """Families matching every word of ``query`` (name, child, commune, identifier)."""
+    stmt = (
+        select(
+            Family.id,
+            Family.code,
+            Family.name,
+            Family.commune,
+            Family.account_state,
+            Family.phone,
+            Family.login_email,
+        )
+        .where(*_search_filter(query))
+        .order_by(Family.name, Family.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = session.execute(stmt).all()
+    ids = [r.id for r in rows]
+    names: dict[int, list[str]] = {}
+    if ids:
+        for family_id, first in session.execute(
+            select(Child.family_id, Child.first_name)
+            .where(Child.family_id.in_(ids))
+            .order_by(Child.family_id, Child.birth_date)
+        ):
+            names.setdefault(family_id, []).append(first)
+    return [
+        FamilyRow(
+            id=r.id,
+            code=r.code,
+            name=r.name,
+            commune=r.commune,
+            account_state=r.account_state,
+            children=", ".join(names.get(r.id, [])),
+            phone=r.phone,
+            email=r.login_email,
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    id: int
+    full_name: str
+    sex: str
+    birth_date: date
+    age: int
+    school: str
+    school_class: str
+    missing: list[str]
+    alerts: list[str]
+    emergency_contacts: list[str]
+    authorised_pickups: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class FamilyDetail:
+    family: Family
+    guardians: list[Guardian]
+    children: list[ChildSummary]
+    missing: list[str] = field(default_factory=list)
+    quotient: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and all(c.complete for c in self.children)
+
+
+def child_alerts(child: Child) -> list[str]:
+    """Safety flags everybody on site must see (details stay in the medical record)."""
+    alerts = []
+    record = child.medical_record
+    if record is not None:
+        if record.has_pai:
+            alerts.append("PAI")
+        if record.allergy_food:
+            alerts.append("Allergie alimentaire")
+        if record.allergy_medication:
+            alerts.append("Allergie médicamenteuse")
+        if record.allergy_asthma:
+            alerts.append("Asthme")
+        if record.allergy_other:
+            alerts.append("Autre allergie")
+    return alerts
+
+
+def _person_label(link: ChildContact) -> str:
+    person = link.person
+    label = person.full_name
+    if person.relationship_label:
+        label += f" ({person.relationship_label})"
+    return label
+
+
+def get_family_detail(session: Session, family_id: int, today: date | None = None) -> FamilyDetail:
+    today = today or date.today()
+    family = session.scalars(
+        select(Family)
+        .where(Family.id == family_id)
+        .options(
+            selectinload(Family.guardians),
+            selectinload(Family.quotients),
+            selectinload(Family.children).selectinload(Child.medical_record),
+            selectinload(Family.children).selectinload(Child.vaccinations),
+            selectinload(Family.children).selectinload(Child.consents),
+            selectinload(Family.children)
+            .selectinload(Child.contacts)
+            .selectinload(ChildContact.person),
+        )
+    ).one_or_none()
+    if family is None:
+        raise NotFound(f"Aucune famille n'a l'identifiant {family_id}.")
+    consents = session.scalars(select(ConsentDefinition).order_by(ConsentDefinition.position)).all()
+    children = [
+        ChildSummary(
+            id=child.id,
+            full_name=child.full_name,
+            sex=child.sex.value,
+            birth_date=child.birth_date,
+            age=child.age_on(today),
+            school=child.school,
+            school_class=child.school_class,
+            missing=missing_for_child(child, consents, today),
+            alerts=child_alerts(child),
+            emergency_contacts=[_person_label(c) for c in child.contacts if c.emergency_contact],
+            authorised_pickups=[_person_label(c) for c in child.contacts if c.authorised_pickup],
+        )
+        for child in family.children
+    ]
+    qf = family.quotient_on(today)
+    return FamilyDetail(
+        family=family,
+        guardians=list(family.guardians),
+        children=children,
+        missing=missing_for_family(family),
+        quotient=qf.quotient if qf else None,
+    )
+
+
+def find_family_id(session: Session, reference: str) -> int:
+    """A family by database id or identifier ("F00042")."""
+    reference = reference.strip()
+    stmt = select(Family.id).where(Family.code == reference.upper())
+    if reference.isdigit():
+        stmt = select(Family.id).where(Family.id == int(reference))
+    family_id = session.scalar(stmt)
+    if family_id is None:
+        raise NotFound(f"Aucune famille ne correspond à « {reference} ».")
+    return family_id
