@@ -181,10 +181,36 @@ def run(args: list[str]) -> int:
             stop_demo_portal(portal)
 
 
+# Quality gates run before the tests; any failure fails the command (and CI).
+CHECKS = (
+    ("ruff (règles)", ["-m", "ruff", "check", "."]),
+    ("ruff (mise en forme)", ["-m", "ruff", "format", "--check", "."]),
+    (
+        "contrats de couches (import-linter)",
+        ["-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
+    ),
+)
+
+
+def run_checks(python: Path, env: dict) -> list[str]:
+    """Run every gate (all of them, even after a failure); return the names that failed."""
+    failed = []
+    for name, command in CHECKS:
+        say(f"Vérification : {name}")
+        if subprocess.call([str(python), *command], cwd=ROOT, env=env) != 0:
+            failed.append(name)
+    return failed
+
+
 def test(args: list[str]) -> int:
     python = ensure_venv()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+    failed = run_checks(python, env)
+    code = subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+    if failed:
+        say("Vérifications en échec : " + ", ".join(failed))
+        return code or 1
+    return code
 
 
 def main() -> int:

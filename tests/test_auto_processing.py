@@ -144,7 +144,7 @@ def test_an_agent_deciding_at_the_same_moment_wins(db, agent):  # noqa: F811
             clock.sleep(0.5)  # the sync round runs meanwhile
 
     def sync_round() -> None:
-        decided.wait(10)
+        decided.wait(60)
         outcome["report"] = auto_processing.run(db, TODAY)
 
     threads = [threading.Thread(target=desk), threading.Thread(target=sync_round)]

@@ -546,7 +546,7 @@ def test_two_agents_racing_for_the_last_place_never_overfill(db, agent):
             clock.sleep(0.5)  # the colleague is now waiting for this transaction
 
     def second() -> None:
-        decided.wait(10)
+        decided.wait(60)
         try:
             with db.session() as s:
                 accept_requests(s, colleague, [theirs])

@@ -167,7 +167,7 @@ def load_demo(
     billing: bool = False,
 ) -> DemoReport:
     """Load the demo catalogue and ``families`` families into an empty database; with
-    ``billing``, last month invoiced and partly paid too (:mod:`.demo_billing`)."""
+    ``billing``, last month invoiced and partly paid too (:mod:`.billing`)."""
     if families < 0:
         raise UserError("Le nombre de familles doit être positif ou nul.")
     today = today or paris_today()

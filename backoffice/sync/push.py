@@ -290,7 +290,7 @@ def push_pending(
                 report.failures.append(f"{item.topic} ({_label(item)}) : {item.last_error}")
                 continue
             # Counted (and committed) before the call: from now on the portal may have
-            # it, so an agent can no longer undo it (services/decisions_undo.py).
+            # it, so an agent can no longer undo it (services/requests/undo.py).
             item.attempts += 1
         try:
             response = client.request(

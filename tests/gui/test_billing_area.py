@@ -310,14 +310,14 @@ def test_issue_and_pdf_batch_through_worker_threads(qtbot, sqlite_db, accountant
         area = make_area(qtbot, sqlite_db, accountant, runner, date(2026, 4, 2))
         qtbot.waitUntil(lambda: area.regie.count() == 3)
         issue(area, "PERI", 2026, 3)
-        qtbot.waitUntil(lambda: len(area.runs.invoices.rows) == 2, timeout=10_000)
+        qtbot.waitUntil(lambda: len(area.runs.invoices.rows) == 2, timeout=30_000)
         steps = []
         area.runs.pdf_progress.connect(lambda done, total: steps.append((done, total)))
         out = tmp_path / "threaded"
         files.scripted_folders.append(out)
         area.runs.generate_pdfs()
         assert not area.runs.pdf_button.isEnabled()  # one batch at a time
-        qtbot.waitUntil(lambda: "PDF écrit" in area.runs.status.text(), timeout=20_000)
+        qtbot.waitUntil(lambda: "PDF écrit" in area.runs.status.text(), timeout=30_000)
         assert steps == [(0, 2), (1, 2), (2, 2)]
         assert len(list(out.glob("*.pdf"))) == 2
         assert area.runs.pdf_button.isEnabled()

@@ -45,7 +45,7 @@ def test_search_a_child_then_open_the_family(qtbot, demo_window, sqlite_db):
     family_id, first_name = child.family_id, child.first_name
 
     page.search_field.setText(first_name)
-    qtbot.waitUntil(lambda: page.model.query == first_name, timeout=2000)
+    qtbot.waitUntil(lambda: page.model.query == first_name, timeout=30_000)
     found = [page.model.family_at(r) for r in range(page.model.rowCount())]
     assert family_id in [f.id for f in found]
     assert all(first_name.lower() in f.children.lower() for f in found)
@@ -101,7 +101,7 @@ def test_family_view_offers_account_actions_and_each_child_file(qtbot, demo_wind
     view.browser.anchorClicked.emit(QUrl(f"planning:{child.id}"))
     assert demo_window.stack.currentWidget() is demo_window.planning
     page = demo_window.planning.child_page
-    qtbot.waitUntil(lambda: page.child_label.text() == child.full_name, timeout=5000)
+    qtbot.waitUntil(lambda: page.child_label.text() == child.full_name, timeout=30_000)
 
 
 def test_open_account_from_the_menu(qtbot, demo_window):

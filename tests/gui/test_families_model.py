@@ -22,9 +22,9 @@ def test_scrolling_fetches_the_next_pages(qtbot, sqlite_db):
     assert model.canFetchMore()
 
     view.scrollToBottom()
-    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE_SIZE, timeout=2000)
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE_SIZE, timeout=30_000)
     view.scrollToBottom()
-    qtbot.waitUntil(lambda: model.rowCount() == 450, timeout=2000)
+    qtbot.waitUntil(lambda: model.rowCount() == 450, timeout=30_000)
     assert not model.canFetchMore()
     codes = [model.family_at(r).code for r in range(model.rowCount())]
     assert codes == [f"B{n:05d}" for n in range(1, 451)]  # in name order, no gap, no repeat

@@ -231,7 +231,7 @@ class HeldClient(PortalClient):
 
     def get_changes(self, after: int, limit: int) -> dict:
         self.entered.set()
-        assert self.release.wait(10), "le test n'a pas libéré le passage"
+        assert self.release.wait(60), "le test n'a pas libéré le passage"
         return super().get_changes(after, limit)
 
 
@@ -251,7 +251,7 @@ def test_no_second_round_while_one_runs(qtbot, sqlite_db, agent, portal, token_e
     win.show_sync()
     try:
         click(qtbot, area.sync_button)
-        assert entered.wait(10)
+        assert entered.wait(60)
         assert win.sync.running
         assert win.sync_indicator.text() == "Synchronisation…"
         assert not area.sync_button.isEnabled() and area.progress.isVisible()
@@ -260,7 +260,7 @@ def test_no_second_round_while_one_runs(qtbot, sqlite_db, agent, portal, token_e
         assert win.sync.sync_now() is False
         area.sync_button.click()
         win.sync.timer.timeout.emit()
-        with qtbot.waitSignal(win.sync.round_finished, timeout=10_000):
+        with qtbot.waitSignal(win.sync.round_finished, timeout=30_000):
             release.set()
     finally:
         release.set()

@@ -63,7 +63,7 @@ def test_thread_pool_work_runs_off_and_callbacks_on_the_gui_thread(qtbot, pool_r
     task = pool_runner.run(
         work, lambda result: seen.update(callback=threading.current_thread(), result=result)
     )
-    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
     assert seen["work"] is not main
     assert seen["callback"] is main and seen["result"] == "ok"
     assert pool_runner.active == 0
@@ -75,13 +75,13 @@ def test_progress_appears_only_after_the_delay(qtbot, pool_runner, progress):
 
     def slow(report):
         report(1, 3, "Famille 1 sur 3")
-        release.wait(10)
+        release.wait(60)
         return "fini"
 
     results = []
     task = pool_runner.run(slow, results.append, label="Synchronisation…", reports_progress=True)
     try:
-        qtbot.waitUntil(lambda: bool(progress), timeout=3000)
+        qtbot.waitUntil(lambda: bool(progress), timeout=30_000)
         shown = progress[0]
         assert shown.created_at - started >= PROGRESS_DELAY_MS / 1000 * 0.9
         assert shown.label == "Synchronisation…"
@@ -90,13 +90,13 @@ def test_progress_appears_only_after_the_delay(qtbot, pool_runner, progress):
         assert not shown.closed and results == []
     finally:
         release.set()
-    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
     assert results == ["fini"] and shown.closed
 
 
 def test_quick_work_shows_no_progress(qtbot, pool_runner, progress):
     task = pool_runner.run(lambda: None)
-    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
     qtbot.wait(PROGRESS_DELAY_MS + 100)  # the delay passes: still nothing
     assert progress == []
 
@@ -128,5 +128,5 @@ def test_work_cancelled_at_shutdown_calls_nothing_back(qtbot, progress):
     second.finished.connect(lambda: called.append("finished"))
     executor.shutdown(wait=False, cancel_futures=True)  # cancels the second at once
     gate.set()
-    qtbot.waitUntil(lambda: "first" in called, timeout=2000)
+    qtbot.waitUntil(lambda: "first" in called, timeout=30_000)
     assert called == ["finished", "first"]

@@ -2,7 +2,7 @@
 
 The back-office holds the codes of the portal's test catalogue (ALSH du Lude,
 December 2026); the agent registers Lou at the desk and books for the family
-(``services.planning``); the round pushes ``booking.desk`` and the parent's
+(``services.bookings.planning``); the round pushes ``booking.desk`` and the parent's
 planning shows the days (the registration created accepted on the portal); a
 second round moves nothing; a day cancelled at the desk frees it on the portal.
 """

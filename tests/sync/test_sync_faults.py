@@ -136,7 +136,7 @@ def test_random_cuts_over_200_rounds_lose_and_double_nothing(sqlite_db, portal, 
                 ok += run_round(db, client).ok
     finally:
         world.stop.set()
-        parents.join(timeout=30)
+        parents.join(timeout=120)
         proxy.close()
     assert not world.errors, world.errors
     # Then a fault-free round: everything moves, and a second one moves nothing.
@@ -237,7 +237,7 @@ def test_sync_process_killed_mid_round_loses_and_doubles_nothing(
                 killed += 1
     finally:
         world.stop.set()
-        parents.join(timeout=30)
+        parents.join(timeout=120)
     assert not world.errors, world.errors
     done = subprocess.run([*cli, "sync", "--portal", portal.base], env=env, timeout=120)
     assert done.returncode == 0

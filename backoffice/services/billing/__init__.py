@@ -11,7 +11,9 @@ Split by domain (no Qt here; the GUI and the CLI call these):
 - :mod:`.payments` — desk/online/Trésor payments, allocation, balances, unpaid
 - :mod:`.slips` — cheque deposit slips (data; the PDF is in ``documents``)
 - :mod:`.ledger` — balances and states; :mod:`.publish` — outbox payloads
-- :mod:`.export` — CSV export of invoices
+- :mod:`.export` — CSV export of invoices; :mod:`.queries` — what the billing screens read
+- :mod:`.invoice_pdfs` — a run's PDFs (written, e-mailed by :mod:`.mail`, queued for the portal)
+- :mod:`.tariff_edit`, :mod:`.tariff_grid`, :mod:`.tariff_input` — the Tarifs screen's data
 
 Importing this package installs the ORM guards (:func:`guards.install`).
 """

@@ -10,7 +10,7 @@ only in the :data:`PASSWORD_ENV` environment variable. It is never written to
 a file, the database or a log.
 
 Every failure becomes a French :class:`MailError` (a :class:`UserError`); what
-was sent is recorded by :mod:`.invoice_documents`, so nothing is lost or sent
+was sent is recorded by :mod:`.invoice_pdfs`, so nothing is lost or sent
 twice by accident.
 """
 

@@ -1,5 +1,5 @@
 """A child's week at the desk, read: one row per unit of the child's registrations whose
-period meets the ISO week, one :class:`~.planning_calendar.PlanningCell` per day (see
+period meets the ISO week, one :class:`~.week_cells.PlanningCell` per day (see
 :mod:`.planning`); and finding the child to show."""
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The catalogue file (TOML): read, validate, apply, export.
 
 The format is described in docs/catalogue.md. The work is split by step:
-``catalogue_schema`` (keys and values), ``catalogue_parse`` (validation,
-every error collected), ``catalogue_apply`` (upsert in the caller's
-transaction) and ``catalogue_export`` (deterministic TOML).
+``vocabulary`` (keys and values), ``parse`` (validation,
+every error collected), ``apply`` (upsert in the caller's
+transaction) and ``export`` (deterministic TOML).
 """
 
 from __future__ import annotations

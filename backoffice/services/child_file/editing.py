@@ -3,9 +3,9 @@
 One function per agent action (STYLE §12), each taking ``(session, actor, …)``:
 :func:`load_child_file` gives the GUI a plain snapshot; :func:`save_child_information`
 changes the « Informations » block (guarded by the child's version). The
-consents are in :mod:`.child_file_consents`, the medical record in
-:mod:`.child_file_medical`, the people around the child in
-:mod:`.child_file_contacts`.
+consents are in :mod:`.consents`, the medical record in
+:mod:`.medical`, the people around the child in
+:mod:`.contacts`.
 
 Optimistic locking: each save takes the version the agent loaded; when another
 agent saved in between, a :class:`StaleFile` asks to reload. A save that

@@ -6,7 +6,7 @@ bound to the session (audit trail) and recorded on what it decides:
 - :func:`accept_requests`: a registration becomes accepted; each day of a booking
   request is judged **against the unit's capacity** for its date, in request order
   (oldest request first, then day by day), the days accepted earlier in the same
-  call counted (:mod:`.decisions_capacity`). A full day follows the activity's rule
+  call counted (:mod:`.capacity`). A full day follows the activity's rule
   (``ProcessingRule.when_full``): the **waiting list** (served in request order when
   a place frees), or refused with an answer saying it is full — never overfilled. A
   cancellation is accepted (the day is cancelled, ``billed`` as an « absence non
@@ -14,7 +14,7 @@ bound to the session (audit trail) and recorded on what it decides:
   waiting list (:func:`offer_freed_places`).
 - :func:`refuse_requests`: a reason is mandatory (parents read it); a registration
   or the booking's days are refused; a refused cancellation keeps the days booked.
-- :func:`undo_decisions` (:mod:`.decisions_undo`): back to what was before, as long
+- :func:`undo_decisions` (:mod:`.undo`): back to what was before, as long
   as the portal has not been told.
 
 A request's state follows its days: all accepted → ``accepted``, all refused →

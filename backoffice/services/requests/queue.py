@@ -14,7 +14,7 @@ headless callers; both paths select the same rows (tested).
 Grouping (:func:`grouped`) orders the rows by family or by child, each group in
 request order (first come, first served). What sits beside the selection —
 capacity, the child's alerts, the family's balance — is in
-:mod:`.requests_desk_side`.
+:mod:`.side_panel`.
 """
 
 from __future__ import annotations

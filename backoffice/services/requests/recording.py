@@ -6,7 +6,7 @@ places, automatic processing). Before it first touches a request, or a booking o
 registration row of that request, it keeps their previous values; at the end
 (:meth:`Recorder.flush`) it writes the outbox items (one ``booking.decisions`` per
 family and call, one ``registration.decision`` per registration) and pushes onto
-the request's ``payload["_decisions"]`` stack what :mod:`.decisions_undo` needs:
+the request's ``payload["_decisions"]`` stack what :mod:`.undo` needs:
 the previous values, the row versions just written, the outbox items carrying the
 decision and the portal's day ids in them, and the requests whose waiting days
 took a place this decision freed (undone with it).
@@ -173,7 +173,7 @@ class Recorder:
 
     def __init__(self, session: Session, actor: Actor, places=None):
         self.session, self.actor, self.now = session, actor, utcnow()
-        self.places = places  # a decisions_capacity.Places whose counts follow the days
+        self.places = places  # a capacity.Places whose counts follow the days
         # family id → portal booking id → its decision (the last one a day gets in a call:
         # the portal refuses a day given twice in one call)
         self.days: dict[int, dict[int, dict]] = {}

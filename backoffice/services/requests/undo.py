@@ -1,7 +1,7 @@
 """Undo a decision as long as the portal has not been told.
 
 Each decision pushed onto a request's ``payload["_decisions"]`` stack
-(:class:`.decisions_record.Recorder`) says what the request, its days and its
+(:class:`.recording.Recorder`) says what the request, its days and its
 registration were before, the versions it wrote, and the outbox items carrying it.
 :func:`undo_decisions` takes the last decision of each request off:
 
