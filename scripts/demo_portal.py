@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Long module: the simulated parents and the portal they act on, one script started by tasks.py.
 """A local parent portal with simulated parents, beside the demo back-office.
 
 Started by ``python3 tasks.py run`` (with the virtual environment's Python):

@@ -1,3 +1,4 @@
+# Long module: one test per rule of the catalogue file, French messages quoted in full.
 """Catalogue file: validation (French errors with lines), import, export, round-trip."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Long module: the decisions tested around one shared world of requests, on SQLite and PostgreSQL.
 """The desk's decisions on requests (``backoffice.services.requests.decisions``), on real SQLite
 files and PostgreSQL schemas.
 

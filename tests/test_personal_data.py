@@ -1,3 +1,4 @@
+# Long module: the RGPD export checks every table a family has rows in.
 """Data protection: the RGPD access export and the anonymisation of inactive families."""
 
 from __future__ import annotations

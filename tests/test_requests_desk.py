@@ -1,3 +1,4 @@
+# Long module: one shared world of requests, the desk read side tested around it.
 """The requests desk's read side: the queue (one query, filters in SQL and in memory
 agree), grouping, capacity with the « if accepted » projection, the child's alerts
 (medical details by role, access recorded), the family balance, late cancellations.

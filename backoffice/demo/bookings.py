@@ -1,3 +1,4 @@
+# Long module: one generator for registrations, bookings, attendance and requests, which share their draws.
 """Demo registrations, bookings (with attendance) and pending portal requests.
 
 Works against whatever catalogue is in the database: :class:`CatalogueView`

@@ -1,3 +1,4 @@
+# Long module: the demo catalogue is data written as code (sites, activities, periods, units, tariffs).
 """The demo catalogue of the Communauté de communes Sud Sarthe, as catalogue TOML.
 
 Built from real calendars: school holidays of académie de Nantes (zone B,

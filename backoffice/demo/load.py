@@ -1,3 +1,4 @@
+# Long module: one generator per table of the demo world, written with Core in chunks; data, not domain code.
 """Demo data: the Sud Sarthe catalogue and N realistic families, deterministic per seed.
 
 ``load_demo`` loads the demo catalogue, then generates families, guardians,

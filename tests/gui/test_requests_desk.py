@@ -1,3 +1,4 @@
+# Long module: one demo database driven with the keyboard, scenario after scenario.
 """« Demandes »: the requests desk on a demo database with a few hundred pending
 requests (the demo's own, plus portal-like one-day requests), driven with the
 keyboard like an agent would: filter one site, group by family, accept a group

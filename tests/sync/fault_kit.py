@@ -1,3 +1,4 @@
+# Long module: the fault tests' proxy and world, kept together because they track one expected state.
 """Helpers of the fault tests: a TCP proxy that cuts connections, and a small world of
 agents (back-office services, between rounds) and parents (the portal's HTTP API,
 in a background thread, at any time) whose expected end state is tracked as they act.
