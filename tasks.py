@@ -2,7 +2,7 @@
 """The README's two commands, for a fresh machine with only Python 3.11+.
 
     python3 tasks.py run    # set up, load demo data if needed, start the back-office
-    python3 tasks.py test   # set up, run the whole test suite
+    python3 tasks.py test   # set up, run the checks and the whole test suite
 
 Setup = a virtual environment in .venv with the project and its dev extras,
 reinstalled only when pyproject.toml changes. Standard library only here.
@@ -206,7 +206,10 @@ def test(args: list[str]) -> int:
     python = ensure_venv()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     failed = run_checks(python, env)
-    code = subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+    # Independent tests run on every core (pytest-xdist) unless the caller chose otherwise.
+    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args)
+    parallel = [] if chosen else ["-n", "auto"]
+    code = subprocess.call([str(python), "-m", "pytest", *parallel, *args], cwd=ROOT, env=env)
     if failed:
         say("Vérifications en échec : " + ", ".join(failed))
         return code or 1
