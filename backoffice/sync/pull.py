@@ -23,7 +23,11 @@ from backoffice.services.common import outbox
 from backoffice.services.common.actors import PORTAL, bind
 from backoffice.services.families.accounts import account_payload
 from backoffice.storage import Database
-from backoffice.sync import (
+from backoffice.sync import (  # noqa: F401 (importing the handlers registers them)
+    handlers_child,
+    handlers_family,
+    handlers_payments,
+    handlers_requests,
     push,
 )
 from backoffice.sync.apply import EPOCH, HANDLERS, ApplyContext, Quarantine, parse_change, seq_of
