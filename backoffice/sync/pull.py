@@ -158,6 +158,7 @@ def _requeue_overwritten(ctx: ApplyContext, changes: list, since: datetime) -> N
             and pulled_to is not None
             and item.acknowledged_at is not None
             and item.acknowledged_at >= since - CLOCK_MARGIN
+            and item.family_id is not None  # always: the query asks for these families
             and pulled_to < latest[ids[item.family_id]]
         ):
             family = ctx.families[ids[item.family_id]]
