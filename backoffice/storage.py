@@ -94,7 +94,12 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # only an installation that lost its migration scripts
+        raise StorageError(
+            f"Aucune migration trouvée dans {MIGRATIONS_DIR} : installation incomplète."
+        )
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

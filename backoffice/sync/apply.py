@@ -189,8 +189,13 @@ class ApplyContext:
         ):
             self.open_conflicts[(conflict.entity, conflict.entity_id, conflict.field)] = conflict
 
+    def _current(self) -> FeedChange:
+        # The pull sets ``change`` before calling each change's handler.
+        assert self.change is not None, "no feed change being applied"
+        return self.change
+
     def family(self) -> Family:
-        code = self.change.family_ref
+        code = self._current().family_ref
         family = self.families.get(code)
         if family is None:
             family = self.session.scalars(select(Family).where(Family.code == code)).one_or_none()
@@ -201,7 +206,7 @@ class ApplyContext:
 
     def child(self) -> Child:
         family = self.family()
-        ref = self.change.child_ref
+        ref = self._current().child_ref
         if not ref:
             raise Quarantine("Changement d'une fiche enfant sans référence d'enfant.")
         child = self.children.get(int(ref)) if ref.isdigit() else None
@@ -263,7 +268,7 @@ class ApplyContext:
         return "applied"
 
     def _extra(self, new: Any, portal_before: Any) -> dict:
-        change = self.change
+        change = self._current()
         return {
             "feed_seq": change.seq,
             "kind": change.kind,

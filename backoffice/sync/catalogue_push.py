@@ -22,6 +22,7 @@ and windows (500) go.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -66,6 +67,11 @@ def _bookable(unit: Unit) -> bool:
         and unit.start_time < unit.end_time
         and bool(unit.weekday_set)
     )
+
+
+def _hhmm(at: time | None) -> str:
+    assert at is not None  # only bookable units, which have both times, are pushed
+    return at.strftime("%H:%M")
 
 
 def _age(months: int) -> int:
@@ -119,8 +125,8 @@ def _activity_body(a: Activity) -> dict:
             {
                 "code": u.code,
                 "name": u.name,
-                "start_time": u.start_time.strftime("%H:%M"),
-                "end_time": u.end_time.strftime("%H:%M"),
+                "start_time": _hhmm(u.start_time),
+                "end_time": _hhmm(u.end_time),
                 "weekdays": sorted(u.weekday_set),
             }
             for u in sorted(units, key=lambda u: (u.position, u.code))
@@ -148,7 +154,7 @@ def catalogue_body(session: Session) -> dict:
     pushed = {a.id: a.code for a in activities}
     closures = [
         {
-            "activity": pushed.get(c.activity_id),
+            "activity": pushed[c.activity_id] if c.activity_id is not None else None,
             "start": c.start_date.isoformat(),
             "end": c.end_date.isoformat(),
             "label": (c.label or "").strip() or "Fermeture",

@@ -89,9 +89,9 @@ def _list_of_dicts(value, label: str) -> list[dict]:
     return value
 
 
-def _allergy_values(items: list[dict]) -> dict:
+def _allergy_values(items: list[dict]) -> dict[str, object]:
     """The back-office flags and detail text for the portal's allergy list."""
-    values = {flag: False for flag, _label in ALLERGIES.values()}
+    values: dict[str, object] = {flag: False for flag, _label in ALLERGIES.values()}
     details = []
     for item in items:
         code = item.get("allergy")
@@ -158,11 +158,11 @@ def medical_updated(ctx: ApplyContext, change: FeedChange) -> str:
         outcomes += [ctx.set_field(row, "done", done), ctx.set_field(row, "last_date", last)]
     had = {r.disease: r for r in child.diseases}
     for code, value in diseases.items():
-        row = had.get(code)
-        if row is None:
-            row = DiseaseHistory(disease=code)
-            child.diseases.append(row)
-        outcomes.append(ctx.set_field(row, "had", value))
+        history = had.get(code)
+        if history is None:
+            history = DiseaseHistory(disease=code)
+            child.diseases.append(history)
+        outcomes.append(ctx.set_field(history, "had", value))
     return summarise(outcomes)
 
 

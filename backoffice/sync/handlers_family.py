@@ -3,7 +3,7 @@ information (guide §4.4), login e-mail changes (§4.5), account activation."""
 
 from __future__ import annotations
 
-from backoffice.models import AccountState
+from backoffice.models import AccountState, Family, Guardian
 from backoffice.services.common import postcodes
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.queries import refresh_search_text
@@ -31,7 +31,8 @@ def family_updated(ctx: ApplyContext, change: FeedChange) -> str:
     family = ctx.family()
     before, after = _dicts(change)
     guardians = None  # loaded only when the change edits a guardian
-    plan = []  # (row, attribute, new value, parent's starting value)
+    # (row, attribute, new value, parent's starting value)
+    plan: list[tuple[Family | Guardian, str, object, object]] = []
     for key, raw in after.items():
         if key in FAMILY_FIELDS:
             clean = FAMILY_FIELDS[key]

@@ -51,7 +51,8 @@ def _read(data: dict) -> tuple[str, str, Decimal, PaymentState, list[str]]:
     amount = data.get("amount_cents")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise Quarantine(f"Paiement {ref} : montant illisible (« amount_cents »).")
-    state = STATES.get(data.get("state"))
+    raw_state = data.get("state")
+    state = STATES.get(raw_state) if isinstance(raw_state, str) else None
     if state is None:
         raise Quarantine(f"Paiement {ref} : résultat inconnu (« {data.get('state')} »).")
     invoices = data.get("invoices")

@@ -113,7 +113,7 @@ def _activity(ctx: ApplyContext, code) -> Activity | None:
     return ctx.lookups[key]
 
 
-def _child_of(ctx: ApplyContext, model, activity: Activity, code):
+def _child_of(ctx: ApplyContext, model, activity: Activity | None, code):
     if not isinstance(code, str) or activity is None:
         return None
     key = (model.__tablename__, activity.id, code)
@@ -164,8 +164,8 @@ def _decided(request: PortalRequest, data: dict) -> None:
 def _link_registration(ctx: ApplyContext, request: PortalRequest, data: dict) -> None:
     activity = _activity(ctx, data.get("activity"))
     period = _child_of(ctx, Period, activity, data.get("period"))
-    if period is None or request.child_id is None:
-        return
+    if activity is None or period is None or request.child_id is None:
+        return  # (no activity: no period either)
     request.activity_id, request.period_id = activity.id, period.id
     registration = _registration(ctx, request.child_id, activity, period, data)
     state = REGISTRATION_STATES.get(str(data.get("decision")))
@@ -183,8 +183,8 @@ def _link_booking(ctx: ApplyContext, request: PortalRequest, data: dict) -> None
     period = _child_of(ctx, Period, activity, data.get("period"))
     unit = _child_of(ctx, Unit, activity, data.get("unit"))
     day = _day(data.get("date"))
-    if unit is None or day is None or request.child_id is None:
-        return
+    if activity is None or unit is None or day is None or request.child_id is None:
+        return  # (no activity: no unit either)
     request.activity_id = activity.id
     request.period_id = period.id if period is not None else None
     booking = ctx.session.scalar(

@@ -23,7 +23,7 @@ from backoffice.services.common import outbox
 from backoffice.services.common.actors import PORTAL, bind
 from backoffice.services.families.accounts import account_payload
 from backoffice.storage import Database
-from backoffice.sync import (  # noqa: F401 (register the handlers)
+from backoffice.sync import (  # noqa: F401 (importing the handlers registers them)
     handlers_child,
     handlers_family,
     handlers_payments,
@@ -158,6 +158,7 @@ def _requeue_overwritten(ctx: ApplyContext, changes: list, since: datetime) -> N
             and pulled_to is not None
             and item.acknowledged_at is not None
             and item.acknowledged_at >= since - CLOCK_MARGIN
+            and item.family_id is not None  # always: the query asks for these families
             and pulled_to < latest[ids[item.family_id]]
         ):
             family = ctx.families[ids[item.family_id]]

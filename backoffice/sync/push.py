@@ -240,9 +240,9 @@ def retry_failed(session: Session, item_id: int) -> OutboxItem:
 def pending_count(session: Session) -> int:
     from sqlalchemy import func
 
-    return session.scalar(
+    return session.execute(
         select(func.count(OutboxItem.id)).where(OutboxItem.state == OutboxState.PENDING)
-    )
+    ).scalar_one()
 
 
 def push_pending(

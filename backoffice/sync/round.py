@@ -108,15 +108,15 @@ def run_round(db: Database, client: PortalClient, progress: Progress | None = No
         _add_pull(report.pull, closing)
         report.error = closing.stopped
     with db.session() as session:
-        report.pending = session.scalar(
+        report.pending = session.execute(
             select(func.count(OutboxItem.id)).where(OutboxItem.state == OutboxState.PENDING)
-        )
-        report.open_conflicts = session.scalar(
+        ).scalar_one()
+        report.open_conflicts = session.execute(
             select(func.count(SyncConflict.id)).where(SyncConflict.resolved_at.is_(None))
-        )
-        report.open_quarantine = session.scalar(
+        ).scalar_one()
+        report.open_quarantine = session.execute(
             select(func.count(QuarantinedChange.id)).where(QuarantinedChange.resolved_at.is_(None))
-        )
+        ).scalar_one()
     report.finished_at = utcnow()
     return report
 

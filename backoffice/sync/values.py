@@ -47,6 +47,8 @@ _FRENCH_NATIONAL = re.compile(r"0([1-79])[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)
 
 def _french_valid_pattern() -> re.Pattern:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    # Shipped with phonenumbers: France's metadata and its general description exist.
+    assert metadata is not None and metadata.general_desc is not None
     kinds = ("fixed_line", "mobile", "voip", "personal_number", "pager", "uan", "voicemail")
     types = [getattr(metadata, k) for k in kinds]
     patterns = [d.national_number_pattern for d in types if d and d.national_number_pattern]

@@ -25,9 +25,11 @@ class DeskPush:
         self.codes: dict[int, str] = {}
 
     def add(self, booking: Booking) -> None:
-        reg = self.session.get(Registration, booking.registration_id)
-        child = self.session.get(Child, booking.child_id)
-        unit = self.session.get(Unit, booking.unit_id)
+        # Callers push only days tied to a registration (checked or set just before).
+        assert booking.registration_id is not None
+        reg = self.session.get_one(Registration, booking.registration_id)
+        child = self.session.get_one(Child, booking.child_id)
+        unit = self.session.get_one(Unit, booking.unit_id)
         family = child.family
         self.codes[family.id] = family.code
         self.days.setdefault(family.id, []).append(

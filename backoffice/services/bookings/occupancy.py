@@ -286,7 +286,7 @@ def expected_children(
                 family_code=child.family.code,
                 child_name=f"{child.last_name.upper()} {child.first_name}",
                 age=age_text(child, day),
-                age_group=groups.get(b.registration_id, ""),
+                age_group=groups.get(b.registration_id, "") if b.registration_id else "",
                 school_class=child.school_class,
                 alerts=health_alerts(child) if medical else (),
                 missing=tuple(missing_for_child(child, consents, day)),

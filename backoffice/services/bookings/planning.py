@@ -23,7 +23,7 @@ the days booked at the desk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -34,6 +34,7 @@ from backoffice.dates import iso_monday
 from backoffice.models import (
     Booking,
     BookingState,
+    Child,
     Period,
     Registration,
     Source,
@@ -170,7 +171,9 @@ def week_days(monday: date, weekdays: Iterable[int] | None = None) -> list[date]
 # -- booking and un-booking at the desk -----------------------------------------------------
 
 
-def _desk_context(session: Session, child_id: int, unit_id: int, days: list[date], today: date):
+def _desk_context(
+    session: Session, child_id: int, unit_id: int, days: list[date], today: date
+) -> tuple[Child, Unit, list[date], Sequence[Registration], WeekContext]:
     child = _child(session, child_id)
     unit = session.get(Unit, unit_id)
     if unit is None:
@@ -193,7 +196,7 @@ def _desk_context(session: Session, child_id: int, unit_id: int, days: list[date
     return child, unit, days, registrations, ctx
 
 
-def _registration_on(registrations: list[Registration], day: date) -> Registration | None:
+def _registration_on(registrations: Sequence[Registration], day: date) -> Registration | None:
     for reg in registrations:
         if reg.period.start_date <= day <= reg.period.end_date:
             return reg
@@ -289,15 +292,15 @@ def unbook_days(
     for day in days:
         booking = ctx.bookings.get((unit.id, day))
         state = booking.state if booking is not None else None
-        if state not in CANCELLABLE:
+        if booking is None or state not in CANCELLABLE:
             if explicit:
-                why = {
+                why: dict[BookingState | None, str] = {
                     BookingState.REQUESTED: "Demande des parents en attente : décidez-la dans "
                     "les demandes.",
                     BookingState.CANCEL_REQUESTED: "Annulation demandée par les parents : "
                     "décidez-la dans les demandes.",
-                }.get(state, "Aucune réservation ce jour.")
-                result.skipped.append((day, why))
+                }
+                result.skipped.append((day, why.get(state, "Aucune réservation ce jour.")))
             continue
         if day < today:
             result.skipped.append((day, "Date passée : le jour se règle au pointage."))

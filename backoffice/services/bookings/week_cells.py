@@ -8,6 +8,7 @@ The states and their French labels are the parents' planning's on the portal
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -96,7 +97,7 @@ class WeekContext:
         cls,
         session: Session,
         child_id: int,
-        registrations: list[Registration],
+        registrations: Sequence[Registration],
         first: date,
         last: date,
         today: date,
@@ -189,6 +190,7 @@ class WeekContext:
         closed = self.closed(reg, unit, day)
         left = self.places_left(unit.id, day, reg.age_group_id)
         source = booking.source if booking is not None else None
+        decision_reason = booking.decision_reason if booking is not None else ""
         if state in ACTIVE:
             name = "booked" if state is BookingState.ACCEPTED else state.value
             past = closed is not None and closed[0] == "past"
@@ -196,7 +198,7 @@ class WeekContext:
                 unit.id,
                 day,
                 name,
-                booking.decision_reason,
+                decision_reason,
                 closed[0] if closed else "",
                 state,
                 can_unbook=state in CANCELLABLE and not past,
@@ -221,7 +223,7 @@ class WeekContext:
                 unit.id,
                 day,
                 "refused",
-                booking.decision_reason,
+                decision_reason,
                 "",
                 state,
                 True,

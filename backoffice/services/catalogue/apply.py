@@ -82,13 +82,15 @@ class _Applier:
                 )
             )
         }
-        self.tariff_uses: dict[int, int] = dict(
-            session.execute(
+        self.tariff_uses: dict[int, int] = {
+            tariff_id: uses
+            for tariff_id, uses in session.execute(
                 select(InvoiceLine.tariff_id, func.count())
                 .where(InvoiceLine.tariff_id.is_not(None))
                 .group_by(InvoiceLine.tariff_id)
-            ).all()
-        )
+            )
+            if tariff_id is not None  # always, by the query; narrows the column's type
+        }
 
     # -- checks needing the database, before any change -------------------
 
@@ -127,7 +129,9 @@ class _Applier:
         existing = {_tariff_key(t): t for t in unit.tariffs}
         for t in unit_doc.tariffs:
             old = existing.get(t.key)
-            uses = self.tariff_uses.get(old.id, 0) if old is not None else 0
+            if old is None:
+                continue
+            uses = self.tariff_uses.get(old.id, 0)
             if uses and (old.price != t.price or old.qf_max != t.qf_max):
                 rank = f", rang {t.child_rank}" if t.child_rank else ""
                 yield CatalogueIssue(
@@ -252,16 +256,18 @@ class _Applier:
             if u.code not in file_units
         )
         if doc.rule is not None:
-            values = vars(doc.rule).copy()
-            values["booking_notice_days"], values["booking_notice_time"] = values.pop(
-                "booking_notice"
+            rule_values = vars(doc.rule).copy()
+            rule_values["booking_notice_days"], rule_values["booking_notice_time"] = (
+                rule_values.pop("booking_notice")
             )
-            values["cancel_notice_days"], values["cancel_notice_time"] = values.pop("cancel_notice")
+            rule_values["cancel_notice_days"], rule_values["cancel_notice_time"] = rule_values.pop(
+                "cancel_notice"
+            )
             if activity.rule is None:
-                activity.rule = ProcessingRule(**values)
+                activity.rule = ProcessingRule(**rule_values)
                 self.report.tally("rule", created=True)
             else:
-                self.report.tally("rule", changed=_sync(activity.rule, values))
+                self.report.tally("rule", changed=_sync(activity.rule, rule_values))
         return activity
 
     def _sync_coded(

@@ -263,7 +263,7 @@ def _read_activity(reader: _Reader, raw: Any, path: Path) -> ActivityDoc | None:
             age_groups.append(group)
     reader.unique(
         [
-            (p + ("code",), r.get("code"))
+            (p + ("code",), r["code"])
             for p, r in reader.items(raw, "groupe_age", path)
             if isinstance(r, dict) and isinstance(r.get("code"), str)
         ],

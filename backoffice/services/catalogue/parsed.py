@@ -264,8 +264,8 @@ def describe_path(data: Any, path: Path) -> str:
     while i < len(path):
         key = path[i]
         node = node.get(key) if isinstance(node, dict) else None
-        if i + 1 < len(path) and isinstance(path[i + 1], int):
-            index = path[i + 1]
+        index = path[i + 1] if i + 1 < len(path) else None
+        if isinstance(index, int):
             item = node[index] if isinstance(node, list) and index < len(node) else None
             item_code = item.get("code") if isinstance(item, dict) else None
             if isinstance(item_code, str) and item_code:

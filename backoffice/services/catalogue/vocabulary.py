@@ -162,7 +162,8 @@ def price(value: Any) -> Decimal:
         raise Invalid(f'prix {_quote(value)} illisible (ex. "3.45")') from None
     if not amount.is_finite() or amount < 0:
         raise Invalid(f"prix {_quote(value)} impossible (nombre positif attendu)")
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+    exponent = amount.as_tuple().exponent  # an int: the amount is finite
+    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise Invalid(f"prix {_quote(value)} avec plus de 2 décimales")
     return amount.quantize(Decimal("0.01"))
 

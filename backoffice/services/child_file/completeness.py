@@ -8,13 +8,48 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
-from backoffice.models import Child, ConsentDefinition, Family
+from backoffice.models import ChildContact, ConsentDefinition, Family, MedicalRecord
 from backoffice.services.child_file.reference import VACCINES, compulsory_vaccines
 
 
+class _VaccinationFacts(Protocol):
+    @property
+    def vaccine(self) -> str: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def last_date(self) -> date | None: ...
+
+
+class _ConsentAnswerFacts(Protocol):
+    @property
+    def consent_id(self) -> int: ...
+
+
+class ChildFacts(Protocol):
+    """What :func:`missing_for_child` reads of a child: a ``Child``, or a view of one
+    whose vaccinations and consent answers are plain rows (``incomplete._ChildView``)."""
+
+    @property
+    def birth_date(self) -> date: ...
+    @property
+    def school(self) -> str: ...
+    @property
+    def medical_record(self) -> MedicalRecord | None: ...
+    @property
+    def vaccinations(self) -> Iterable[_VaccinationFacts]: ...
+    @property
+    def contacts(self) -> Iterable[ChildContact]: ...
+    @property
+    def consents(self) -> Iterable[_ConsentAnswerFacts]: ...
+    def age_on(self, day: date) -> int: ...
+    def age_months_on(self, day: date) -> int: ...
+
+
 def missing_for_child(
-    child: Child, consents: Iterable[ConsentDefinition], today: date
+    child: ChildFacts, consents: Iterable[ConsentDefinition], today: date
 ) -> list[str]:
     missing: list[str] = []
     age = child.age_on(today)

@@ -90,13 +90,13 @@ def _child_rows(session: Session, search: str) -> tuple[dict, dict]:
     ):
         vaccinations[row.child_id].append(row)
     answers: dict[int, list] = defaultdict(list)
-    for row in session.execute(
+    for answer in session.execute(
         select(ConsentAnswer.child_id, ConsentAnswer.consent_id)
         .join(Child, Child.id == ConsentAnswer.child_id)
         .join(Family, Family.id == Child.family_id)
         .where(*_search_filter(search))
     ):
-        answers[row.child_id].append(row)
+        answers[answer.child_id].append(answer)
     return vaccinations, answers
 
 

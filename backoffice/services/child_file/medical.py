@@ -76,15 +76,18 @@ def check_medical_form(form: MedicalForm, birth_date: date, today: date) -> dict
         name: bool(getattr(form, name)) for name in (*ALLERGY_FIELDS, *OBSERVATION_FIELDS)
     }
     values["has_pai"] = bool(form.has_pai)
-    for name in (
-        "allergy_detail",
-        "medical_history",
-        "observations",
-        "doctor_name",
-        "doctor_commune",
-        "pai_detail",
-    ):
-        values[name] = (getattr(form, name) or "").strip()
+    texts = {
+        name: (getattr(form, name) or "").strip()
+        for name in (
+            "allergy_detail",
+            "medical_history",
+            "observations",
+            "doctor_name",
+            "doctor_commune",
+            "pai_detail",
+        )
+    }
+    values.update(texts)
     if any(values[name] for name in ALLERGY_FIELDS):
         ticked = ", ".join(label.lower() for name, label in ALLERGY_FIELDS.items() if values[name])
         values["allergy_detail"] = c.required(
@@ -94,7 +97,7 @@ def check_medical_form(form: MedicalForm, birth_date: date, today: date) -> dict
         values["pai_detail"] = c.required("pai_detail", "PAI : précisez", values["pai_detail"])
     values["doctor_phone"] = c.phone("doctor_phone", "Téléphone du médecin", form.doctor_phone)
     for name, limit in TEXT_LIMITS.items():
-        if len(values[name]) > limit:
+        if len(texts[name]) > limit:
             label = "Nom du médecin" if name == "doctor_name" else "Commune du médecin"
             c.fail(name, f"Le champ « {label} » ne doit pas dépasser {limit} caractères.")
     for code, answer in form.vaccines.items():

@@ -67,7 +67,7 @@ def as_text(value) -> str | None:
 
 
 def _owner_ids(
-    session: Session, obj, child_level: bool, cache: dict[int, int]
+    session: Session, obj, child_level: bool, cache: dict[int, int | None]
 ) -> tuple[int | None, int | None]:
     """(family_id, child_id) of an audited object."""
     if isinstance(obj, Family):
@@ -107,7 +107,7 @@ def _audited_columns(mapper) -> dict[str, int]:
 def _events(session: Session, actor: Actor) -> list[dict]:
     now = utcnow()
     rows: list[dict] = []
-    cache: dict[int, int] = {}
+    cache: dict[int, int | None] = {}  # child id → family id (None: the child is gone)
 
     def add(obj, action: AuditAction, field: str = "", old=None, new=None) -> None:
         entity, child_level = AUDITED[type(obj)]

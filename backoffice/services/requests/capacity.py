@@ -78,7 +78,7 @@ class Places:
                 taken = taken.join(Registration, Registration.id == Booking.registration_id).where(
                     Registration.age_group_id == group
                 )
-            self.taken[key] = self.session.scalar(taken)
+            self.taken[key] = self.session.execute(taken).scalar_one()
         return self.taken[key]
 
     def full(self, booking: Booking) -> Capacity | None:

@@ -193,9 +193,9 @@ def pending_requests(
 
 
 def count_pending(session: Session) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count(PortalRequest.id)).where(PortalRequest.state == RequestState.PENDING)
-    )
+    ).scalar_one()
 
 
 # -- in memory: filtering and grouping -------------------------------------------------------

@@ -305,7 +305,9 @@ class Recorder:
         booking.decision_reason = answer[:MAX_ANSWER]
         if state is BookingState.CANCELLED:
             booking.cancellation_billed = bool(billed)
-        portal_id = portal_booking_id(request) if request is not None else None
+        if request is None:
+            return
+        portal_id = portal_booking_id(request)
         if portal_id is None:
             return
         decision = {
@@ -347,13 +349,14 @@ class Recorder:
                 snap["items"] += [item.id for item in items.get(request.family_id, [])]
             if request_id in self.registration_items:
                 snap["items"].append(self.registration_items[request_id].id)
+            # The rows this call just changed, in this transaction.
             versions = {}
             for booking_id in snap["bookings"]:
-                booking = self.session.get(Booking, int(booking_id))
+                booking = self.session.get_one(Booking, int(booking_id))
                 versions[booking_id] = booking.version
             snap["versions"] = versions
             if snap["registration"] is not None:
-                row = self.session.get(Registration, snap["registration"]["id"])
+                row = self.session.get_one(Registration, snap["registration"]["id"])
                 snap["registration"]["version"] = row.version
             stack = list(request.payload.get(UNDO_KEY, []))
             request.payload = {**request.payload, UNDO_KEY: [*stack, snap]}

@@ -50,6 +50,7 @@ from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.child_file.editing import active_consents
 from backoffice.services.common import audit
 from backoffice.services.common.actors import Actor
+from backoffice.services.families.queries import NotFound
 from backoffice.services.families.queries import child_alerts as alert_flags
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -258,7 +259,7 @@ def child_alerts(session: Session, child_id: int, actor: Actor, today: date) -> 
         )
     ).one()
     flags = tuple(alert_flags(child))
-    details = None
+    details: tuple[str, ...] | None = None  # None: the actor's role does not see them
     record = child.medical_record
     if actor.sees_medical_data:
         details = ()
@@ -340,4 +341,7 @@ def late_cancellations(session: Session, request_ids: Iterable[int]) -> set[int]
 
 
 def family_code_of(session: Session, family_id: int) -> str:
-    return session.scalar(select(Family.code).where(Family.id == family_id))
+    code = session.scalar(select(Family.code).where(Family.id == family_id))
+    if code is None:
+        raise NotFound(f"Aucune famille n'a l'identifiant {family_id}.")
+    return code

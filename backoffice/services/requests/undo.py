@@ -153,8 +153,9 @@ def _restore(session: Session, actor: Actor, request: PortalRequest, snap: dict)
     request.decided_at = parse_instant(before["decided_at"])
     request.decided_by_id = before["decided_by_id"]
     request.answer_text = before["answer_text"]
+    # Rows _check found unchanged (the snapshot's versions cover the same days).
     for booking_id, values in snap["bookings"].items():
-        booking = session.get(Booking, int(booking_id))
+        booking = session.get_one(Booking, int(booking_id))
         booking.state = BookingState(values["state"])
         booking.decided_at = parse_instant(values["decided_at"])
         booking.decided_by_id = values["decided_by_id"]
@@ -162,7 +163,7 @@ def _restore(session: Session, actor: Actor, request: PortalRequest, snap: dict)
         booking.cancellation_billed = values["cancellation_billed"]
     registration = snap.get("registration")
     if registration is not None:
-        row = session.get(Registration, registration["id"])
+        row = session.get_one(Registration, registration["id"])
         row.state = RegistrationState(registration["state"])
         row.decided_at = parse_instant(registration["decided_at"])
         row.decided_by_id = registration["decided_by_id"]
@@ -182,11 +183,13 @@ def _rebase(session: Session, request: PortalRequest, undone: dict) -> None:
     versions = dict(top.get("versions", {}))
     for booking_id, values in undone["bookings"].items():
         if booking_id in versions and versions[booking_id] == values.get("version"):
-            versions[booking_id] = session.get(Booking, int(booking_id)).version
+            # A day the undo just restored.
+            versions[booking_id] = session.get_one(Booking, int(booking_id)).version
     top["versions"] = versions
     before, registration = undone.get("registration"), top.get("registration")
     if before and registration and registration.get("version") == before.get("version_before"):
-        row = session.get(Registration, registration["id"])
+        # The request's registration, which the undo just restored.
+        row = session.get_one(Registration, registration["id"])
         top["registration"] = {**registration, "version": row.version}
     request.payload = {**request.payload, UNDO_KEY: [*stack[:-1], top]}
 
