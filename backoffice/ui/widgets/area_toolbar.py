@@ -24,7 +24,9 @@ TITLE_SCALE = 1.3
 REFRESH_KEY = "F5"
 
 
-def area_shortcut(area: QWidget, keys: str | QKeySequence, slot: Callable[[], object]) -> QShortcut:
+def area_shortcut(
+    area: QWidget, keys: str | QKeySequence | QKeySequence.StandardKey, slot: Callable[[], object]
+) -> QShortcut:
     """``keys`` run ``slot`` while the focus is anywhere inside ``area``."""
     shortcut = QShortcut(QKeySequence(keys), area)
     shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
