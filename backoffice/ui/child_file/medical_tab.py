@@ -42,6 +42,7 @@ from backoffice.ui.widgets import (
     muted_label,
 )
 
+COLUMN_GAP = 14  # between a question and its answer: « Rhumatisme articulaire aigu   Oui »
 NOTICE = (
     "La fiche sanitaire contient des données de santé : seuls les directeurs·rices de site "
     "et les administrateurs peuvent la consulter et la modifier.\n\n"
@@ -98,7 +99,7 @@ class MedicalTab(QScrollArea):
         # Vaccinations ----------------------------------------------------------
         vaccines_box = QGroupBox("Vaccinations")
         grid = QGridLayout(vaccines_box)
-        grid.setHorizontalSpacing(14)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         for column, title in enumerate(("Vaccin", "Effectué", "Dernière vaccination")):
             grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
         self.vaccine_done: dict[str, QCheckBox] = {}
@@ -122,6 +123,7 @@ class MedicalTab(QScrollArea):
         # Diseases ----------------------------------------------------------------
         diseases_box = QGroupBox("Maladies déjà contractées")
         grid = QGridLayout(diseases_box)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         self.diseases: dict[str, YesNo] = {}
         for row, (code, label) in enumerate(DISEASES.items()):
             self.diseases[code] = YesNo(label, default=False)
@@ -131,6 +133,7 @@ class MedicalTab(QScrollArea):
         # Allergies -----------------------------------------------------------------
         allergies_box = QGroupBox("Allergies")
         grid = QGridLayout(allergies_box)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         self.allergies: dict[str, YesNo] = {}
         for row, (field, label) in enumerate(ALLERGY_FIELDS.items()):
             self.allergies[field] = YesNo(f"Allergie {label.lower()}", default=False)
@@ -181,6 +184,7 @@ class MedicalTab(QScrollArea):
         # PAI ---------------------------------------------------------------------------
         pai_box = QGroupBox("PAI (projet d'accueil individualisé)")
         grid = QGridLayout(pai_box)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         self.has_pai = YesNo("PAI", default=False)
         self.has_pai.changed.connect(self._update_mandatory)
         self.pai_detail = _text_box(54)
