@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backoffice.ui.qt import QComboBox, QLabel, QLineEdit, Qt, QTabWidget, QVBoxLayout, QWidget
+from backoffice.ui.qt import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    Qt,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from backoffice.ui.widgets.labels import (
     ERROR_BACKGROUND,
     ERROR_COLOUR,
@@ -28,12 +37,16 @@ _INVALID_STYLES = {
         f"QComboBox {{ border: 1px solid {ERROR_COLOUR}; border-radius: 2px;"
         f" background-color: {ERROR_BACKGROUND}; padding: 2px 18px 2px 3px; }}"
     ),
+    QPlainTextEdit: (
+        f"QPlainTextEdit {{ border: 1px solid {ERROR_COLOUR}; border-radius: 2px;"
+        f" background-color: {ERROR_BACKGROUND}; }}"
+    ),
 }
 
 
 def set_invalid(widget: QWidget, invalid: bool) -> None:
     """Highlight ``widget`` as wrong (or not). Composite fields decide for themselves;
-    widgets without a highlight style (radio buttons, text boxes) only get the property."""
+    widgets without a highlight style (radio buttons, check boxes) only get the property."""
     custom = getattr(widget, "set_invalid", None)
     if callable(custom):
         custom(invalid)
