@@ -1,6 +1,9 @@
-"""The form widget kit of every window: fields with their error line, French dates and
-phones, postcode → commune with completion (BAN data), yes/no, dialog buttons, the
-area toolbar, and the site/activity pickers."""
+"""The one widget kit of the back-office's forms, dialogs and areas.
+
+Fields with their error line (form_field, labels), French dates and phones,
+postcode → commune with completion (BAN data), yes/no, dialog buttons, the area
+toolbar, and the site/activity pickers (site_activity, imported from its module).
+"""
 
 from backoffice.ui.widgets.area_toolbar import AreaToolbar, area_shortcut
 from backoffice.ui.widgets.commune import PostcodeCommuneField
