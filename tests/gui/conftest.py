@@ -185,6 +185,17 @@ def add_agent(db, login="mhuet", full_name="Mélanie Huet", role=Role.AGENT) -> 
         return current_actor(s, login)
 
 
+def suggestions_readable(popup) -> bool:
+    """Every suggestion of a completion list fits it: none is cut to « 72800 L… »."""
+    metrics = popup.fontMetrics()
+    model = popup.model()
+    texts = [model.index(row, 0).data() for row in range(model.rowCount())]
+    margin = 2 * (popup.style().pixelMetric(popup.style().PixelMetric.PM_FocusFrameHMargin) + 1)
+    return bool(texts) and all(
+        metrics.horizontalAdvance(text) + margin <= popup.viewport().width() for text in texts
+    )
+
+
 @pytest.fixture
 def agent(sqlite_db) -> Actor:
     """The desk agent working in the window (no medical data)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -21,7 +23,7 @@ from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.incomplete.page import IncompleteFilesPage
 from backoffice.ui.qt import Qt
 
-from .conftest import TODAY
+from .conftest import TODAY, suggestions_readable
 from .keyboard import keyboard
 
 LEFT = Qt.MouseButton.LeftButton
@@ -83,8 +85,8 @@ def _add_person(qtbot, tab, last: str, first: str, relationship: str, phone: str
     _type(qtbot, person.first_name, first)
     _type(qtbot, person.relationship.lineEdit(), relationship)
     _type(qtbot, person.address, "4 rue du Moulin")
-    _type(qtbot, person.town.postcode, "72800")
-    _type(qtbot, person.town.commune.lineEdit(), "Le Lude")
+    _type(qtbot, person.town.postcode_edit, "72800")
+    _type(qtbot, person.town.commune_edit, "Le Lude")
     _type(qtbot, person.phone1, phone)
     return person
 
@@ -200,6 +202,26 @@ def test_errors_show_next_to_the_fields_and_nothing_typed_is_lost(qtbot, setup):
     assert not dialog.error_banner.isVisible()
 
 
+def test_a_two_digit_year_follows_the_century_rule(qtbot, setup):
+    """« 3/2/30 » is 2030 here as in the family form (it used to be 1930 in the child file)."""
+    dialog = _open(qtbot, setup)
+    dialog.activateWindow()  # offscreen: leaving a field (Tab) needs an active window
+    qtbot.waitUntil(dialog.isActiveWindow)
+    field = dialog.information.birth_date
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_Delete)
+    qtbot.keyClicks(field, "3/2/30")
+    qtbot.keyClick(field, Qt.Key.Key_Tab)
+    assert field.text() == "03/02/2030"
+    unreadable: dict[str, str] = {}
+    assert dialog.information.form(unreadable).birth_date == date(2030, 2, 3)
+    assert unreadable == {}
+    when = dialog.medical.vaccine_date["rougeole"]
+    _type(qtbot, when, "3/2/12")
+    assert when.date() == date(2012, 2, 3)
+
+
 def _consent_id(setup, code: str) -> int:
     with setup["db"].session() as s:
         return s.scalar(select(ConsentDefinition.id).where(ConsentDefinition.code == code))
@@ -260,10 +282,16 @@ def test_person_window_checks_fields_and_completes_communes(qtbot, setup):
     qtbot.mouseClick(dialog.pickup.add_button, LEFT)
     person = dialog.pickup.contact_dialog
     assert person.pickup.isChecked() and not person.emergency.isChecked()
-    _type(qtbot, person.town.postcode, "7280")
+    person.activateWindow()  # offscreen: focus events need an active window
+    qtbot.waitUntil(person.isActiveWindow)
+    _type(qtbot, person.town.postcode_edit, "7280")
     assert "72800 Le Lude" in person.town.suggestions()
-    qtbot.keyClicks(person.town.postcode, "0")
-    communes = [person.town.commune.itemText(i) for i in range(person.town.commune.count())]
+    assert suggestions_readable(person.town.postcode_completer.popup())
+    qtbot.keyClicks(person.town.postcode_edit, "0")
+    # Tab to the commune box: it proposes the communes of the whole postcode.
+    qtbot.keyClick(person.town.postcode_edit, Qt.Key.Key_Tab)
+    qtbot.waitUntil(person.town.commune_completer.popup().isVisible)
+    communes = [label.partition(" ")[2] for label in person.town.suggestions()]
     assert "Le Lude" in communes and "Aubigné-Racan" in communes
     _type(qtbot, person.phone1, "12")
     qtbot.mouseClick(person.save_button, LEFT)
@@ -276,7 +304,7 @@ def test_person_window_checks_fields_and_completes_communes(qtbot, setup):
         "address": "Choisissez la commune du code postal 72800 (Aubigné-Racan, "
         "La Chapelle-aux-Choux, Coulongé, Luché-Pringé, Le Lude, Saint-Germain-d'Arcé).",
     }
-    assert person.town.postcode.text() == "72800"
+    assert person.town.postcode_edit.text() == "72800"
     # The family's grandmother, named for Zoé, can be reused for Léo.
     person.reject()
     dialog.tabs.setCurrentIndex(2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from backoffice.models import Family
@@ -133,6 +135,22 @@ def test_adding_a_qf_from_january_keeps_the_previous_one(qtbot, martin_view):
     assert ("Mélanie Huet", "QF ajouté", "—", "820 à partir du 01/01/2027 (CAF)") in {
         r[1:] for r in rows
     }
+
+
+def test_a_two_digit_year_follows_the_century_rule(qtbot, martin_view):
+    """« 3/2/30 » is 2030 here as in the child file (one parser, one rule)."""
+    dialog = open_editor(qtbot, martin_view)
+    dialog.tabs.setCurrentWidget(dialog.quotients_section)
+    qtbot.mouseClick(dialog.quotients_section.add_button, Qt.MouseButton.LeftButton)
+    qf = dialog.quotient_dialog
+    qf.activateWindow()  # offscreen: leaving a field (Tab) needs an active window
+    qtbot.waitUntil(qf.isActiveWindow)
+    qf.valid_from.setFocus()
+    qtbot.keyClicks(qf.valid_from, "3/2/30")
+    qtbot.keyClick(qf.valid_from, Qt.Key.Key_Tab)
+    assert qf.valid_from.text() == "03/02/2030"
+    assert qf.valid_from.date() == date(2030, 2, 3)
+    qf.reject()
 
 
 def test_a_colleagues_save_in_between_is_not_overwritten(qtbot, martin_view, small_db, family_ids):

@@ -7,13 +7,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from backoffice.dates import parse_french_date
 from backoffice.models import AccountState, Family, OutboxItem, Sex
 from backoffice.services.common.actors import current_actor
 from backoffice.ui.accounts import OpenAccountDialog
 from backoffice.ui.qt import QApplication, Qt
-from backoffice.ui.widgets import DateField, PhoneField, PostcodeCommuneField, parse_french_date
+from backoffice.ui.widgets import DateField, PhoneField, PostcodeCommuneField
 
-from .conftest import TODAY
+from .conftest import TODAY, suggestions_readable
 from .keyboard import keyboard
 
 # The offscreen platform cannot raise the completion popup nor grab the keyboard for it.
@@ -324,6 +325,28 @@ def test_postcode_field_completes_by_name_and_fills_a_lone_commune(qtbot):
     qtbot.keyClicks(field.postcode_edit, "72560")  # …Changé's is not
     qtbot.keyClick(field.postcode_edit, Qt.Key.Key_Tab)
     assert field.commune() == "Changé"
+
+
+def test_postcode_suggestions_are_as_wide_as_the_longest(qtbot, sqlite_db, actor):
+    dialog = open_dialog(qtbot, sqlite_db, actor)
+    field = dialog.commune
+    field.postcode_edit.setFocus()
+    qtbot.keyClicks(field.postcode_edit, "728")
+    popup = field.postcode_completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    assert "72800 Saint-Germain-d'Arcé" in field.suggestions()
+    assert popup.width() > field.postcode_edit.width()  # the box is narrow: « 72800 »
+    assert suggestions_readable(popup)
+    # A whole postcode: its communes only, still readable.
+    qtbot.keyClicks(field.postcode_edit, "00")
+    qtbot.waitUntil(lambda: field.suggestions() and len(field.suggestions()) < 10)
+    assert suggestions_readable(popup)
+    # Names typed in the commune box: the same.
+    field.commune_edit.setFocus()
+    qtbot.keyClicks(field.commune_edit, "saint")
+    popup = field.commune_completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    assert suggestions_readable(popup)
 
 
 def test_phone_and_date_fields(qtbot):

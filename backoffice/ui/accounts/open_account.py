@@ -13,6 +13,7 @@ import re
 from datetime import date
 from html import escape
 
+from backoffice.dates import date_error
 from backoffice.errors import UserError
 from backoffice.models import AllowanceScheme
 from backoffice.services.common.actors import Actor
@@ -31,8 +32,6 @@ from backoffice.ui.accounts.sections import (
     ChildrenSection,
     ChildRow,
     GuardianBox,
-    error_label,
-    show_error,
 )
 from backoffice.ui.qt import (
     QAbstractButton,
@@ -54,7 +53,15 @@ from backoffice.ui.qt import (
     QWidget,
     Signal,
 )
-from backoffice.ui.widgets import ERROR_COLOUR, FormField, PhoneField, PostcodeCommuneField
+from backoffice.ui.widgets import (
+    ERROR_BACKGROUND,
+    ERROR_COLOUR,
+    LANDLINE_PLACEHOLDER,
+    ErrorLabel,
+    FormField,
+    PhoneField,
+    PostcodeCommuneField,
+)
 
 TITLE = "Ouvrir un compte famille"
 _REQUIRED = re.compile(r"^Le champ « [^»]* » est obligatoire\.$")
@@ -85,7 +92,7 @@ class ErrorSummary(QLabel):
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setStyleSheet(
-            f"#errorSummary {{ color: {ERROR_COLOUR}; background-color: #fdecea;"
+            f"#errorSummary {{ color: {ERROR_COLOUR}; background-color: {ERROR_BACKGROUND};"
             f" border: 1px solid {ERROR_COLOUR}; border-radius: 4px; padding: 6px; }}"
         )
         self.messages: list[str] = []
@@ -164,7 +171,7 @@ class OpenAccountDialog(QDialog):
         guardians.addWidget(self.guardian1, 1)
         guardians.addWidget(self.guardian2, 1)
         form_layout.addLayout(guardians)
-        self.guardians_error = error_label()
+        self.guardians_error = ErrorLabel()
         form_layout.addWidget(self.guardians_error)
         self.children_section = ChildrenSection(self.today)
         form_layout.addWidget(self.children_section)
@@ -208,7 +215,7 @@ class OpenAccountDialog(QDialog):
         self.address_line2 = QLineEdit()
         self.address_line2.setPlaceholderText("Bâtiment, lieu-dit… (facultatif)")
         self.commune = PostcodeCommuneField()
-        self.phone = PhoneField(placeholder="02 43 00 00 00")
+        self.phone = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
         self.login_email = QLineEdit()
         self.login_email.setPlaceholderText(
             "adresse des parents : le lien d'activation y sera envoyé"
@@ -294,9 +301,8 @@ class OpenAccountDialog(QDialog):
         rows = self.children_section.filled_rows()
         for i, row in enumerate(rows):
             if not row.birth_date.is_valid():
-                unreadable[f"children[{i}].birth_date"] = (
-                    f"« {row.birth_date.text().strip()} » n'est pas une date valide, écrivez-la"
-                    f" jj/mm/aaaa (date de naissance de l'enfant {i + 1})."
+                unreadable[f"children[{i}].birth_date"] = date_error(
+                    row.birth_date.text(), f"date de naissance de l'enfant {i + 1}"
                 )
         a = self.allowance
         for key, field, label in (
@@ -304,7 +310,7 @@ class OpenAccountDialog(QDialog):
             ("quotient_to", a.quotient_to, "QF valable jusqu'au"),
         ):
             if not field.is_valid():
-                unreadable[key] = f"« {field.text().strip()} » n'est pas une date valide ({label})."
+                unreadable[key] = date_error(field.text(), label)
         quotient_text = a.quotient.text().strip()
         form = AccountForm(
             family_name=self.family_name.text(),
@@ -357,9 +363,7 @@ class OpenAccountDialog(QDialog):
                 targets.append(
                     (f"guardians[{i}].{name}", box.fields[name].set_error, box.fields[name].field)
                 )
-        targets.append(
-            ("guardians", lambda m: show_error(self.guardians_error, m), self.guardian1.payer)
-        )
+        targets.append(("guardians", self.guardians_error.show_error, self.guardian1.payer))
         for i, row in enumerate(rows):
             for name in ChildRow.FIELDS:
                 targets.append(
@@ -370,7 +374,7 @@ class OpenAccountDialog(QDialog):
                     )
                 )
         children = self.children_section
-        targets.append(("children", lambda m: show_error(children.error, m), children.add_button))
+        targets.append(("children", children.error.show_error, children.add_button))
         for key in ("allowance_number", "quotient", "quotient_from", "quotient_to"):
             field = self.allowance.fields[key]
             targets.append((key, field.set_error, field.field))
@@ -383,7 +387,7 @@ class OpenAccountDialog(QDialog):
         for box in (self.guardian1, self.guardian2):
             for field in box.fields.values():
                 field.clear_error()
-        show_error(self.guardians_error, "")
+        self.guardians_error.show_error("")
         self.children_section.clear_errors()
         for field in self.allowance.fields.values():
             field.clear_error()

@@ -28,7 +28,14 @@ from backoffice.ui.qt import (
     QWidget,
     Signal,
 )
-from backoffice.ui.widgets import ERROR_COLOUR, DateField, FormField, PhoneField, set_invalid
+from backoffice.ui.widgets import (
+    LANDLINE_PLACEHOLDER,
+    DateField,
+    ErrorLabel,
+    FormField,
+    PhoneField,
+    set_invalid,
+)
 
 CIVILITIES = ("", "Mme", "M.")
 SEXES = (("", None), ("Fille", Sex.FEMALE), ("Garçon", Sex.MALE))
@@ -49,20 +56,6 @@ def editable_combo(items: tuple[str, ...]) -> QComboBox:
     return combo
 
 
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("sectionError")
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {ERROR_COLOUR};")
-    label.hide()
-    return label
-
-
-def show_error(label: QLabel, message: str) -> None:
-    label.setText(message)
-    label.setVisible(bool(message))
-
-
 class GuardianBox(QGroupBox):
     """One responsable légal: identity, link, who pays, phones, e-mail, profession."""
 
@@ -78,8 +71,8 @@ class GuardianBox(QGroupBox):
         self.email = QLineEdit()
         self.email.setPlaceholderText("prenom.nom@exemple.fr")
         self.mobile_phone = PhoneField()
-        self.home_phone = PhoneField(placeholder="02 43 00 00 00")
-        self.work_phone = PhoneField(placeholder="02 43 00 00 00")
+        self.home_phone = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
+        self.work_phone = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
         self.profession = QLineEdit()
         self.payer = QRadioButton("Responsable payeur (reçoit les factures)")
         payer_group.addButton(self.payer, rank)
@@ -177,7 +170,7 @@ class ChildRow:
         self.remove_button.setAutoDefault(False)
         self.remove_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not in the typing path
         self.remove_button.clicked.connect(lambda: section.remove_row(self))
-        self.error = error_label()
+        self.error = ErrorLabel()
         for name, widget in (
             ("Prénom", self.first_name),
             ("Nom", self.last_name),
@@ -227,13 +220,13 @@ class ChildRow:
         column = self.field(name).accessibleName()
         self._messages[name] = f"{column} : {message[:1].lower()}{message[1:]}"
         set_invalid(self.field(name), True)
-        show_error(self.error, "\n".join(self._messages.values()))
+        self.error.show_error("\n".join(self._messages.values()))
 
     def clear_errors(self) -> None:
         for name in self.FIELDS:
             set_invalid(self.field(name), False)
         self._messages.clear()
-        show_error(self.error, "")
+        self.error.show_error("")
 
     def delete(self) -> None:
         for widget in [*self.widgets(), self.error]:
@@ -268,7 +261,7 @@ class ChildrenSection(QGroupBox):
         for column, stretch in enumerate((3, 3, 0, 0, 4, 0, 0)):
             self.grid.setColumnStretch(column, stretch)
         layout.addLayout(self.grid)
-        self.error = error_label()
+        self.error = ErrorLabel()
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
         self.add_button = QPushButton("&Ajouter un enfant")
@@ -318,7 +311,7 @@ class ChildrenSection(QGroupBox):
         return [w for row in self.rows for w in row.focus_chain()] + [self.add_button]
 
     def clear_errors(self) -> None:
-        show_error(self.error, "")
+        self.error.show_error("")
         for row in self.rows:
             row.clear_errors()
 

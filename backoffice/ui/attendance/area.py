@@ -22,7 +22,6 @@ from backoffice.ui.qt import (
     QKeySequence,
     QLabel,
     QPushButton,
-    QShortcut,
     Qt,
     QTableView,
     QVBoxLayout,
@@ -30,7 +29,7 @@ from backoffice.ui.qt import (
     Signal,
 )
 from backoffice.ui.tasks import TaskRunner
-from backoffice.ui.widgets.dates import DateField
+from backoffice.ui.widgets import AreaToolbar, DateField, area_shortcut
 from backoffice.ui.widgets.site_activity import SiteActivityPicker
 
 
@@ -99,32 +98,25 @@ class AttendanceArea(QWidget):
         self.absent.clicked.connect(lambda: self.mark(Attendance.ABSENT))
         self.all_present_button.clicked.connect(self.all_present)
         self.save_button.clicked.connect(self.save)
-        save = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
-        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        save.activated.connect(self.save)
-        refresh = QShortcut(QKeySequence("F5"), self)
-        refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh.activated.connect(self.load)
+        area_shortcut(self, QKeySequence.StandardKey.Save, self.save)
         self.counts = QLabel("")
         self.status = QLabel("")
         self.status.setWordWrap(True)
 
-        pickers = QHBoxLayout()
-        pickers.addWidget(QLabel("Établissement :"))
-        pickers.addWidget(self.site, 2)
-        pickers.addWidget(QLabel("Activité :"))
-        pickers.addWidget(self.activity, 2)
-        pickers.addWidget(QLabel("Date :"))
-        pickers.addWidget(self.previous)
-        pickers.addWidget(self.date)
-        pickers.addWidget(self.next)
+        self.toolbar = AreaToolbar()
+        self.toolbar.add_field("Établissement :", self.site, 2)
+        self.toolbar.add_field("Activité :", self.activity, 2)
+        self.toolbar.add_field("Date :", self.previous)
+        self.toolbar.add(self.date)
+        self.toolbar.add(self.next)
+        self.toolbar.reload_with(self, self.load)
         actions = QHBoxLayout()
         for button in (self.present, self.justified, self.absent, self.all_present_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.save_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(pickers)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.title)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.counts)

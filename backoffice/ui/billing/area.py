@@ -25,8 +25,6 @@ from backoffice.ui.billing.runs import RunsPanel
 from backoffice.ui.billing.table import money
 from backoffice.ui.billing.tariffs import TariffsPanel
 from backoffice.ui.qt import (
-    QFont,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QTabWidget,
@@ -35,6 +33,7 @@ from backoffice.ui.qt import (
     Signal,
 )
 from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets import AreaToolbar
 
 ROLE_NOTE = (
     "Votre rôle ({role}) permet l'aperçu, les PDF et les envois ; émettre les factures, "
@@ -60,11 +59,6 @@ class BillingArea(QWidget):
         self.today = today or paris_today()
         self.can_bill = actor.role in BILLING_ROLES
 
-        title = QLabel("Facturation")
-        font = QFont(title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
         self.regie = RegieCombo()
         self.period = PeriodPicker(self.today)
         self.preview_button = QPushButton("Aperçu")
@@ -81,21 +75,18 @@ class BillingArea(QWidget):
             for button in (self.issue_button, self.close_button):
                 button.setEnabled(False)
                 button.setToolTip(RESERVED)
+        self.toolbar = AreaToolbar("Facturation")
+        self.toolbar.add_field("Régie :", self.regie)
+        self.toolbar.add_spacing(12)
+        self.toolbar.add_field("Période :", self.period)
+        self.toolbar.add_spacing(12)
+        self.toolbar.add(self.preview_button)
+        self.toolbar.add(self.issue_button)
+        self.toolbar.add_stretch()
+        self.toolbar.add(self.close_button)
         # The run's choice (régie, period, actions): hidden on the « Tarifs » tab,
         # which has its own unit picker.
-        self.run_choice = QWidget()
-        choice = QHBoxLayout(self.run_choice)
-        choice.setContentsMargins(0, 0, 0, 0)
-        choice.addWidget(QLabel("Régie :"))
-        choice.addWidget(self.regie)
-        choice.addSpacing(12)
-        choice.addWidget(QLabel("Période :"))
-        choice.addWidget(self.period)
-        choice.addSpacing(12)
-        choice.addWidget(self.preview_button)
-        choice.addWidget(self.issue_button)
-        choice.addStretch(1)
-        choice.addWidget(self.close_button)
+        self.run_choice = self.toolbar.row
         self.role_note = QLabel(ROLE_NOTE.format(role=ROLE_LABELS[actor.role]))
         self.role_note.setWordWrap(True)
         self.role_note.setStyleSheet("color: #6a4a00;")
@@ -112,8 +103,7 @@ class BillingArea(QWidget):
             lambda _i: self.run_choice.setVisible(self.tabs.currentWidget() is not self.tariffs)
         )
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(self.run_choice)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.role_note)
         layout.addWidget(self.tabs, 1)
 

@@ -31,7 +31,8 @@ from backoffice.ui.qt import (
     QWidget,
     Signal,
 )
-from backoffice.ui.widgets.dialog_parts import error_label, ok_cancel
+from backoffice.ui.widgets.dialog_parts import ok_cancel
+from backoffice.ui.widgets.labels import ErrorLabel
 
 
 def plain_amount(value: Decimal) -> str:
@@ -114,7 +115,7 @@ class CreditNoteDialog(QDialog):
         self.reason.setPlaceholderText("Obligatoire : séjour annulé, erreur de pointage…")
         form = QFormLayout()
         form.addRow("Motif de l'avoir :", self.reason)
-        self.error = error_label()
+        self.error = ErrorLabel()
         buttons, self.ok_button = ok_cancel(self, "Établir l'avoir")
 
         layout = QVBoxLayout(self)
@@ -157,8 +158,7 @@ class CreditNoteDialog(QDialog):
         return wanted
 
     def say(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.setVisible(bool(text))
+        self.error.show_error(text)
 
     def submit(self) -> bool:
         try:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from backoffice.dates import parse_french_date
 from backoffice.services.billing import BillingError
 from backoffice.services.billing.queries import RegieRow
 from backoffice.ui.qt import QComboBox, QHBoxLayout, QLabel, QWidget, Signal
-from backoffice.ui.widgets.dates import DateField, parse_french_date
+from backoffice.ui.widgets.dates import DateField
 
 MONTHS = (
     "janvier",

@@ -11,6 +11,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from backoffice.dates import parse_french_date
 from backoffice.errors import UserError
 from backoffice.services.billing.tariff_edit import (
     TariffChange,
@@ -39,7 +40,7 @@ from backoffice.ui.qt import (
     Signal,
 )
 from backoffice.ui.tasks import TaskRunner
-from backoffice.ui.widgets.dates import DateField, parse_french_date
+from backoffice.ui.widgets.dates import DateField
 from backoffice.ui.widgets.dialog_parts import ok_cancel
 
 COLUMNS = ("QF de", "QF à (vide : et plus)", "Rang", "Prix (€)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.dates import paris_today
+from backoffice.dates import paris_today, parse_french_date
 from backoffice.models import ROLE_LABELS
 from backoffice.services.billing.common import BILLING_ROLES
 from backoffice.services.billing.tariff_edit import (
@@ -36,7 +36,7 @@ from backoffice.ui.qt import (
     QWidget,
 )
 from backoffice.ui.tasks import TaskRunner
-from backoffice.ui.widgets.dates import DateField, parse_french_date
+from backoffice.ui.widgets.dates import DateField
 
 RESERVED = "Réservé au régisseur, au directeur ou à l'administrateur"
 ROLE_NOTE = (

@@ -9,23 +9,24 @@ from backoffice.services.child_file.contacts import ContactForm
 from backoffice.services.child_file.editing import ContactLine
 from backoffice.services.child_file.reference import RELATIONSHIPS
 from backoffice.services.common.validation import FieldErrors
-from backoffice.ui.child_file.fields import (
-    MANDATORY_LEGEND,
-    FieldErrorsView,
-    PhoneEdit,
-    PostcodeCommuneField,
-    mandatory,
-    muted_label,
-)
 from backoffice.ui.qt import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
     QVBoxLayout,
     QWidget,
+)
+from backoffice.ui.widgets import (
+    LANDLINE_PLACEHOLDER,
+    MANDATORY_LEGEND,
+    FieldErrorsView,
+    PhoneField,
+    PostcodeCommuneField,
+    mandatory,
+    muted_label,
+    ok_cancel,
 )
 
 # save(form, emergency_contact, authorised_pickup) raises FieldErrors / UserError.
@@ -68,8 +69,8 @@ class ContactDialog(QDialog):
         self.address = QLineEdit()
         self.address.setPlaceholderText("N° et rue")
         self.town = PostcodeCommuneField()
-        self.phone1 = PhoneEdit()
-        self.phone2 = PhoneEdit()
+        self.phone1 = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
+        self.phone2 = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
         self.emergency = QCheckBox("Personne à contacter en cas d'urgence")
         self.pickup = QCheckBox("Personne autorisée à venir chercher l'enfant")
         for widget, name in (
@@ -85,25 +86,14 @@ class ContactDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
-        def row(label: str, widget: QWidget, key: str | None, focus: QWidget | None = None):
-            if key is None:
-                form.addRow(label, widget)
-                return
-            box = QWidget()
-            inner = QVBoxLayout(box)
-            inner.setContentsMargins(0, 0, 0, 0)
-            inner.setSpacing(2)
-            inner.addWidget(widget)
-            inner.addWidget(self.errors.add(key, focus or widget))
-            form.addRow(label, box)
-
-        row(mandatory("Nom"), self.last_name, "last_name")
-        row(mandatory("Prénom"), self.first_name, "first_name")
-        row(mandatory("Lien avec l'enfant"), self.relationship, "relationship")
-        row("Adresse", self.address, None)
-        row("Code postal, commune", self.town, "address", self.town.postcode)
-        row(mandatory("Téléphone 1"), self.phone1, "phone1")
-        row("Téléphone 2", self.phone2, "phone2")
+        field = self.errors.field
+        form.addRow(mandatory("Nom"), field("last_name", self.last_name))
+        form.addRow(mandatory("Prénom"), field("first_name", self.first_name))
+        form.addRow(mandatory("Lien avec l'enfant"), field("relationship", self.relationship))
+        form.addRow("Adresse", self.address)
+        form.addRow("Code postal, commune", field("address", self.town, self.town.postcode_edit))
+        form.addRow(mandatory("Téléphone 1"), field("phone1", self.phone1))
+        form.addRow("Téléphone 2", field("phone2", self.phone2))
         roles = QWidget()
         roles_layout = QVBoxLayout(roles)
         roles_layout.setContentsMargins(0, 0, 0, 0)
@@ -112,12 +102,8 @@ class ContactDialog(QDialog):
         roles_layout.addWidget(self.errors.add("roles", self.emergency))
         form.addRow("Rôles", roles)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("Enregistrer", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = buttons.addButton("Annuler", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons, self.save_button = ok_cancel(self, "Enregistrer")
         self.save_button.setDefault(True)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -130,7 +116,7 @@ class ContactDialog(QDialog):
             self.first_name.setText(contact.first_name)
             self.relationship.setCurrentText(contact.relationship)
             self.address.setText(contact.address_line1)
-            self.town.set_values(contact.postcode, contact.commune)
+            self.town.set_value(contact.postcode, contact.commune)
             self.phone1.setText(contact.phone1)
             self.phone2.setText(contact.phone2)
         self.emergency.setChecked(emergency_contact)
@@ -138,14 +124,13 @@ class ContactDialog(QDialog):
         self.last_name.setFocus()
 
     def form(self) -> ContactForm:
-        postcode, commune = self.town.values()
         return ContactForm(
             last_name=self.last_name.text(),
             first_name=self.first_name.text(),
             relationship=self.relationship.currentText(),
             address_line1=self.address.text(),
-            postcode=postcode,
-            commune=commune,
+            postcode=self.town.postcode(),
+            commune=self.town.commune(),
             phone1=self.phone1.text(),
             phone2=self.phone2.text(),
         )

@@ -26,15 +26,6 @@ from backoffice.services.common.actors import Actor
 from backoffice.services.common.validation import FieldErrors
 from backoffice.storage import Database
 from backoffice.ui import dialogs
-from backoffice.ui.child_file.fields import (
-    ERROR_COLOUR,
-    MANDATORY_LEGEND,
-    DateEdit,
-    FieldErrorsView,
-    YesNo,
-    mandatory,
-    muted_label,
-)
 from backoffice.ui.child_file.medical_tab import MedicalTab, medical_notice
 from backoffice.ui.child_file.people_tabs import EmergencyContactsTab, PickupTab
 from backoffice.ui.qt import (
@@ -57,6 +48,16 @@ from backoffice.ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+)
+from backoffice.ui.widgets import (
+    ERROR_COLOUR,
+    MANDATORY_LEGEND,
+    DateField,
+    FieldErrorsView,
+    FormField,
+    YesNo,
+    mandatory,
+    muted_label,
 )
 
 COMPLETE_COLOUR = "#1e7b34"
@@ -90,18 +91,14 @@ def completeness_html(file: ChildFile) -> str:
     )
 
 
-def _with_error(widget: QWidget, error: QLabel) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    layout.addWidget(error)
-    return box
-
-
 class InformationTab(QWidget):
-    def __init__(self, errors: FieldErrorsView, tabs: QTabWidget, parent: QWidget | None = None):
+    def __init__(
+        self,
+        errors: FieldErrorsView,
+        tabs: QTabWidget,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.last_name = QLineEdit()
         self.first_name = QLineEdit()
@@ -116,7 +113,7 @@ class InformationTab(QWidget):
         sex_layout.addWidget(self.female)
         sex_layout.addWidget(self.male)
         sex_layout.addStretch(1)
-        self.birth_date = DateEdit()
+        self.birth_date = DateField(today=today)
         self.school = QLineEdit()
         self.school_class = QComboBox()
         self.school_class.setEditable(True)
@@ -135,26 +132,17 @@ class InformationTab(QWidget):
         ):
             widget.setAccessibleName(name)
 
-        def slot(key: str, focus: QWidget) -> QLabel:
-            return errors.add(key, focus, tabs, self)
+        def field(key: str, widget: QWidget, focus: QWidget | None = None) -> FormField:
+            return errors.field(key, widget, focus, tabs, self)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(
-            mandatory("Nom"), _with_error(self.last_name, slot("last_name", self.last_name))
-        )
-        form.addRow(
-            mandatory("Prénom"), _with_error(self.first_name, slot("first_name", self.first_name))
-        )
-        form.addRow(mandatory("Sexe"), _with_error(sex, slot("sex", self.female)))
-        form.addRow(
-            mandatory("Date de naissance"),
-            _with_error(self.birth_date, slot("birth_date", self.birth_date)),
-        )
-        form.addRow("École", _with_error(self.school, slot("school", self.school)))
-        form.addRow(
-            "Classe", _with_error(self.school_class, slot("school_class", self.school_class))
-        )
+        form.addRow(mandatory("Nom"), field("last_name", self.last_name))
+        form.addRow(mandatory("Prénom"), field("first_name", self.first_name))
+        form.addRow(mandatory("Sexe"), field("sex", sex, self.female))
+        form.addRow(mandatory("Date de naissance"), field("birth_date", self.birth_date))
+        form.addRow("École", field("school", self.school))
+        form.addRow("Classe", field("school_class", self.school_class))
         form.addRow("Remarques", self.notes)
         holder = QWidget()
         holder.setMaximumWidth(720)
@@ -290,12 +278,12 @@ class ChildFileDialog(QDialog):
         self.error_banner.hide()
 
         self.tabs = QTabWidget()
-        self.information = InformationTab(self.errors, self.tabs)
+        self.information = InformationTab(self.errors, self.tabs, self.today)
         self.tabs.addTab(self.information, TAB_INFORMATION)
         self.medical: MedicalTab | None = None
         if self.file.medical is not None:
             self.medical = MedicalTab(
-                self.errors, self.tabs, self.file.birth_date, self.file.age_months
+                self.errors, self.tabs, self.file.birth_date, self.file.age_months, self.today
             )
             self.tabs.addTab(self.medical, TAB_MEDICAL)
         else:

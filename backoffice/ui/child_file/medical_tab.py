@@ -16,14 +16,6 @@ from backoffice.services.child_file.medical import (
     VaccineAnswer,
 )
 from backoffice.services.child_file.reference import DISEASES, VACCINES, compulsory_vaccines
-from backoffice.ui.child_file.fields import (
-    DateEdit,
-    FieldErrorsView,
-    PhoneEdit,
-    YesNo,
-    mandatory,
-    muted_label,
-)
 from backoffice.ui.qt import (
     QCheckBox,
     QFormLayout,
@@ -39,7 +31,18 @@ from backoffice.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from backoffice.ui.widgets import (
+    LANDLINE_PLACEHOLDER,
+    DateField,
+    FieldErrorsView,
+    FormField,
+    PhoneField,
+    YesNo,
+    mandatory,
+    muted_label,
+)
 
+COLUMN_GAP = 14  # between a question and its answer: « Rhumatisme articulaire aigu   Oui »
 NOTICE = (
     "La fiche sanitaire contient des données de santé : seuls les directeurs·rices de site "
     "et les administrateurs peuvent la consulter et la modifier.\n\n"
@@ -69,16 +72,6 @@ def _text_box(height: int) -> QPlainTextEdit:
     return box
 
 
-def _with_error(widget: QWidget, error: QLabel) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    layout.addWidget(error)
-    return box
-
-
 class MedicalTab(QScrollArea):
     def __init__(
         self,
@@ -86,6 +79,7 @@ class MedicalTab(QScrollArea):
         tabs: QTabWidget,
         birth_date: date,
         age_months: int,
+        today: date | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
@@ -99,20 +93,23 @@ class MedicalTab(QScrollArea):
         def slot(key: str, focus: QWidget) -> QLabel:
             return errors.add(key, focus, tabs, self)
 
+        def with_error(key: str, widget: QWidget) -> FormField:
+            return errors.field(key, widget, None, tabs, self)
+
         # Vaccinations ----------------------------------------------------------
         vaccines_box = QGroupBox("Vaccinations")
         grid = QGridLayout(vaccines_box)
-        grid.setHorizontalSpacing(14)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         for column, title in enumerate(("Vaccin", "Effectué", "Dernière vaccination")):
             grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
         self.vaccine_done: dict[str, QCheckBox] = {}
-        self.vaccine_date: dict[str, DateEdit] = {}
+        self.vaccine_date: dict[str, DateField] = {}
         row = 1
         for code, label in VACCINES.items():
             name = QLabel(f"<b>{label}</b>" if code in due else label)
             done = QCheckBox()
             done.setAccessibleName(f"{label} : effectué")
-            when = DateEdit()
+            when = DateField(today=today)
             when.setAccessibleName(f"{label} : dernière vaccination")
             when.textEdited.connect(lambda text, box=done: box.setChecked(True) if text else None)
             grid.addWidget(name, row, 0)
@@ -126,6 +123,7 @@ class MedicalTab(QScrollArea):
         # Diseases ----------------------------------------------------------------
         diseases_box = QGroupBox("Maladies déjà contractées")
         grid = QGridLayout(diseases_box)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         self.diseases: dict[str, YesNo] = {}
         for row, (code, label) in enumerate(DISEASES.items()):
             self.diseases[code] = YesNo(label, default=False)
@@ -135,6 +133,7 @@ class MedicalTab(QScrollArea):
         # Allergies -----------------------------------------------------------------
         allergies_box = QGroupBox("Allergies")
         grid = QGridLayout(allergies_box)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         self.allergies: dict[str, YesNo] = {}
         for row, (field, label) in enumerate(ALLERGY_FIELDS.items()):
             self.allergies[field] = YesNo(f"Allergie {label.lower()}", default=False)
@@ -146,11 +145,7 @@ class MedicalTab(QScrollArea):
         self.allergy_detail.setPlaceholderText("Allergènes, réactions, conduite à tenir")
         self.allergy_detail_label = QLabel("Précisez")
         grid.addWidget(self.allergy_detail_label, len(ALLERGY_FIELDS), 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(
-            _with_error(self.allergy_detail, slot("allergy_detail", self.allergy_detail)),
-            len(ALLERGY_FIELDS),
-            1,
-        )
+        grid.addWidget(with_error("allergy_detail", self.allergy_detail), len(ALLERGY_FIELDS), 1)
 
         # History -------------------------------------------------------------------
         history_box = QGroupBox("Antécédents médicaux")
@@ -178,21 +173,18 @@ class MedicalTab(QScrollArea):
         form = QFormLayout(doctor_box)
         self.doctor_name = QLineEdit()
         self.doctor_name.setAccessibleName("Nom du médecin")
-        self.doctor_phone = PhoneEdit()
+        self.doctor_phone = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
         self.doctor_phone.setAccessibleName("Téléphone du médecin")
         self.doctor_commune = QLineEdit()
         self.doctor_commune.setAccessibleName("Commune du médecin")
-        form.addRow("Nom", _with_error(self.doctor_name, slot("doctor_name", self.doctor_name)))
-        form.addRow(
-            "Téléphone", _with_error(self.doctor_phone, slot("doctor_phone", self.doctor_phone))
-        )
-        form.addRow(
-            "Commune", _with_error(self.doctor_commune, slot("doctor_commune", self.doctor_commune))
-        )
+        form.addRow("Nom", with_error("doctor_name", self.doctor_name))
+        form.addRow("Téléphone", with_error("doctor_phone", self.doctor_phone))
+        form.addRow("Commune", with_error("doctor_commune", self.doctor_commune))
 
         # PAI ---------------------------------------------------------------------------
         pai_box = QGroupBox("PAI (projet d'accueil individualisé)")
         grid = QGridLayout(pai_box)
+        grid.setHorizontalSpacing(COLUMN_GAP)
         self.has_pai = YesNo("PAI", default=False)
         self.has_pai.changed.connect(self._update_mandatory)
         self.pai_detail = _text_box(54)
@@ -201,7 +193,7 @@ class MedicalTab(QScrollArea):
         grid.addWidget(QLabel("L'enfant a un PAI"), 0, 0)
         grid.addWidget(self.has_pai, 0, 1)
         grid.addWidget(self.pai_detail_label, 1, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(_with_error(self.pai_detail, slot("pai_detail", self.pai_detail)), 1, 1)
+        grid.addWidget(with_error("pai_detail", self.pai_detail), 1, 1)
 
         columns = QHBoxLayout(page)
         for boxes in (

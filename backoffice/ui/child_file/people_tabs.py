@@ -19,7 +19,6 @@ from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.child_file.contact_dialog import ContactDialog
-from backoffice.ui.child_file.fields import muted_label
 from backoffice.ui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +32,7 @@ from backoffice.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from backoffice.ui.widgets import muted_label
 
 
 class FileEditor(Protocol):

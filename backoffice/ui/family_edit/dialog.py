@@ -28,7 +28,6 @@ from backoffice.ui.family_edit.quotients import QuotientDialog, QuotientsSection
 from backoffice.ui.family_edit.sections import FamilySection, GuardiansSection
 from backoffice.ui.qt import (
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -38,10 +37,11 @@ from backoffice.ui.qt import (
     Signal,
 )
 from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets import ERROR_BACKGROUND, ERROR_COLOUR, ok_cancel
 
 BANNER_STYLE = (
-    "QLabel { background-color: #fdecea; color: #b3261e; border: 1px solid #b3261e;"
-    " border-radius: 3px; padding: 6px; }"
+    f"QLabel {{ background-color: {ERROR_BACKGROUND}; color: {ERROR_COLOUR};"
+    f" border: 1px solid {ERROR_COLOUR}; border-radius: 3px; padding: 6px; }}"
 )
 
 
@@ -138,13 +138,7 @@ class FamilyEditDialog(QDialog):
         self.tabs.addTab(scroll, "Responsables légaux")
         self.tabs.addTab(self.quotients_section, "Quotient familial")
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button.setText("Enregistrer")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Fermer")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self._save_button = ok_cancel(self, "Enregistrer", "Fermer", self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
@@ -153,7 +147,7 @@ class FamilyEditDialog(QDialog):
 
     @property
     def save_button(self) -> QPushButton:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        return self._save_button
 
     # -- loading -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from backoffice.dates import date_error
 from backoffice.models import AllowanceScheme
 from backoffice.services.common.validation import FieldErrors
 from backoffice.services.families.edit import SOURCE_LABELS, QuotientRow, add_quotient
@@ -18,12 +19,10 @@ from backoffice.ui.qt import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QIntValidator,
-    QLabel,
     QLineEdit,
     QPushButton,
     Qt,
@@ -34,7 +33,7 @@ from backoffice.ui.qt import (
     Signal,
 )
 from backoffice.ui.tasks import TaskRunner
-from backoffice.ui.widgets import DateField, FormField
+from backoffice.ui.widgets import DateField, ErrorLabel, FormField, ok_cancel
 
 HEADERS = ("QF", "Du", "Au", "Source", "Saisi le")
 COLUMN_WIDTHS = (90, 120, 120, 170)  # the last column stretches
@@ -148,17 +147,8 @@ class QuotientDialog(QDialog):
         # One field a row: an error message under a field has the dialog's width.
         for row, key in enumerate(("quotient", "valid_from", "valid_to", "source")):
             grid.addWidget(self.fields[key], row, 0)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Enregistrer")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b3261e;")
-        self.message.hide()
+        self.buttons, self._save_button = ok_cancel(self, "Enregistrer", on_ok=self.save)
+        self.message = ErrorLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(
@@ -170,13 +160,13 @@ class QuotientDialog(QDialog):
 
     @property
     def save_button(self) -> QPushButton:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        return self._save_button
 
     def save(self) -> None:
         errors: dict[str, str] = {}
         for key, field in (("valid_from", self.valid_from), ("valid_to", self.valid_to)):
             if not field.is_valid():
-                errors[key] = f"« {field.text()} » n'est pas une date (jj/mm/aaaa)."
+                errors[key] = date_error(field.text())
         if errors:
             self._show_errors(errors)
             return
@@ -214,8 +204,7 @@ class QuotientDialog(QDialog):
             if key in errors and first is None:
                 first = field
         others = [m for k, m in errors.items() if k not in self.fields]
-        self.message.setText("\n".join(others))
-        self.message.setVisible(bool(others))
+        self.message.show_error("\n".join(others))
         self.adjustSize()  # room for the messages: nothing cut
         if first is not None:
             first.setFocus()

@@ -25,7 +25,13 @@ from backoffice.ui.qt import (
     QWidget,
     Signal,
 )
-from backoffice.ui.widgets import FormField, PhoneField, PostcodeCommuneField
+from backoffice.ui.widgets import (
+    LANDLINE_PLACEHOLDER,
+    ErrorLabel,
+    FormField,
+    PhoneField,
+    PostcodeCommuneField,
+)
 
 CIVILITIES = ("", "Mme", "M.")
 SCHEMES = (
@@ -79,7 +85,7 @@ class FamilySection(QWidget):
         self.address_line2 = QLineEdit()
         self.address_line2.setPlaceholderText("Bâtiment, lieu-dit…")
         self.place = PostcodeCommuneField()
-        self.phone = PhoneField(placeholder="02 43 00 00 00")
+        self.phone = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
         self.login_email = QLineEdit()
         self.billing_email = QLineEdit()
         self.billing_email.setPlaceholderText("vide : l'identifiant du portail")
@@ -195,8 +201,8 @@ class GuardianBox(QGroupBox):
         self.first_name = QLineEdit()
         self.relationship = editable_combo(RELATIONSHIPS)
         self.mobile_phone = PhoneField()
-        self.home_phone = PhoneField(placeholder="02 43 00 00 00")
-        self.work_phone = PhoneField(placeholder="02 43 00 00 00")
+        self.home_phone = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
+        self.work_phone = PhoneField(placeholder=LANDLINE_PLACEHOLDER)
         self.email = QLineEdit()
         self.email.setPlaceholderText("prenom.nom@exemple.fr")
         self.profession = QLineEdit()
@@ -237,9 +243,7 @@ class GuardianBox(QGroupBox):
         grid.addWidget(f["employer"], 2, 1)
         grid.addWidget(f["address_line1"], 2, 2, 1, 2)
         grid.addWidget(f["address"], 3, 2, 1, 2)
-        self.payer_error = hint("")
-        self.payer_error.setStyleSheet("color: #b3261e;")
-        self.payer_error.hide()
+        self.payer_error = ErrorLabel()
         bottom = QVBoxLayout()
         bottom.addWidget(self.payer)
         bottom.addWidget(self.payer_error)
@@ -303,8 +307,7 @@ class GuardianBox(QGroupBox):
             field.set_error(errors.get(key, ""))
             if key in errors:
                 shown.append(field)
-        self.payer_error.setText(errors.get("is_payer", ""))
-        self.payer_error.setVisible("is_payer" in errors)
+        self.payer_error.show_error(errors.get("is_payer", ""))
         return shown
 
 

@@ -16,8 +16,9 @@ from backoffice.storage import Database
 from backoffice.ui.payments.family_panel import FamilyPanel
 from backoffice.ui.payments.lists import OnlinePanel, TresorPanel, UnpaidPanel
 from backoffice.ui.payments.slips_panel import SlipsPanel
-from backoffice.ui.qt import QFont, QLabel, QTabWidget, QVBoxLayout, QWidget, Signal
+from backoffice.ui.qt import QTabWidget, QVBoxLayout, QWidget, Signal
 from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets import AreaToolbar
 
 
 class PaymentsArea(QWidget):
@@ -36,11 +37,7 @@ class PaymentsArea(QWidget):
         self.today = today or paris_today()
         self.regies: list[RegieRow] = []
 
-        title = QLabel("Règlements")
-        font = QFont(title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
+        self.toolbar = AreaToolbar("Règlements")
         self.family = FamilyPanel(db, actor, runner, self.today)
         self.online = OnlinePanel(db, runner)
         self.tresor = TresorPanel(db, actor, runner, self.today)
@@ -53,7 +50,7 @@ class PaymentsArea(QWidget):
         self.tabs.addTab(self.unpaid, "Impayés")
         self.tabs.addTab(self.slips, "Remises de chèques")
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.tabs, 1)
 
         self.tabs.currentChanged.connect(lambda _index: self._reload_current())

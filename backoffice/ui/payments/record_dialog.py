@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from backoffice.dates import parse_french_date
 from backoffice.errors import UserError
 from backoffice.models import PAYMENT_MODE_LABELS, PaymentMode
 from backoffice.services.billing import BillingError, parse_amount, record_payment
@@ -42,8 +43,9 @@ from backoffice.ui.qt import (
     QWidget,
     Signal,
 )
-from backoffice.ui.widgets.dates import DateField, parse_french_date
-from backoffice.ui.widgets.dialog_parts import error_label, ok_cancel
+from backoffice.ui.widgets.dates import DateField
+from backoffice.ui.widgets.dialog_parts import ok_cancel
+from backoffice.ui.widgets.labels import ErrorLabel
 
 DESK_MODES = (
     PaymentMode.CHEQUE,
@@ -146,7 +148,7 @@ class RecordPaymentDialog(QDialog):
             "Modifiable : le montant affecté à chaque facture (12,50)"
         )
         self.allocation_label = QLabel()
-        self.error = error_label()
+        self.error = ErrorLabel()
         buttons, self.ok_button = ok_cancel(self, "Enregistrer le règlement")
 
         heading = QLabel(f"Famille <b>{family.name}</b> ({family.code})")
@@ -273,8 +275,7 @@ class RecordPaymentDialog(QDialog):
         self.allocation_label.setText(text)
 
     def say(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.setVisible(bool(text))
+        self.error.show_error(text)
 
     # -- saving --------------------------------------------------------------------
 

@@ -23,10 +23,8 @@ from backoffice.ui.qt import (
     QColor,
     QDesktopServices,
     QHBoxLayout,
-    QKeySequence,
     QLabel,
     QPushButton,
-    QShortcut,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -36,7 +34,7 @@ from backoffice.ui.qt import (
     Signal,
 )
 from backoffice.ui.tasks import TaskRunner
-from backoffice.ui.widgets.dates import DateField
+from backoffice.ui.widgets import AreaToolbar, DateField, area_shortcut
 from backoffice.ui.widgets.site_activity import SiteActivityPicker
 
 log = logging.getLogger(__name__)
@@ -119,12 +117,10 @@ class OccupancyPage(QWidget):
         self.next.clicked.connect(lambda: self.shift(1))
         self.refresh.clicked.connect(self.load)
         self.print_button.clicked.connect(self.print_list)
-        for keys, slot in (("F5", self.load), ("Ctrl+P", self.print_list),
+        for keys, slot in (("Ctrl+P", self.print_list),
                            ("Ctrl+PgUp", lambda: self.shift(-1)),
                            ("Ctrl+PgDown", lambda: self.shift(1))):  # fmt: skip
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+            area_shortcut(self, keys, slot)
 
         self.units = _table(UNIT_COLUMNS)
         self.units.itemSelectionChanged.connect(self._fill_children)
@@ -140,22 +136,20 @@ class OccupancyPage(QWidget):
         )  # fmt: skip
         self.health.setStyleSheet("color: #555F69")
 
-        pickers = QHBoxLayout()
-        pickers.addWidget(QLabel("Établissement :"))
-        pickers.addWidget(self.site, 2)
-        pickers.addWidget(QLabel("Activité :"))
-        pickers.addWidget(self.activity, 2)
-        pickers.addWidget(QLabel("Date :"))
-        pickers.addWidget(self.previous)
-        pickers.addWidget(self.date)
-        pickers.addWidget(self.next)
-        pickers.addWidget(self.refresh)
+        self.toolbar = AreaToolbar()
+        self.toolbar.add_field("Établissement :", self.site, 2)
+        self.toolbar.add_field("Activité :", self.activity, 2)
+        self.toolbar.add_field("Date :", self.previous)
+        self.toolbar.add(self.date)
+        self.toolbar.add(self.next)
+        self.toolbar.add(self.refresh)
+        self.toolbar.reload_with(self, self.load)
         bottom = QHBoxLayout()
         bottom.addWidget(self.children_title, 1)
         bottom.addWidget(self.health)
         bottom.addWidget(self.print_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(pickers)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.day_label)
         layout.addWidget(self.units, 2)
         layout.addLayout(bottom)

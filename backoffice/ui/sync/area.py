@@ -32,6 +32,7 @@ from backoffice.ui.sync import status
 from backoffice.ui.sync.controller import SyncController
 from backoffice.ui.sync.lists import ConflictsList, QuarantineList
 from backoffice.ui.sync.status import Outcome
+from backoffice.ui.widgets import AreaToolbar
 
 CLOCK_REFRESH_MS = 30_000  # « il y a 3 min » stays true
 
@@ -106,19 +107,14 @@ class SyncArea(QWidget):
         super().__init__(parent)
         self.db, self.actor, self.controller = db, actor, controller
 
-        title = QLabel("Synchronisation avec le portail famille")
-        font = QFont(title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        title.setFont(font)
         self.portal_label = QLabel()
         self.portal_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edit_portal = QPushButton("Modifier le portail…")
         self.edit_portal.clicked.connect(lambda: self.show_setup(True))
-        portal_row = QHBoxLayout()
-        portal_row.addWidget(self.portal_label)
-        portal_row.addWidget(self.edit_portal)
-        portal_row.addStretch(1)
+        self.toolbar = AreaToolbar("Synchronisation avec le portail famille")
+        self.toolbar.add(self.portal_label)
+        self.toolbar.add(self.edit_portal)
+        self.toolbar.add_stretch()
 
         self.setup = SetupPanel(controller)
         self.setup.cancel.clicked.connect(lambda: self.show_setup(False))
@@ -182,8 +178,7 @@ class SyncArea(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        layout.addWidget(title)
-        layout.addLayout(portal_row)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.setup)
         layout.addWidget(state_box)
         layout.addWidget(summary_box)

@@ -1,9 +1,11 @@
-"""Postcode and commune, completed from the BAN postcode data.
+"""The postcode and commune field, completed from the BAN postcode data.
 
 Typing "728" in the postcode proposes "72800 Le Lude", "72800 Aubigné-Racan"…;
-typing "lude" proposes the communes whose name starts so. Choosing one fills
-both fields. A postcode with a single commune fills the commune by itself; with
-several, the commune field proposes them as soon as it gets the focus.
+typing "lude" (in either box) proposes the communes whose name starts so.
+Choosing one fills both boxes. A postcode with a single commune fills the
+commune by itself; with several, the commune box proposes them as soon as it
+gets the focus, and typing there filters them. The suggestion list is as wide
+as its longest suggestion, whatever the width of the box it completes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from backoffice.ui.widgets.form_field import set_invalid
 COMPLETION_LIMIT = 20
 # What a picked proposal puts in its own line edit (the popup shows "72800 Le Lude").
 COMPLETION_ROLE = Qt.ItemDataRole.UserRole + 1
+# Room around the longest suggestion: the list's frame and the item's margins.
+POPUP_PADDING = 24
 
 
 def search_communes(text: str, limit: int = COMPLETION_LIMIT) -> list[Commune]:
@@ -63,6 +67,7 @@ class PostcodeCommuneField(QWidget):
         layout.addWidget(self.commune_edit, 1)
         self.setFocusProxy(self.postcode_edit)
         self._choices: dict[str, Commune] = {}
+        self._suggested: list[str] = []
         self.postcode_completer = self._completer(self.postcode_edit, "postcode")
         self.commune_completer = self._completer(self.commune_edit, "name")
         self.postcode_edit.textEdited.connect(self._postcode_edited)
@@ -74,6 +79,7 @@ class PostcodeCommuneField(QWidget):
         model = QStandardItemModel(self)
         model.setProperty("completes", attribute)
         completer = QCompleter(model, self)
+        # The list is already filtered (accents and case folded) by the postcodes service.
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         completer.setCompletionRole(COMPLETION_ROLE)
         completer.setMaxVisibleItems(10)
@@ -98,6 +104,10 @@ class PostcodeCommuneField(QWidget):
         set_invalid(self.commune_edit, invalid)
         self.setProperty("invalid", invalid)
 
+    def suggestions(self) -> list[str]:
+        """What the last completion list offered ("72800 Le Lude"…)."""
+        return list(self._suggested)
+
     # --- completion ----------------------------------------------------------------
 
     def _propose(self, completer: QCompleter, communes: list[Commune]) -> None:
@@ -110,21 +120,35 @@ class PostcodeCommuneField(QWidget):
             item.setEditable(False)
             model.appendRow(item)
             self._choices[label(commune)] = commune
+        self._suggested = [label(c) for c in communes]
+        self._widen_popup(completer)
         if communes and completer.widget() is not None and completer.widget().hasFocus():
             completer.complete()
         else:
             completer.popup().hide()
 
+    def _widen_popup(self, completer: QCompleter) -> None:
+        """At least as wide as the longest suggestion: the completer sizes its list to
+        the box it completes, and the postcode box is narrow (« 72800 L… » otherwise)."""
+        popup = completer.popup()
+        metrics = popup.fontMetrics()
+        longest = max((metrics.horizontalAdvance(text) for text in self._suggested), default=0)
+        scroll_bar = 0
+        if len(self._suggested) > completer.maxVisibleItems():
+            scroll_bar = popup.verticalScrollBar().sizeHint().width()
+        popup.setMinimumWidth(longest + scroll_bar + 2 * popup.frameWidth() + POPUP_PADDING)
+
     def _postcode_edited(self, text: str) -> None:
         self._propose(self.postcode_completer, search_communes(text))
         self._fill_lone_commune()
 
-    def _communes_of_typed_postcode(self) -> tuple[Commune, ...]:
+    def communes_of_postcode(self) -> tuple[Commune, ...]:
+        """The communes of the postcode typed, when it is a whole one."""
         code = self.postcode()
         return postcodes.communes_for_postcode(code) if len(code) == 5 and code.isdigit() else ()
 
     def _commune_edited(self, text: str) -> None:
-        candidates = self._communes_of_typed_postcode()
+        candidates = self.communes_of_postcode()
         if candidates:
             folded = fold(text)
             hits = [c for c in candidates if folded in fold(c.name)]
@@ -141,7 +165,7 @@ class PostcodeCommuneField(QWidget):
 
     def _fill_lone_commune(self) -> None:
         """A postcode with one commune names it: no need to choose."""
-        candidates = self._communes_of_typed_postcode()
+        candidates = self.communes_of_postcode()
         names = {fold(c.name) for c in candidates}
         if len(candidates) == 1 and fold(self.commune()) not in names:
             self.commune_edit.setText(candidates[0].name)
@@ -152,7 +176,7 @@ class PostcodeCommuneField(QWidget):
             and event.type() == QEvent.Type.FocusIn
             and not self.commune()
         ):
-            candidates = self._communes_of_typed_postcode()
+            candidates = self.communes_of_postcode()
             if len(candidates) > 1:
                 self._propose(self.commune_completer, list(candidates))
         return super().eventFilter(watched, event)

@@ -1,40 +1,22 @@
-"""A date typed as the agent reads it on paper: "03/05/2018", "3.5.18", "03052018"."""
+"""The date field: a date typed as the agent reads it on paper, « 03/05/2018 », « 3.5.18 ».
+
+Parsing (and its one century rule for two-digit years) is
+:func:`backoffice.dates.parse_french_date`; this module only adds the line edit.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from backoffice.dates import date_error, paris_today, parse_french_date
 from backoffice.ui.qt import QLineEdit, QWidget
-
-_SEPARATED = re.compile(r"^(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})$")
-_DIGITS = re.compile(r"^(\d{2})(\d{2})(\d{2}|\d{4})$")
-
-
-def parse_french_date(text: str, today: date | None = None) -> date | None:
-    """The date in ``text`` (day first), None when empty; ValueError when not a date.
-
-    A two-digit year is read in this century unless that puts it more than 20
-    years ahead of ``today``.
-    """
-    text = text.strip()
-    if not text:
-        return None
-    match = _SEPARATED.match(text) or _DIGITS.match(text)
-    if not match:
-        raise ValueError(f"« {text} » n'est pas une date (jj/mm/aaaa)")
-    day, month, year = (int(part) for part in match.groups())
-    if len(match.group(3)) == 2:
-        this_year = (today or date.today()).year
-        year += 2000 if 2000 + year <= this_year + 20 else 1900
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(f"« {text} » n'est pas une date valide") from None
 
 
 class DateField(QLineEdit):
-    """A line edit for a date, empty allowed; shown as jj/mm/aaaa once typed."""
+    """A line edit for a date, empty allowed; shown as jj/mm/aaaa once typed.
+
+    ``today`` anchors two-digit years (default: today in Paris, when read).
+    """
 
     def __init__(self, parent: QWidget | None = None, today: date | None = None):
         super().__init__(parent)
@@ -45,24 +27,37 @@ class DateField(QLineEdit):
         self.setMaximumWidth(self.fontMetrics().horizontalAdvance("00/00/00000") + 24)
         self.editingFinished.connect(self.reformat)
 
+    def _parse(self) -> date | None:
+        return parse_french_date(self.text(), self.today or paris_today())
+
     def date(self) -> date | None:
         """The typed date; None when empty or not a date (see :meth:`is_valid`)."""
         try:
-            return parse_french_date(self.text(), self.today)
+            return self._parse()
         except ValueError:
             return None
 
     def is_valid(self) -> bool:
+        """Empty or a date."""
         try:
-            parse_french_date(self.text(), self.today)
+            self._parse()
         except ValueError:
             return False
         return True
+
+    def date_or_error(self, errors: dict[str, str], key: str, label: str) -> date | None:
+        """The typed date; when it does not read, None and ``errors[key]`` says why."""
+        try:
+            return self._parse()
+        except ValueError:
+            errors.setdefault(key, date_error(self.text(), label))
+            return None
 
     def set_date(self, value: date | None) -> None:
         self.setText(f"{value:%d/%m/%Y}" if value else "")
 
     def reformat(self) -> None:
+        """« 3.5.18 » → « 03/05/2018 » (a text that is not a date is left as typed)."""
         value = self.date()
         if value is not None:
             formatted = f"{value:%d/%m/%Y}"

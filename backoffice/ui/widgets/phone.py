@@ -1,9 +1,12 @@
-"""A phone number field: reformatted as a French number when it loses focus."""
+"""The phone field: what the parent wrote, reformatted as a French number on leaving it."""
 
 from __future__ import annotations
 
 from backoffice.services.common.validation import format_phone
 from backoffice.ui.qt import QLineEdit, QWidget
+
+LANDLINE_PLACEHOLDER = "02 43 00 00 00"
+MOBILE_PLACEHOLDER = "06 12 34 56 78"
 
 
 class PhoneField(QLineEdit):
@@ -12,7 +15,7 @@ class PhoneField(QLineEdit):
     A number that is not valid is left as typed: the form's check names it.
     """
 
-    def __init__(self, parent: QWidget | None = None, placeholder: str = "06 12 34 56 78"):
+    def __init__(self, parent: QWidget | None = None, placeholder: str = MOBILE_PLACEHOLDER):
         super().__init__(parent)
         self.setMaxLength(25)
         self.setPlaceholderText(placeholder)
