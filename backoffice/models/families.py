@@ -248,7 +248,8 @@ class Vaccination(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
-    vaccine: Mapped[str] = mapped_column(String(40))  # code from services.child_file.reference.VACCINES
+    # A code from services.child_file.reference.VACCINES.
+    vaccine: Mapped[str] = mapped_column(String(40))
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     last_date: Mapped[date | None] = mapped_column(Date)
 
