@@ -5,6 +5,10 @@
 - Portable mode (data beside the program): a ``portable.flag`` file next to the
   executable, or ``BACKOFFICE_PORTABLE=1``.
 - Resources are found the same way from a source checkout and a frozen build.
+- The documents the back-office writes go under the data directory by default:
+  invoice PDFs (:func:`invoices_dir`), deposit slips (:func:`slips_dir`), lists of
+  the children expected (:func:`expected_lists_dir`). These are not created here:
+  the service writing a file creates its folder (``services.common.files``).
 """
 
 from __future__ import annotations
@@ -72,3 +76,22 @@ def resource(*parts: str) -> Path:
 
 def default_database_path() -> Path:
     return data_dir() / "backoffice.sqlite3"
+
+
+# -- documents written by the back-office (default folders, not created here) ------------
+
+
+def invoices_dir(run_id: int | None = None) -> Path:
+    """Default folder of the invoice PDFs: one sub-folder per run, ``pieces`` for the others."""
+    base = data_dir() / "factures"
+    return base / f"lot-{run_id:05d}" if run_id is not None else base / "pieces"
+
+
+def slips_dir() -> Path:
+    """Default folder of the cheque deposit slips (bordereaux de remise)."""
+    return data_dir() / "bordereaux"
+
+
+def expected_lists_dir() -> Path:
+    """Default folder of the printed lists of the children expected on a day."""
+    return data_dir() / "listes"

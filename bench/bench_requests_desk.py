@@ -175,9 +175,9 @@ def main() -> int:
     os.environ.setdefault("BACKOFFICE_DATA_DIR", str(args.dir / "data"))
 
     db, path = open_bench_database(args.dir, args.requests)
+    from backoffice.services.requests.queue import FIRST_PAGE
     from backoffice.ui.qt import QApplication
     from backoffice.ui.requests.filters import TEXT_DELAY_MS
-    from backoffice.ui.requests.work import FIRST_PAGE
 
     app = QApplication.instance() or QApplication([])
     with db.session() as session:

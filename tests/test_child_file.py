@@ -408,3 +408,42 @@ def test_consents_yes_no_with_detail(db, ids, agent):
             s.scalar(select(ConsentAnswer.granted).where(ConsentAnswer.consent_id == ids["image"]))
             is True
         )
+
+
+def test_the_editor_saves_its_blocks_together_or_not_at_all(db, ids, director):
+    """services.child_file.saving: every block's field errors at once (a date typed
+    wrong wins over « obligatoire »), nothing saved; then all three saved."""
+    from backoffice.services.child_file.saving import save_child_file
+
+    tom = _file(db, director, ids["tom"])
+    information = ChildInformationForm("", "Tom", Sex.MALE, None, "Collège", "6e")
+    medical = MedicalForm(allergy_food=True, allergy_detail="")
+    consents = {ids["alone"]: ConsentChoice(True, "")}
+    with db.session() as s, pytest.raises(FieldErrors) as caught:
+        save_child_file(
+            s, director, ids["tom"], information, consents, version=tom.version, today=TODAY,
+            medical=medical, medical_version=tom.medical.version,
+            typed_errors={"birth_date": "Date invalide : « 31/02/2014 »."},
+        )  # fmt: skip
+    assert caught.value.errors == {
+        "last_name": "Le champ « Nom » est obligatoire.",
+        "birth_date": "Date invalide : « 31/02/2014 ».",
+        "allergy_detail": "Le champ « Allergies : précisez (alimentaires) » est obligatoire.",
+        f"consents.{ids['alone']}": "Le champ « Rentrer seul : précisez » est obligatoire "
+        "quand la réponse est Oui.",
+    }
+    assert _file(db, director, ids["tom"]).version == tom.version
+
+    information = ChildInformationForm(
+        "MARTIN", "Thomas", Sex.MALE, date(2014, 2, 3), "Collège", "6e"
+    )
+    medical = MedicalForm(allergy_food=True, allergy_detail="arachide")
+    consents = {ids["alone"]: ConsentChoice(True, "17 h")}
+    with db.session() as s:
+        save_child_file(
+            s, director, ids["tom"], information, consents, version=tom.version, today=TODAY,
+            medical=medical, medical_version=tom.medical.version,
+        )  # fmt: skip
+    saved = _file(db, director, ids["tom"])
+    assert saved.version > tom.version and saved.medical.allergy_detail == "arachide"
+    assert [(c.granted, c.detail) for c in saved.consents] == [(None, ""), (True, "17 h")]

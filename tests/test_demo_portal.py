@@ -21,7 +21,7 @@ from backoffice.models import AuditAction, AuditEvent, PortalRequest, RequestKin
 from backoffice.services.database import open_database
 from backoffice.sync import client_from_settings, run_round
 from backoffice.sync import settings as sync_settings
-from backoffice.ui.sync.status import read_interval
+from backoffice.sync.settings import automatic_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "demo_portal.py"
@@ -65,7 +65,7 @@ def test_simulated_parents_reach_the_backoffice_at_the_next_sync(data_dir, runni
         assert len(families) == 5
         with db.session() as s:
             assert sync_settings.portal_url(s) == portal.url
-            assert read_interval(s) == 1
+            assert automatic_interval(s) == 1
         for code, _login in families:  # published by the first round
             assert portal.staff("GET", f"/staff/families/{code}").status_code == 200
         with db.session() as s:  # with their invoices of last month

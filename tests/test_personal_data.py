@@ -432,6 +432,28 @@ def test_personal_data_export_is_refused_to_an_agent(world, db_url, monkeypatch,
     assert json.loads(capsys.readouterr().out)["family"]["name"] == "VASSEUR"
 
 
+def test_personal_data_export_to_a_folder_that_cannot_be_written(
+    world, db_url, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv("BACKOFFICE_USER", "lchauvin")
+    blocker = tmp_path / "exports"
+    blocker.write_text("un fichier, pas un dossier")
+    out = blocker / "export.json"
+    argv = ["--database-url", db_url, "families", "export-personal-data", "F00101"]
+    assert cli.main([*argv, "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"Erreur : Impossible d'écrire le fichier {out} : "
+        "un fichier porte le nom d'un des dossiers du chemin.\n"
+    )
+    with world.session() as s:  # nothing written: the export is not recorded
+        assert not s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.entity == "personal_data_export")
+        )
+
+
 # Anonymisation -----------------------------------------------------------------
 
 

@@ -452,6 +452,40 @@ def test_registration_needed_and_bulk_selections(db, world, actor):
             book_days(s, actor, world.children["Noé"], world.matin, [], TODAY)
 
 
+def test_the_desk_books_cells_of_several_units_and_whole_periods(db, world, actor):
+    """What the planning page runs: the chosen cells, unit by unit, as one result; the
+    « Réservation groupée » over the week shown or the whole period."""
+    from backoffice.services.bookings.planning import book_bulk, book_cells
+
+    zoe = world.children["Zoé"]
+    with db.session() as s:
+        both = book_cells(s, actor, zoe, {world.matin: [MONDAY], world.soir: [MONDAY]}, TODAY)
+    assert (both.booked, both.skipped) == ([MONDAY, MONDAY], [])
+    assert _states(db, world.soir)[("Zoé", MONDAY)] is BookingState.ACCEPTED
+    with db.session() as s:
+        undone = book_cells(s, actor, zoe, {world.soir: [MONDAY]}, TODAY, book=False)
+    assert undone.cancelled == [MONDAY] and undone.summary() == "1 jour(s) annulé(s)."
+
+    with db.session() as s:  # every Monday and Thursday of the Christmas holidays
+        holidays = book_bulk(
+            s, actor, zoe, world.journee, book=True, weekdays=(1, 4), whole_period=True,
+            monday=date(2026, 12, 21), today=TODAY,
+        )  # fmt: skip
+    assert holidays.booked == [date(2026, 12, 21), date(2026, 12, 24), date(2026, 12, 28)]
+    assert holidays.skipped == [(date(2026, 12, 31), "Fermé : Inventaire de fin d'année.")]
+    with db.session() as s:  # the week shown only: Wednesday and the weekend pass silently
+        week = book_bulk(
+            s, actor, world.children["Noé"], world.matin, book=True, weekdays=None,
+            whole_period=False, monday=MONDAY, today=TODAY,
+        )  # fmt: skip
+    assert len(week.booked) == 4 and week.skipped == []
+    with db.session() as s, pytest.raises(PlanningError, match="n'est inscrit"):
+        book_bulk(
+            s, actor, zoe, world.journee, book=False, weekdays=None, whole_period=True,
+            monday=date(2027, 2, 1), today=TODAY,
+        )  # fmt: skip
+
+
 def test_find_children_by_family_or_child(db, world):
     with db.session() as s:
         found = find_children(s, "petit", TODAY)

@@ -539,3 +539,73 @@ def test_demo_plus_portal_requests(db):
         # Rows added later still get fresh ids (sequences moved past the bulk insert).
         s.add(PortalRequest(kind=RequestKind.FILE_CHANGE, family_id=request.family_id, payload={}))
         s.flush()
+
+
+# -- what the desk runs (services.requests.queue.first_page, side_panel.side_data, desk) ----
+
+
+def test_first_page_counts_the_queue_and_lists_the_choices(db, desk):
+    from backoffice.services.requests.queue import first_page
+
+    with db.session() as s:
+        everything = pending_requests(s)
+        head = first_page(s, TODAY, size=3)
+        whole = first_page(s, TODAY)
+        choices = desk_choices(s, TODAY)
+    assert (head.rows, head.total, head.complete) == (everything[:3], 7, False)
+    assert (whole.rows, whole.total, whole.complete) == (everything, 7, True)
+    assert head.choices == choices
+
+
+def test_side_data_of_a_selection(db, desk, agent_actor):
+    from backoffice.services.requests.side_panel import side_data
+
+    with db.session() as s:
+        rows = {r.id: r for r in pending_requests(s)}
+        selected = [rows[desk[k]] for k in ("zoe_lude", "noe_lude", "file_change")]
+        data = side_data(s, agent_actor, TODAY, selected, rows[desk["zoe_lude"]])
+        expected = capacity_for(
+            s, [(desk["unit"], FULL_DAY)], accepting=[desk["zoe_lude"], desk["noe_lude"]]
+        )
+        empty = side_data(s, agent_actor, TODAY, [], None)
+    assert data.selected == 2  # the file change is not decided here
+    assert data.capacity == tuple(expected) and data.more_days == 0
+    assert data.alerts.flags == ("PAI", "Allergie alimentaire")
+    assert data.family_label.endswith("(F00001)") and data.balance == Decimal("0")
+    assert (empty.selected, empty.capacity, empty.alerts, empty.family_label) == (0, (), None, "")
+
+
+def test_decide_requests_bills_only_the_late_cancellations(db, desk, agent_actor):
+    from backoffice.services.requests.desk import Decision, decide_requests
+
+    chosen = [desk["zoe_lude"], desk["noe_lude"], desk["late_cancel"]]
+    with db.session() as s:
+        outcome = decide_requests(
+            s, agent_actor, chosen, Decision(True, "", billed=True), late={desk["late_cancel"]}
+        )
+    # 2 places, 1 taken: Zoé has the last one, Noé waits; the late cancellation is billed.
+    assert (outcome.ids, outcome.accepted, outcome.waiting, outcome.refused) == (
+        tuple(chosen),
+        2,
+        1,
+        0,
+    )
+    assert outcome.text() == (
+        "Demandes : 2 acceptées, 1 en liste d'attente (complet). "
+        "Ctrl+Z pour annuler avant la synchronisation."
+    )
+    with db.session() as s:
+        cancelled = s.scalars(
+            select(Booking)
+            .join(RequestBooking)
+            .where(RequestBooking.request_id == desk["late_cancel"])
+        ).one()
+        assert (cancelled.state, cancelled.cancellation_billed) == (BookingState.CANCELLED, True)
+    with db.session() as s:
+        refused = decide_requests(
+            s, agent_actor, [desk["lina_lude"]], Decision(False, "Complet", billed=None)
+        )
+    assert (refused.refused, refused.text()) == (
+        1,
+        "Demande : 1 refusée. Ctrl+Z pour annuler avant la synchronisation.",
+    )

@@ -287,25 +287,66 @@ def cmd_payments_balance(db: Database, args) -> int:
 
 
 def cmd_payments_slip(db: Database, args) -> int:
-    from backoffice.services.billing import cheques_to_deposit, create_deposit_slip
+    from backoffice.services.billing import (
+        cheques_to_deposit,
+        create_deposit_slip,
+        deposit_slip_data,
+    )
     from backoffice.services.billing.common import euros
+    from backoffice.services.billing.slip_pdfs import create_deposit_slip_pdf, write_slip_pdf
+    from backoffice.services.common.actors import current_actor
 
-    with db.session() as session:
-        if args.create:
-            actor = _actor(session)
-            data = create_deposit_slip(session, args.regie, deposit_date=_day(args), actor=actor)
-        else:
-            data = cheques_to_deposit(session, args.regie)
-    if args.json:
-        print_json(data.as_dict())
-        return 0
-    title = f"Bordereau {data.number}" if data.number else "Chèques à remettre en banque"
-    print(f"{title} — régie {data.regie} : {data.count} chèque(s), total {euros(data.total)}")
-    for c in data.cheques:
-        print(
-            f"  {c.received_on:%d/%m/%Y}  {c.family:<8}  {c.payer_name[:24]:<24}  "
-            f"{c.bank[:20]:<20}  n° {c.number:<12}  {euros(c.amount):>11}"
+    folder = Path(args.pdf) if args.pdf else None  # "--pdf" alone: the slips folder
+    if args.number and args.create:
+        raise UserError("--create établit un nouveau bordereau : indiquez --regie, pas --number.")
+    if args.pdf is not None and not (args.create or args.number):
+        raise UserError(
+            "Le PDF est celui d'un bordereau établi : ajoutez --create (nouveau bordereau) "
+            "ou indiquez --number BR-… (réimpression)."
         )
+    path, error = None, ""
+    if args.number:  # a recorded slip: shown, its PDF written again with --pdf
+        with db.session() as session:
+            data = deposit_slip_data(session, args.number)
+            actor = current_actor(session) if args.pdf is not None else None
+        if actor is not None:
+            path = write_slip_pdf(db, actor, data.number, folder)
+    elif args.create and args.pdf is not None:  # recorded, then its PDF (as in the GUI)
+        with db.session() as session:
+            actor = current_actor(session)
+        new = create_deposit_slip_pdf(db, actor, args.regie, deposit_date=_day(args), folder=folder)
+        data, path, error = new.slip, new.path, new.error
+    else:
+        with db.session() as session:
+            if args.create:
+                actor = _actor(session)
+                data = create_deposit_slip(
+                    session, args.regie, deposit_date=_day(args), actor=actor
+                )
+            else:
+                data = cheques_to_deposit(session, args.regie)
+    if args.json:
+        result = data.as_dict()
+        if args.pdf is not None:
+            result["pdf"] = str(path) if path else None
+        print_json(result)
+    else:
+        title = f"Bordereau {data.number}" if data.number else "Chèques à remettre en banque"
+        print(f"{title} — régie {data.regie} : {data.count} chèque(s), total {euros(data.total)}")
+        for c in data.cheques:
+            print(
+                f"  {c.received_on:%d/%m/%Y}  {c.family:<8}  {c.payer_name[:24]:<24}  "
+                f"{c.bank[:20]:<20}  n° {c.number:<12}  {euros(c.amount):>11}"
+            )
+        if path is not None:
+            print(f"PDF du bordereau écrit : {path}")
+    if error:
+        print(
+            f"Erreur : {error} Réimprimez-le ensuite : backoffice-cli payments slip "
+            f"--number {data.number} --pdf [DOSSIER]",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -421,9 +462,22 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_payments_balance)
 
     p = pay_sub.add_parser("slip", help="bordereau de remise des chèques d'une régie")
-    p.add_argument("--regie", required=True, metavar="CODE")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--regie", metavar="CODE", help="chèques à remettre de la régie")
+    which.add_argument(
+        "--number", metavar="BR-…", help="un bordereau déjà établi (BR-ALSH-2026-00001)"
+    )
     p.add_argument(
         "--create", action="store_true", help="numérote le bordereau et marque les chèques remis"
+    )
+    p.add_argument(
+        "--pdf",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DOSSIER",
+        help="écrit le PDF du bordereau (avec --create ou --number) dans DOSSIER "
+        "(défaut : le dossier des bordereaux du back-office)",
     )
     day_option(p, "date de remise (défaut : aujourd'hui)")
     p.add_argument("--json", action="store_true", help="sortie JSON")

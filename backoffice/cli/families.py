@@ -9,7 +9,6 @@ from pathlib import Path
 
 from backoffice.cli.output import print_json
 from backoffice.dates import paris_today
-from backoffice.errors import UserError
 from backoffice.storage import Database
 
 
@@ -155,6 +154,7 @@ def cmd_families_export(db: Database, args) -> int:
 
 def cmd_families_export_personal_data(db: Database, args) -> int:
     from backoffice.services.common.actors import current_actor
+    from backoffice.services.common.files import write_atomically
     from backoffice.services.families.personal_data import export_personal_data
     from backoffice.services.families.queries import find_family_id
 
@@ -163,13 +163,8 @@ def cmd_families_export_personal_data(db: Database, args) -> int:
         family_id = find_family_id(session, args.id)
         data = export_personal_data(session, actor, family_id, destination=args.output or "")
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        if args.output:
-            try:
-                Path(args.output).write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UserError(
-                    f"Impossible d'écrire « {args.output} » : {exc.strerror or exc}."
-                ) from exc
+        if args.output:  # refused (French UserError): rolled back, the export is not recorded
+            write_atomically(Path(args.output), text.encode("utf-8"))
         else:
             sys.stdout.write(text)
         code = data["family"]["code"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
@@ -84,6 +84,17 @@ def resolve_conflict(session: Session, actor: Actor, conflict_id: int, keep: str
         # Whichever value was kept, the portal must hold it too.
         outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
     return conflict
+
+
+def open_counts(session: Session) -> tuple[int, int]:
+    """(open conflicts, quarantined changes not yet dismissed): the status bar's figures."""
+    conflicts = session.scalar(
+        select(func.count(SyncConflict.id)).where(SyncConflict.resolved_at.is_(None))
+    )
+    waiting = session.scalar(
+        select(func.count(QuarantinedChange.id)).where(QuarantinedChange.resolved_at.is_(None))
+    )
+    return conflicts or 0, waiting or 0
 
 
 def quarantined(session: Session, include_resolved: bool = False) -> list[QuarantinedChange]:

@@ -82,6 +82,11 @@ def cursor_position(session: Session) -> tuple[int, datetime | None]:
     return (cursor.position, cursor.last_success_at) if cursor else (0, None)
 
 
+def last_success(session: Session) -> datetime | None:
+    """When the last complete reception started (the cursor's own record)."""
+    return cursor_position(session)[1]
+
+
 def apply_page(session: Session, changes: list, since: datetime, report: PullReport) -> None:
     """Apply one page (in the caller's transaction); counts go to ``report``."""
     bind(session, PORTAL)

@@ -1,7 +1,13 @@
 """Sync settings (``setting`` table) and the staff token (OS keyring, never a file).
 
 Settings: ``sync.portal_url``, ``sync.ca_bundle`` (optional CA file for the
-portal's TLS certificate), ``sync.interval_minutes`` (automatic sync in the GUI).
+portal's TLS certificate), ``sync.interval_minutes`` (automatic sync in the GUI;
+:func:`automatic_interval` reads a stored ``0`` as « off », which
+:func:`interval_minutes` does not know).
+
+:func:`configure_portal` is the GUI's « Enregistrer » of the portal: the URL, then
+the token in the keyring — or, on a computer without one, kept in memory for the
+session only (the caller holds it).
 
 The token lives in the operating system's keyring (Windows Credential Locker,
 macOS Keychain, Secret Service on Linux) under the service
@@ -13,6 +19,7 @@ must be given at each run: typed at the prompt, or for tests and CI only the
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import keyring
 import keyring.backends.fail
@@ -21,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
 from backoffice.models import Setting
+from backoffice.storage import Database
 from backoffice.sync.client import check_portal_url
 
 KEYRING_SERVICE = "PortailFamille-backoffice"
@@ -30,6 +38,7 @@ PORTAL_URL = "sync.portal_url"
 CA_BUNDLE = "sync.ca_bundle"
 INTERVAL_MINUTES = "sync.interval_minutes"
 DEFAULT_INTERVAL_MINUTES = 15
+MAX_INTERVAL_MINUTES = 24 * 60
 
 
 class TokenUnavailable(UserError):
@@ -93,6 +102,27 @@ def save_settings(
         _put(session, INTERVAL_MINUTES, str(interval))
 
 
+def automatic_interval(session: Session) -> int:
+    """Minutes between automatic rounds in the GUI; 0 = off.
+
+    :func:`interval_minutes` knows no "off" (it falls back to 15), so the stored
+    "0" is read here first."""
+    row = session.get(Setting, INTERVAL_MINUTES)
+    if row is not None and row.value.strip() == "0":
+        return 0
+    return interval_minutes(session)
+
+
+def save_automatic_interval(session: Session, minutes: int) -> None:
+    """Store the automatic interval (0 = no automatic sync)."""
+    if not 0 <= minutes <= MAX_INTERVAL_MINUTES:
+        raise UserError("L'intervalle doit être entre 0 (jamais) et 1440 minutes.")
+    if minutes == 0:
+        _put(session, INTERVAL_MINUTES, "0")
+        return
+    save_settings(session, interval=minutes)
+
+
 # -- the token ---------------------------------------------------------------------
 
 
@@ -129,3 +159,42 @@ def store_token(url: str, token: str) -> None:
         keyring.set_password(KEYRING_SERVICE, check_portal_url(url), token)
     except keyring.errors.KeyringError as exc:
         raise UserError(f"Le jeton n'a pas pu être enregistré dans le trousseau : {exc}") from exc
+
+
+# -- the GUI's portal settings -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortalConfigured:
+    url: str  # as stored (checked, normalised)
+    note: str  # French, for the agent
+    session_token: str | None = None  # no keyring: the token to keep in memory, never stored
+
+
+def configure_portal(db: Database, url: str, token: str) -> PortalConfigured:
+    """Store the portal URL (committed), then its token in the keyring.
+
+    Without a keyring the token comes back in :attr:`PortalConfigured.session_token`
+    for the caller to keep in memory until it closes. Raises :class:`UserError` when
+    the token is empty, the URL unusable or the keyring refuses the token."""
+    token = token.strip()
+    if not token:
+        raise UserError(
+            "Saisissez le jeton du back-office (donné par l'administrateur du portail)."
+        )
+    with db.session() as session:
+        save_settings(session, url=url)
+        stored_url = portal_url(session)
+    try:
+        store_token(stored_url, token)
+    except NoKeyring:
+        return PortalConfigured(
+            stored_url,
+            "Portail enregistré. Aucun trousseau de mots de passe n'est disponible sur cet "
+            "ordinateur : le jeton est gardé en mémoire jusqu'à la fermeture du programme "
+            "(jamais écrit dans un fichier) et devra être saisi à nouveau au prochain démarrage.",
+            session_token=token,
+        )
+    return PortalConfigured(
+        stored_url, "Portail enregistré ; le jeton est rangé dans le trousseau du système."
+    )

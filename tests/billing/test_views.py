@@ -9,6 +9,7 @@ import pytest
 
 from backoffice.models import InvoiceState, PaymentState
 from backoffice.services.billing import (
+    family_balance,
     issue_credit_note,
     issue_run,
     mark_sent_to_tresor,
@@ -113,6 +114,25 @@ def test_oldest_first_plan_is_what_the_service_does(db, issued):
         ("ALSH-2026-00002", D("12.67")),
     ]
     assert [r.number for r in all_rows] == [
+        "PERI-2026-00001",
+        "ALSH-2026-00001",
+        "ALSH-2026-00002",
+    ]
+
+
+def test_a_family_account_at_the_payments_desk(db, issued):
+    from backoffice.errors import UserError
+    from backoffice.services.billing.queries import family_account
+
+    with db.session() as s:
+        family_id = family_header(s, issued.families["martin"]).id
+        account = family_account(s, family_id)
+        expected = (family_balance(s, "F00042"), family_invoice_rows(s, family_id))
+        with pytest.raises(UserError):
+            family_account(s, 999_999)
+    assert (account.header.id, account.header.code) == (family_id, "F00042")
+    assert (account.balance, account.invoices) == expected
+    assert [r.number for r in account.invoices] == [
         "PERI-2026-00001",
         "ALSH-2026-00001",
         "ALSH-2026-00002",

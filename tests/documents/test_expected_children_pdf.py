@@ -152,3 +152,27 @@ def test_printing_health_alerts_is_recorded_per_child(sqlite_db, world):
         lines = family_history(s, director, family_id)
         assert lines[0].element.endswith("Alertes santé imprimées (liste des enfants attendus)")
         assert not any("imprimées" in e.element for e in family_history(s, agent, family_id))
+
+
+def test_the_list_written_as_a_file(sqlite_db, world, tmp_path):
+    """« Imprimer la liste »: the PDF file written by the service, by default into the
+    lists folder; a folder that cannot be written is a French message."""
+    from backoffice.errors import UserError
+    from backoffice.paths import expected_lists_dir
+    from backoffice.services.bookings.expected_list import write_expected_list_pdf
+
+    agent = make_actor(sqlite_db, Role.AGENT, "accueil")
+    path = write_expected_list_pdf(sqlite_db, agent, world.site, MONDAY, world.aps)
+    assert path == expected_lists_dir() / f"enfants-attendus-{world.site}-2026-11-30.pdf"
+    _reader, pages = _text(path.read_bytes())
+    assert "MARTIN Zoé" in "\n".join(pages)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+
+    blocker = tmp_path / "listes"
+    blocker.write_text("x")
+    with pytest.raises(UserError) as caught:
+        write_expected_list_pdf(sqlite_db, agent, world.site, MONDAY, folder=blocker)
+    assert str(caught.value) == (
+        f"Impossible de créer le dossier {blocker} : "
+        "un fichier porte déjà ce nom à la place du dossier."
+    )

@@ -91,3 +91,15 @@ def test_unknown_run_and_unwritable_folder(billing_db, world, tmp_path):
     blocker.write_text("x")
     with pytest.raises(UserError, match="Dossier de sortie inutilisable"):
         render_run(billing_db, run_id, out_dir=blocker / "sous-dossier")
+
+
+def test_a_pdf_that_cannot_be_written_is_reported_in_french(billing_db, world, tmp_path):
+    run_id, _ids = make_run(billing_db, world, 2)
+    out = tmp_path / "factures"
+    (out / "ALSH-2026-00001.pdf").mkdir(parents=True)  # a folder where the PDF should be
+    report = render_run(billing_db, run_id, out_dir=out)
+    assert [f.number for f in report.files] == ["ALSH-2026-00002"] and report.queued == 1
+    assert report.errors == [
+        f"ALSH-2026-00001 : écriture impossible dans {out} (un dossier porte déjà ce nom)."
+    ]
+    assert sorted(p.name for p in out.iterdir()) == ["ALSH-2026-00001.pdf", "ALSH-2026-00002.pdf"]

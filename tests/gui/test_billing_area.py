@@ -28,6 +28,7 @@ from billing_world import build  # noqa: E402
 from portal_testkit import smtp_sink  # noqa: E402,F401
 
 from backoffice.models import ClosedPeriod, CreditNote, Invoice, Role  # noqa: E402
+from backoffice.paths import invoices_dir  # noqa: E402
 from backoffice.services.billing import family_balance  # noqa: E402
 from backoffice.services.billing import mail as mailer  # noqa: E402
 from backoffice.ui import dialogs  # noqa: E402
@@ -225,7 +226,7 @@ def test_open_pdf_renders_it_first_when_missing(qtbot, sqlite_db, accountant, sy
     area.runs.open_pdf()
     (path,) = files.opened
     assert path.name == "ALSH-2026-00001.pdf" and path.read_bytes().startswith(b"%PDF")
-    assert files.invoices_dir(area.runs.current_run().id) == path.parent
+    assert invoices_dir(area.runs.current_run().id) == path.parent
     shot(area, "billing-runs.png")
 
 

@@ -32,6 +32,7 @@ from backoffice.models import (  # noqa: E402
     PaymentMode,
     PaymentState,
 )
+from backoffice.paths import slips_dir  # noqa: E402
 from backoffice.services.billing import (  # noqa: E402
     family_balance,
     issue_run,
@@ -369,6 +370,43 @@ def test_cheque_deposit_slip_pdf(area, sqlite_db, no_dialogs):
     panel.slips_view.selectRow(0)
     panel.print_slip()
     assert files.opened == [pdf, pdf]
+
+
+def test_a_slip_pdf_that_cannot_be_written_shows_a_french_message(area, sqlite_db, no_dialogs):
+    with sqlite_db.session() as s:
+        record_payment(
+            s, "F00042", "ALSH", "cheque", "50.00", bank="Crédit Agricole", number="1234567"
+        )
+    blocker = slips_dir()
+    blocker.write_text("un fichier là où devrait être le dossier des bordereaux")
+    area.tabs.setCurrentWidget(area.slips)
+    panel = area.slips
+    panel.regie.select("ALSH")
+    dialogs.scripted_answers.append(True)
+    panel.create_slip()  # recorded; the PDF refused: said, not raised, no crash report
+    assert files.opened == []
+    assert [r.kind for r in no_dialogs] == ["question", "warning"]
+    reason = "un fichier porte déjà ce nom à la place du dossier"
+    text = no_dialogs[-1].text
+    assert text.startswith("Bordereau BR-ALSH-2026-00001 établi (1 chèque(s), 50,00")
+    assert (
+        "Le bordereau BR-ALSH-2026-00001 est établi, mais son PDF n'a pas été écrit. "
+        f"Impossible de créer le dossier {blocker} : {reason}." in text
+    )
+    assert "« Ouvrir le PDF du bordereau »" in text
+    assert [r.number for r in panel.slips.rows] == ["BR-ALSH-2026-00001"]  # list reloaded
+    assert panel.pending_cheques() == []
+
+    panel.slips_view.selectRow(0)
+    panel.print_slip()
+    assert [r.kind for r in no_dialogs] == ["question", "warning", "warning"]
+    assert no_dialogs[-1].text == f"Impossible de créer le dossier {blocker} : {reason}."
+    assert files.opened == []
+
+    blocker.unlink()  # the agent fixed it: printed again
+    panel.print_slip()
+    (pdf,) = files.opened
+    assert pdf == blocker / "BR-ALSH-2026-00001.pdf" and pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_a_cheque_left_out_of_the_slip_stays_to_deposit(area, sqlite_db, no_dialogs):

@@ -180,6 +180,30 @@ def test_occupancy_lists_and_prints_the_children_expected(qtbot, sqlite_db, worl
     assert page.units.rowCount() == 1
 
 
+def test_a_list_that_cannot_be_written_shows_a_french_message(
+    qtbot, sqlite_db, world, sync_runner, no_dialogs
+):
+    from backoffice.paths import expected_lists_dir
+
+    blocker = expected_lists_dir()
+    blocker.write_text("un fichier là où devrait être le dossier des listes")
+    area = _area(qtbot, sqlite_db, sync_runner, Role.AGENT, "accueil")
+    area.tabs.setCurrentIndex(1)
+    page = area.occupancy_page
+    page.date.set_date(MONDAY)
+    page.load()
+    occupancy_page.opened.clear()
+    page.print_button.click()  # said, not raised: no crash report
+    assert occupancy_page.opened == []
+    assert [(r.kind, r.text) for r in no_dialogs] == [
+        (
+            "warning",
+            f"Impossible de créer le dossier {blocker} : "
+            "un fichier porte déjà ce nom à la place du dossier.",
+        )
+    ]
+
+
 def test_occupancy_hides_health_alerts_from_the_desk(qtbot, sqlite_db, world, sync_runner):
     from backoffice.services.bookings.planning import book_days
 

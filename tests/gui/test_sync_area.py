@@ -41,7 +41,7 @@ LOGIN = "sophie.lemoine@example.org"
 def configure(db, url: str, interval: int = 0) -> None:
     with db.session() as s:
         sync_settings.save_settings(s, url=url)
-        status.save_interval(s, interval)
+        sync_settings.save_automatic_interval(s, interval)
 
 
 @pytest.fixture
@@ -326,11 +326,11 @@ def test_interval_is_editable_and_zero_turns_it_off(qtbot, sqlite_db, agent, syn
     area.interval.setValue(0)
     assert not win.sync.timer.isActive() and area.next_label.text() == "désactivée"
     with sqlite_db.session() as s:
-        assert status.read_interval(s) == 0
+        assert sync_settings.automatic_interval(s) == 0
 
     area.interval.setValue(5)
     assert win.sync.timer.interval() == 5 * 60_000
     assert area.next_label.text().endswith("(toutes les 5 min)")
     with sqlite_db.session() as s:
-        assert status.read_interval(s) == 5
+        assert sync_settings.automatic_interval(s) == 5
     win.close()

@@ -14,6 +14,7 @@ from sync_helpers import open_account
 
 from backoffice.cli import app as cli
 from backoffice.cli import sync as cli_sync
+from backoffice.errors import UserError
 from backoffice.services.database import open_database
 from backoffice.sync import PortalClient, PortalError, run_round
 from backoffice.sync import settings as sync_settings
@@ -156,3 +157,44 @@ def test_unreachable_portal_is_an_expected_error(db):
     with PortalClient("http://127.0.0.1:9", "x", retries=0, timeout=(1, 1)) as client:
         report = run_round(db, client)
     assert not report.ok and "injoignable" in report.error
+
+
+# -- the GUI's portal settings (backoffice.sync.settings, no Qt) ----------------------------
+
+
+def test_configure_portal_and_the_automatic_interval(db_path, memory_keyring):
+    db = open_database(db_path)
+    try:
+        with pytest.raises(UserError, match="Saisissez le jeton"):
+            sync_settings.configure_portal(db, "https://portail.example.fr", "  ")
+        done = sync_settings.configure_portal(db, "https://portail.example.fr/", " jeton ")
+        assert done.session_token is None and "trousseau du système" in done.note
+        with db.session() as s:
+            assert sync_settings.portal_url(s) == done.url
+        assert memory_keyring.store == {(sync_settings.KEYRING_SERVICE, done.url): "jeton"}
+
+        with db.session() as s:
+            assert sync_settings.automatic_interval(s) == 15  # the default
+            sync_settings.save_automatic_interval(s, 0)
+        with db.session() as s:
+            assert sync_settings.automatic_interval(s) == 0  # off
+            assert sync_settings.interval_minutes(s) == 15  # the CLI knows no "off"
+            sync_settings.save_automatic_interval(s, 30)
+        with db.session() as s:
+            assert sync_settings.automatic_interval(s) == 30
+            with pytest.raises(UserError, match="entre 0 \\(jamais\\) et 1440 minutes"):
+                sync_settings.save_automatic_interval(s, 1441)
+    finally:
+        db.dispose()
+
+
+def test_configure_portal_without_keyring_keeps_the_token_in_memory(db_path, no_keyring):
+    db = open_database(db_path)
+    try:
+        done = sync_settings.configure_portal(db, "https://portail.example.fr", "jeton")
+        assert done.session_token == "jeton"
+        assert "gardé en mémoire jusqu'à la fermeture du programme" in done.note
+        with db.session() as s:
+            assert sync_settings.portal_url(s) == done.url
+    finally:
+        db.dispose()

@@ -9,7 +9,8 @@ Split by domain (no Qt here; the GUI and the CLI call these):
 - :mod:`.credit_notes` — avoirs cancelling or correcting an invoice
 - :mod:`.periods` — closing a period; :mod:`.guards` — what may never change
 - :mod:`.payments` — desk/online/Trésor payments, allocation, balances, unpaid
-- :mod:`.slips` — cheque deposit slips (data; the PDF is in ``documents``)
+- :mod:`.slips` — cheque deposit slips (data; the PDF is in ``documents``),
+  :mod:`.slip_pdfs` — a slip's PDF written to disk
 - :mod:`.ledger` — balances and states; :mod:`.publish` — outbox payloads
 - :mod:`.export` — CSV export of invoices; :mod:`.queries` — what the billing screens read
 - :mod:`.invoice_pdfs` — a run's PDFs (written, e-mailed by :mod:`.mail`, queued for the portal)

@@ -3,7 +3,7 @@
 Worker-friendly: the data is read in one short session (frozen snapshots,
 :mod:`backoffice.documents.invoice_data`), the PDFs are rendered without any
 session (optionally in ``workers`` processes), each written atomically
-(temporary file in the same folder, then rename) as ``ALSH-2026-00042.pdf``;
+(:func:`backoffice.services.common.files.write_atomically`) as ``ALSH-2026-00042.pdf``;
 a ``progress(done, total)`` callback drives the GUI's progress bar.
 
 The portal gets each PDF through the outbox: topic :data:`PORTAL_TOPIC`, the
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +41,12 @@ from backoffice.errors import UserError
 from backoffice.models import AuditAction, AuditEvent, CreditNote, Invoice, InvoiceRun, OutboxItem
 from backoffice.services.billing import mail as mailer
 from backoffice.services.common.actors import SYSTEM, Actor
+from backoffice.services.common.files import (
+    FileWriteError,
+    ensure_folder,
+    os_reason,
+    write_atomically,
+)
 from backoffice.services.common.outbox import enqueue
 from backoffice.storage import Database
 
@@ -128,23 +132,6 @@ def snapshot_documents(
 # -- rendering -----------------------------------------------------------------------
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temporary file in the same folder, flushed, then renamed over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def render_to_file(doc: InvoiceDocument, out_dir: Path) -> RenderedFile:
     """Render one snapshot into ``out_dir`` (no session: fit for a worker)."""
     data = render_invoice_bytes(doc)
@@ -165,8 +152,10 @@ def render_to_file(doc: InvoiceDocument, out_dir: Path) -> RenderedFile:
 def _safe_render(doc: InvoiceDocument, out_dir: Path) -> RenderedFile | str:
     try:
         return render_to_file(doc, out_dir)
+    except FileWriteError as exc:
+        return f"{doc.number} : écriture impossible dans {out_dir} ({exc.reason})."
     except OSError as exc:
-        return f"{doc.number} : écriture impossible dans {out_dir} ({exc.strerror or exc})."
+        return f"{doc.number} : écriture impossible dans {out_dir} ({os_reason(exc)})."
 
 
 def render_documents(
@@ -178,11 +167,9 @@ def render_documents(
     """Render snapshots to ``out_dir``; no database involved."""
     out_dir = Path(out_dir)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(
-            f"Dossier de sortie inutilisable : {out_dir} ({exc.strerror or exc})."
-        ) from exc
+        ensure_folder(out_dir)
+    except FileWriteError as exc:
+        raise UserError(f"Dossier de sortie inutilisable : {out_dir} ({exc.reason}).") from exc
     report = RenderReport(out_dir=out_dir)
     started = time.perf_counter()
     total = len(docs)
@@ -355,8 +342,7 @@ def email_run(
         progress(0, total)
     if not todo:
         return report
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_folder(Path(out_dir))
     with mailer.SmtpConnection(settings, password) as smtp:
         for done, doc in enumerate(todo, 1):
             path = out_dir / doc.file_name
@@ -364,10 +350,10 @@ def email_run(
                 if not path.is_file():
                     render_to_file(doc, out_dir)
                 recipient = mailer.send_invoice(settings, doc, path, connection=smtp)
-            except mailer.MailError as exc:
+            except (mailer.MailError, FileWriteError) as exc:
                 report.failed.append((doc.number, str(exc)))
             except OSError as exc:
-                report.failed.append((doc.number, f"PDF illisible ({exc.strerror or exc})."))
+                report.failed.append((doc.number, f"PDF illisible ({os_reason(exc)})."))
             else:
                 _record_sent(db, doc, recipient, actor)
                 report.sent.append(doc.number)

@@ -35,7 +35,14 @@ from backoffice.models import (
 from backoffice.services.billing.common import PARIS, ZERO, get_family, get_regie
 from backoffice.services.billing.credit_notes import credited_by_line, get_invoice
 from backoffice.services.billing.ledger import figures
-from backoffice.services.billing.payments import PaymentRow, cesu_room, list_payments, open_invoices
+from backoffice.services.billing.payments import (
+    FamilyBalance,
+    PaymentRow,
+    cesu_room,
+    family_balance,
+    list_payments,
+    open_invoices,
+)
 
 OPEN_STATES = (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID)
 
@@ -324,6 +331,24 @@ def family_header(session: Session, family_id: int) -> FamilyHeader:
     if family is None:
         return get_family(session, str(family_id))  # raises the French "Aucune famille…"
     return FamilyHeader(family.id, family.code, family.name)
+
+
+@dataclass(frozen=True)
+class FamilyAccount:
+    """A family's account at the payments desk: who, the balance per régie, the invoices."""
+
+    header: FamilyHeader
+    balance: FamilyBalance
+    invoices: list[InvoiceRow]
+
+
+def family_account(session: Session, family_id: int) -> FamilyAccount:
+    header = family_header(session, family_id)
+    return FamilyAccount(
+        header,
+        family_balance(session, header.code),
+        family_invoice_rows(session, family_id),
+    )
 
 
 # -- deposit slips ---------------------------------------------------------------------

@@ -16,6 +16,10 @@ nor without an accepted registration. Un-booking (:func:`unbook_days`) cancels
 the day (not billed) and offers the freed place to the waiting list
 (:func:`.decisions.offer_freed_places`).
 
+The desk's own actions compose these: :func:`book_cells` books (or un-books) the
+cells the agent chose in the week, unit by unit, as one result; :func:`book_bulk`
+books (or un-books) chosen weekdays of the week shown or of the whole period.
+
 Each call tells the portal in the same transaction: one ``booking.desk`` outbox
 item per family (``PUT /staff/bookings/desk``), so the parents' planning shows
 the days booked at the desk.
@@ -23,7 +27,7 @@ the days booked at the desk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -79,6 +83,8 @@ __all__ = [
     "PlanningError",
     "PlanningRow",
     "WeekPlanning",
+    "book_bulk",
+    "book_cells",
     "book_days",
     "days_between",
     "find_children",
@@ -325,3 +331,54 @@ def unbook_days(
         result.freed_accepted = len(offer_freed_places(session, actor, freed))
     session.flush()
     return result
+
+
+# -- the desk's actions ---------------------------------------------------------------------
+
+
+def book_cells(
+    session: Session,
+    actor: Actor,
+    child_id: int,
+    days_by_unit: Mapping[int, Iterable[date]],
+    today: date,
+    *,
+    book: bool = True,
+    explicit: bool = True,
+) -> DeskResult:
+    """Book (``book``) or un-book the days chosen in each unit, in the caller's
+    transaction; one :class:`DeskResult` for them all."""
+    action = book_days if book else unbook_days
+    total = DeskResult()
+    for unit_id, days in days_by_unit.items():
+        result = action(session, actor, child_id, unit_id, days, today, explicit=explicit)
+        total.booked += result.booked
+        total.waiting += result.waiting
+        total.cancelled += result.cancelled
+        total.freed_accepted += result.freed_accepted
+        total.skipped += result.skipped
+    return total
+
+
+def book_bulk(
+    session: Session,
+    actor: Actor,
+    child_id: int,
+    unit_id: int,
+    *,
+    book: bool,
+    weekdays: Iterable[int] | None,
+    whole_period: bool,
+    monday: date,
+    today: date,
+) -> DeskResult:
+    """« Réservation groupée »: book (or un-book) the ISO ``weekdays`` of the week of
+    ``monday``, or, with ``whole_period``, of the period of the child's registration
+    around that week (from today on). Days that are not the unit's are passed over."""
+    if whole_period:
+        period = period_of(session, child_id, unit_id, max(monday, today))
+        days = period_days(period, weekdays)
+    else:
+        days = week_days(monday, weekdays)
+    action = book_days if book else unbook_days
+    return action(session, actor, child_id, unit_id, days, today, explicit=False)

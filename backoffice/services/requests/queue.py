@@ -11,6 +11,10 @@ on the family's pre-folded search text): a keystroke never goes back to the
 database. :func:`pending_requests` also takes a :class:`RequestFilter` for
 headless callers; both paths select the same rows (tested).
 
+The desk's first paint (:func:`first_page`) reads the first :data:`FIRST_PAGE` rows,
+the filters' choices and the size of the queue in one session; the rest of the
+queue follows in the background (:func:`pending_requests`).
+
 Grouping (:func:`grouped`) orders the rows by family or by child, each group in
 request order (first come, first served). What sits beside the selection —
 capacity, the child's alerts, the family's balance — is in
@@ -196,6 +200,27 @@ def count_pending(session: Session) -> int:
     return session.execute(
         select(func.count(PortalRequest.id)).where(PortalRequest.state == RequestState.PENDING)
     ).scalar_one()
+
+
+FIRST_PAGE = 200  # rows the desk paints first; the rest of the queue follows
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    choices: DeskChoices
+    rows: list[QueueRow]
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return len(self.rows) >= self.total
+
+
+def first_page(session: Session, today: date, size: int = FIRST_PAGE) -> FirstPage:
+    """The first ``size`` pending requests, the filters' choices and the queue's size."""
+    rows = pending_requests(session, limit=size)
+    total = count_pending(session) if len(rows) >= size else len(rows)
+    return FirstPage(desk_choices(session, today), rows, total)
 
 
 # -- in memory: filtering and grouping -------------------------------------------------------

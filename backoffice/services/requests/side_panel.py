@@ -10,14 +10,15 @@
   that an alert exists), missing mandatory information, authorised pick-up persons;
 - :func:`family_unpaid`: the family's balance over its régies;
 - :func:`late_cancellations`: cancellations asked after the activity's deadline
-  (accepted « billed » — absence non justifiée — or not, as the agent says).
+  (accepted « billed » — absence non justifiée — or not, as the agent says);
+- :func:`side_data`: all of it for a selection (:class:`SideData`, what the panel shows).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -52,6 +53,7 @@ from backoffice.services.common import audit
 from backoffice.services.common.actors import Actor
 from backoffice.services.families.queries import NotFound
 from backoffice.services.families.queries import child_alerts as alert_flags
+from backoffice.services.requests.queue import QueueRow
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -345,3 +347,52 @@ def family_code_of(session: Session, family_id: int) -> str:
     if code is None:
         raise NotFound(f"Aucune famille n'a l'identifiant {family_id}.")
     return code
+
+
+# -- the panel beside the selection ------------------------------------------------------
+
+MAX_PROJECTED = 500  # selected requests the side panel projects
+MAX_UNIT_DAYS = 60  # unit-days it lists
+
+
+@dataclass(frozen=True)
+class SideData:
+    selected: int = 0  # requests the projection is about
+    capacity: tuple[CapacityLine, ...] = ()
+    more_days: int = 0  # unit-days not shown (too many)
+    alerts: ChildAlerts | None = None
+    family_label: str = ""
+    balance: Decimal | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def side_data(
+    session: Session,
+    actor: Actor,
+    today: date,
+    selected: Iterable[QueueRow],
+    current: QueueRow | None,
+) -> SideData:
+    """What sits beside the selection: the places of the unit-days the decidable
+    ``selected`` requests are about (at most :data:`MAX_PROJECTED` requests,
+    :data:`MAX_UNIT_DAYS` unit-days), the ``current`` request's child alerts (its
+    access recorded as :func:`child_alerts` does) and its family's unpaid balance."""
+    ids = [r.id for r in selected if r.decidable][:MAX_PROJECTED]
+    pairs = unit_days_of(session, ids)
+    shown = pairs[:MAX_UNIT_DAYS]
+    lines = capacity_for(session, shown, accepting=ids)
+    alerts = balance = None
+    label = ""
+    if current is not None:
+        if current.child_id is not None:
+            alerts = child_alerts(session, current.child_id, actor, today)
+        label = f"{current.family_name} ({current.family_code})"
+        balance = family_unpaid(session, current.family_code)
+    return SideData(
+        selected=len(ids),
+        capacity=tuple(lines),
+        more_days=len(pairs) - len(shown),
+        alerts=alerts,
+        family_label=label,
+        balance=balance,
+    )

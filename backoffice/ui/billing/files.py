@@ -4,6 +4,8 @@ Both go through a guard tied to the "no dialogs" switch (:mod:`..dialogs`): with
 dialogs switched off (tests, screenshots) no viewer is launched and no folder
 chooser is shown — the PDF is recorded in :data:`opened`, and the folder is taken
 from :data:`scripted_folders` (first in, first out) or the proposed default.
+
+The default folders themselves are resolved by :mod:`backoffice.paths`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from backoffice.paths import data_dir
 from backoffice.ui import dialogs
 from backoffice.ui.qt import QDesktopServices, QFileDialog, QUrl, QWidget
 
@@ -19,16 +20,6 @@ log = logging.getLogger(__name__)
 
 opened: list[Path] = []
 scripted_folders: list[Path | None] = []  # None: the agent cancels
-
-
-def invoices_dir(run_id: int | None = None) -> Path:
-    """Default folder of the invoice PDFs (data dir), one sub-folder per run."""
-    base = data_dir() / "factures"
-    return base / f"lot-{run_id:05d}" if run_id is not None else base / "pieces"
-
-
-def slips_dir() -> Path:
-    return data_dir() / "bordereaux"
 
 
 def open_file(path: Path) -> bool:
@@ -45,6 +36,10 @@ def choose_folder(parent: QWidget | None, title: str, default: Path) -> Path | N
     """The folder the agent picks (None if cancelled), starting at ``default``."""
     if dialogs.no_dialogs():
         return scripted_folders.pop(0) if scripted_folders else default
-    default.mkdir(parents=True, exist_ok=True)
+    try:
+        default.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        # The chooser opens all the same; writing into a bad folder says why (UserError).
+        log.info("Dossier proposé non créé : %s", default)
     chosen = QFileDialog.getExistingDirectory(parent, title, str(default))
     return Path(chosen) if chosen else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from backoffice.paths import invoices_dir
 from backoffice.services.billing.common import BILLING_ROLES
 from backoffice.services.billing.invoice_pdfs import email_run, render_run
 from backoffice.services.billing.queries import InvoiceRow, RunRow, run_invoice_rows, run_rows
@@ -234,7 +235,7 @@ class RunsPanel(QWidget):
         run = self.current_run()
         if run is None:
             return
-        default = self.pdf_dirs.get(run.id) or files.invoices_dir(run.id)
+        default = self.pdf_dirs.get(run.id) or invoices_dir(run.id)
         folder = files.choose_folder(self, f"Dossier des PDF du lot n° {run.id}", default)
         if folder is None:
             return
@@ -276,7 +277,7 @@ class RunsPanel(QWidget):
     def pdf_path(self, invoice: InvoiceRow) -> Path:
         run = self.current_run()
         folder = self.pdf_dirs.get(run.id) if run else None
-        return (folder or files.invoices_dir(run.id if run else None)) / f"{invoice.number}.pdf"
+        return (folder or invoices_dir(run.id if run else None)) / f"{invoice.number}.pdf"
 
     def open_pdf(self) -> None:
         """Open the chosen invoice's PDF (rendered first when it is not on disk)."""
@@ -312,7 +313,7 @@ class RunsPanel(QWidget):
             unattended=False,
         ):
             return
-        folder = self.pdf_dirs.get(run.id) or files.invoices_dir(run.id)
+        folder = self.pdf_dirs.get(run.id) or invoices_dir(run.id)
 
         def work(progress):
             return email_run(

@@ -13,15 +13,10 @@ from html import escape
 
 from backoffice.errors import UserError
 from backoffice.models import Sex
-from backoffice.services.child_file.consents import ConsentChoice, save_consents
-from backoffice.services.child_file.editing import (
-    ChildFile,
-    ChildInformationForm,
-    load_child_file,
-    save_child_information,
-)
-from backoffice.services.child_file.medical import save_medical_record
+from backoffice.services.child_file.consents import ConsentChoice
+from backoffice.services.child_file.editing import ChildFile, ChildInformationForm, load_child_file
 from backoffice.services.child_file.reference import SCHOOL_CLASSES
+from backoffice.services.child_file.saving import save_child_file
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.validation import FieldErrors
 from backoffice.storage import Database
@@ -402,31 +397,21 @@ class ChildFileDialog(QDialog):
         information = self.information.form(typed)
         medical = self.medical.form(typed) if self.medical is not None else None
         choices = self.consents.choices()
-        found: dict[str, str] = {}
         file, actor, today = self.file, self.actor, self.today
         try:
             with self.db.session() as session:
-                version = file.version
-                try:
-                    version = save_child_information(
-                        session, actor, file.child_id, information, version, today
-                    )
-                except FieldErrors as exc:
-                    found.update(exc.errors)
-                if medical is not None and file.medical is not None:
-                    try:
-                        save_medical_record(
-                            session, actor, file.child_id, medical, file.medical.version, today
-                        )
-                    except FieldErrors as exc:
-                        found.update(exc.errors)
-                try:
-                    save_consents(session, actor, file.child_id, choices, version, today)
-                except FieldErrors as exc:
-                    found.update(exc.errors)
-                found.update(typed)  # a date that does not parse says so, not "obligatoire"
-                if found:
-                    raise FieldErrors(found)
+                save_child_file(
+                    session,
+                    actor,
+                    file.child_id,
+                    information,
+                    choices,
+                    version=file.version,
+                    today=today,
+                    medical=medical if file.medical is not None else None,
+                    medical_version=file.medical.version if file.medical is not None else None,
+                    typed_errors=typed,
+                )
         except FieldErrors as exc:
             self._show_errors(exc.errors)
             return False

@@ -3,19 +3,16 @@ invoices, and record a payment at the desk or use the family's credit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from backoffice.services.billing import apply_family_credit, family_balance
+from backoffice.services.billing import apply_family_credit
 from backoffice.services.billing.common import euros
-from backoffice.services.billing.payments import FamilyBalance, RegieBalance
+from backoffice.services.billing.payments import RegieBalance
 from backoffice.services.billing.queries import (
     OPEN_STATES,
-    FamilyHeader,
-    InvoiceRow,
+    FamilyAccount,
     RegieRow,
-    family_header,
-    family_invoice_rows,
+    family_account,
 )
 from backoffice.services.common.actors import Actor, bind
 from backoffice.services.families.queries import FamilyRow, search_families
@@ -93,13 +90,6 @@ INVOICE_COLUMNS = (
     Column("Reste dû", lambda r: money(r.balance), amount=True, width=90),
     Column("État", lambda r: r.state_label),
 )
-
-
-@dataclass(frozen=True)
-class FamilyAccount:
-    header: FamilyHeader
-    balance: FamilyBalance
-    invoices: list[InvoiceRow]
 
 
 class FamilyPanel(QWidget):
@@ -225,12 +215,7 @@ class FamilyPanel(QWidget):
     def load_family(self, family_id: int) -> None:
         def work() -> FamilyAccount:
             with self.db.session() as session:
-                header = family_header(session, family_id)
-                return FamilyAccount(
-                    header,
-                    family_balance(session, header.code),
-                    family_invoice_rows(session, family_id),
-                )
+                return family_account(session, family_id)
 
         self.runner.run(work, self._family_loaded, label="Chargement du compte…", parent=self)
 

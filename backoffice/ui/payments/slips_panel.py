@@ -1,22 +1,19 @@
 """« Remises de chèques »: the cheques of a régie not yet deposited, the deposit slip
-(bordereau de remise) numbered with them, its PDF (rendered in the background)
-opened in the system viewer; earlier slips can be printed again."""
+(bordereau de remise) numbered with them, its PDF (rendered in the background by
+:mod:`backoffice.services.billing.slip_pdfs`) opened in the system viewer; earlier
+slips can be printed again. A PDF that cannot be written shows the service's French
+message."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-from backoffice.documents.deposit_slip_pdf import (
-    deposit_slip_document_for,
-    render_deposit_slip_bytes,
-)
-from backoffice.services.billing import cheques_to_deposit, create_deposit_slip
+from backoffice.services.billing import cheques_to_deposit
 from backoffice.services.billing.common import ZERO
-from backoffice.services.billing.invoice_pdfs import write_atomically
 from backoffice.services.billing.queries import RegieRow, SlipRow, deposit_slip_rows
+from backoffice.services.billing.slip_pdfs import NewSlip, create_deposit_slip_pdf, write_slip_pdf
 from backoffice.services.billing.slips import SlipCheque, SlipData
-from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.billing import files
@@ -48,17 +45,6 @@ SLIP_COLUMNS = (
     Column("Chèques", lambda s: str(s.count), amount=True, width=80),
     Column("Total", lambda s: money(s.total), amount=True, width=120),
 )
-
-
-def write_slip_pdf(db: Database, number: str, depositor: str) -> Path:
-    """Render slip ``number`` into the slips folder; returns the file (worker-safe)."""
-    with db.session() as session:
-        slip = deposit_slip_document_for(session, number, depositor=depositor)
-    folder = files.slips_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{number}.pdf"
-    write_atomically(path, render_deposit_slip_bytes(slip))
-    return path
 
 
 class SlipsPanel(QWidget):
@@ -164,39 +150,37 @@ class SlipsPanel(QWidget):
         ):
             return
         actor, deposit_date = self.actor, self.today
+        payment_ids = [c.payment_id for c in cheques]
 
-        def work() -> tuple[str, Path]:
-            with self.db.session() as session:
-                bind(session, actor)
-                data = create_deposit_slip(
-                    session,
-                    code,
-                    deposit_date=deposit_date,
-                    actor=actor,
-                    payment_ids=[c.payment_id for c in cheques],
-                )
-                number = data.number
-            return number, write_slip_pdf(self.db, number, actor.label)
-
-        def done(result: tuple[str, Path]) -> None:
-            number, path = result
-            self.reload()
-            files.open_file(path)
-            dialogs.information(
-                self,
-                f"Bordereau {number} établi ({len(cheques)} chèque(s), {money(total)}).",
-                modal=False,
+        def work() -> NewSlip:
+            return create_deposit_slip_pdf(
+                self.db, actor, code, deposit_date=deposit_date, payment_ids=payment_ids
             )
+
+        def done(result: NewSlip) -> None:
+            self.reload()
+            text = f"Bordereau {result.number} établi ({len(cheques)} chèque(s), {money(total)})."
+            if result.path is None:  # recorded, but the PDF could not be written
+                dialogs.warning(
+                    self,
+                    f"{text}\n\n{result.error}\n\nUne fois le problème réglé, « Ouvrir le PDF "
+                    "du bordereau » l'écrit à nouveau.",
+                )
+                return
+            files.open_file(result.path)
+            dialogs.information(self, text, modal=False)
 
         self.runner.run(work, done, label="Bordereau de remise…", parent=self)
 
     def print_slip(self) -> None:
+        """Write the chosen slip's PDF again and open it (a write refused: its French
+        message, through the runner's failure path)."""
         slip = current_row(self.slips_view)
         if slip is None:
             return
-        number, depositor = slip.number, self.actor.label
+        number, actor = slip.number, self.actor
         self.runner.run(
-            lambda: write_slip_pdf(self.db, number, depositor),
+            lambda: write_slip_pdf(self.db, actor, number),
             files.open_file,
             label=f"PDF du bordereau {number}…",
             parent=self,

@@ -304,13 +304,17 @@ class ChildPlanningPage(QWidget):
 
         def work() -> DeskResult:
             with self.db.session() as s:
-                if choice.whole_period:
-                    period = planning.period_of(s, child_id, choice.unit_id, max(monday, today))
-                    days = planning.period_days(period, choice.weekdays)
-                else:
-                    days = planning.week_days(monday, choice.weekdays)
-                action = planning.book_days if choice.book else planning.unbook_days
-                return action(s, self.actor, child_id, choice.unit_id, days, today, explicit=False)
+                return planning.book_bulk(
+                    s,
+                    self.actor,
+                    child_id,
+                    choice.unit_id,
+                    book=choice.book,
+                    weekdays=choice.weekdays,
+                    whole_period=choice.whole_period,
+                    monday=monday,
+                    today=today,
+                )
 
         self.runner.run(work, self._done, label="Réservation groupée…", parent=self)
 
@@ -318,19 +322,10 @@ class ChildPlanningPage(QWidget):
         child_id, today = self.child_id, self.today
 
         def work() -> DeskResult:
-            total = DeskResult()
             with self.db.session() as s:
-                action = planning.book_days if book else planning.unbook_days
-                for unit_id, days in by_unit.items():
-                    result = action(
-                        s, self.actor, child_id, unit_id, days, today, explicit=explicit
-                    )
-                    total.booked += result.booked
-                    total.waiting += result.waiting
-                    total.cancelled += result.cancelled
-                    total.freed_accepted += result.freed_accepted
-                    total.skipped += result.skipped
-            return total
+                return planning.book_cells(
+                    s, self.actor, child_id, by_unit, today, book=book, explicit=explicit
+                )
 
         self.runner.run(work, self._done, label="Enregistrement…", parent=self)
 

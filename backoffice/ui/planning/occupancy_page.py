@@ -9,11 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from backoffice.dates import long_day
-from backoffice.documents.expected_children_pdf import render_expected_children
-from backoffice.paths import data_dir
 from backoffice.services.bookings import occupancy
 from backoffice.services.bookings.attendance import busiest_site
-from backoffice.services.bookings.expected_list import expected_list_document
+from backoffice.services.bookings.expected_list import write_expected_list_pdf
 from backoffice.services.bookings.occupancy import ExpectedChild, UnitOccupancy
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
@@ -249,13 +247,10 @@ class OccupancyPage(QWidget):
         if site_id is None or day is None:
             return
 
-        def work() -> Path:
-            with self.db.session() as s:
-                doc = expected_list_document(s, self.actor, site_id, day, activity_id)
-            folder = data_dir() / "listes"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"enfants-attendus-{site_id}-{day:%Y-%m-%d}.pdf"
-            render_expected_children(doc, path)
-            return path
-
-        self.runner.run(work, open_pdf, label="Préparation de la liste…", parent=self)
+        actor = self.actor
+        self.runner.run(
+            lambda: write_expected_list_pdf(self.db, actor, site_id, day, activity_id),
+            open_pdf,
+            label="Préparation de la liste…",
+            parent=self,
+        )

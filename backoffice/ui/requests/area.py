@@ -20,7 +20,7 @@ from datetime import date
 
 from backoffice.errors import UserError
 from backoffice.services.common.actors import Actor
-from backoffice.services.requests.queue import Group, QueueRow, filter_rows
+from backoffice.services.requests.queue import FirstPage, Group, QueueRow, filter_rows
 from backoffice.storage import Database
 from backoffice.ui import crash, dialogs
 from backoffice.ui.qt import (
@@ -185,7 +185,7 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
             parent=self,
         )
 
-    def _first_page(self, generation: int, page: work.FirstPage) -> None:
+    def _first_page(self, generation: int, page: FirstPage) -> None:
         if generation != self._generation:
             return
         self.filters.set_choices(page.choices)

@@ -1,7 +1,8 @@
 """Deciding from the desk: the decision dialog, the work in the runner, undo.
 
 Every decision goes through :mod:`backoffice.services.requests.decisions` in one
-transaction (:func:`.work.decide`); the list reloads after it. A decision refused
+transaction (:func:`backoffice.services.requests.desk.decide_requests`, run by
+:func:`.work.decide`); the list reloads after it. A decision refused
 by the service (another agent decided first, nothing to undo, already synced)
 shows its French message and reloads.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from backoffice.errors import UserError
 from backoffice.models import RequestKind
+from backoffice.services.requests.desk import Outcome
 from backoffice.services.requests.queue import QueueRow
 from backoffice.ui.requests import work
 from backoffice.ui.requests.decision_dialog import DecisionDialog
@@ -59,7 +61,7 @@ class DecisionsMixin:
             parent=self,
         )
 
-    def _decided(self, outcome: work.Outcome) -> None:
+    def _decided(self, outcome: Outcome) -> None:
         self.undo_stack.append(outcome.ids)
         self.status.setText(outcome.text())
         self.reload()

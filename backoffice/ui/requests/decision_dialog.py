@@ -6,8 +6,7 @@ cancels; the list of reasons has the focus when refusing (arrows choose)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from backoffice.services.requests.desk import Decision
 from backoffice.services.requests.side_panel import REFUSAL_REASONS
 from backoffice.ui.qt import (
     QButtonGroup,
@@ -24,13 +23,6 @@ from backoffice.ui.qt import (
 )
 
 OTHER_REASON = "Autre motif (précisez ci-dessous)"
-
-
-@dataclass(frozen=True)
-class Decision:
-    accept: bool
-    text: str  # the answer (accept, may be empty) or the reason (refuse)
-    billed: bool | None  # late cancellations accepted: billed (absence non justifiée) or not
 
 
 class DecisionDialog(QDialog):

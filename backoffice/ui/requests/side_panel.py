@@ -1,17 +1,16 @@
 """Beside the selection: places per unit and day (with « si accepté »), the child's
-alerts, the family's unpaid balance. Filled from a :class:`SideData` computed off
-the GUI thread by the area."""
+alerts, the family's unpaid balance. Filled from a
+:class:`~backoffice.services.requests.side_panel.SideData` computed off the GUI thread
+by the area (:func:`backoffice.services.requests.side_panel.side_data`)."""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from backoffice.documents.formatting import format_euros
 from backoffice.models import WhenFull
 from backoffice.services.requests.decisions import day_label
-from backoffice.services.requests.side_panel import ALL_AGES, CapacityLine, ChildAlerts
+from backoffice.services.requests.side_panel import ALL_AGES, CapacityLine, ChildAlerts, SideData
 from backoffice.ui.qt import (
     QAbstractItemView,
     QBrush,
@@ -31,17 +30,6 @@ MAX_LINES = 40
 CAPACITY_COLUMNS = ("Unité", "Places", "Prises", "Attente", "Si accepté")
 OVERFULL = QColor(178, 34, 34)
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-@dataclass(frozen=True)
-class SideData:
-    selected: int = 0  # requests the projection is about
-    capacity: tuple[CapacityLine, ...] = ()
-    more_days: int = 0  # unit-days not shown (too many)
-    alerts: ChildAlerts | None = None
-    family_label: str = ""
-    balance: Decimal | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def overflow_text(line: CapacityLine) -> str:

@@ -19,6 +19,8 @@ from backoffice.storage import Database
 from backoffice.sync import PortalAuthError, PortalError, PortalUnreachable, run_round
 from backoffice.sync import settings as sync_settings
 from backoffice.sync.client import PortalClient
+from backoffice.sync.conflicts import open_counts
+from backoffice.sync.pull import last_success
 from backoffice.sync.round import RoundReport, client_from_settings
 from backoffice.ui import crash
 from backoffice.ui.qt import QObject, QTimer, QWidget, Signal, Slot
@@ -118,9 +120,9 @@ class SyncController(QObject):
         self.progressed.connect(self._remember_progress)
         with db.session() as session:
             self.portal_url = sync_settings.portal_url(session)
-            self.interval = status.read_interval(session)
-            self.last_success_at = status.last_success(session)
-            self.conflicts, self.quarantined = status.open_counts(session)
+            self.interval = sync_settings.automatic_interval(session)
+            self.last_success_at = last_success(session)
+            self.conflicts, self.quarantined = open_counts(session)
 
     # -- state -------------------------------------------------------------------
 
@@ -142,17 +144,15 @@ class SyncController(QObject):
     def refresh_counts(self) -> None:
         """After an agent resolved a conflict or dismissed a quarantined change."""
         with self.db.session() as session:
-            self.conflicts, self.quarantined = status.open_counts(session)
+            self.conflicts, self.quarantined = open_counts(session)
         self.changed.emit()
 
     # -- settings ------------------------------------------------------------------
 
     def set_interval(self, minutes: int) -> None:
         """Store the interval (0 = no automatic sync) and re-arm the timer."""
-        if not 0 <= minutes <= status.MAX_INTERVAL_MINUTES:
-            raise UserError("L'intervalle doit être entre 0 (jamais) et 1440 minutes.")
         with self.db.session() as session:
-            status.save_interval(session, minutes)
+            sync_settings.save_automatic_interval(session, minutes)
         self.interval = minutes
         self.schedule()
 
@@ -162,25 +162,14 @@ class SyncController(QObject):
 
         Without a keyring the token is kept in memory for this session only.
         """
-        token = token.strip()
-        if not token:
-            raise UserError(
-                "Saisissez le jeton du back-office (donné par l'administrateur du portail)."
-            )
-        with self.db.session() as session:
-            sync_settings.save_settings(session, url=url)
-            self.portal_url = sync_settings.portal_url(session)
         try:
-            sync_settings.store_token(self.portal_url, token)
-            self.session_token = None
-            note = "Portail enregistré ; le jeton est rangé dans le trousseau du système."
-        except sync_settings.NoKeyring:
-            self.session_token = token
-            note = (
-                "Portail enregistré. Aucun trousseau de mots de passe n'est disponible sur cet "
-                "ordinateur : le jeton est gardé en mémoire jusqu'à la fermeture du programme "
-                "(jamais écrit dans un fichier) et devra être saisi à nouveau au prochain démarrage."
-            )
+            done = sync_settings.configure_portal(self.db, url, token)
+        except UserError:
+            with self.db.session() as session:  # the URL may be stored, the token refused
+                self.portal_url = sync_settings.portal_url(session)
+            raise
+        self.portal_url, self.session_token = done.url, done.session_token
+        note = done.note
         self.outcome = None
         self.schedule()
         self.changed.emit()
@@ -272,8 +261,8 @@ class SyncController(QObject):
         self.running = False
         self.outcome = outcome
         with self.db.session() as session:
-            self.last_success_at = status.last_success(session)
-            self.conflicts, self.quarantined = status.open_counts(session)
+            self.last_success_at = last_success(session)
+            self.conflicts, self.quarantined = open_counts(session)
         if outcome.ok:
             log.info(
                 "Synchronisation terminée : %s",

@@ -1,5 +1,7 @@
 """What the « Synchronisation » area says, without Qt: times in Paris, the
-interval setting (0 = off), the outcome of a round, the status-bar line.
+interval (0 = off), the outcome of a round, the status-bar line. The settings and
+counts it shows are read and written by :mod:`backoffice.sync.settings` and
+:mod:`backoffice.sync.conflicts`.
 
 Kept free of Qt so it is tested and reused as plain Python.
 """
@@ -10,16 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from backoffice.models import QuarantinedChange, Setting, SyncConflict
-from backoffice.sync import settings as sync_settings
-from backoffice.sync.pull import cursor_position
 from backoffice.sync.round import RoundReport
+from backoffice.sync.settings import MAX_INTERVAL_MINUTES
 
 PARIS = ZoneInfo("Europe/Paris")
-MAX_INTERVAL_MINUTES = 24 * 60
+__all__ = ["MAX_INTERVAL_MINUTES"]  # the interval field's limit (sync.settings checks it)
 
 # Why a round ended: decides the words of the status bar.
 OK, UNREACHABLE, REFUSED, NOT_CONFIGURED, FAILED = (
@@ -84,48 +81,6 @@ def interval_text(minutes: int) -> str:
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
-
-
-# -- settings ------------------------------------------------------------------------
-
-
-def read_interval(session: Session) -> int:
-    """Minutes between automatic rounds; 0 = off.
-
-    ``sync.settings.interval_minutes`` knows no "off" (it falls back to 15), so
-    the stored "0" is read here first.
-    """
-    row = session.get(Setting, sync_settings.INTERVAL_MINUTES)
-    if row is not None and row.value.strip() == "0":
-        return 0
-    return sync_settings.interval_minutes(session)
-
-
-def save_interval(session: Session, minutes: int) -> None:
-    if minutes == 0:
-        row = session.get(Setting, sync_settings.INTERVAL_MINUTES)
-        if row is None:
-            session.add(Setting(key=sync_settings.INTERVAL_MINUTES, value="0"))
-        else:
-            row.value = "0"
-        return
-    sync_settings.save_settings(session, interval=minutes)
-
-
-def last_success(session: Session) -> datetime | None:
-    """When the last complete reception started (the cursor's own record)."""
-    return cursor_position(session)[1]
-
-
-def open_counts(session: Session) -> tuple[int, int]:
-    """(open conflicts, quarantined changes not yet dismissed)."""
-    conflicts = session.scalar(
-        select(func.count(SyncConflict.id)).where(SyncConflict.resolved_at.is_(None))
-    )
-    quarantined = session.scalar(
-        select(func.count(QuarantinedChange.id)).where(QuarantinedChange.resolved_at.is_(None))
-    )
-    return conflicts or 0, quarantined or 0
 
 
 # -- a round's outcome ---------------------------------------------------------------
