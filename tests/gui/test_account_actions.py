@@ -60,7 +60,7 @@ def test_disable_after_confirmation_then_reactivate(qtbot, small_db, family_ids,
     bar = make_bar(qtbot, small_db, actor, family_id)
     asked = []
     bar.ask_disable_reason = lambda parent, label: asked.append(label) or "déménagement"
-    with qtbot.waitSignal(bar.changed):
+    with qtbot.waitSignal(bar.changed, timeout=30_000):
         qtbot.mouseClick(bar.disable_button, Qt.MouseButton.LeftButton)
     assert asked == ["MARTIN (F00001)"]
     assert state_of(small_db, family_id) is AccountState.DISABLED
@@ -72,7 +72,7 @@ def test_disable_after_confirmation_then_reactivate(qtbot, small_db, family_ids,
     assert shown_buttons(bar) == ["Réactiver le compte"]
     assert no_dialogs[-1].kind == "information" and "est désactivé" in no_dialogs[-1].text
 
-    with qtbot.waitSignal(bar.changed):
+    with qtbot.waitSignal(bar.changed, timeout=30_000):
         qtbot.mouseClick(bar.reactivate_button, Qt.MouseButton.LeftButton)
     # The parent never activated the portal account: back to awaiting activation.
     assert state_of(small_db, family_id) is AccountState.AWAITING_ACTIVATION
@@ -103,7 +103,7 @@ def test_the_confirmation_dialog_returns_the_reason(qtbot):
 
 def test_resend_activation_and_password_reset(qtbot, small_db, family_ids, actor, no_dialogs):
     awaiting = make_bar(qtbot, small_db, actor, family_ids["F00003"])
-    with qtbot.waitSignal(awaiting.changed):
+    with qtbot.waitSignal(awaiting.changed, timeout=30_000):
         qtbot.mouseClick(awaiting.resend_button, Qt.MouseButton.LeftButton)
     assert topics(small_db, family_ids["F00003"]) == [
         ("account.send_activation", {"family_code": "F00003"})
@@ -113,7 +113,7 @@ def test_resend_activation_and_password_reset(qtbot, small_db, family_ids, actor
     qtbot.mouseClick(active.reset_button, Qt.MouseButton.LeftButton)
     assert topics(small_db, family_ids["F00001"])[-1][0] == "account.send_password_reset"
     # A refused action says why in French (here: resending to an active account).
-    with qtbot.waitSignal(active.changed):
+    with qtbot.waitSignal(active.changed, timeout=30_000):
         active.resend_activation()
     assert no_dialogs[-1].kind == "warning" and "déjà activé" in no_dialogs[-1].text
 

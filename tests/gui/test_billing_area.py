@@ -131,7 +131,7 @@ def test_preview_shows_the_hand_computed_total_and_anomalies(
         "QF absent : tranche la plus haute appliquée",
     ]
     shot(area, "billing-preview.png")
-    with qtbot.waitSignal(area.open_family) as blocker:
+    with qtbot.waitSignal(area.open_family, timeout=30_000) as blocker:
         area.preview_panel.families_view.activated.emit(families.index(1, 0))
     assert blocker.args == [world.families["roux"]]
 
@@ -309,7 +309,7 @@ def test_issue_and_pdf_batch_through_worker_threads(qtbot, sqlite_db, accountant
     runner = TaskRunner()
     try:
         area = make_area(qtbot, sqlite_db, accountant, runner, date(2026, 4, 2))
-        qtbot.waitUntil(lambda: area.regie.count() == 3)
+        qtbot.waitUntil(lambda: area.regie.count() == 3, timeout=30_000)
         issue(area, "PERI", 2026, 3)
         qtbot.waitUntil(lambda: len(area.runs.invoices.rows) == 2, timeout=30_000)
         steps = []

@@ -122,7 +122,7 @@ def test_completing_a_file_by_typing_makes_it_complete_and_leaves_the_list(qtbot
     person = _add_person(
         qtbot, dialog.emergency, "GARNIER", "Lucie", "voisine du dessous", "0612345678"
     )
-    with qtbot.waitSignal(dialog.saved):
+    with qtbot.waitSignal(dialog.saved, timeout=30_000):
         qtbot.mouseClick(person.save_button, LEFT)
     assert [p.full_name for p in dialog.emergency.people] == ["Lucie GARNIER"]
     line = dialog.emergency.people[0]
@@ -145,7 +145,7 @@ def test_completing_a_file_by_typing_makes_it_complete_and_leaves_the_list(qtbot
     [detail] = dialog.consents.details.values()
     _type(qtbot, detail, "Hôpital du Mans")
 
-    with qtbot.waitSignal(dialog.saved) as saved:
+    with qtbot.waitSignal(dialog.saved, timeout=30_000) as saved:
         qtbot.mouseClick(dialog.save_button, LEFT)
     assert saved.args == [setup["leo"]]
     assert "Dossier complet" in dialog.completeness.text(), dialog.completeness.text()
@@ -206,7 +206,7 @@ def test_a_two_digit_year_follows_the_century_rule(qtbot, setup):
     """« 3/2/30 » is 2030 here as in the family form (it used to be 1930 in the child file)."""
     dialog = _open(qtbot, setup)
     dialog.activateWindow()  # offscreen: leaving a field (Tab) needs an active window
-    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=30_000)
     field = dialog.information.birth_date
     field.setFocus()
     field.selectAll()
@@ -267,7 +267,7 @@ def test_delete_asks_for_confirmation(qtbot, setup, no_dialogs):
     assert "plus non plus autorisée à venir chercher" in no_dialogs[-1].text
     assert len(dialog.emergency.people) == 1
     dialogs.scripted_answers.append(True)
-    with qtbot.waitSignal(dialog.saved):
+    with qtbot.waitSignal(dialog.saved, timeout=30_000):
         qtbot.mouseClick(dialog.emergency.delete_button, LEFT)
     assert dialog.emergency.people == () and dialog.pickup.people == ()
     assert "Personne à contacter en cas d'urgence" in dialog.completeness.text()
@@ -283,14 +283,14 @@ def test_person_window_checks_fields_and_completes_communes(qtbot, setup):
     person = dialog.pickup.contact_dialog
     assert person.pickup.isChecked() and not person.emergency.isChecked()
     person.activateWindow()  # offscreen: focus events need an active window
-    qtbot.waitUntil(person.isActiveWindow)
+    qtbot.waitUntil(person.isActiveWindow, timeout=30_000)
     _type(qtbot, person.town.postcode_edit, "7280")
     assert "72800 Le Lude" in person.town.suggestions()
     assert suggestions_readable(person.town.postcode_completer.popup())
     qtbot.keyClicks(person.town.postcode_edit, "0")
     # Tab to the commune box: it proposes the communes of the whole postcode.
     qtbot.keyClick(person.town.postcode_edit, Qt.Key.Key_Tab)
-    qtbot.waitUntil(person.town.commune_completer.popup().isVisible)
+    qtbot.waitUntil(person.town.commune_completer.popup().isVisible, timeout=30_000)
     communes = [label.partition(" ")[2] for label in person.town.suggestions()]
     assert "Le Lude" in communes and "Aubigné-Racan" in communes
     _type(qtbot, person.phone1, "12")

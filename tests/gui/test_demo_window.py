@@ -86,7 +86,7 @@ def test_family_view_offers_account_actions_and_each_child_file(qtbot, demo_wind
     with sqlite_db.session() as s:
         child = s.scalars(select(Child).order_by(Child.id)).first()
     view = demo_window.families.open_family(child.family_id)
-    qtbot.waitUntil(lambda: view.detail is not None)
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30_000)
     assert view.account_bar.isVisible()
     html = view.browser.toHtml()
     assert f"enfant:{child.id}" in html

@@ -30,7 +30,7 @@ def test_scrolling_fetches_the_next_pages(qtbot, sqlite_db):
     assert codes == [f"B{n:05d}" for n in range(1, 451)]  # in name order, no gap, no repeat
 
     # A new search resets the model explicitly and starts again from the first page.
-    with qtbot.waitSignal(model.modelReset):
+    with qtbot.waitSignal(model.modelReset, timeout=30_000):
         model.search("famille0042")
     assert [model.family_at(r).code for r in range(model.rowCount())] == [
         f"B{n:05d}" for n in range(420, 430)

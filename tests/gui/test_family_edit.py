@@ -144,7 +144,7 @@ def test_a_two_digit_year_follows_the_century_rule(qtbot, martin_view):
     qtbot.mouseClick(dialog.quotients_section.add_button, Qt.MouseButton.LeftButton)
     qf = dialog.quotient_dialog
     qf.activateWindow()  # offscreen: leaving a field (Tab) needs an active window
-    qtbot.waitUntil(qf.isActiveWindow)
+    qtbot.waitUntil(qf.isActiveWindow, timeout=30_000)
     qf.valid_from.setFocus()
     qtbot.keyClicks(qf.valid_from, "3/2/30")
     qtbot.keyClick(qf.valid_from, Qt.Key.Key_Tab)

@@ -65,10 +65,10 @@ def test_search_filters_and_enter_or_double_click_opens(qtbot, small_db):
         leo = s.scalars(select(Child.id).where(Child.first_name == "Léo")).one()
     page.view.setFocus()
     page.view.selectRow(0)
-    with qtbot.waitSignal(page.open_child) as opened:
+    with qtbot.waitSignal(page.open_child, timeout=30_000) as opened:
         qtbot.keyClick(page.view, Qt.Key.Key_Return)
     assert opened.args == [leo]
-    with qtbot.waitSignal(page.open_family) as opened:
+    with qtbot.waitSignal(page.open_family, timeout=30_000) as opened:
         qtbot.mouseClick(page.open_family_button, Qt.MouseButton.LeftButton)
     assert opened.args == [page.current_row().family_id]
     page.search_field.clear()

@@ -74,7 +74,7 @@ def test_keyboard_search_then_enter_opens_the_family(qtbot, window):
     page = window.families.list_page
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: page.search_field.hasFocus())
+    qtbot.waitUntil(lambda: page.search_field.hasFocus(), timeout=30_000)
     # (QTest can only type ASCII; accents are tested with setText below.)
     qtbot.keyClicks(page.search_field, "leo")
     # Enter runs the pending search at once and moves to the results.
@@ -182,4 +182,6 @@ def test_requests_from_a_sync_round_show_in_the_desk(qtbot, window, small_db):
     report = RoundReport(started_at=datetime.now(UTC))
     report.pull.requests = 1
     window.sync.round_finished.emit(Outcome(OK, datetime.now(UTC), report))
-    qtbot.waitUntil(lambda: desk.all_rows is not None and len(desk.all_rows) == before + 1)
+    qtbot.waitUntil(
+        lambda: desk.all_rows is not None and len(desk.all_rows) == before + 1, timeout=30_000
+    )

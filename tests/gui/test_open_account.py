@@ -33,7 +33,7 @@ def open_dialog(qtbot, db, actor) -> OpenAccountDialog:
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.family_name)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.family_name, timeout=30_000)
     return dialog
 
 
@@ -48,7 +48,7 @@ def choose_commune(qtbot, field: PostcodeCommuneField, typed: str, wanted: str) 
     field.postcode_edit.setFocus()
     qtbot.keyClicks(field.postcode_edit, typed)
     popup = field.postcode_completer.popup()
-    qtbot.waitUntil(popup.isVisible)
+    qtbot.waitUntil(popup.isVisible, timeout=30_000)
     model = popup.model()
     proposed = [model.index(row, 0).data() for row in range(model.rowCount())]
     popup.setCurrentIndex(model.index(proposed.index(wanted), 0))
@@ -120,7 +120,7 @@ def test_typing_a_whole_form_opens_the_account(qtbot, sqlite_db, actor, no_dialo
     type_into(qtbot, dialog.allowance.number, "7654321")
     type_into(qtbot, dialog.allowance.quotient, "712")
 
-    with qtbot.waitSignal(dialog.account_opened) as opened:
+    with qtbot.waitSignal(dialog.account_opened, timeout=30_000) as opened:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     with sqlite_db.session() as s:
         family = s.get(Family, opened.args[0])
@@ -191,7 +191,7 @@ def test_wrong_postcode_phone_and_email_are_shown_next_to_their_fields(
     type_into(qtbot, dialog.phone, "02 43 94 00 99")
     dialog.login_email.clear()
     type_into(qtbot, dialog.login_email, "marc.lemoine@example.org")
-    with qtbot.waitSignal(dialog.account_opened):
+    with qtbot.waitSignal(dialog.account_opened, timeout=30_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert not dialog.summary.isVisible() and family_count(sqlite_db) == 1
 
@@ -234,7 +234,7 @@ def test_look_alike_families_are_shown_before_saving(qtbot, small_db, family_ids
     assert rows == [["F00001", "MARTIN", "même enfant : Zoé MARTIN, né(e) le 02/03/2016"]]
     assert QApplication.focusWidget() is panel.create_button
 
-    with qtbot.waitSignal(dialog.account_opened) as opened:
+    with qtbot.waitSignal(dialog.account_opened, timeout=30_000) as opened:
         qtbot.mouseClick(panel.create_button, Qt.MouseButton.LeftButton)
     assert family_count(small_db) == 4
     with small_db.session() as s:
@@ -254,7 +254,7 @@ def test_the_agent_can_open_the_existing_family_instead(qtbot, small_db, family_
     reasons = dialog.duplicates.table.item(0, 2).text()
     assert "même enfant : Noé DURAND" in reasons and "même e-mail : f00002@example.org" in reasons
     assert "même responsable : Inès DURAND" in reasons
-    with qtbot.waitSignal(dialog.open_existing) as chosen:
+    with qtbot.waitSignal(dialog.open_existing, timeout=30_000) as chosen:
         qtbot.mouseClick(dialog.duplicates.open_button, Qt.MouseButton.LeftButton)
     assert chosen.args == [family_ids["F00002"]]
     assert not dialog.isVisible() and family_count(small_db) == 3
@@ -286,7 +286,7 @@ def test_second_guardian_and_removed_rows(qtbot, sqlite_db, actor):
     qtbot.mouseClick(extra.remove_button, Qt.MouseButton.LeftButton)
     assert len(children.rows) == 1
     type_into(qtbot, dialog.allowance.number, "7654321")
-    with qtbot.waitSignal(dialog.account_opened) as opened:
+    with qtbot.waitSignal(dialog.account_opened, timeout=30_000) as opened:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     with sqlite_db.session() as s:
         family = s.get(Family, opened.args[0])
@@ -304,13 +304,13 @@ def test_postcode_field_completes_by_name_and_fills_a_lone_commune(qtbot):
     qtbot.waitExposed(field)
     field.activateWindow()
     field.commune_edit.setFocus()
-    qtbot.waitUntil(field.commune_edit.hasFocus)
+    qtbot.waitUntil(field.commune_edit.hasFocus, timeout=30_000)
     qtbot.keyClicks(field.commune_edit, "lude")
     popup = field.commune_completer.popup()
-    qtbot.waitUntil(popup.isVisible)
+    qtbot.waitUntil(popup.isVisible, timeout=30_000)
     proposed = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
     assert "72800 Le Lude" in proposed
-    with qtbot.waitSignal(field.chosen) as chosen:
+    with qtbot.waitSignal(field.chosen, timeout=30_000) as chosen:
         popup.setCurrentIndex(popup.model().index(proposed.index("72800 Le Lude"), 0))
         qtbot.keyClick(popup, Qt.Key.Key_Return)
     assert chosen.args == ["72800", "Le Lude"]
@@ -333,19 +333,19 @@ def test_postcode_suggestions_are_as_wide_as_the_longest(qtbot, sqlite_db, actor
     field.postcode_edit.setFocus()
     qtbot.keyClicks(field.postcode_edit, "728")
     popup = field.postcode_completer.popup()
-    qtbot.waitUntil(popup.isVisible)
+    qtbot.waitUntil(popup.isVisible, timeout=30_000)
     assert "72800 Saint-Germain-d'Arcé" in field.suggestions()
     assert popup.width() > field.postcode_edit.width()  # the box is narrow: « 72800 »
     assert suggestions_readable(popup)
     # A whole postcode: its communes only, still readable.
     qtbot.keyClicks(field.postcode_edit, "00")
-    qtbot.waitUntil(lambda: field.suggestions() and len(field.suggestions()) < 10)
+    qtbot.waitUntil(lambda: field.suggestions() and len(field.suggestions()) < 10, timeout=30_000)
     assert suggestions_readable(popup)
     # Names typed in the commune box: the same.
     field.commune_edit.setFocus()
     qtbot.keyClicks(field.commune_edit, "saint")
     popup = field.commune_completer.popup()
-    qtbot.waitUntil(popup.isVisible)
+    qtbot.waitUntil(popup.isVisible, timeout=30_000)
     assert suggestions_readable(popup)
 
 

@@ -130,7 +130,7 @@ def test_family_balance_per_regie_and_open_invoices(area, billed, qtbot):
     shot(area, "payments-family.png")
     panel.open_only.setChecked(False)
     assert len(panel.invoices.rows) == 3  # nothing paid yet: the same three
-    with qtbot.waitSignal(area.open_family) as blocker:
+    with qtbot.waitSignal(area.open_family, timeout=30_000) as blocker:
         panel.file_button.click()
     assert blocker.args == [billed.families["martin"]]
 

@@ -158,7 +158,10 @@ def area(qtbot, demo_db, scenario, sync_runner):
 
 
 def _side_settled(qtbot, area, selected: int) -> None:
-    qtbot.waitUntil(lambda: not area._side_timer.isActive() and area.side.data.selected == selected)
+    qtbot.waitUntil(
+        lambda: not area._side_timer.isActive() and area.side.data.selected == selected,
+        timeout=30_000,
+    )
     qtbot.wait(10)  # the panel's new layout (posted) before any screenshot
 
 
@@ -268,7 +271,7 @@ def test_keyboard_only_accept_a_full_group_then_refuse_one(qtbot, area, demo_db,
     assert area.current_request().id == others[1]
     qtbot.keyClick(view, Qt.Key.Key_R)
     dialog = area.decision_dialog
-    qtbot.waitUntil(dialog.reasons.hasFocus)
+    qtbot.waitUntil(dialog.reasons.hasFocus, timeout=30_000)
     assert dialog.reasons.currentItem().text() == "Complet"
     dialog.details.setFocus()
     qtbot.keyClicks(dialog.details, "plus de place ce jeudi")
@@ -359,10 +362,10 @@ def test_enter_opens_the_family_ctrl_enter_the_child(qtbot, area, scenario):
     area.filters.text.setText("testdesk")
     area.filters.flush_text()
     area.view.setFocus()
-    with qtbot.waitSignal(area.open_family) as family:
+    with qtbot.waitSignal(area.open_family, timeout=30_000) as family:
         qtbot.keyClick(area.view, Qt.Key.Key_Return)
     assert family.args == [scenario["family"]]
-    with qtbot.waitSignal(area.open_child) as child:
+    with qtbot.waitSignal(area.open_child, timeout=30_000) as child:
         qtbot.keyClick(area.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert child.args == [area.current_request().child_id]
 
@@ -442,7 +445,7 @@ def test_desk_decisions_reach_the_parents_planning(
     qtbot.keyClick(area.decision_dialog.ok_button, Qt.Key.Key_Space)
     assert area.model.request_count == 1 and area.model.entry(0).first_day == date(2026, 12, 8)
     qtbot.keyClick(view, Qt.Key.Key_R)
-    qtbot.waitUntil(area.decision_dialog.reasons.hasFocus)
+    qtbot.waitUntil(area.decision_dialog.reasons.hasFocus, timeout=30_000)
     qtbot.keyClick(area.decision_dialog.reasons, Qt.Key.Key_Return)  # « Complet »
     assert area.model.request_count == 0
 

@@ -65,7 +65,7 @@ def linked(qtbot, sqlite_db, agent, portal, token_env, sync_runner):  # noqa: F8
     configure(sqlite_db, portal.base)
     win = open_window(qtbot, sqlite_db, agent, sync_runner)
     # Few retries: a test never waits on a backoff.
-    win.sync.client_factory = lambda: client_from_settings(sqlite_db, retries=0, timeout=(2, 10))
+    win.sync.client_factory = lambda: client_from_settings(sqlite_db, retries=0, timeout=(10, 60))
     yield win
     win.close()
 
@@ -92,7 +92,7 @@ def test_never_synced_then_a_click_shows_what_moved(
     assert area.next_label.text() == "désactivée"
     assert not area.progress.isVisible()
 
-    with qtbot.waitSignal(linked.sync.round_finished):
+    with qtbot.waitSignal(linked.sync.round_finished, timeout=30_000):
         click(qtbot, area.sync_button)
 
     assert area.summary_title.text().endswith(": 2 éléments envoyés.")
@@ -106,7 +106,7 @@ def test_never_synced_then_a_click_shows_what_moved(
     # The parent activates and edits: the next round pulls it in.
     parent = Parent(portal, smtp_sink, LOGIN)
     parent.edit_family(phone="0243112233")
-    with qtbot.waitSignal(linked.sync.round_finished):
+    with qtbot.waitSignal(linked.sync.round_finished, timeout=30_000):
         click(qtbot, area.sync_button)
     # The account push of the first round may have landed after the parent's edit:
     # the family is pushed once more, so the portal cannot keep a stale value.
@@ -132,7 +132,7 @@ def test_conflict_shows_and_resolving_removes_it(
         update_family(s, agent, family_id, FamilyChanges(phone="0243111111"), version)
     parent.edit_family(phone="0243222222")
 
-    with qtbot.waitSignal(linked.sync.round_finished):
+    with qtbot.waitSignal(linked.sync.round_finished, timeout=30_000):
         click(qtbot, area.sync_button)
 
     assert "1 nouveau conflit" in area.summary_title.text()
@@ -173,7 +173,7 @@ def test_quarantined_change_is_shown_and_dismissed(
     with portal.db.session() as ps:
         feed.append(ps, code, "family.updated", {"before": {}, "after": {"phone": "pas un numéro"}})
 
-    with qtbot.waitSignal(linked.sync.round_finished):
+    with qtbot.waitSignal(linked.sync.round_finished, timeout=30_000):
         click(qtbot, area.sync_button)
 
     assert "1 mis en quarantaine" in area.summary_title.text()
@@ -204,7 +204,7 @@ def test_unreachable_portal_says_so_and_when_it_tries_again(
     area = win.sync_area
     assert win.sync.timer.isActive()  # automatic sync armed at start-up
 
-    with qtbot.waitSignal(win.sync.round_finished):
+    with qtbot.waitSignal(win.sync.round_finished, timeout=30_000):
         click(qtbot, area.sync_button)
 
     outcome = win.sync.outcome
@@ -311,7 +311,7 @@ def test_setup_panel_when_nothing_is_configured(
     assert win.sync_indicator.text() == "Jamais synchronisé"
     assert area.portal_label.text() == f"Portail : {portal.base}"
 
-    with qtbot.waitSignal(win.sync.round_finished):
+    with qtbot.waitSignal(win.sync.round_finished, timeout=30_000):
         click(qtbot, area.sync_button)
     assert win.sync.outcome.ok, win.sync.outcome.message
     win.close()

@@ -35,9 +35,9 @@ def test_area_toolbar_title_row_and_f5(qtbot):
     assert [w.text() for w in plain.row.findChildren(QLabel)] == ["Régie :"]
 
     area.activateWindow()
-    qtbot.waitUntil(area.isActiveWindow)
+    qtbot.waitUntil(area.isActiveWindow, timeout=30_000)
     elsewhere.setFocus()
-    qtbot.waitUntil(elsewhere.hasFocus)
+    qtbot.waitUntil(elsewhere.hasFocus, timeout=30_000)
     qtbot.keyClick(elsewhere, Qt.Key.Key_F5)  # anywhere in the area, not only in the toolbar
     assert reloads == [1]
 

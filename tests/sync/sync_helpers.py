@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 27)
 def make_client(portal, **options) -> PortalClient:
     options.setdefault("retries", 1)
     options.setdefault("backoff", 0)
-    options.setdefault("timeout", (2, 10))
+    options.setdefault("timeout", (10, 60))  # limits, not delays: a loaded machine is slow
     return PortalClient(portal.base, STAFF_TOKEN, **options)
 
 
