@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import feed
-from .errors import FieldError, PortalError, invalid
-from .mail import Mail, Mailer, MailError, activation_mail, password_reset_mail
-from .models import (
+from portal import feed
+from portal.errors import FieldError, PortalError, invalid
+from portal.mail import Mail, Mailer, MailError, activation_mail, password_reset_mail
+from portal.models import (
     AccessToken,
     AccountState,
     LinkPurpose,
@@ -26,7 +26,7 @@ from .models import (
     SingleUseLink,
     utcnow,
 )
-from .security import (
+from portal.security import (
     hash_password,
     needs_rehash,
     new_token,
@@ -34,7 +34,7 @@ from .security import (
     token_hash,
     verify_password,
 )
-from .settings import Settings
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import rules
-from .mail import Mail
-from .models import AccountState, Family
+from portal import rules
+from portal.mail import Mail
+from portal.models import AccountState, Family
 
 CONTACT = "Pour toute question, contactez le service enfance."
 

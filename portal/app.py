@@ -11,14 +11,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__
-from .db import open_database
-from .deps import Services, ServicesDep
-from .errors import install_handlers
-from .mail import Mailer
-from .providers import from_settings
-from .routes import auth, billing, bookings, me, pay, staff, staff_billing, staff_bookings
-from .settings import Settings
+from portal import __version__
+from portal.db import open_database
+from portal.deps import Services, ServicesDep
+from portal.errors import install_handlers
+from portal.mail import Mailer
+from portal.providers import from_settings
+from portal.routes import auth, billing, bookings, me, pay, staff, staff_billing, staff_bookings
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 

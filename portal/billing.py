@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import feed
-from .errors import FieldError, PortalError, invalid, not_found
-from .families import family_by_ref
-from .models import (
+from portal import feed
+from portal.errors import FieldError, PortalError, invalid, not_found
+from portal.families import family_by_ref
+from portal.models import (
     Family,
     Invoice,
     InvoicePdf,
@@ -36,9 +36,9 @@ from .models import (
     PaymentState,
     PaymentWindow,
 )
-from .providers import PAID, RESULT_LABELS, Operation, Outcome, Provider
-from .rules import today_in_paris
-from .schemas_billing import (
+from portal.providers import PAID, RESULT_LABELS, Operation, Outcome, Provider
+from portal.rules import today_in_paris
+from portal.schemas_billing import (
     AllocationOut,
     InvoiceChildOut,
     InvoiceDetail,

@@ -20,14 +20,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import answers, feed, rules
-from . import catalogue as catalogue_mod
-from .catalogue import ActivityIndex, Catalogue
-from .completeness import age_on, missing_for_child
-from .errors import FieldError, PortalError, invalid, not_found
-from .families import consent_definitions
-from .mail import Mail
-from .models import (
+from portal import answers, feed, rules
+from portal import catalogue as catalogue_mod
+from portal.catalogue import ActivityIndex, Catalogue
+from portal.completeness import age_on, missing_for_child
+from portal.errors import FieldError, PortalError, invalid, not_found
+from portal.families import consent_definitions
+from portal.mail import Mail
+from portal.models import (
     Booking,
     BookingLine,
     BookingState,
@@ -39,7 +39,7 @@ from .models import (
     Registration,
     RegistrationState,
 )
-from .schemas_bookings import (
+from portal.schemas_bookings import (
     BookingDecisions,
     BookingDecisionsResult,
     BookingOut,
@@ -150,7 +150,7 @@ def request_registration(
     session: Session, family: Family, body: RegistrationRequest, now: datetime
 ) -> tuple[int, RegistrationOut]:
     """A parent registers a child to an activity for a period (guide §6.1)."""
-    from .families import child_of_family
+    from portal.families import child_of_family
 
     child = child_of_family(session, family.id, body.child_ref)
     cat = catalogue_mod.load(session)

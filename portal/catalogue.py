@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from . import rules
-from .errors import FieldError, PortalError, invalid, not_found
-from .models import CatalogueDocument, utcnow
-from .schemas_bookings import (
+from portal import rules
+from portal.errors import FieldError, PortalError, invalid, not_found
+from portal.models import CatalogueDocument, utcnow
+from portal.schemas_bookings import (
     ActivityIn,
     ActivityOut,
     AgeGroupIn,

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .settings import normalise_url
+from portal.settings import normalise_url
 
 log = logging.getLogger(__name__)
 

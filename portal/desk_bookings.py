@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import catalogue as catalogue_mod
-from .bookings import HOLDS_PLACE, adjust_places, age_group_for, booking_out
-from .errors import FieldError, PortalError, invalid
-from .models import Booking, BookingState, Child, Family, Registration, RegistrationState
-from .schemas_bookings import DeskBooking, DeskBookings, DeskBookingsResult
+from portal import catalogue as catalogue_mod
+from portal.bookings import HOLDS_PLACE, adjust_places, age_group_for, booking_out
+from portal.errors import FieldError, PortalError, invalid
+from portal.models import Booking, BookingState, Child, Family, Registration, RegistrationState
+from portal.schemas_bookings import DeskBooking, DeskBookings, DeskBookingsResult
 
 REASONS = {
     BookingState.ACCEPTED: "Réservation enregistrée par le service.",

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import accounts, feed, persons
-from .errors import FieldError, PortalError, invalid, not_found
-from .mail import Mailer, email_change_mail, staff_email_change_mail
-from .models import (
+from portal import accounts, feed, persons
+from portal.errors import FieldError, PortalError, invalid, not_found
+from portal.mail import Mailer, email_change_mail, staff_email_change_mail
+from portal.models import (
     AccountState,
     Child,
     ConsentDefinition,
@@ -25,7 +25,7 @@ from .models import (
     ParentAccount,
     utcnow,
 )
-from .schemas import (
+from portal.schemas import (
     AccountOut,
     ChildForm,
     ChildInformation,
@@ -43,9 +43,9 @@ from .schemas import (
     Person,
     StaffFamilyOut,
 )
-from .security import verify_password
-from .settings import Settings
-from .validation import (
+from portal.security import verify_password
+from portal.settings import Settings
+from portal.validation import (
     check_consents,
     check_family_update,
     check_information,

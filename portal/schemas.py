@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from .reference import MAX_PERSONS
+from portal.reference import MAX_PERSONS
 
 # No NUL character: PostgreSQL refuses them in text.
 NO_NUL = r"^[^\x00]*$"

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from .schemas import NO_NUL, In, Out, Ref, text
+from portal.schemas import NO_NUL, In, Out, Ref, text
 
 Cents = Annotated[int, Field(ge=-(10**9), le=10**9, description="Montant en centimes.")]
 PositiveCents = Annotated[int, Field(ge=0, le=10**9, description="Montant en centimes.")]

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from .schemas import NO_NUL, Ref, text
+from portal.schemas import NO_NUL, Ref, text
 
 Label = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160, pattern=NO_NUL)

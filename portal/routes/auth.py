@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from .. import accounts, families
-from ..deps import ParentDep, ServicesDep
-from ..errors import responses
-from ..models import AccessToken, utcnow
-from ..schemas import ForgottenIn, LinkToken, LoginIn, Message, SetPassword, TokenOut
+from portal import accounts, families
+from portal.deps import ParentDep, ServicesDep
+from portal.errors import responses
+from portal.models import AccessToken, utcnow
+from portal.schemas import ForgottenIn, LinkToken, LoginIn, Message, SetPassword, TokenOut
 
 router = APIRouter(prefix="/auth", tags=["parents : connexion"], responses=responses(422))
 

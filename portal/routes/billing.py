@@ -7,18 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from .. import billing
-from ..deps import ParentDep, Services, ServicesDep
-from ..errors import responses
-from ..models import Family
-from ..schemas_billing import (
+from portal import billing
+from portal.deps import ParentDep, Services, ServicesDep
+from portal.errors import responses
+from portal.models import Family
+from portal.routes.bookings import _write
+from portal.schemas_billing import (
     InvoiceDetail,
     InvoicesOut,
     PaymentOut,
     PaymentRequest,
     PaymentStarted,
 )
-from .bookings import _write
 
 log = logging.getLogger(__name__)
 

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .. import answers, bookings
-from .. import catalogue as catalogue_mod
-from ..deps import ParentDep, ServicesDep
-from ..errors import PortalError, responses
-from ..mail import Mail, send_after_commit
-from ..models import Family, RegistrationState
-from ..rules import today_in_paris
-from ..schemas_bookings import (
+from portal import answers, bookings
+from portal import catalogue as catalogue_mod
+from portal.deps import ParentDep, ServicesDep
+from portal.errors import PortalError, responses
+from portal.mail import Mail, send_after_commit
+from portal.models import Family, RegistrationState
+from portal.rules import today_in_paris
+from portal.schemas_bookings import (
     ActivityOut,
     Draft,
     DraftRequest,

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, status
 
-from .. import accounts, families
-from ..deps import ParentDep, ServicesDep
-from ..errors import FieldError, invalid, responses
-from ..models import Family, ParentAccount
-from ..schemas import (
+from portal import accounts, families
+from portal.deps import ParentDep, ServicesDep
+from portal.errors import FieldError, invalid, responses
+from portal.models import Family, ParentAccount
+from portal.schemas import (
     ChildForm,
     ChildInformation,
     ChildSummary,
@@ -26,7 +26,7 @@ from ..schemas import (
     PasswordChange,
     Persons,
 )
-from ..security import verify_password
+from portal.security import verify_password
 
 router = APIRouter(prefix="/me", tags=["parents : mon compte"], responses=responses(401, 422))
 

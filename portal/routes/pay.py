@@ -13,13 +13,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
-from .. import billing
-from ..deps import Services, ServicesDep
-from ..errors import PortalError, json_responses, responses
-from ..mail import Mail, MailError, payment_receipt_mail
-from ..models import Payment, PaymentState
-from ..providers import RESULT_LABELS, NotificationError
-from .bookings import _write
+from portal import billing
+from portal.deps import Services, ServicesDep
+from portal.errors import PortalError, json_responses, responses
+from portal.mail import Mail, MailError, payment_receipt_mail
+from portal.models import Payment, PaymentState
+from portal.providers import RESULT_LABELS, NotificationError
+from portal.routes.bookings import _write
 
 log = logging.getLogger(__name__)
 

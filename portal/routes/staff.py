@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from .. import families, feed, idempotency
-from ..deps import IdempotencyKey, ServicesDep, StaffDep
-from ..errors import responses
-from ..models import LinkPurpose
-from ..schemas import (
+from portal import families, feed, idempotency
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import responses
+from portal.models import LinkPurpose
+from portal.schemas import (
     AccountOut,
     ChangeOut,
     ChangesPage,

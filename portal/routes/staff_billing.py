@@ -11,10 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from .. import billing
-from ..deps import IdempotencyKey, ServicesDep, StaffDep
-from ..errors import PortalError, responses
-from ..schemas_billing import (
+from portal import billing
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import PortalError, responses
+from portal.routes.staff import _keyed
+from portal.schemas_billing import (
     InvoiceDetail,
     InvoicePush,
     InvoicePushResult,
@@ -22,7 +23,6 @@ from ..schemas_billing import (
     PaymentWindows,
     PaymentWindowsResult,
 )
-from .staff import _keyed
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
@@ -158,7 +158,7 @@ def family_payments(
     svc: ServicesDep,
     _staff: StaffDep,
 ):
-    from ..families import family_by_ref
+    from portal.families import family_by_ref
 
     with svc.db.read() as session:
         family = family_by_ref(session, family_ref)

@@ -10,13 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from .. import bookings, desk_bookings
-from .. import catalogue as catalogue_mod
-from ..deps import IdempotencyKey, ServicesDep, StaffDep
-from ..errors import responses
-from ..idempotency import REPLAY_HEADER
-from ..mail import Mail, send_after_commit
-from ..schemas_bookings import (
+from portal import bookings, desk_bookings
+from portal import catalogue as catalogue_mod
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import responses
+from portal.idempotency import REPLAY_HEADER
+from portal.mail import Mail, send_after_commit
+from portal.routes.staff import _keyed
+from portal.schemas_bookings import (
     BookingDecisions,
     BookingDecisionsResult,
     CatalogueOut,
@@ -27,7 +28,6 @@ from ..schemas_bookings import (
     RegistrationPush,
     RegistrationPushResult,
 )
-from .staff import _keyed
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
