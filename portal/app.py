@@ -17,7 +17,17 @@ from portal.deps import Services, ServicesDep
 from portal.errors import install_handlers
 from portal.mail import Mailer
 from portal.providers import from_settings
-from portal.routes import auth, billing, bookings, me, pay, staff, staff_billing, staff_bookings
+from portal.routes import (
+    auth,
+    billing,
+    bookings,
+    common,
+    me,
+    pay,
+    staff,
+    staff_billing,
+    staff_bookings,
+)
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,7 +72,7 @@ def _document_feed_position(app: FastAPI) -> None:
                         continue
                     for code, answer in op.get("responses", {}).items():
                         if code.startswith("2"):
-                            answer.setdefault("headers", {}).update(staff.FEED_POSITION_DOC)
+                            answer.setdefault("headers", {}).update(common.FEED_POSITION_DOC)
             # A body that cannot even be read (not UTF-8, cut short) answers 400 before any
             # validation: say so on every operation that takes a body.
             for item in schema["paths"].values():

@@ -11,7 +11,7 @@ from portal import billing
 from portal.deps import ParentDep, Services, ServicesDep
 from portal.errors import responses
 from portal.models import Family
-from portal.routes.bookings import _write
+from portal.routes.common import write_or_conflict
 from portal.schemas_billing import (
     InvoiceDetail,
     InvoicesOut,
@@ -43,7 +43,7 @@ def _expire(svc: Services, family_id: int) -> None:
     with svc.db.read() as session:
         overdue = billing.has_overdue(session, now, family_id)
     if overdue:
-        _write(svc, lambda session: billing.expire_overdue(session, now, family_id))
+        write_or_conflict(svc, lambda session: billing.expire_overdue(session, now, family_id))
 
 
 @router.get(
@@ -132,7 +132,7 @@ def start_payment(body: PaymentRequest, request: Request, parent: ParentDep, svc
         return_to=svc.settings.public_base_url.rstrip("/") + "/paiement/retour?paiement=",
         page=f"{base}/payments/simulated/",
     )
-    return _write(
+    return write_or_conflict(
         svc,
         lambda session: billing.start_payment(
             session,

@@ -7,14 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal import answers, bookings
 from portal import catalogue as catalogue_mod
 from portal.deps import ParentDep, ServicesDep
-from portal.errors import PortalError, responses
+from portal.errors import responses
 from portal.mail import Mail, send_after_commit
 from portal.models import Family, RegistrationState
+from portal.routes.common import write_or_conflict
 from portal.rules import today_in_paris
 from portal.schemas_bookings import (
     ActivityOut,
@@ -46,23 +46,6 @@ WeekQuery = Annotated[
         "celle d'aujourd'hui, ou la première de la période.",
     ),
 ]
-
-CONFLICT = "Conflit avec une autre modification simultanée : réessayez."
-
-
-def _write(svc, action):
-    """A parent write: a concurrent write of the same rows answers 409, never 500."""
-    try:
-        with svc.db.session() as session:
-            return action(session)
-    except IntegrityError as exc:
-        raise PortalError(409, CONFLICT) from exc
-    except DBAPIError as exc:
-        # PostgreSQL deadlock or serialization failure: safe to retry.
-        code = getattr(exc.orig, "sqlstate", None)
-        if code in ("40P01", "40001"):
-            raise PortalError(409, CONFLICT) from exc
-        raise
 
 
 @router.get(
@@ -121,7 +104,7 @@ def register(body: RegistrationRequest, parent: ParentDep, svc: ServicesDep):
             )
         return JSONResponse(out.model_dump(mode="json"), status_code=code)
 
-    response = _write(svc, action)
+    response = write_or_conflict(svc, action)
     send_after_commit(svc.mailer, outbox)
     return response
 
@@ -166,7 +149,7 @@ def edit_draft(
         reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
         return bookings.edit_draft(session, reg, body, svc.now())
 
-    return _write(svc, action)
+    return write_or_conflict(svc, action)
 
 
 @router.delete(
@@ -180,7 +163,7 @@ def clear_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: Servi
         reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
         bookings.clear_draft(session, reg)
 
-    _write(svc, action)
+    write_or_conflict(svc, action)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -212,7 +195,7 @@ def validate(
             outbox.append(answers.submission_mail(to, summary))
         return summary
 
-    summary = _write(svc, action)
+    summary = write_or_conflict(svc, action)
     send_after_commit(svc.mailer, outbox)
     return summary
 

@@ -19,7 +19,7 @@ from portal.errors import PortalError, json_responses, responses
 from portal.mail import Mail, MailError, payment_receipt_mail
 from portal.models import Payment, PaymentState
 from portal.providers import RESULT_LABELS, NotificationError
-from portal.routes.bookings import _write
+from portal.routes.common import write_or_conflict
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _apply(svc: Services, provider_name: str, params: dict[str, str]) -> billing
             mails.append(_receipt(applied.payment))
         return applied
 
-    applied = _write(svc, action)
+    applied = write_or_conflict(svc, action)
     for mail in mails:  # after the commit: a mail outage never loses a payment result
         try:
             svc.mailer.send(mail)

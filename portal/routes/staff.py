@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
 
-from portal import families, feed, idempotency
+from portal import families, feed
 from portal.deps import IdempotencyKey, ServicesDep, StaffDep
 from portal.errors import responses
 from portal.models import LinkPurpose
+from portal.routes.common import idempotent_write
 from portal.schemas import (
     AccountOut,
     ChangeOut,
@@ -29,36 +29,11 @@ from portal.schemas import (
 )
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
-# Declared on every staff answer (see ``with_feed_position``).
-FEED_POSITION_DOC = {
-    "X-Feed-Position": {
-        "description": "Dernier numéro du flux des changements après cet appel.",
-        "schema": {"type": "integer"},
-    }
-}
 
 FamilyRef = Annotated[
     str,
     Path(min_length=1, max_length=40, pattern=r"^[\w.-]+$", description="Identifiant back-office."),
 ]
-
-
-FEED_POSITION_HEADER = "X-Feed-Position"
-
-
-def with_feed_position(svc, response):
-    """Every staff answer says the feed's last number *after* the call: when it equals the
-    back-office's cursor, parents changed nothing since its last pull."""
-    with svc.db.read() as session:
-        response.headers[FEED_POSITION_HEADER] = str(feed.position(session))
-    return response
-
-
-def _keyed(request: Request, svc, key: str, body, action, payload=None) -> JSONResponse:
-    if payload is None:
-        payload = body.model_dump(mode="json") if body is not None else None
-    fp = idempotency.fingerprint(request.method, request.url.path, payload)
-    return with_feed_position(svc, idempotency.run(svc.db, key, fp, action))
 
 
 @router.put(
@@ -80,7 +55,7 @@ def put_family(
     def action(session):
         return families.push_family(session, svc.settings, svc.mailer, family_ref, body)
 
-    return _keyed(request, svc, key, body, action)
+    return idempotent_write(request, svc, key, body, action)
 
 
 @router.get(
@@ -102,7 +77,7 @@ def _state_route(disabled: bool):
         _staff: StaffDep,
         key: IdempotencyKey,
     ):
-        return _keyed(
+        return idempotent_write(
             request,
             svc,
             key,
@@ -141,7 +116,7 @@ def _mail_route(purpose: LinkPurpose):
         _staff: StaffDep,
         key: IdempotencyKey,
     ):
-        return _keyed(
+        return idempotent_write(
             request,
             svc,
             key,
@@ -190,7 +165,7 @@ def change_login_email(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return idempotent_write(
         request,
         svc,
         key,
@@ -215,7 +190,7 @@ def put_consent_definitions(
     _staff: StaffDep,
     key: IdempotencyKey,
 ) -> dict[str, int]:
-    return _keyed(
+    return idempotent_write(
         request,
         svc,
         key,

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from portal import billing
 from portal.deps import IdempotencyKey, ServicesDep, StaffDep
 from portal.errors import PortalError, responses
-from portal.routes.staff import _keyed
+from portal.routes.common import idempotent_write
 from portal.schemas_billing import (
     InvoiceDetail,
     InvoicePush,
@@ -61,7 +61,7 @@ def put_invoice(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return idempotent_write(
         request, svc, key, body, lambda session: billing.push_invoice(session, number, body)
     )
 
@@ -120,7 +120,7 @@ async def put_invoice_pdf(
             422, "L'empreinte SHA-256 ne correspond pas au PDF reçu : renvoyez-le en entier."
         )
     return await run_in_threadpool(
-        _keyed,
+        idempotent_write,
         request,
         svc,
         key,
@@ -142,7 +142,7 @@ def put_payment_windows(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return idempotent_write(
         request, svc, key, body, lambda session: (200, billing.replace_windows(session, body))
     )
 

@@ -16,7 +16,7 @@ from portal.deps import IdempotencyKey, ServicesDep, StaffDep
 from portal.errors import responses
 from portal.idempotency import REPLAY_HEADER
 from portal.mail import Mail, send_after_commit
-from portal.routes.staff import _keyed
+from portal.routes.common import idempotent_write
 from portal.schemas_bookings import (
     BookingDecisions,
     BookingDecisionsResult,
@@ -32,11 +32,11 @@ from portal.schemas_bookings import (
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
 
-def _keyed_with_mails(request: Request, svc, key: str, body, action):
-    """A keyed write whose answers to the parents are e-mailed after the commit — and only
+def _idempotent_write_with_mails(request: Request, svc, key: str, body, action):
+    """An idempotent write whose answers to the parents are e-mailed after the commit — and only
     by the call that did the work (a replay, or a losing concurrent call, sends nothing)."""
     outbox: list[Mail] = []
-    response = _keyed(request, svc, key, body, lambda session: action(session, outbox))
+    response = idempotent_write(request, svc, key, body, lambda session: action(session, outbox))
     if response.headers.get(REPLAY_HEADER) is None:
         send_after_commit(svc.mailer, outbox)
     return response
@@ -65,7 +65,7 @@ def put_catalogue(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return idempotent_write(
         request, svc, key, body, lambda session: (200, catalogue_mod.replace(session, body))
     )
 
@@ -99,7 +99,7 @@ def put_registration(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed_with_mails(
+    return _idempotent_write_with_mails(
         request,
         svc,
         key,
@@ -125,7 +125,7 @@ def put_decisions(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed_with_mails(
+    return _idempotent_write_with_mails(
         request,
         svc,
         key,
@@ -150,6 +150,6 @@ def put_desk_bookings(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return idempotent_write(
         request, svc, key, body, lambda session: desk_bookings.record_desk_bookings(session, body)
     )
