@@ -165,7 +165,7 @@ PORTAL_DECISIONS = {
 
 
 def submission_mail(to: str, summary) -> Mail:
-    """The summary of a validation (``schemas_bookings.Submission``), as on the screen."""
+    """The summary of a validation (``portal.bookings.schemas.Submission``), as on the screen."""
     reg = summary.registration
     lines = []
     for line in summary.lines:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal import rules
 from portal.errors import FieldError, PortalError, invalid, not_found
 from portal.models import CatalogueDocument, utcnow
-from portal.schemas_bookings import (
+from portal.schemas_catalogue import (
     ActivityIn,
     ActivityOut,
     AgeGroupIn,

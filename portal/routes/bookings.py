@@ -8,16 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from portal import answers, bookings
+from portal import answers
 from portal import catalogue as catalogue_mod
-from portal.deps import ParentDep, ServicesDep
-from portal.errors import responses
-from portal.mail import Mail, send_after_commit
-from portal.models import Family, RegistrationState
-from portal.routes.common import write_or_conflict
-from portal.rules import today_in_paris
-from portal.schemas_bookings import (
-    ActivityOut,
+from portal.bookings import drafts, planning, registrations, submissions
+from portal.bookings.schemas import (
     Draft,
     DraftRequest,
     Planning,
@@ -27,6 +21,13 @@ from portal.schemas_bookings import (
     SubmissionSummary,
     ValidateRequest,
 )
+from portal.deps import ParentDep, ServicesDep
+from portal.errors import responses
+from portal.mail import Mail, send_after_commit
+from portal.models import Family, RegistrationState
+from portal.routes.common import write_or_conflict
+from portal.rules import today_in_paris
+from portal.schemas_catalogue import ActivityOut
 
 router = APIRouter(prefix="/me", tags=["parents : réservations"], responses=responses(401, 422))
 
@@ -66,7 +67,7 @@ def activities(parent: ParentDep, svc: ServicesDep):
 )
 def list_registrations(parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return bookings.registrations_of(session, parent.family_id)
+        return registrations.registrations_of(session, parent.family_id)
 
 
 @router.post(
@@ -86,8 +87,8 @@ def register(body: RegistrationRequest, parent: ParentDep, svc: ServicesDep):
 
     def action(session):
         family = session.get(Family, parent.family_id)
-        before = bookings.registration_state(session, family, body)
-        code, out = bookings.request_registration(session, family, body, svc.now())
+        before = registrations.registration_state(session, family, body)
+        code, out = registrations.request_registration(session, family, body, svc.now())
         to = answers.recipient(family)
         decided = out.state == RegistrationState.ACCEPTED.value and before != out.state
         if body.send_email and decided and to is not None:
@@ -119,8 +120,8 @@ def get_planning(
     registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep, week: WeekQuery = None
 ):
     with svc.db.read() as session:
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        return bookings.planning(session, reg, week, svc.now())
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        return planning.planning(session, reg, week, svc.now())
 
 
 @router.get(
@@ -131,8 +132,8 @@ def get_planning(
 )
 def get_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        return bookings.draft(session, reg, svc.now())
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        return drafts.draft(session, reg, svc.now())
 
 
 @router.post(
@@ -146,8 +147,8 @@ def edit_draft(
     registration_ref: RegistrationRef, body: DraftRequest, parent: ParentDep, svc: ServicesDep
 ):
     def action(session):
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        return bookings.edit_draft(session, reg, body, svc.now())
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        return drafts.edit_draft(session, reg, body, svc.now())
 
     return write_or_conflict(svc, action)
 
@@ -160,8 +161,8 @@ def edit_draft(
 )
 def clear_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
     def action(session):
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        bookings.clear_draft(session, reg)
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        drafts.clear_draft(session, reg)
 
     write_or_conflict(svc, action)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -188,8 +189,8 @@ def validate(
 
     def action(session):
         family = session.get(Family, parent.family_id)
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        summary = bookings.validate(session, family, reg, svc.now())
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        summary = submissions.validate(session, family, reg, svc.now())
         to = answers.recipient(family)
         if body is not None and body.send_email and to is not None:
             outbox.append(answers.submission_mail(to, summary))
@@ -207,7 +208,7 @@ def validate(
 )
 def list_bookings(parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return bookings.submissions_of(session, parent.family_id)
+        return submissions.submissions_of(session, parent.family_id)
 
 
 @router.get(
@@ -218,4 +219,4 @@ def list_bookings(parent: ParentDep, svc: ServicesDep):
 )
 def get_booking(number: SubmissionNumber, parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return bookings.submission_of_family(session, parent.family_id, number)
+        return submissions.submission_of_family(session, parent.family_id, number)

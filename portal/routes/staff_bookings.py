@@ -10,24 +10,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from portal import bookings, desk_bookings
 from portal import catalogue as catalogue_mod
-from portal.deps import IdempotencyKey, ServicesDep, StaffDep
-from portal.errors import responses
-from portal.idempotency import REPLAY_HEADER
-from portal.mail import Mail, send_after_commit
-from portal.routes.common import idempotent_write
-from portal.schemas_bookings import (
+from portal.bookings import decisions, desk, registrations
+from portal.bookings.schemas import (
     BookingDecisions,
     BookingDecisionsResult,
-    CatalogueOut,
-    CataloguePush,
-    CataloguePushResult,
     DeskBookings,
     DeskBookingsResult,
     RegistrationPush,
     RegistrationPushResult,
 )
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import responses
+from portal.idempotency import REPLAY_HEADER
+from portal.mail import Mail, send_after_commit
+from portal.routes.common import idempotent_write
+from portal.schemas_catalogue import CatalogueOut, CataloguePush, CataloguePushResult
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
@@ -104,7 +102,9 @@ def put_registration(
         svc,
         key,
         body,
-        lambda session, outbox: bookings.push_registration(session, registration_ref, body, outbox),
+        lambda session, outbox: registrations.push_registration(
+            session, registration_ref, body, outbox
+        ),
     )
 
 
@@ -130,7 +130,7 @@ def put_decisions(
         svc,
         key,
         body,
-        lambda session, outbox: (200, bookings.decide(session, body, outbox)),
+        lambda session, outbox: (200, decisions.decide(session, body, outbox)),
     )
 
 
@@ -151,5 +151,5 @@ def put_desk_bookings(
     key: IdempotencyKey,
 ):
     return idempotent_write(
-        request, svc, key, body, lambda session: desk_bookings.record_desk_bookings(session, body)
+        request, svc, key, body, lambda session: desk.record_desk_bookings(session, body)
     )
