@@ -11,11 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from portal import billing
-from portal.deps import IdempotencyKey, ServicesDep, StaffDep
-from portal.errors import PortalError, responses
-from portal.routes.common import idempotent_write
-from portal.schemas_billing import (
+from portal.billing import invoices, payments, windows
+from portal.billing.schemas import (
     InvoiceDetail,
     InvoicePush,
     InvoicePushResult,
@@ -23,6 +20,10 @@ from portal.schemas_billing import (
     PaymentWindows,
     PaymentWindowsResult,
 )
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import PortalError, responses
+from portal.families import family_by_ref
+from portal.routes.common import idempotent_write
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
@@ -62,7 +63,7 @@ def put_invoice(
     key: IdempotencyKey,
 ):
     return idempotent_write(
-        request, svc, key, body, lambda session: billing.push_invoice(session, number, body)
+        request, svc, key, body, lambda session: invoices.push_invoice(session, number, body)
     )
 
 
@@ -74,8 +75,8 @@ def put_invoice(
 )
 def get_invoice(number: InvoiceNumber, svc: ServicesDep, _staff: StaffDep):
     with svc.db.read() as session:
-        invoice = billing.invoice_by_number(session, number)
-        return billing.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
+        invoice = invoices.invoice_by_number(session, number)
+        return invoices.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
 
 
 @router.put(
@@ -125,7 +126,7 @@ async def put_invoice_pdf(
         svc,
         key,
         None,
-        lambda session: (200, billing.put_pdf(session, number, content, digest)),
+        lambda session: (200, invoices.put_pdf(session, number, content, digest)),
         {"sha256": digest},
     )
 
@@ -143,7 +144,7 @@ def put_payment_windows(
     key: IdempotencyKey,
 ):
     return idempotent_write(
-        request, svc, key, body, lambda session: (200, billing.replace_windows(session, body))
+        request, svc, key, body, lambda session: (200, windows.replace_windows(session, body))
     )
 
 
@@ -158,8 +159,6 @@ def family_payments(
     svc: ServicesDep,
     _staff: StaffDep,
 ):
-    from portal.families import family_by_ref
-
     with svc.db.read() as session:
         family = family_by_ref(session, family_ref)
-        return billing.payments_of(session, family.id)
+        return payments.payments_of(session, family.id)
