@@ -172,6 +172,14 @@ def check_new_password(password: str, confirmation: str, login_email: str, field
         raise invalid(errors)
 
 
+def login_taken(session: Session, email: str, except_account: int | None) -> ParentAccount | None:
+    """The account other than ``except_account`` whose login is ``email``, if any."""
+    stmt = select(ParentAccount).where(ParentAccount.login_email == email)
+    if except_account is not None:
+        stmt = stmt.where(ParentAccount.id != except_account)
+    return session.scalars(stmt).first()
+
+
 def set_password(session: Session, account: ParentAccount, password: str) -> None:
     account.password_hash = hash_password(password)
     account.password_changed_at = utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from portal import accounts, families
+from portal import accounts, login_changes
 from portal.deps import ParentDep, ServicesDep
 from portal.errors import responses
 from portal.models import AccessToken, utcnow
@@ -94,6 +94,6 @@ def password_reset(body: SetPassword, svc: ServicesDep):
 )
 def confirm_email_change(body: LinkToken, svc: ServicesDep):
     with svc.db.session() as session:
-        account = families.confirm_login_change(session, body.token)
+        account = login_changes.confirm_login_change(session, body.token)
         login = account.login_email
     return Message(message=f"Votre nouvel identifiant est confirmé : {login}.")

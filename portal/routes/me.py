@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, status
 
-from portal import accounts, families
+from portal import accounts, families, login_changes
 from portal.deps import ParentDep, ServicesDep
 from portal.errors import FieldError, invalid, responses
 from portal.models import Family, ParentAccount
@@ -76,7 +76,7 @@ def put_family(body: FamilyUpdate, parent: ParentDep, svc: ServicesDep):
 def change_login_email(body: LoginEmailChange, parent: ParentDep, svc: ServicesDep):
     with svc.db.session() as session:
         account = session.get(ParentAccount, parent.account_id)
-        email = families.request_login_change(
+        email = login_changes.request_login_change(
             session, svc.settings, svc.mailer, account, body.new_email, body.password
         )
     return Message(

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from portal import families, feed
+from portal import families, feed, login_changes
 from portal.deps import IdempotencyKey, ServicesDep, StaffDep
 from portal.errors import responses
 from portal.models import LinkPurpose
@@ -172,7 +172,7 @@ def change_login_email(
         body,
         lambda session: (
             200,
-            families.staff_login_change(
+            login_changes.staff_login_change(
                 session, svc.settings, svc.mailer, family_ref, body.new_login_email
             ),
         ),
