@@ -90,7 +90,7 @@ def issue_link(
 
 def recent_links(session: Session, account: ParentAccount, purpose: LinkPurpose) -> int:
     since = utcnow() - timedelta(hours=1)
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(SingleUseLink)
         .where(
@@ -98,7 +98,7 @@ def recent_links(session: Session, account: ParentAccount, purpose: LinkPurpose)
             SingleUseLink.purpose == purpose,
             SingleUseLink.created_at > since,
         )
-    )
+    ).scalar_one()
 
 
 def consume_link(session: Session, token: str, purpose: LinkPurpose) -> SingleUseLink:
@@ -217,7 +217,7 @@ def activate(
     session: Session, settings: Settings, token: str, password: str, confirmation: str
 ) -> ParentAccount:
     link = consume_link(session, token, LinkPurpose.ACTIVATION)
-    account = session.get(ParentAccount, link.account_id)
+    account = session.get_one(ParentAccount, link.account_id)
     if account.state is AccountState.DISABLED:
         raise PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
     if account.state is AccountState.ACTIVE:
@@ -239,7 +239,7 @@ def reset_password(
     session: Session, settings: Settings, token: str, password: str, confirmation: str
 ) -> ParentAccount:
     link = consume_link(session, token, LinkPurpose.PASSWORD_RESET)
-    account = session.get(ParentAccount, link.account_id)
+    account = session.get_one(ParentAccount, link.account_id)
     if account.state is not AccountState.ACTIVE:
         raise PortalError(403, "Ce compte n'est pas actif. Contactez le service enfance.")
     check_new_password(password, confirmation, account.login_email, "password")
@@ -339,6 +339,8 @@ def login(session: Session, settings: Settings, login_typed: str, password: str)
         left = settings.login_max_failures - count
         hint = f" Il vous reste {left} essai{'s' if left > 1 else ''}." if left <= 2 else ""
         return LoginOutcome(error=PortalError(401, "Identifiant ou mot de passe incorrect." + hint))
+    # A password matched: the account exists and has one.
+    assert account is not None and account.password_hash is not None
     if account.state is AccountState.DISABLED:
         return LoginOutcome(
             error=PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")

@@ -18,6 +18,7 @@ Who decides, who is told:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from portal import rules
 from portal.mail import Mail
@@ -87,7 +88,7 @@ class DayAnswer:
     child: str
     activity: str
     unit: str
-    day: object  # date
+    day: date
     answer: str = ""
     billed: bool | None = None
 

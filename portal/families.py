@@ -198,14 +198,14 @@ def push_family(
         raise invalid(
             [FieldError(field="guardians", message="Un responsable légal est indiqué deux fois.")]
         )
-    other = accounts.login_taken(session, login, None if created else family.account.id)
+    other = accounts.login_taken(session, login, None if family is None else family.account.id)
     if other is not None:
         raise PortalError(
             409,
             f"L'adresse « {login} » est déjà l'identifiant d'une autre famille "
             f"({other.family.ref}).",
         )
-    if created:
+    if family is None:
         family = Family(ref=ref, name=body.name)
         family.account = ParentAccount(login_email=login, state=AccountState.AWAITING_ACTIVATION)
         session.add(family)

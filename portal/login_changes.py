@@ -101,15 +101,17 @@ def staff_login_change(
 
 def confirm_login_change(session: Session, token: str) -> ParentAccount:
     link = accounts.consume_link(session, token, LinkPurpose.EMAIL_CHANGE)
-    account = session.get(ParentAccount, link.account_id)
+    new_email = link.new_email
+    assert new_email is not None  # an e-mail change link carries the new address
+    account = session.get_one(ParentAccount, link.account_id)
     if account.state is AccountState.DISABLED:
         raise PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
-    if account.pending_login_email != link.new_email:
+    if account.pending_login_email != new_email:
         raise PortalError(410, "Cette demande de changement d'adresse a été remplacée ou annulée.")
-    if accounts.login_taken(session, link.new_email, account.id) is not None:
+    if accounts.login_taken(session, new_email, account.id) is not None:
         raise PortalError(409, "Cette adresse e-mail est déjà utilisée par un autre compte.")
     previous = account.login_email
-    account.login_email = link.new_email
+    account.login_email = new_email
     account.pending_login_email = None
     feed.append(
         session,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from portal.bookings.schemas import BookingStateName
 from portal.schemas_catalogue import Notice, Rules
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -129,7 +130,7 @@ def deadline_text(notice: Notice, limit: datetime) -> str:
 
 @dataclass(frozen=True)
 class Decision:
-    state: str  # a BookingState value
+    state: BookingStateName
     reason_code: str
     reason: str
 

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from portal.schemas import NO_NUL, In, Out, Ref, text
+from portal.schemas import NO_NUL, In, Out, Ref, Text40, Text160
 
 Label = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160, pattern=NO_NUL)
@@ -130,8 +130,8 @@ class CapacityIn(In):
 class ActivityIn(In):
     code: Ref
     name: Label
-    kind: text(40) = Field(default="", description="Ex. périscolaire, mercredi, alsh, jeunesse.")
-    site: text(160) = ""
+    kind: Text40 = Field(default="", description="Ex. périscolaire, mercredi, alsh, jeunesse.")
+    site: Text160 = ""
     age_groups: list[AgeGroupIn] = Field(default_factory=list, max_length=20)
     periods: list[PeriodIn] = Field(default_factory=list, max_length=100)
     units: list[UnitIn] = Field(default_factory=list, max_length=20)

@@ -108,7 +108,7 @@ def push_invoice(session: Session, number: str, body: InvoicePush) -> tuple[int,
         select(Invoice).where(Invoice.number == number).with_for_update()
     ).first()
     created = invoice is None
-    if created:
+    if invoice is None:
         invoice = Invoice(
             number=number,
             family_id=family.id,
@@ -123,11 +123,11 @@ def push_invoice(session: Session, number: str, body: InvoicePush) -> tuple[int,
         )
         session.add(invoice)
     elif invoice.content_hash != digest:
-        changed = sorted(k for k in FIXED if invoice.content.get(k) != content[k])
+        differing = sorted(k for k in FIXED if invoice.content.get(k) != content[k])
         raise PortalError(
             409,
             f"La facture {number} est déjà émise : son contenu ne change plus "
-            f"({', '.join(changed)}). Annulez-la par un avoir et émettez-en une nouvelle.",
+            f"({', '.join(differing)}). Annulez-la par un avoir et émettez-en une nouvelle.",
         )
     elif invoice.state is InvoiceState.CANCELLED and body.state != "cancelled":
         raise PortalError(409, f"La facture {number} est annulée par un avoir : état définitif.")

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def _feed_payment(session: Session, payment: Payment, previous: PaymentState, late: bool) -> int:
-    family_ref = session.get(Family, payment.family_id).ref
+    family_ref = session.get_one(Family, payment.family_id).ref
     return feed.append(
         session,
         family_ref,

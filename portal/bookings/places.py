@@ -4,8 +4,9 @@ atomically when the rules accept a day, counted in or out when the service decid
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -59,7 +60,8 @@ def take_place(session: Session, index: ActivityIndex, unit: str, day: date, gro
                 )
                 if key in limits:
                     stmt = stmt.where(PlaceCount.taken < limits[key])
-                if session.execute(stmt).rowcount != 1:
+                # An UPDATE: its result is the cursor's, with the rows matched.
+                if cast(CursorResult[Any], session.execute(stmt)).rowcount != 1:
                     raise _Full
     except _Full:
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from portal import catalogue as catalogue_mod
 from portal import rules
 from portal.bookings.places import take_place
 from portal.bookings.registrations import registration_out
-from portal.bookings.schemas import Cell, Day, Planning, Week
+from portal.bookings.schemas import BookingStateName, Cell, CellState, Day, Planning, Week
 from portal.bookings.states import ACTIVE, CELL_LABELS, REGISTRATION_LABELS
 from portal.catalogue import ActivityIndex, Catalogue
 from portal.errors import FieldError, PortalError, invalid
@@ -25,6 +26,7 @@ from portal.models import (
     Registration,
     RegistrationState,
 )
+from portal.rules import Decision
 from portal.schemas_catalogue import PeriodIn, UnitIn
 
 
@@ -108,12 +110,12 @@ class Context:
                 full = True
         return full, min(c.places for c in caps)
 
-    def preview_booking(self, unit: UnitIn, day: date) -> rules.Decision:
+    def preview_booking(self, unit: UnitIn, day: date) -> Decision:
         """What validating would decide now, from the counts loaded (no place taken)."""
         full, places = self.capacity(unit.code, day)
         return rules.decide_booking(self.rules, day, unit.name, self.now, full, places)
 
-    def decide_booking(self, unit: UnitIn, day: date) -> rules.Decision:
+    def decide_booking(self, unit: UnitIn, day: date) -> Decision:
         """The decision at validation: when the rules accept, the place is taken atomically
         (whatever the counts loaded earlier said); if none is left, « full » decides."""
         full, places = self.capacity(unit.code, day)
@@ -169,10 +171,13 @@ def cell(ctx: Context, unit: UnitIn, day: date) -> Cell:
     active = state in ACTIVE or state is BookingState.CANCEL_REQUESTED
     closed = ctx.closed(unit, day)
     past = closed is not None and closed[0] == "past"
-    actions: list[str] = []
-    outcome, outcome_reason = None, ""
+    actions: list[Literal["book", "unbook"]] = []
+    outcome: BookingStateName | None = None
+    outcome_reason = ""
+    cell_state: CellState
     if active:
-        cell_state = "booked" if state is BookingState.ACCEPTED else state.value
+        assert booking is not None and state is not None  # an active state is a booking's
+        cell_state = "booked" if state is BookingState.ACCEPTED else cast(CellState, state.value)
         reason = booking.reason
         if state in ACTIVE and not past:
             actions = ["book"] if draft is not None else ["unbook"]
@@ -183,7 +188,7 @@ def cell(ctx: Context, unit: UnitIn, day: date) -> Cell:
         full, places = ctx.capacity(unit.code, day)
         if closed is not None:
             cell_state, reason = "closed", closed[1]
-        elif state is BookingState.REFUSED:
+        elif booking is not None and booking.state is BookingState.REFUSED:
             cell_state, reason = "refused", booking.reason
         elif full:
             cell_state = "full"

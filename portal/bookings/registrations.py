@@ -233,8 +233,8 @@ def push_registration(
             [FieldError(field="age_group", message=f"Tranche d'âge inconnue : {body.age_group}.")]
         )
     created = reg is None
-    previous = None if created else reg.state
-    if created:
+    previous = None if reg is None else reg.state
+    if reg is None:
         reg = Registration(
             ref=ref,
             family_id=child.family_id,

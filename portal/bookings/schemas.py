@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from portal.schemas import In, Out, Ref, text
+from portal.schemas import In, Out, Ref, Text2000
 from portal.schemas_catalogue import RulesOut, UnitOut, Weekday
 
 IsoWeek = Annotated[str, StringConstraints(pattern=r"^\d{4}-W\d{2}$")]
@@ -26,6 +26,7 @@ BOOKING_STATES = (
 BookingStateName = Literal[
     "accepted", "requested", "waiting_list", "refused", "cancel_requested", "cancelled"
 ]
+SubmissionStateName = Literal["accepted", "pending", "partially_accepted", "refused"]
 CellState = Literal[
     "closed",
     "open",
@@ -73,7 +74,7 @@ class RegistrationPush(In):
     activity: Ref
     period: Ref
     state: Literal["requested", "accepted", "refused"]
-    answer: text(2000) = Field(default="", description="Réponse lue par les parents.")
+    answer: Text2000 = Field(default="", description="Réponse lue par les parents.")
     age_group: Ref | None = Field(
         default=None, description="Tranche d'âge retenue ; absent : calculée par le portail."
     )
@@ -216,7 +217,7 @@ class Submission(Out):
     registration: RegistrationOut
     period_start: Date | None
     period_end: Date | None
-    state: Literal["accepted", "pending", "partially_accepted", "refused"]
+    state: SubmissionStateName
     state_label: str
     message: str
     lines: list[SubmissionLine]
@@ -229,7 +230,7 @@ class SubmissionSummary(Out):
     child_name: str
     activity_name: str
     period_label: str
-    state: Literal["accepted", "pending", "partially_accepted", "refused"]
+    state: SubmissionStateName
     state_label: str
     days: int
 
@@ -240,7 +241,7 @@ class SubmissionSummary(Out):
 class BookingDecision(In):
     booking_id: int = Field(ge=1, le=2**31 - 1)
     state: Literal["accepted", "refused", "waiting_list", "cancelled"]
-    answer: text(2000) = Field(default="", description="Réponse lue par les parents.")
+    answer: Text2000 = Field(default="", description="Réponse lue par les parents.")
     billed: bool | None = Field(
         default=None,
         description="Seulement avec `cancelled` : la journée annulée reste facturée (true, "

@@ -16,7 +16,13 @@ from portal.bookings.drafts import clear_draft, draft_range
 from portal.bookings.places import adjust_places
 from portal.bookings.planning import context
 from portal.bookings.registrations import registration_out
-from portal.bookings.schemas import Skipped, Submission, SubmissionLine, SubmissionSummary
+from portal.bookings.schemas import (
+    Skipped,
+    Submission,
+    SubmissionLine,
+    SubmissionStateName,
+    SubmissionSummary,
+)
 from portal.bookings.states import ACTIVE, REGISTRATION_LABELS, STATE_LABELS, SUBMISSION_LABELS
 from portal.catalogue import Catalogue
 from portal.errors import PortalError, not_found
@@ -80,7 +86,7 @@ def validate(session: Session, family: Family, reg: Registration, now: datetime)
             booking.age_group = reg.age_group
             notice = r.booking_notice
         else:
-            if previous not in ACTIVE:
+            if booking is None or previous not in ACTIVE:
                 skipped.append(Skipped(date=day, unit=unit.code, reason="Aucune réservation."))
                 continue
             if day < ctx.today:
@@ -154,7 +160,7 @@ def _line_status(line: BookingLine) -> str:
     return "done" if state is BookingState.CANCELLED else "refused"
 
 
-def submission_state(lines: list[BookingLine]) -> str:
+def submission_state(lines: list[BookingLine]) -> SubmissionStateName:
     statuses = {_line_status(line) for line in lines}
     if "pending" in statuses:
         return "pending"

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, enum_column, utcnow
 from portal.models.families import Child
+
+# What a parent asked for a day: to book it, or to cancel its booking.
+DayAction = Literal["book", "cancel"]
 
 
 class RegistrationState(enum.StrEnum):
@@ -110,7 +113,7 @@ class DraftItem(Base):
     )
     unit_code: Mapped[str] = mapped_column(String(40))
     day: Mapped[date] = mapped_column(Date)
-    action: Mapped[str] = mapped_column(String(10))  # "book" | "cancel"
+    action: Mapped[DayAction] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -144,7 +147,7 @@ class BookingLine(Base):
     booking_id: Mapped[int] = mapped_column(
         ForeignKey("booking.id", ondelete="CASCADE"), index=True
     )
-    action: Mapped[str] = mapped_column(String(10))  # "book" | "cancel"
+    action: Mapped[DayAction] = mapped_column(String(10))
     decision: Mapped[BookingState] = mapped_column(enum_column(BookingState))
     reason_code: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))

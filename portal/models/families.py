@@ -37,7 +37,8 @@ class Family(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    account: Mapped[ParentAccount | None] = relationship(
+    # Created with the family (``portal.families.push_family``): every family has one.
+    account: Mapped[ParentAccount] = relationship(
         back_populates="family", uselist=False, cascade="all, delete-orphan"
     )
     guardians: Mapped[list[Guardian]] = relationship(

@@ -53,7 +53,7 @@ def login(body: LoginIn, svc: ServicesDep):
 )
 def logout(parent: ParentDep, svc: ServicesDep) -> None:
     with svc.db.session() as session:
-        session.get(AccessToken, parent.token_id).revoked_at = utcnow()
+        session.get_one(AccessToken, parent.token_id).revoked_at = utcnow()
 
 
 @router.post(

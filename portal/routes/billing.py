@@ -72,8 +72,10 @@ def get_invoice(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
 @router.get(
     "/invoices/{number}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "La facture en PDF"}}
-    | responses(404),
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "La facture en PDF"},
+        **responses(404),
+    },
     summary="La facture en PDF, à imprimer ou enregistrer (§7.2)",
 )
 def get_invoice_pdf(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
@@ -137,7 +139,7 @@ def start_payment(body: PaymentRequest, request: Request, parent: ParentDep, svc
         lambda session: payments.start_payment(
             session,
             provider,
-            session.get(Family, parent.family_id),
+            session.get_one(Family, parent.family_id),
             body.invoices,
             svc.now(),
             urls,

@@ -74,8 +74,10 @@ def list_registrations(parent: ParentDep, svc: ServicesDep):
     "/registrations",
     response_model=RegistrationOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": RegistrationOut, "description": "Déjà inscrit"}}
-    | responses(404, 409),
+    responses={
+        200: {"model": RegistrationOut, "description": "Déjà inscrit"},
+        **responses(404, 409),
+    },
     summary="Inscrire un enfant à une activité pour une période (§6.1) ; refusé tant que la "
     "fiche de l'enfant est incomplète",
     description="Avec `send_email`, une inscription acceptée d'office est aussi confirmée par "
@@ -86,7 +88,7 @@ def register(body: RegistrationRequest, parent: ParentDep, svc: ServicesDep):
     outbox: list[Mail] = []
 
     def action(session):
-        family = session.get(Family, parent.family_id)
+        family = session.get_one(Family, parent.family_id)
         before = registrations.registration_state(session, family, body)
         code, out = registrations.request_registration(session, family, body, svc.now())
         to = answers.recipient(family)
@@ -188,7 +190,7 @@ def validate(
     outbox: list[Mail] = []
 
     def action(session):
-        family = session.get(Family, parent.family_id)
+        family = session.get_one(Family, parent.family_id)
         reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
         summary = submissions.validate(session, family, reg, svc.now())
         to = answers.recipient(family)

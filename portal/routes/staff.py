@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from portal import families, feed, login_changes
 from portal.deps import IdempotencyKey, ServicesDep, StaffDep
@@ -40,8 +41,10 @@ FamilyRef = Annotated[
     "/families/{family_ref}",
     response_model=FamilyPushResult,
     status_code=200,
-    responses={201: {"model": FamilyPushResult, "description": "Compte créé"}}
-    | responses(409, 503),
+    responses={
+        201: {"model": FamilyPushResult, "description": "Compte créé"},
+        **responses(409, 503),
+    },
     summary="Créer ou mettre à jour un compte famille (responsables, enfants)",
 )
 def put_family(
@@ -181,6 +184,7 @@ def change_login_email(
 
 @router.put(
     "/consent-definitions",
+    response_model=dict[str, int],
     summary="Remplacer la liste des autorisations demandées aux parents",
 )
 def put_consent_definitions(
@@ -189,7 +193,7 @@ def put_consent_definitions(
     svc: ServicesDep,
     _staff: StaffDep,
     key: IdempotencyKey,
-) -> dict[str, int]:
+) -> JSONResponse:
     return idempotent_write(
         request,
         svc,

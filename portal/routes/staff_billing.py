@@ -49,8 +49,10 @@ Sha256 = Annotated[
 @router.put(
     "/invoices/{number}",
     response_model=InvoicePushResult,
-    responses={201: {"model": InvoicePushResult, "description": "Facture créée"}}
-    | responses(404, 409),
+    responses={
+        201: {"model": InvoicePushResult, "description": "Facture créée"},
+        **responses(404, 409),
+    },
     summary="Publier une facture (régie, famille, lignes par enfant, total, état, règlements) "
     "ou mettre à jour son état",
 )
@@ -81,7 +83,7 @@ def get_invoice(number: InvoiceNumber, svc: ServicesDep, _staff: StaffDep):
 
 @router.put(
     "/invoices/{number}/pdf",
-    responses={200: {"description": "PDF enregistré"}} | responses(404, 413, 415),
+    responses={200: {"description": "PDF enregistré"}, **responses(404, 413, 415)},
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -81,8 +81,10 @@ def get_catalogue(svc: ServicesDep, _staff: StaffDep):
 @router.put(
     "/registrations/{registration_ref}",
     response_model=RegistrationPushResult,
-    responses={201: {"model": RegistrationPushResult, "description": "Inscription créée"}}
-    | responses(404, 409),
+    responses={
+        201: {"model": RegistrationPushResult, "description": "Inscription créée"},
+        **responses(404, 409),
+    },
     summary="Accepter ou refuser une inscription (ou enregistrer une inscription faite à "
     "l'accueil)",
     description="Quand une inscription demandée par les parents devient acceptée ou "
