@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal_testkit import PASSWORD, STAFF_TOKEN
+from portal_testkit import HTTP_TIMEOUT, PASSWORD, STAFF_TOKEN
 
 from backoffice.models import AllowanceScheme, Family, Sex
 from backoffice.services import accounts
@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 27)
 def make_client(portal, **options) -> PortalClient:
     options.setdefault("retries", 1)
     options.setdefault("backoff", 0)
-    options.setdefault("timeout", (2, 10))
+    options.setdefault("timeout", (HTTP_TIMEOUT, HTTP_TIMEOUT))
     return PortalClient(portal.base, STAFF_TOKEN, **options)
 
 

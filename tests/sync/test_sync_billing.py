@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from portal_testkit import PASSWORD, make_settings, serve, set_now
+from portal_testkit import HTTP_TIMEOUT, PASSWORD, make_settings, serve, set_now
 from sqlalchemy import select
 from sync_helpers import make_client
 
@@ -124,7 +124,7 @@ def _pay(portal, token: str, number: str, result: str) -> dict:
     r = portal.parent("POST", "/me/payments", token, json={"invoices": [number]})
     assert r.status_code == 201, r.text
     started = r.json()
-    done = requests.post(started["redirect_url"], data={"resultrans": result}, timeout=10)
+    done = requests.post(started["redirect_url"], data={"resultrans": result}, timeout=HTTP_TIMEOUT)
     assert done.status_code == 200, done.text
     return started["payment"]
 
