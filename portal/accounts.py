@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import feed
-from .errors import FieldError, PortalError, invalid
-from .mail import Mail, Mailer, MailError, activation_mail, password_reset_mail
-from .models import (
+from portal import feed
+from portal.errors import FieldError, PortalError, invalid
+from portal.mail import Mail, Mailer, MailError, activation_mail, password_reset_mail
+from portal.models import (
     AccessToken,
     AccountState,
     LinkPurpose,
@@ -26,7 +26,7 @@ from .models import (
     SingleUseLink,
     utcnow,
 )
-from .security import (
+from portal.security import (
     hash_password,
     needs_rehash,
     new_token,
@@ -34,7 +34,7 @@ from .security import (
     token_hash,
     verify_password,
 )
-from .settings import Settings
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def issue_link(
 
 def recent_links(session: Session, account: ParentAccount, purpose: LinkPurpose) -> int:
     since = utcnow() - timedelta(hours=1)
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(SingleUseLink)
         .where(
@@ -98,7 +98,7 @@ def recent_links(session: Session, account: ParentAccount, purpose: LinkPurpose)
             SingleUseLink.purpose == purpose,
             SingleUseLink.created_at > since,
         )
-    )
+    ).scalar_one()
 
 
 def consume_link(session: Session, token: str, purpose: LinkPurpose) -> SingleUseLink:
@@ -172,6 +172,14 @@ def check_new_password(password: str, confirmation: str, login_email: str, field
         raise invalid(errors)
 
 
+def login_taken(session: Session, email: str, except_account: int | None) -> ParentAccount | None:
+    """The account other than ``except_account`` whose login is ``email``, if any."""
+    stmt = select(ParentAccount).where(ParentAccount.login_email == email)
+    if except_account is not None:
+        stmt = stmt.where(ParentAccount.id != except_account)
+    return session.scalars(stmt).first()
+
+
 def set_password(session: Session, account: ParentAccount, password: str) -> None:
     account.password_hash = hash_password(password)
     account.password_changed_at = utcnow()
@@ -209,7 +217,7 @@ def activate(
     session: Session, settings: Settings, token: str, password: str, confirmation: str
 ) -> ParentAccount:
     link = consume_link(session, token, LinkPurpose.ACTIVATION)
-    account = session.get(ParentAccount, link.account_id)
+    account = session.get_one(ParentAccount, link.account_id)
     if account.state is AccountState.DISABLED:
         raise PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
     if account.state is AccountState.ACTIVE:
@@ -231,7 +239,7 @@ def reset_password(
     session: Session, settings: Settings, token: str, password: str, confirmation: str
 ) -> ParentAccount:
     link = consume_link(session, token, LinkPurpose.PASSWORD_RESET)
-    account = session.get(ParentAccount, link.account_id)
+    account = session.get_one(ParentAccount, link.account_id)
     if account.state is not AccountState.ACTIVE:
         raise PortalError(403, "Ce compte n'est pas actif. Contactez le service enfance.")
     check_new_password(password, confirmation, account.login_email, "password")
@@ -331,6 +339,8 @@ def login(session: Session, settings: Settings, login_typed: str, password: str)
         left = settings.login_max_failures - count
         hint = f" Il vous reste {left} essai{'s' if left > 1 else ''}." if left <= 2 else ""
         return LoginOutcome(error=PortalError(401, "Identifiant ou mot de passe incorrect." + hint))
+    # A password matched: the account exists and has one.
+    assert account is not None and account.password_hash is not None
     if account.state is AccountState.DISABLED:
         return LoginOutcome(
             error=PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")

@@ -18,10 +18,11 @@ Who decides, who is told:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from . import rules
-from .mail import Mail
-from .models import AccountState, Family
+from portal import rules
+from portal.mail import Mail
+from portal.models import AccountState, Family
 
 CONTACT = "Pour toute question, contactez le service enfance."
 
@@ -87,7 +88,7 @@ class DayAnswer:
     child: str
     activity: str
     unit: str
-    day: object  # date
+    day: date
     answer: str = ""
     billed: bool | None = None
 
@@ -165,7 +166,7 @@ PORTAL_DECISIONS = {
 
 
 def submission_mail(to: str, summary) -> Mail:
-    """The summary of a validation (``schemas_bookings.Submission``), as on the screen."""
+    """The summary of a validation (``portal.bookings.schemas.Submission``), as on the screen."""
     reg = summary.registration
     lines = []
     for line in summary.lines:

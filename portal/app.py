@@ -11,14 +11,24 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__
-from .db import open_database
-from .deps import Services, ServicesDep
-from .errors import install_handlers
-from .mail import Mailer
-from .providers import from_settings
-from .routes import auth, billing, bookings, me, pay, staff, staff_billing, staff_bookings
-from .settings import Settings
+from portal import __version__
+from portal.db import open_database
+from portal.deps import Services, ServicesDep
+from portal.errors import install_handlers
+from portal.mail import Mailer
+from portal.providers import from_settings
+from portal.routes import (
+    auth,
+    billing,
+    bookings,
+    common,
+    me,
+    pay,
+    staff,
+    staff_billing,
+    staff_bookings,
+)
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +72,7 @@ def _document_feed_position(app: FastAPI) -> None:
                         continue
                     for code, answer in op.get("responses", {}).items():
                         if code.startswith("2"):
-                            answer.setdefault("headers", {}).update(staff.FEED_POSITION_DOC)
+                            answer.setdefault("headers", {}).update(common.FEED_POSITION_DOC)
             # A body that cannot even be read (not UTF-8, cut short) answers 400 before any
             # validation: say so on every operation that takes a body.
             for item in schema["paths"].values():
@@ -71,7 +81,8 @@ def _document_feed_position(app: FastAPI) -> None:
                         op["responses"].setdefault("400", UNREADABLE_BODY)
         return app.openapi_schema
 
-    app.openapi = openapi
+    # FastAPI's documented way to extend the generated schema: replace the method.
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

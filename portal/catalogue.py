@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from . import rules
-from .errors import FieldError, PortalError, invalid, not_found
-from .models import CatalogueDocument, utcnow
-from .schemas_bookings import (
+from portal import rules
+from portal.errors import FieldError, PortalError, invalid, not_found
+from portal.models import CatalogueDocument, utcnow
+from portal.schemas_catalogue import (
     ActivityIn,
     ActivityOut,
     AgeGroupIn,
@@ -132,11 +132,14 @@ def check(push: CataloguePush) -> list[FieldError]:
                     )
                     break
     known = set(codes)
-    for i, c in enumerate(push.closures):
-        if c.activity is not None and c.activity not in known:
-            err(f"closures.{i}.activity", f"Fermeture d'une activité inconnue « {c.activity} ».")
-        if c.end < c.start:
-            err(f"closures.{i}.end", f"La fermeture « {c.label} » finit avant de commencer.")
+    for i, closure in enumerate(push.closures):
+        if closure.activity is not None and closure.activity not in known:
+            err(
+                f"closures.{i}.activity",
+                f"Fermeture d'une activité inconnue « {closure.activity} ».",
+            )
+        if closure.end < closure.start:
+            err(f"closures.{i}.end", f"La fermeture « {closure.label} » finit avant de commencer.")
     return errors
 
 
@@ -203,7 +206,7 @@ def load(session: Session) -> Catalogue:
     row = session.get(CatalogueDocument, 1)
     if row is None or not row.body:
         return Catalogue.build(row.version if row else 0, None, EMPTY)
-    engine = session.get_bind().pool  # shared by the read and write engines
+    engine = session.get_bind().engine.pool  # shared by the read and write engines
     with _cache_lock:
         found = _cache.get(engine)
     if found is not None and found.version == row.version:

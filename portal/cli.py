@@ -10,14 +10,14 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from .settings import Settings, SettingsError
+from portal.settings import Settings, SettingsError
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
 
 
 def openapi_text(settings: Settings | None = None) -> str:
     """The OpenAPI document as committed: sorted keys, two-space indent, final newline."""
-    from .app import create_app
+    from portal.app import create_app
 
     if settings is None:
         settings = Settings(database_url="sqlite://")
@@ -32,7 +32,7 @@ def _settings(args) -> Settings:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .app import create_app
+    from portal.app import create_app
 
     app = create_app(_settings(args))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True)
@@ -42,9 +42,9 @@ def cmd_serve(args) -> int:
 def cmd_create_staff_token(args) -> int:
     from sqlalchemy import select
 
-    from .db import open_database
-    from .models import StaffToken, utcnow
-    from .security import new_token, token_hash
+    from portal.db import open_database
+    from portal.models import StaffToken, utcnow
+    from portal.security import new_token, token_hash
 
     db = open_database(_settings(args).resolved_database_url())
     token = new_token()
@@ -80,8 +80,8 @@ def cmd_create_staff_token(args) -> int:
 def cmd_revoke_staff_token(args) -> int:
     from sqlalchemy import select
 
-    from .db import open_database
-    from .models import StaffToken, utcnow
+    from portal.db import open_database
+    from portal.models import StaffToken, utcnow
 
     db = open_database(_settings(args).resolved_database_url())
     try:

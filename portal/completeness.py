@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from .labels import field_label
-from .models import Child, ConsentDefinition
-from .reference import ALLERGIES, VACCINES, compulsory_vaccines
-from .validation import INFORMATION_REQUIRED, PERSON_REQUIRED
+from portal.labels import field_label
+from portal.models import Child, ConsentDefinition
+from portal.reference import ALLERGIES, VACCINES, compulsory_vaccines
+from portal.validation import INFORMATION_REQUIRED, PERSON_REQUIRED
 
 
 def age_on(birth: date, day: date) -> int:

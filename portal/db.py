@@ -16,10 +16,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, orm
 from sqlalchemy.orm import Session, sessionmaker
 
-from .settings import normalise_url
+from portal.settings import normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def alembic_config() -> Config:
     return cfg
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -98,8 +98,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 class Database:
     url: str
     engine: Engine
-    sessionmaker: sessionmaker[Session]
-    read_sessionmaker: sessionmaker[Session]
+    sessionmaker: orm.sessionmaker[Session]
+    read_sessionmaker: orm.sessionmaker[Session]
 
     @property
     def description(self) -> str:

@@ -11,15 +11,15 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from . import accounts
-from .db import Database
-from .errors import unauthorized
-from .mail import Mailer
-from .models import StaffToken
-from .providers import Provider
-from .rules import system_now
-from .security import same_secret, token_hash
-from .settings import Settings
+from portal import accounts
+from portal.db import Database
+from portal.errors import unauthorized
+from portal.mail import Mailer
+from portal.models import StaffToken
+from portal.providers import Provider
+from portal.rules import system_now
+from portal.security import same_secret, token_hash
+from portal.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès (parent ou back-office).")
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .labels import field_label
+from portal.labels import field_label
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Families and children: what the back-office pushes, what parents read and edit.
 
 Every parent edit is appended to the change feed with the values before and
-after, field by field, so the back-office can apply it or show a conflict.
+after, field by field, so the back-office can apply it or show a conflict. Changing the
+login e-mail is :mod:`portal.login_changes`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import accounts, feed, persons
-from .errors import FieldError, PortalError, invalid, not_found
-from .mail import Mailer, email_change_mail, staff_email_change_mail
-from .models import (
+from portal import accounts, feed, persons
+from portal.errors import FieldError, PortalError, invalid, not_found
+from portal.mail import Mailer
+from portal.models import (
     AccountState,
     Child,
     ConsentDefinition,
@@ -25,7 +26,7 @@ from .models import (
     ParentAccount,
     utcnow,
 )
-from .schemas import (
+from portal.schemas import (
     AccountOut,
     ChildForm,
     ChildInformation,
@@ -43,9 +44,8 @@ from .schemas import (
     Person,
     StaffFamilyOut,
 )
-from .security import verify_password
-from .settings import Settings
-from .validation import (
+from portal.settings import Settings
+from portal.validation import (
     check_consents,
     check_family_update,
     check_information,
@@ -158,13 +158,6 @@ def staff_view(session: Session, family: Family) -> StaffFamilyOut:
 # --- back-office pushes ---------------------------------------------------------------
 
 
-def _login_taken(session: Session, email: str, except_account: int | None) -> ParentAccount | None:
-    stmt = select(ParentAccount).where(ParentAccount.login_email == email)
-    if except_account is not None:
-        stmt = stmt.where(ParentAccount.id != except_account)
-    return session.scalars(stmt).first()
-
-
 def _with_refs(
     child: Child, block: str, people: list[Person], everyone: list[dict[str, Any]], trusted: bool
 ) -> list[dict[str, Any]]:
@@ -205,14 +198,14 @@ def push_family(
         raise invalid(
             [FieldError(field="guardians", message="Un responsable légal est indiqué deux fois.")]
         )
-    other = _login_taken(session, login, None if created else family.account.id)
+    other = accounts.login_taken(session, login, None if family is None else family.account.id)
     if other is not None:
         raise PortalError(
             409,
             f"L'adresse « {login} » est déjà l'identifiant d'une autre famille "
             f"({other.family.ref}).",
         )
-    if created:
+    if family is None:
         family = Family(ref=ref, name=body.name)
         family.account = ParentAccount(login_email=login, state=AccountState.AWAITING_ACTIVATION)
         session.add(family)
@@ -353,108 +346,6 @@ def update_family(session: Session, family: Family, body: FamilyUpdate) -> Famil
     if after:
         feed.append(session, family.ref, "family.updated", {"before": before, "after": after})
     return family_out(family)
-
-
-def request_login_change(
-    session: Session,
-    settings: Settings,
-    mailer: Mailer,
-    account: ParentAccount,
-    new_email: str,
-    password: str,
-) -> str:
-    errors = []
-    if not verify_password(account.password_hash, password):
-        errors.append(FieldError(field="password", message="Le mot de passe actuel est incorrect."))
-    try:
-        email = normalise_email(new_email)
-    except ValueError:
-        errors.append(
-            FieldError(
-                field="new_email",
-                message="Le champ « Nouvelle adresse e-mail » doit être une adresse e-mail valide.",
-            )
-        )
-        email = ""
-    if email and email == account.login_email:
-        errors.append(
-            FieldError(field="new_email", message="Cette adresse est déjà votre identifiant.")
-        )
-    if errors:
-        raise invalid(errors)
-    if _login_taken(session, email, account.id) is not None:
-        raise PortalError(409, "Cette adresse e-mail est déjà utilisée par un autre compte.")
-    account.pending_login_email = email
-    link = accounts.issue_link(
-        session, settings, account, LinkPurpose.EMAIL_CHANGE, new_email=email
-    )
-    accounts.send_or_fail(mailer, email_change_mail(email, link, settings.email_change_link_hours))
-    feed.append(session, account.family.ref, "login_email.change_requested", {"new_email": email})
-    return email
-
-
-def staff_login_change(
-    session: Session, settings: Settings, mailer: Mailer, ref: str, new_email: str
-) -> dict[str, Any]:
-    """The back-office asks for a new login: a confirmation link goes to the new address;
-    the old login works until the parent confirms (then ``login_email.changed`` in the feed)."""
-    family = family_by_ref(session, ref)
-    account = family.account
-    if account.state is AccountState.DISABLED:
-        raise PortalError(
-            409, "Ce compte est désactivé : réactivez-le avant de changer l'identifiant."
-        )
-    email = normalise_email(str(new_email))
-    if email == account.login_email:
-        raise invalid(
-            [
-                FieldError(
-                    field="new_login_email",
-                    message="Cette adresse est déjà l'identifiant du compte.",
-                )
-            ]
-        )
-    other = _login_taken(session, email, account.id)
-    if other is not None:
-        raise PortalError(
-            409,
-            f"L'adresse « {email} » est déjà l'identifiant d'une autre famille ({other.family.ref}).",
-        )
-    account.pending_login_email = email
-    link = accounts.issue_link(
-        session, settings, account, LinkPurpose.EMAIL_CHANGE, new_email=email
-    )
-    accounts.send_or_fail(
-        mailer, staff_email_change_mail(email, family.name, link, settings.email_change_link_hours)
-    )
-    return {
-        "message": f"Courriel de confirmation envoyé à {email}. L'identifiant actuel reste "
-        "valable jusqu'à la confirmation.",
-        "login_email": account.login_email,
-        "pending_login_email": email,
-        "sent_to": email,
-    }
-
-
-def confirm_login_change(session: Session, token: str) -> ParentAccount:
-    link = accounts.consume_link(session, token, LinkPurpose.EMAIL_CHANGE)
-    account = session.get(ParentAccount, link.account_id)
-    if account.state is AccountState.DISABLED:
-        raise PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
-    if account.pending_login_email != link.new_email:
-        raise PortalError(410, "Cette demande de changement d'adresse a été remplacée ou annulée.")
-    if _login_taken(session, link.new_email, account.id) is not None:
-        raise PortalError(409, "Cette adresse e-mail est déjà utilisée par un autre compte.")
-    previous = account.login_email
-    account.login_email = link.new_email
-    account.pending_login_email = None
-    feed.append(
-        session,
-        account.family.ref,
-        "login_email.changed",
-        {"before": previous, "after": account.login_email},
-    )
-    return account
 
 
 def update_information(session: Session, child: Child, body: ChildInformation, today: date) -> None:

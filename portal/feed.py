@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .models import Change, FeedCounter, utcnow
+from portal.models import Change, FeedCounter, utcnow
 
 MAX_PAGE = 1000
 

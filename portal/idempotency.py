@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .db import Database
-from .errors import PortalError
-from .models import IdempotencyRecord, utcnow
+from portal.db import Database
+from portal.errors import PortalError
+from portal.models import IdempotencyRecord, utcnow
 
 REPLAY_HEADER = "Idempotent-Replayed"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from .settings import Settings
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import FieldError
+from portal.errors import FieldError
 
 PREFIX = "PP-"
 BLOCKS = ("emergency_contacts", "authorised_pickups")

@@ -79,7 +79,8 @@ class Outcome:
 
 
 class Provider(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def redirect_url(self, op: Operation) -> str: ...
 

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from .schemas_bookings import Notice, Rules
+from portal.bookings.schemas import BookingStateName
+from portal.schemas_catalogue import Notice, Rules
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -129,7 +130,7 @@ def deadline_text(notice: Notice, limit: datetime) -> str:
 
 @dataclass(frozen=True)
 class Decision:
-    state: str  # a BookingState value
+    state: BookingStateName
     reason_code: str
     reason: str
 

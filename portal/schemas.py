@@ -12,27 +12,38 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from .reference import MAX_PERSONS
+from portal.reference import MAX_PERSONS
 
 # No NUL character: PostgreSQL refuses them in text.
 NO_NUL = r"^[^\x00]*$"
 
 
-def text(max_length: int) -> Any:
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=max_length, pattern=NO_NUL)
-    ]
+def bounded(max_length: int) -> StringConstraints:
+    """Text stripped of surrounding blanks, at most ``max_length`` characters, no NUL."""
+    return StringConstraints(strip_whitespace=True, max_length=max_length, pattern=NO_NUL)
 
 
 Secret = Annotated[str, StringConstraints(max_length=256, pattern=NO_NUL)]
 
+# Text of at most N characters (what the column behind it holds).
+Text10 = Annotated[str, bounded(10)]
+Text20 = Annotated[str, bounded(20)]
+Text40 = Annotated[str, bounded(40)]
+Text60 = Annotated[str, bounded(60)]
+Text80 = Annotated[str, bounded(80)]
+Text120 = Annotated[str, bounded(120)]
+Text160 = Annotated[str, bounded(160)]
+Text200 = Annotated[str, bounded(200)]
+Text254 = Annotated[str, bounded(254)]
+Text500 = Annotated[str, bounded(500)]
+Text2000 = Annotated[str, bounded(2000)]
 
-Name = text(80)
-Phone = text(20)
-Postcode = text(5)
-Commune = text(80)
-Address = text(200)
-LongText = text(2000)
+Name = Text80
+Phone = Text20
+Postcode = Annotated[str, bounded(5)]
+Commune = Text80
+Address = Text200
+LongText = Text2000
 Ref = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\w.-]+$")
 ]
@@ -55,15 +66,15 @@ class Message(Out):
 
 class GuardianIn(In):
     rank: int = Field(ge=1, le=2)
-    civility: text(10) = ""
+    civility: Text10 = ""
     last_name: Name = ""
     first_name: Name = ""
-    relationship_label: text(40) = ""
+    relationship_label: Text40 = ""
     is_payer: bool = False
     mobile_phone: Phone = ""
     home_phone: Phone = ""
     work_phone: Phone = ""
-    email: text(254) = ""
+    email: Text254 = ""
 
 
 class GuardianOut(Out):
@@ -86,7 +97,7 @@ class GuardianContactUpdate(In):
     mobile_phone: Phone = ""
     home_phone: Phone = ""
     work_phone: Phone = ""
-    email: text(254) = ""
+    email: Text254 = ""
 
 
 class FamilyOut(Out):
@@ -109,7 +120,7 @@ class FamilyUpdate(In):
     postcode: Postcode = ""
     commune: Commune = ""
     phone: Phone = ""
-    billing_email: text(254) = ""
+    billing_email: Text254 = ""
     guardians: list[GuardianContactUpdate] = Field(default_factory=list, max_length=2)
 
 
@@ -123,25 +134,25 @@ class ChildInformation(In):
     first_name: Name = ""
     sex: Literal["F", "M", ""] = ""
     birth_date: date | None = None
-    school: text(120) = ""
-    school_class: text(20) = ""
+    school: Text120 = ""
+    school_class: Text20 = ""
 
 
 class Vaccination(In):
-    vaccine: text(40)
+    vaccine: Text40
     done: bool = False
     last_date: date | None = None
 
 
 class Disease(In):
-    disease: text(40)
+    disease: Text40
     had: bool = False
 
 
 class Allergy(In):
-    allergy: text(40)
+    allergy: Text40
     present: bool = False
-    detail: text(500) = ""
+    detail: Text500 = ""
 
 
 class MedicalRecord(In):
@@ -152,7 +163,7 @@ class MedicalRecord(In):
     allergies: list[Allergy] = Field(default_factory=list, max_length=10)
     medical_history: LongText = ""
     observations: LongText = ""
-    doctor_name: text(120) = ""
+    doctor_name: Text120 = ""
     doctor_phone: Phone = ""
     doctor_commune: Commune = ""
 
@@ -170,7 +181,7 @@ class Person(In):
     )
     last_name: Name = ""
     first_name: Name = ""
-    relationship_label: text(40) = ""
+    relationship_label: Text40 = ""
     address_line1: Address = ""
     postcode: Postcode = ""
     commune: Commune = ""
@@ -183,9 +194,9 @@ class Persons(In):
 
 
 class ConsentAnswer(In):
-    code: text(40)
+    code: Text40
     granted: bool
-    detail: text(200) = ""
+    detail: Text200 = ""
 
 
 class Consents(In):
@@ -243,7 +254,7 @@ class FamilyPush(In):
     postcode: Postcode = ""
     commune: Commune = ""
     phone: Phone = ""
-    billing_email: text(254) = ""
+    billing_email: Text254 = ""
     guardians: list[GuardianIn] = Field(default_factory=list, max_length=2)
     children: list[ChildPush] = Field(default_factory=list, max_length=20)
     send_activation: bool = Field(
@@ -304,17 +315,17 @@ class ChangesPage(Out):
 
 
 class LinkToken(In):
-    token: text(200)
+    token: Text200
 
 
 class SetPassword(In):
-    token: text(200)
+    token: Text200
     password: Secret
     password_confirmation: Secret
 
 
 class LoginIn(In):
-    login: text(254)
+    login: Text254
     password: Secret
 
 
@@ -325,11 +336,11 @@ class TokenOut(Out):
 
 
 class ForgottenIn(In):
-    email: text(254)
+    email: Text254
 
 
 class LoginEmailChange(In):
-    new_email: text(254)
+    new_email: Text254
     password: Secret
 
 

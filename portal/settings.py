@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import (
@@ -93,7 +93,7 @@ class Settings(BaseModel):
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Settings from ``PORTAL_*`` variables; keyword overrides win (CLI options)."""
         environ = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for name in cls.model_fields:
             key = ENV_PREFIX + name.upper()
             if key in environ:

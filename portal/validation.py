@@ -11,10 +11,10 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
-from .errors import FieldError
-from .labels import field_label
-from .reference import ALLERGIES, DISEASES, VACCINES
-from .schemas import ChildInformation, ConsentAnswer, FamilyUpdate, MedicalRecord, Person
+from portal.errors import FieldError
+from portal.labels import field_label
+from portal.reference import ALLERGIES, DISEASES, VACCINES
+from portal.schemas import ChildInformation, ConsentAnswer, FamilyUpdate, MedicalRecord, Person
 
 _PHONE = re.compile(r"^(0\d{9}|\+\d{8,15})$")
 _POSTCODE = re.compile(r"^\d{5}$")

@@ -183,4 +183,4 @@ def test_demo_script_starts_then_stops_when_its_input_closes(data_dir):
     process.stdout.close()
     assert seen[-1] == "[démo portail] portail de démonstration arrêté."
     with pytest.raises(requests.ConnectionError):
-        requests.get(url + "/staff/catalogue", timeout=5)
+        requests.get(url + "/staff/catalogue", timeout=60)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from .. import accounts, families
-from ..deps import ParentDep, ServicesDep
-from ..errors import responses
-from ..models import AccessToken, utcnow
-from ..schemas import ForgottenIn, LinkToken, LoginIn, Message, SetPassword, TokenOut
+from portal import accounts, login_changes
+from portal.deps import ParentDep, ServicesDep
+from portal.errors import responses
+from portal.models import AccessToken, utcnow
+from portal.schemas import ForgottenIn, LinkToken, LoginIn, Message, SetPassword, TokenOut
 
 router = APIRouter(prefix="/auth", tags=["parents : connexion"], responses=responses(422))
 
@@ -53,7 +53,7 @@ def login(body: LoginIn, svc: ServicesDep):
 )
 def logout(parent: ParentDep, svc: ServicesDep) -> None:
     with svc.db.session() as session:
-        session.get(AccessToken, parent.token_id).revoked_at = utcnow()
+        session.get_one(AccessToken, parent.token_id).revoked_at = utcnow()
 
 
 @router.post(
@@ -94,6 +94,6 @@ def password_reset(body: SetPassword, svc: ServicesDep):
 )
 def confirm_email_change(body: LinkToken, svc: ServicesDep):
     with svc.db.session() as session:
-        account = families.confirm_login_change(session, body.token)
+        account = login_changes.confirm_login_change(session, body.token)
         login = account.login_email
     return Message(message=f"Votre nouvel identifiant est confirmé : {login}.")

@@ -7,18 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from .. import billing
-from ..deps import ParentDep, Services, ServicesDep
-from ..errors import responses
-from ..models import Family
-from ..schemas_billing import (
+from portal.billing import invoices, outcomes, payments
+from portal.billing.schemas import (
     InvoiceDetail,
     InvoicesOut,
     PaymentOut,
     PaymentRequest,
     PaymentStarted,
 )
-from .bookings import _write
+from portal.deps import ParentDep, Services, ServicesDep
+from portal.errors import responses
+from portal.models import Family
+from portal.routes.common import write_or_conflict
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ def api_base(svc: Services, request: Request) -> str:
 def _expire(svc: Services, family_id: int) -> None:
     now = svc.now()
     with svc.db.read() as session:
-        overdue = billing.has_overdue(session, now, family_id)
+        overdue = outcomes.has_overdue(session, now, family_id)
     if overdue:
-        _write(svc, lambda session: billing.expire_overdue(session, now, family_id))
+        write_or_conflict(svc, lambda session: outcomes.expire_overdue(session, now, family_id))
 
 
 @router.get(
@@ -54,7 +54,7 @@ def _expire(svc: Services, family_id: int) -> None:
 def list_invoices(parent: ParentDep, svc: ServicesDep):
     _expire(svc, parent.family_id)
     with svc.db.read() as session:
-        return billing.invoices_of(session, parent.family_id, svc.now(), svc.provider is not None)
+        return invoices.invoices_of(session, parent.family_id, svc.now(), svc.provider is not None)
 
 
 @router.get(
@@ -65,21 +65,23 @@ def list_invoices(parent: ParentDep, svc: ServicesDep):
 )
 def get_invoice(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        invoice = billing.invoice_of_family(session, parent.family_id, number)
-        return billing.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
+        invoice = invoices.invoice_of_family(session, parent.family_id, number)
+        return invoices.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
 
 
 @router.get(
     "/invoices/{number}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "La facture en PDF"}}
-    | responses(404),
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "La facture en PDF"},
+        **responses(404),
+    },
     summary="La facture en PDF, à imprimer ou enregistrer (§7.2)",
 )
 def get_invoice_pdf(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        invoice = billing.invoice_of_family(session, parent.family_id, number)
-        content = billing.pdf_of(session, invoice)
+        invoice = invoices.invoice_of_family(session, parent.family_id, number)
+        content = invoices.pdf_of(session, invoice)
         digest = invoice.pdf_sha256
     return Response(
         content,
@@ -101,7 +103,7 @@ def get_invoice_pdf(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
 def list_payments(parent: ParentDep, svc: ServicesDep):
     _expire(svc, parent.family_id)
     with svc.db.read() as session:
-        return billing.payments_of(session, parent.family_id)
+        return payments.payments_of(session, parent.family_id)
 
 
 @router.get(
@@ -113,7 +115,7 @@ def list_payments(parent: ParentDep, svc: ServicesDep):
 def get_payment(ref: PaymentRef, parent: ParentDep, svc: ServicesDep):
     _expire(svc, parent.family_id)
     with svc.db.read() as session:
-        return billing.payment_out(billing.payment_of_family(session, parent.family_id, ref))
+        return payments.payment_out(payments.payment_of_family(session, parent.family_id, ref))
 
 
 @router.post(
@@ -127,17 +129,17 @@ def get_payment(ref: PaymentRef, parent: ParentDep, svc: ServicesDep):
 def start_payment(body: PaymentRequest, request: Request, parent: ParentDep, svc: ServicesDep):
     base = api_base(svc, request)
     provider = svc.provider
-    urls = billing.Urls(
+    urls = payments.Urls(
         notify=f"{base}/payments/{provider.name if provider else 'none'}/notification",
         return_to=svc.settings.public_base_url.rstrip("/") + "/paiement/retour?paiement=",
         page=f"{base}/payments/simulated/",
     )
-    return _write(
+    return write_or_conflict(
         svc,
-        lambda session: billing.start_payment(
+        lambda session: payments.start_payment(
             session,
             provider,
-            session.get(Family, parent.family_id),
+            session.get_one(Family, parent.family_id),
             body.invoices,
             svc.now(),
             urls,

@@ -7,17 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .. import answers, bookings
-from .. import catalogue as catalogue_mod
-from ..deps import ParentDep, ServicesDep
-from ..errors import PortalError, responses
-from ..mail import Mail, send_after_commit
-from ..models import Family, RegistrationState
-from ..rules import today_in_paris
-from ..schemas_bookings import (
-    ActivityOut,
+from portal import answers
+from portal import catalogue as catalogue_mod
+from portal.bookings import drafts, planning, registrations, submissions
+from portal.bookings.schemas import (
     Draft,
     DraftRequest,
     Planning,
@@ -27,6 +21,13 @@ from ..schemas_bookings import (
     SubmissionSummary,
     ValidateRequest,
 )
+from portal.deps import ParentDep, ServicesDep
+from portal.errors import responses
+from portal.mail import Mail, send_after_commit
+from portal.models import Family, RegistrationState
+from portal.routes.common import write_or_conflict
+from portal.rules import today_in_paris
+from portal.schemas_catalogue import ActivityOut
 
 router = APIRouter(prefix="/me", tags=["parents : réservations"], responses=responses(401, 422))
 
@@ -47,23 +48,6 @@ WeekQuery = Annotated[
     ),
 ]
 
-CONFLICT = "Conflit avec une autre modification simultanée : réessayez."
-
-
-def _write(svc, action):
-    """A parent write: a concurrent write of the same rows answers 409, never 500."""
-    try:
-        with svc.db.session() as session:
-            return action(session)
-    except IntegrityError as exc:
-        raise PortalError(409, CONFLICT) from exc
-    except DBAPIError as exc:
-        # PostgreSQL deadlock or serialization failure: safe to retry.
-        code = getattr(exc.orig, "sqlstate", None)
-        if code in ("40P01", "40001"):
-            raise PortalError(409, CONFLICT) from exc
-        raise
-
 
 @router.get(
     "/activities",
@@ -83,15 +67,17 @@ def activities(parent: ParentDep, svc: ServicesDep):
 )
 def list_registrations(parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return bookings.registrations_of(session, parent.family_id)
+        return registrations.registrations_of(session, parent.family_id)
 
 
 @router.post(
     "/registrations",
     response_model=RegistrationOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": RegistrationOut, "description": "Déjà inscrit"}}
-    | responses(404, 409),
+    responses={
+        200: {"model": RegistrationOut, "description": "Déjà inscrit"},
+        **responses(404, 409),
+    },
     summary="Inscrire un enfant à une activité pour une période (§6.1) ; refusé tant que la "
     "fiche de l'enfant est incomplète",
     description="Avec `send_email`, une inscription acceptée d'office est aussi confirmée par "
@@ -102,9 +88,9 @@ def register(body: RegistrationRequest, parent: ParentDep, svc: ServicesDep):
     outbox: list[Mail] = []
 
     def action(session):
-        family = session.get(Family, parent.family_id)
-        before = bookings.registration_state(session, family, body)
-        code, out = bookings.request_registration(session, family, body, svc.now())
+        family = session.get_one(Family, parent.family_id)
+        before = registrations.registration_state(session, family, body)
+        code, out = registrations.request_registration(session, family, body, svc.now())
         to = answers.recipient(family)
         decided = out.state == RegistrationState.ACCEPTED.value and before != out.state
         if body.send_email and decided and to is not None:
@@ -121,7 +107,7 @@ def register(body: RegistrationRequest, parent: ParentDep, svc: ServicesDep):
             )
         return JSONResponse(out.model_dump(mode="json"), status_code=code)
 
-    response = _write(svc, action)
+    response = write_or_conflict(svc, action)
     send_after_commit(svc.mailer, outbox)
     return response
 
@@ -136,8 +122,8 @@ def get_planning(
     registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep, week: WeekQuery = None
 ):
     with svc.db.read() as session:
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        return bookings.planning(session, reg, week, svc.now())
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        return planning.planning(session, reg, week, svc.now())
 
 
 @router.get(
@@ -148,8 +134,8 @@ def get_planning(
 )
 def get_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        return bookings.draft(session, reg, svc.now())
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        return drafts.draft(session, reg, svc.now())
 
 
 @router.post(
@@ -163,10 +149,10 @@ def edit_draft(
     registration_ref: RegistrationRef, body: DraftRequest, parent: ParentDep, svc: ServicesDep
 ):
     def action(session):
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        return bookings.edit_draft(session, reg, body, svc.now())
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        return drafts.edit_draft(session, reg, body, svc.now())
 
-    return _write(svc, action)
+    return write_or_conflict(svc, action)
 
 
 @router.delete(
@@ -177,10 +163,10 @@ def edit_draft(
 )
 def clear_draft(registration_ref: RegistrationRef, parent: ParentDep, svc: ServicesDep):
     def action(session):
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        bookings.clear_draft(session, reg)
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        drafts.clear_draft(session, reg)
 
-    _write(svc, action)
+    write_or_conflict(svc, action)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -204,15 +190,15 @@ def validate(
     outbox: list[Mail] = []
 
     def action(session):
-        family = session.get(Family, parent.family_id)
-        reg = bookings.registration_of_family(session, parent.family_id, registration_ref)
-        summary = bookings.validate(session, family, reg, svc.now())
+        family = session.get_one(Family, parent.family_id)
+        reg = registrations.registration_of_family(session, parent.family_id, registration_ref)
+        summary = submissions.validate(session, family, reg, svc.now())
         to = answers.recipient(family)
         if body is not None and body.send_email and to is not None:
             outbox.append(answers.submission_mail(to, summary))
         return summary
 
-    summary = _write(svc, action)
+    summary = write_or_conflict(svc, action)
     send_after_commit(svc.mailer, outbox)
     return summary
 
@@ -224,7 +210,7 @@ def validate(
 )
 def list_bookings(parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return bookings.submissions_of(session, parent.family_id)
+        return submissions.submissions_of(session, parent.family_id)
 
 
 @router.get(
@@ -235,4 +221,4 @@ def list_bookings(parent: ParentDep, svc: ServicesDep):
 )
 def get_booking(number: SubmissionNumber, parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return bookings.submission_of_family(session, parent.family_id, number)
+        return submissions.submission_of_family(session, parent.family_id, number)

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, status
 
-from .. import accounts, families
-from ..deps import ParentDep, ServicesDep
-from ..errors import FieldError, invalid, responses
-from ..models import Family, ParentAccount
-from ..schemas import (
+from portal import accounts, families, login_changes
+from portal.deps import ParentDep, ServicesDep
+from portal.errors import FieldError, invalid, responses
+from portal.models import Family, ParentAccount
+from portal.schemas import (
     ChildForm,
     ChildInformation,
     ChildSummary,
@@ -26,7 +26,7 @@ from ..schemas import (
     PasswordChange,
     Persons,
 )
-from ..security import verify_password
+from portal.security import verify_password
 
 router = APIRouter(prefix="/me", tags=["parents : mon compte"], responses=responses(401, 422))
 
@@ -44,7 +44,7 @@ def _today() -> date:
 @router.get("", response_model=MeOut, summary="Mon compte : identifiant et famille (§4.2)")
 def me(parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        account = session.get(ParentAccount, parent.account_id)
+        account = session.get_one(ParentAccount, parent.account_id)
         return MeOut(
             account=families.account_out(account), family=families.family_out(account.family)
         )
@@ -53,7 +53,7 @@ def me(parent: ParentDep, svc: ServicesDep):
 @router.get("/family", response_model=FamilyOut, summary="Informations de la famille (§4.3)")
 def get_family(parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return families.family_out(session.get(Family, parent.family_id))
+        return families.family_out(session.get_one(Family, parent.family_id))
 
 
 @router.put(
@@ -63,7 +63,7 @@ def get_family(parent: ParentDep, svc: ServicesDep):
 )
 def put_family(body: FamilyUpdate, parent: ParentDep, svc: ServicesDep):
     with svc.db.session() as session:
-        return families.update_family(session, session.get(Family, parent.family_id), body)
+        return families.update_family(session, session.get_one(Family, parent.family_id), body)
 
 
 @router.post(
@@ -75,8 +75,8 @@ def put_family(body: FamilyUpdate, parent: ParentDep, svc: ServicesDep):
 )
 def change_login_email(body: LoginEmailChange, parent: ParentDep, svc: ServicesDep):
     with svc.db.session() as session:
-        account = session.get(ParentAccount, parent.account_id)
-        email = families.request_login_change(
+        account = session.get_one(ParentAccount, parent.account_id)
+        email = login_changes.request_login_change(
             session, svc.settings, svc.mailer, account, body.new_email, body.password
         )
     return Message(
@@ -92,7 +92,7 @@ def change_login_email(body: LoginEmailChange, parent: ParentDep, svc: ServicesD
 )
 def change_password(body: PasswordChange, parent: ParentDep, svc: ServicesDep):
     with svc.db.session() as session:
-        account = session.get(ParentAccount, parent.account_id)
+        account = session.get_one(ParentAccount, parent.account_id)
         if not verify_password(account.password_hash, body.current_password):
             raise invalid(
                 [
@@ -112,7 +112,7 @@ def change_password(body: PasswordChange, parent: ParentDep, svc: ServicesDep):
 @router.get("/children", response_model=list[ChildSummary], summary="Mes enfants (§5)")
 def list_children(parent: ParentDep, svc: ServicesDep):
     with svc.db.read() as session:
-        return families.children_summary(session.get(Family, parent.family_id))
+        return families.children_summary(session.get_one(Family, parent.family_id))
 
 
 @router.get(

@@ -13,13 +13,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
-from .. import billing
-from ..deps import Services, ServicesDep
-from ..errors import PortalError, json_responses, responses
-from ..mail import Mail, MailError, payment_receipt_mail
-from ..models import Payment, PaymentState
-from ..providers import RESULT_LABELS, NotificationError
-from .bookings import _write
+from portal.billing import amounts, outcomes
+from portal.deps import Services, ServicesDep
+from portal.errors import PortalError, json_responses, responses
+from portal.mail import Mail, MailError, payment_receipt_mail
+from portal.models import Payment, PaymentState
+from portal.providers import RESULT_LABELS, NotificationError
+from portal.routes.common import write_or_conflict
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,13 @@ def _receipt(payment: Payment) -> Mail:
     return payment_receipt_mail(
         payment.email,
         payment.ref,
-        billing.euros(payment.amount_cents),
+        amounts.euros(payment.amount_cents),
         numbers,
         payment.state is PaymentState.VALIDATED,
     )
 
 
-def _apply(svc: Services, provider_name: str, params: dict[str, str]) -> billing.Applied:
+def _apply(svc: Services, provider_name: str, params: dict[str, str]) -> outcomes.Applied:
     provider = svc.provider
     if provider is None or provider.name != provider_name:
         raise PortalError(404, "Ce moyen de paiement n'est pas utilisé par ce portail.")
@@ -67,12 +67,12 @@ def _apply(svc: Services, provider_name: str, params: dict[str, str]) -> billing
     mails: list[Mail] = []
 
     def action(session):
-        applied = billing.apply_outcome(session, provider_name, outcome, svc.now())
+        applied = outcomes.apply_outcome(session, provider_name, outcome, svc.now())
         if applied.changed:
             mails.append(_receipt(applied.payment))
         return applied
 
-    applied = _write(svc, action)
+    applied = write_or_conflict(svc, action)
     for mail in mails:  # after the commit: a mail outage never loses a payment result
         try:
             svc.mailer.send(mail)
@@ -87,7 +87,7 @@ def _check_origin(svc: Services, request: Request) -> None:
         raise PortalError(403, "Notification refusée : adresse d'origine non autorisée.")
 
 
-def _answer(applied: billing.Applied) -> dict:
+def _answer(applied: outcomes.Applied) -> dict:
     p = applied.payment
     return {
         "payment": p.ref,
@@ -161,7 +161,7 @@ def _simulated_payment(svc: Services, refdet: str) -> dict:
             raise PortalError(404, "Opération de paiement inconnue.")
         return {
             "ref": payment.ref,
-            "amount": billing.euros(payment.amount_cents),
+            "amount": amounts.euros(payment.amount_cents),
             "amount_cents": payment.amount_cents,
             "object": payment.object,
             "email": payment.email,

@@ -11,11 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from .. import families, feed, idempotency
-from ..deps import IdempotencyKey, ServicesDep, StaffDep
-from ..errors import responses
-from ..models import LinkPurpose
-from ..schemas import (
+from portal import families, feed, login_changes
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import responses
+from portal.models import LinkPurpose
+from portal.routes.common import idempotent_write
+from portal.schemas import (
     AccountOut,
     ChangeOut,
     ChangesPage,
@@ -29,13 +30,6 @@ from ..schemas import (
 )
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
-# Declared on every staff answer (see ``with_feed_position``).
-FEED_POSITION_DOC = {
-    "X-Feed-Position": {
-        "description": "Dernier numéro du flux des changements après cet appel.",
-        "schema": {"type": "integer"},
-    }
-}
 
 FamilyRef = Annotated[
     str,
@@ -43,30 +37,14 @@ FamilyRef = Annotated[
 ]
 
 
-FEED_POSITION_HEADER = "X-Feed-Position"
-
-
-def with_feed_position(svc, response):
-    """Every staff answer says the feed's last number *after* the call: when it equals the
-    back-office's cursor, parents changed nothing since its last pull."""
-    with svc.db.read() as session:
-        response.headers[FEED_POSITION_HEADER] = str(feed.position(session))
-    return response
-
-
-def _keyed(request: Request, svc, key: str, body, action, payload=None) -> JSONResponse:
-    if payload is None:
-        payload = body.model_dump(mode="json") if body is not None else None
-    fp = idempotency.fingerprint(request.method, request.url.path, payload)
-    return with_feed_position(svc, idempotency.run(svc.db, key, fp, action))
-
-
 @router.put(
     "/families/{family_ref}",
     response_model=FamilyPushResult,
     status_code=200,
-    responses={201: {"model": FamilyPushResult, "description": "Compte créé"}}
-    | responses(409, 503),
+    responses={
+        201: {"model": FamilyPushResult, "description": "Compte créé"},
+        **responses(409, 503),
+    },
     summary="Créer ou mettre à jour un compte famille (responsables, enfants)",
 )
 def put_family(
@@ -80,7 +58,7 @@ def put_family(
     def action(session):
         return families.push_family(session, svc.settings, svc.mailer, family_ref, body)
 
-    return _keyed(request, svc, key, body, action)
+    return idempotent_write(request, svc, key, body, action)
 
 
 @router.get(
@@ -102,7 +80,7 @@ def _state_route(disabled: bool):
         _staff: StaffDep,
         key: IdempotencyKey,
     ):
-        return _keyed(
+        return idempotent_write(
             request,
             svc,
             key,
@@ -141,7 +119,7 @@ def _mail_route(purpose: LinkPurpose):
         _staff: StaffDep,
         key: IdempotencyKey,
     ):
-        return _keyed(
+        return idempotent_write(
             request,
             svc,
             key,
@@ -190,14 +168,14 @@ def change_login_email(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return idempotent_write(
         request,
         svc,
         key,
         body,
         lambda session: (
             200,
-            families.staff_login_change(
+            login_changes.staff_login_change(
                 session, svc.settings, svc.mailer, family_ref, body.new_login_email
             ),
         ),
@@ -206,6 +184,7 @@ def change_login_email(
 
 @router.put(
     "/consent-definitions",
+    response_model=dict[str, int],
     summary="Remplacer la liste des autorisations demandées aux parents",
 )
 def put_consent_definitions(
@@ -214,8 +193,8 @@ def put_consent_definitions(
     svc: ServicesDep,
     _staff: StaffDep,
     key: IdempotencyKey,
-) -> dict[str, int]:
-    return _keyed(
+) -> JSONResponse:
+    return idempotent_write(
         request,
         svc,
         key,

@@ -11,10 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
-from .. import billing
-from ..deps import IdempotencyKey, ServicesDep, StaffDep
-from ..errors import PortalError, responses
-from ..schemas_billing import (
+from portal.billing import invoices, payments, windows
+from portal.billing.schemas import (
     InvoiceDetail,
     InvoicePush,
     InvoicePushResult,
@@ -22,7 +20,10 @@ from ..schemas_billing import (
     PaymentWindows,
     PaymentWindowsResult,
 )
-from .staff import _keyed
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import PortalError, responses
+from portal.families import family_by_ref
+from portal.routes.common import idempotent_write
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
@@ -48,8 +49,10 @@ Sha256 = Annotated[
 @router.put(
     "/invoices/{number}",
     response_model=InvoicePushResult,
-    responses={201: {"model": InvoicePushResult, "description": "Facture créée"}}
-    | responses(404, 409),
+    responses={
+        201: {"model": InvoicePushResult, "description": "Facture créée"},
+        **responses(404, 409),
+    },
     summary="Publier une facture (régie, famille, lignes par enfant, total, état, règlements) "
     "ou mettre à jour son état",
 )
@@ -61,8 +64,8 @@ def put_invoice(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
-        request, svc, key, body, lambda session: billing.push_invoice(session, number, body)
+    return idempotent_write(
+        request, svc, key, body, lambda session: invoices.push_invoice(session, number, body)
     )
 
 
@@ -74,13 +77,13 @@ def put_invoice(
 )
 def get_invoice(number: InvoiceNumber, svc: ServicesDep, _staff: StaffDep):
     with svc.db.read() as session:
-        invoice = billing.invoice_by_number(session, number)
-        return billing.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
+        invoice = invoices.invoice_by_number(session, number)
+        return invoices.invoice_detail(session, invoice, svc.now(), svc.provider is not None)
 
 
 @router.put(
     "/invoices/{number}/pdf",
-    responses={200: {"description": "PDF enregistré"}} | responses(404, 413, 415),
+    responses={200: {"description": "PDF enregistré"}, **responses(404, 413, 415)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -120,12 +123,12 @@ async def put_invoice_pdf(
             422, "L'empreinte SHA-256 ne correspond pas au PDF reçu : renvoyez-le en entier."
         )
     return await run_in_threadpool(
-        _keyed,
+        idempotent_write,
         request,
         svc,
         key,
         None,
-        lambda session: (200, billing.put_pdf(session, number, content, digest)),
+        lambda session: (200, invoices.put_pdf(session, number, content, digest)),
         {"sha256": digest},
     )
 
@@ -142,8 +145,8 @@ def put_payment_windows(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
-        request, svc, key, body, lambda session: (200, billing.replace_windows(session, body))
+    return idempotent_write(
+        request, svc, key, body, lambda session: (200, windows.replace_windows(session, body))
     )
 
 
@@ -158,8 +161,6 @@ def family_payments(
     svc: ServicesDep,
     _staff: StaffDep,
 ):
-    from ..families import family_by_ref
-
     with svc.db.read() as session:
         family = family_by_ref(session, family_ref)
-        return billing.payments_of(session, family.id)
+        return payments.payments_of(session, family.id)

@@ -10,33 +10,31 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from .. import bookings, desk_bookings
-from .. import catalogue as catalogue_mod
-from ..deps import IdempotencyKey, ServicesDep, StaffDep
-from ..errors import responses
-from ..idempotency import REPLAY_HEADER
-from ..mail import Mail, send_after_commit
-from ..schemas_bookings import (
+from portal import catalogue as catalogue_mod
+from portal.bookings import decisions, desk, registrations
+from portal.bookings.schemas import (
     BookingDecisions,
     BookingDecisionsResult,
-    CatalogueOut,
-    CataloguePush,
-    CataloguePushResult,
     DeskBookings,
     DeskBookingsResult,
     RegistrationPush,
     RegistrationPushResult,
 )
-from .staff import _keyed
+from portal.deps import IdempotencyKey, ServicesDep, StaffDep
+from portal.errors import responses
+from portal.idempotency import REPLAY_HEADER
+from portal.mail import Mail, send_after_commit
+from portal.routes.common import idempotent_write
+from portal.schemas_catalogue import CatalogueOut, CataloguePush, CataloguePushResult
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
 
-def _keyed_with_mails(request: Request, svc, key: str, body, action):
-    """A keyed write whose answers to the parents are e-mailed after the commit — and only
+def _idempotent_write_with_mails(request: Request, svc, key: str, body, action):
+    """An idempotent write whose answers to the parents are e-mailed after the commit — and only
     by the call that did the work (a replay, or a losing concurrent call, sends nothing)."""
     outbox: list[Mail] = []
-    response = _keyed(request, svc, key, body, lambda session: action(session, outbox))
+    response = idempotent_write(request, svc, key, body, lambda session: action(session, outbox))
     if response.headers.get(REPLAY_HEADER) is None:
         send_after_commit(svc.mailer, outbox)
     return response
@@ -65,7 +63,7 @@ def put_catalogue(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
+    return idempotent_write(
         request, svc, key, body, lambda session: (200, catalogue_mod.replace(session, body))
     )
 
@@ -83,8 +81,10 @@ def get_catalogue(svc: ServicesDep, _staff: StaffDep):
 @router.put(
     "/registrations/{registration_ref}",
     response_model=RegistrationPushResult,
-    responses={201: {"model": RegistrationPushResult, "description": "Inscription créée"}}
-    | responses(404, 409),
+    responses={
+        201: {"model": RegistrationPushResult, "description": "Inscription créée"},
+        **responses(404, 409),
+    },
     summary="Accepter ou refuser une inscription (ou enregistrer une inscription faite à "
     "l'accueil)",
     description="Quand une inscription demandée par les parents devient acceptée ou "
@@ -99,12 +99,14 @@ def put_registration(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed_with_mails(
+    return _idempotent_write_with_mails(
         request,
         svc,
         key,
         body,
-        lambda session, outbox: bookings.push_registration(session, registration_ref, body, outbox),
+        lambda session, outbox: registrations.push_registration(
+            session, registration_ref, body, outbox
+        ),
     )
 
 
@@ -125,12 +127,12 @@ def put_decisions(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed_with_mails(
+    return _idempotent_write_with_mails(
         request,
         svc,
         key,
         body,
-        lambda session, outbox: (200, bookings.decide(session, body, outbox)),
+        lambda session, outbox: (200, decisions.decide(session, body, outbox)),
     )
 
 
@@ -150,6 +152,6 @@ def put_desk_bookings(
     _staff: StaffDep,
     key: IdempotencyKey,
 ):
-    return _keyed(
-        request, svc, key, body, lambda session: desk_bookings.record_desk_bookings(session, body)
+    return idempotent_write(
+        request, svc, key, body, lambda session: desk.record_desk_bookings(session, body)
     )

@@ -50,7 +50,7 @@ def test_credit_note_cancels_invoice_and_balance_follows(db, world):
         body = last.payload["body"]
         assert body["state"] == "cancelled" and body["credit_note"] == "AV-ALSH-2026-00001"
         assert body["total_cents"] == 12967 and body["settlements"] == []
-        pytest.importorskip("portal.schemas_billing").InvoicePush.model_validate(body)
+        pytest.importorskip("portal.billing.schemas").InvoicePush.model_validate(body)
         with pytest.raises(BillingError, match="déjà entièrement annulée"):
             issue_credit_note(s, "ALSH-2026-00001", "encore")
     # The cancelled bookings are not billed again by a later run.
@@ -100,7 +100,7 @@ def test_partial_credit_note_then_payment(db, world):
             ("autre", 1420),
         ]
         assert body["total_cents"] == sum(x["amount_cents"] for x in body["settlements"])
-        pytest.importorskip("portal.schemas_billing").InvoicePush.model_validate(body)
+        pytest.importorskip("portal.billing.schemas").InvoicePush.model_validate(body)
 
 
 def test_credit_note_numbers_and_reason_required(db, world):

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.postgres
 
 def assert_portal_accepts(body: dict) -> None:
     """The body passes the portal's own schema of ``PUT /staff/invoices/{number}``."""
-    schemas = pytest.importorskip("portal.schemas_billing")
+    schemas = pytest.importorskip("portal.billing.schemas")
     schemas.InvoicePush.model_validate(body)
 
 

@@ -12,7 +12,6 @@ import email.policy
 import re
 import socket
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,11 @@ from aiosmtpd.controller import Controller
 from portal.app import create_app
 from portal.security import token_hash
 from portal.settings import Settings
+
+# Generous limits: on a busy machine the portal is slow, which is not what a test checks.
+# Every wait ends as soon as what it waits for happens.
+HTTP_TIMEOUT = 60  # seconds, for every HTTP call of the tests (connect and read)
+START_TIMEOUT = 60  # seconds for the portal to listen, and as long to stop
 
 STAFF_TOKEN = "jeton-de-test-du-back-office-0123456789abcdef"
 PASSWORD = "Soleil-d-ete-2026"
@@ -104,39 +108,66 @@ class Portal:
         headers = {"Authorization": f"Bearer {STAFF_TOKEN}", **kwargs.pop("headers", {})}
         if key is not None:
             headers["Idempotency-Key"] = key
-        return requests.request(method, self.url(path), headers=headers, timeout=10, **kwargs)
+        return requests.request(
+            method, self.url(path), headers=headers, timeout=HTTP_TIMEOUT, **kwargs
+        )
 
     def parent(self, method: str, path: str, token: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"}
-        return requests.request(method, self.url(path), headers=headers, timeout=10, **kwargs)
+        return requests.request(
+            method, self.url(path), headers=headers, timeout=HTTP_TIMEOUT, **kwargs
+        )
 
     def post(self, path: str, **kwargs) -> requests.Response:
-        return requests.post(self.url(path), timeout=10, **kwargs)
+        return requests.post(self.url(path), timeout=HTTP_TIMEOUT, **kwargs)
 
     @property
     def db(self):
         return self.app.state.services.db
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which says when its start-up is over (``done``), listening or not."""
+
+    def __init__(self, config: uvicorn.Config):
+        super().__init__(config)
+        self.done = threading.Event()
+
+    async def startup(self, sockets=None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self.done.set()
+
+    def run(self, sockets=None) -> None:
+        try:
+            super().run(sockets)
+        finally:
+            self.done.set()  # start-up failed before it began: no waiting in vain
+
+
 def serve(settings: Settings):
-    """Start the portal with uvicorn in a thread; returns (Portal, stop)."""
+    """Start the portal with uvicorn in a thread; returns (Portal, stop) once it answers."""
     app = create_app(settings)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
+    server = _Server(config)
     thread = threading.Thread(target=server.run, name="portal-uvicorn", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("le portail n'a pas démarré")
-        time.sleep(0.02)
+    if not server.done.wait(START_TIMEOUT) or not server.started:
+        server.should_exit = True
+        raise RuntimeError(f"le portail n'a pas démarré (attendu {START_TIMEOUT} s au plus)")
+    base = f"http://127.0.0.1:{port}"
+    answer = requests.get(base + "/health", timeout=HTTP_TIMEOUT)
+    if answer.status_code != 200:
+        server.should_exit = True
+        raise RuntimeError(f"le portail démarré ne répond pas : {answer.text}")
 
     def stop():
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=START_TIMEOUT)
 
-    return Portal(base=f"http://127.0.0.1:{port}", settings=settings, app=app), stop
+    return Portal(base=base, settings=settings, app=app), stop
 
 
 def make_settings(database_url: str, smtp_port: int, **overrides) -> Settings:

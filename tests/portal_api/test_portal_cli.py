@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from portal_testkit import free_port
+from portal_testkit import HTTP_TIMEOUT, START_TIMEOUT, free_port
 
 from portal.settings import Settings, SettingsError
 
@@ -34,10 +34,10 @@ def test_portal_serve(tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
-                r = requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                r = requests.get(f"http://127.0.0.1:{port}/health", timeout=HTTP_TIMEOUT)
                 break
             except requests.ConnectionError:
                 assert proc.poll() is None, log.read_text()
@@ -47,7 +47,7 @@ def test_portal_serve(tmp_path):
         assert db.exists()
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        proc.wait(timeout=START_TIMEOUT)
 
 
 def test_settings_from_environment(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import requests
-from portal_testkit import new_key
+from portal_testkit import HTTP_TIMEOUT, new_key
 
 from portal.cli import OPENAPI_PATH, main, openapi_text
 
@@ -18,20 +18,20 @@ def test_committed_openapi_is_up_to_date():
 
 
 def test_openapi_served_matches_committed(portal):
-    served = requests.get(portal.url("/openapi.json"), timeout=10).json()
+    served = requests.get(portal.url("/openapi.json"), timeout=HTTP_TIMEOUT).json()
     assert served == json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
     paths = set(served["paths"])
     assert {"/auth/login", "/me/family", "/staff/changes", "/staff/families/{family_ref}"} <= paths
 
 
 def test_health(portal):
-    r = requests.get(portal.url("/health"), timeout=10)
+    r = requests.get(portal.url("/health"), timeout=HTTP_TIMEOUT)
     assert r.status_code == 200
     assert r.json()["status"] == "ok"
 
 
 def test_errors_are_french_json(portal):
-    r = requests.get(portal.url("/nulle-part"), timeout=10)
+    r = requests.get(portal.url("/nulle-part"), timeout=HTTP_TIMEOUT)
     assert r.status_code == 404
     assert r.json()["detail"] == "Ressource introuvable."
     r = portal.post("/auth/login", data="pas du json", headers={"Content-Type": "application/json"})

@@ -15,7 +15,7 @@ import uuid
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from portal_testkit import STAFF_TOKEN
+from portal_testkit import HTTP_TIMEOUT, STAFF_TOKEN
 
 from portal.cli import OPENAPI_PATH
 
@@ -149,7 +149,7 @@ def test_no_operation_answers_5xx(portal, active_parent):
             portal.url(url_path),
             params=query,
             headers=headers,
-            timeout=10,
+            timeout=HTTP_TIMEOUT,
             **kwargs,
         )
         check(response)

@@ -6,6 +6,7 @@ import hashlib
 
 import requests
 from portal_testkit import (
+    HTTP_TIMEOUT,
     MEDICAL,
     PASSWORD,
     catalogue_body,
@@ -258,13 +259,13 @@ def test_walk_the_guide(portal, smtp_sink):
     r = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0001"]})
     assert r.status_code == 201, r.text
     refused = r.json()
-    page = requests.post(refused["redirect_url"], data={"resultrans": "R"}, timeout=10)
+    page = requests.post(refused["redirect_url"], data={"resultrans": "R"}, timeout=HTTP_TIMEOUT)
     assert "Paiement par carte refusé" in page.text
     # … then the parent pays again, and the payment is validated.
     r = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0001"]})
     paid = r.json()
-    assert requests.get(paid["redirect_url"], timeout=10).ok
-    requests.post(paid["redirect_url"], data={"resultrans": "P"}, timeout=10)
+    assert requests.get(paid["redirect_url"], timeout=HTTP_TIMEOUT).ok
+    requests.post(paid["redirect_url"], data={"resultrans": "P"}, timeout=HTTP_TIMEOUT)
     payments = portal.parent("GET", "/me/payments", token).json()
     assert sorted((p["ref"], p["state_label"]) for p in payments) == [
         (refused["payment"]["ref"], "Règlement refusé par la banque"),

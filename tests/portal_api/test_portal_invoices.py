@@ -7,6 +7,7 @@ import hashlib
 
 import requests
 from portal_testkit import (
+    HTTP_TIMEOUT,
     activate,
     family_body,
     invoice_body,
@@ -97,7 +98,7 @@ def test_invoice_push_is_idempotent_and_seen_by_its_family_only(portal, smtp_sin
     assert [g["regie"] for g in portal.parent("GET", "/me/invoices", other).json()["regies"]] == [
         "ALSH"
     ]
-    assert requests.get(portal.url("/me/invoices"), timeout=10).status_code == 401
+    assert requests.get(portal.url("/me/invoices"), timeout=HTTP_TIMEOUT).status_code == 401
 
 
 def test_issued_content_never_changes_states_move(portal, smtp_sink):

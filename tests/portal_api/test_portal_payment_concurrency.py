@@ -8,6 +8,7 @@ import threading
 import pytest
 import requests
 from portal_testkit import (
+    HTTP_TIMEOUT,
     activate,
     enable_payments,
     family_body,
@@ -66,7 +67,9 @@ def test_concurrent_notifications_apply_once(db_url, smtp_sink):
         notify = running.url("/payments/simulated/notification")
         # The same notification, four times at once: applied once.
         params = {"refdet": refdet, "resultrans": "P", "montant": "2500"}
-        answers = _together(THREADS, lambda _i: requests.post(notify, data=params, timeout=20))
+        answers = _together(
+            THREADS, lambda _i: requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
+        )
         assert [a.status_code for a in answers] == [200] * THREADS, [a.text for a in answers]
         assert sorted(a.json()["changed"] for a in answers) == [False] * (THREADS - 1) + [True]
 
@@ -77,7 +80,7 @@ def test_concurrent_notifications_apply_once(db_url, smtp_sink):
         answers = _together(
             THREADS,
             lambda i: requests.post(
-                notify, data={"refdet": refdet2, "resultrans": codes[i]}, timeout=20
+                notify, data={"refdet": refdet2, "resultrans": codes[i]}, timeout=HTTP_TIMEOUT
             ),
         )
         assert [a.status_code for a in answers] == [200] * THREADS

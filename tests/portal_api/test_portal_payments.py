@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from portal_testkit import (
+    HTTP_TIMEOUT,
     activate,
     changes,
     enable_payments,
@@ -52,7 +53,7 @@ def _pay(portal, token, *numbers):
 
 
 def _choose(portal, redirect_url: str, code: str) -> requests.Response:
-    return requests.post(redirect_url, data={"resultrans": code}, timeout=10)
+    return requests.post(redirect_url, data={"resultrans": code}, timeout=HTTP_TIMEOUT)
 
 
 def _payments_in_feed(portal) -> list[dict]:
@@ -89,7 +90,7 @@ def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
         again.status_code == 409 and "attend déjà la réponse de la banque" in again.json()["detail"]
     )
     # The simulated provider's page: amount, and the choices.
-    page = requests.get(started["redirect_url"], timeout=10)
+    page = requests.get(started["redirect_url"], timeout=HTTP_TIMEOUT)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "55,50 €" in page.text and "Payer par carte bancaire" in page.text
     done = _choose(portal, started["redirect_url"], "P")
@@ -136,10 +137,10 @@ def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
     # The same notification again (the provider retries): nothing changes.
     notify = portal.url("/payments/simulated/notification")
     params = {"refdet": refdet, "resultrans": "P", "montant": "5550"}
-    r = requests.post(notify, data=params, timeout=10)
+    r = requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
     assert r.status_code == 200 and r.json()["changed"] is False
     # A contradicting late message cannot undo a validated payment.
-    r = requests.post(notify, data=params | {"resultrans": "R"}, timeout=10)
+    r = requests.post(notify, data=params | {"resultrans": "R"}, timeout=HTTP_TIMEOUT)
     assert r.json() == {
         "payment": "PAY-000001",
         "state": "validated",
@@ -150,7 +151,10 @@ def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
     assert len(_payments_in_feed(portal)) == 1
     assert len(smtp_sink.to("f1@example.fr")) == 2  # activation + one receipt
     # The page of a finished operation says so.
-    assert "Cette opération est terminée" in requests.get(started["redirect_url"], timeout=10).text
+    assert (
+        "Cette opération est terminée"
+        in requests.get(started["redirect_url"], timeout=HTTP_TIMEOUT).text
+    )
     # The back-office records it: the invoice says so, the balance does not count it twice.
     body = invoice_body("F1", cents=(1800,)) | {
         "state": "paid",
@@ -283,7 +287,7 @@ def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed
     # The bank's answer arrives late: the money was taken, the payment counts.
     notify = portal.url("/payments/simulated/notification")
     params = {"refdet": refdet, "resultrans": "P", "montant": "1800"}
-    r = requests.post(notify, data=params, timeout=10)
+    r = requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
     assert r.json() == {
         "payment": "PAY-000001",
         "state": "validated",
@@ -291,7 +295,7 @@ def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed
         "changed": True,
         "late": True,
     }
-    r = requests.post(notify, data=params, timeout=10)
+    r = requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
     assert r.json()["changed"] is False
     late = _payments_in_feed(portal)[1:]
     assert [(c["data"]["previous_state"], c["data"]["state"], c["data"]["late"]) for c in late] == [
@@ -301,12 +305,12 @@ def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed
     started = _pay(portal, token, "ALSH-2026-0001").json()
     set_now(portal, "2026-12-05 11:00")
     refdet = started["redirect_url"].rsplit("/", 1)[1]
-    r = requests.post(notify, data={"refdet": refdet, "resultrans": "A"}, timeout=10)
+    r = requests.post(notify, data={"refdet": refdet, "resultrans": "A"}, timeout=HTTP_TIMEOUT)
     assert r.json()["late"] is True and r.json()["state"] == "refused"
     # Unknown operation, wrong amount, unknown code: refused, nothing recorded.
-    r = requests.post(notify, data={"refdet": "NOPE1234", "resultrans": "P"}, timeout=10)
+    r = requests.post(notify, data={"refdet": "NOPE1234", "resultrans": "P"}, timeout=HTTP_TIMEOUT)
     assert r.status_code == 404 and r.json()["detail"] == "Opération de paiement inconnue."
-    r = requests.post(notify, data={"refdet": refdet, "resultrans": "Q"}, timeout=10)
+    r = requests.post(notify, data={"refdet": refdet, "resultrans": "Q"}, timeout=HTTP_TIMEOUT)
     assert r.status_code == 422 and r.json()["detail"] == "Code résultat inconnu : « Q »."
 
 
@@ -316,7 +320,7 @@ def test_notification_with_another_amount_is_refused(portal, billed):
     refdet = started["redirect_url"].rsplit("/", 1)[1]
     notify = portal.url("/payments/simulated/notification")
     r = requests.post(
-        notify, data={"refdet": refdet, "resultrans": "P", "montant": "1"}, timeout=10
+        notify, data={"refdet": refdet, "resultrans": "P", "montant": "1"}, timeout=HTTP_TIMEOUT
     )
     assert r.status_code == 422 and "montant" in r.json()["detail"]
     assert portal.parent("GET", "/me/payments/PAY-000001", billed).json()["state"] == "pending"
@@ -438,16 +442,18 @@ def test_payfip_through_the_server(portal, smtp_sink, billed):
     assert query["urlredirect"] == "https://portail.example.fr/paiement/retour?paiement=PAY-000001"
     # The simulated page is not available with PayFiP.
     assert (
-        requests.get(portal.url(f"/payments/simulated/{query['refdet']}"), timeout=10).status_code
+        requests.get(
+            portal.url(f"/payments/simulated/{query['refdet']}"), timeout=HTTP_TIMEOUT
+        ).status_code
         == 404
     )
     notification = {
         k: query[k] for k in ("numcli", "exer", "refdet", "montant", "mel", "objet")
     } | {"resultrans": "V", "numauto": "998877", "dattrans": "05122026", "heurtrans": "1002"}
-    r = requests.post(query["urlnotif"], data=notification, timeout=10)
+    r = requests.post(query["urlnotif"], data=notification, timeout=HTTP_TIMEOUT)
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "validated" and r.json()["changed"] is True
-    r = requests.get(query["urlnotif"], params=notification, timeout=10)  # same, by GET
+    r = requests.get(query["urlnotif"], params=notification, timeout=HTTP_TIMEOUT)  # same, by GET
     assert r.status_code == 200 and r.json()["changed"] is False
     [entry] = _payments_in_feed(portal)
     assert (entry["data"]["provider"], entry["data"]["provider_code"]) == ("payfip", "V")
@@ -455,7 +461,7 @@ def test_payfip_through_the_server(portal, smtp_sink, billed):
     # Notifications only from the addresses allowed, when some are configured.
     services = portal.app.state.services
     services.settings = services.settings.model_copy(update={"payfip_notify_ips": "10.1.2.3"})
-    r = requests.post(query["urlnotif"], data=notification, timeout=10)
+    r = requests.post(query["urlnotif"], data=notification, timeout=HTTP_TIMEOUT)
     assert r.status_code == 403 and "origine non autorisée" in r.json()["detail"]
 
 

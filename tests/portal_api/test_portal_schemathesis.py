@@ -26,6 +26,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from portal_testkit import (
+    HTTP_TIMEOUT,
     STAFF_TOKEN,
     book,
     booking_family,
@@ -186,7 +187,7 @@ def test_schemathesis(case, served, tally):
         base_url=portal.base,
         headers=headers_for(case.operation.path, token),
         checks=CHECKS,
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     )
     phase = case.meta.phase.name.value if case.meta is not None else "?"
     tally[case.operation.label] = tally.get(case.operation.label, 0) + 1

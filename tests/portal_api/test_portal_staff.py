@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from portal_testkit import PASSWORD, STAFF_TOKEN, family_body, new_key
+from portal_testkit import HTTP_TIMEOUT, PASSWORD, STAFF_TOKEN, family_body, new_key
 from sqlalchemy import func, select
 
 from portal.cli import main
@@ -27,12 +27,12 @@ STAFF_CALLS = [
 def test_staff_token_required(portal, method, path):
     body = family_body("a@example.fr")
     headers = {"Idempotency-Key": new_key()}
-    r = requests.request(method, portal.url(path), json=body, headers=headers, timeout=10)
+    r = requests.request(method, portal.url(path), json=body, headers=headers, timeout=HTTP_TIMEOUT)
     assert r.status_code == 401
     assert r.headers["WWW-Authenticate"] == "Bearer"
     assert r.json()["detail"] == "Jeton du back-office requis."
     headers["Authorization"] = "Bearer " + STAFF_TOKEN + "x"
-    r = requests.request(method, portal.url(path), json=body, headers=headers, timeout=10)
+    r = requests.request(method, portal.url(path), json=body, headers=headers, timeout=HTTP_TIMEOUT)
     assert r.status_code == 401
     assert "invalide" in r.json()["detail"]
 
@@ -184,16 +184,16 @@ def test_staff_token_cli(tmp_path, smtp_sink, capsys):
     running, stop = serve(make_settings(url, smtp_sink.port, staff_token_hash=""))
     try:
         headers = {"Authorization": f"Bearer {token}"}
-        r = requests.get(running.url("/staff/changes"), headers=headers, timeout=10)
+        r = requests.get(running.url("/staff/changes"), headers=headers, timeout=HTTP_TIMEOUT)
         assert r.status_code == 200
         assert main(["revoke-staff-token", "accueil", "--database-url", url]) == 0
-        r = requests.get(running.url("/staff/changes"), headers=headers, timeout=10)
+        r = requests.get(running.url("/staff/changes"), headers=headers, timeout=HTTP_TIMEOUT)
         assert r.status_code == 401
         # Same commands under the spelling; a revoked name can be reused.
         assert main(["token", "create", "--name", "accueil", "--database-url", url]) == 0
         token2 = capsys.readouterr().out.strip()
         headers = {"Authorization": f"Bearer {token2}"}
-        assert requests.get(running.url("/staff/changes"), headers=headers, timeout=10).ok
+        assert requests.get(running.url("/staff/changes"), headers=headers, timeout=HTTP_TIMEOUT).ok
         assert main(["token", "revoke", "accueil", "--database-url", url]) == 0
         assert main(["token", "revoke", "accueil", "--database-url", url]) == 1
     finally:

@@ -3,7 +3,7 @@ position on staff writes, stable person refs, request refs in the feed."""
 
 from __future__ import annotations
 
-from portal_testkit import PASSWORD, changes, family_body, new_key
+from portal_testkit import HTTP_TIMEOUT, PASSWORD, changes, family_body, new_key
 
 JEANNE = {
     "last_name": "DUPONT",
@@ -121,7 +121,7 @@ def _phone(portal, token, phone: str) -> None:
 def portal_openapi(portal) -> dict:
     import requests
 
-    return requests.get(portal.url("/openapi.json"), timeout=10).json()
+    return requests.get(portal.url("/openapi.json"), timeout=HTTP_TIMEOUT).json()
 
 
 def test_person_refs_are_stable_across_edits(portal, smtp_sink):

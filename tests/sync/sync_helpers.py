@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal_testkit import PASSWORD, STAFF_TOKEN
+from portal_testkit import HTTP_TIMEOUT, PASSWORD, STAFF_TOKEN
 
 from backoffice.models import AllowanceScheme, Family, Sex
-from backoffice.services.families import accounts
-from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
+from backoffice.services import accounts
+from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm
 from backoffice.sync import PortalClient
 
 TODAY = date(2026, 11, 27)
@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 27)
 def make_client(portal, **options) -> PortalClient:
     options.setdefault("retries", 1)
     options.setdefault("backoff", 0)
-    options.setdefault("timeout", (10, 60))  # limits, not delays: a loaded machine is slow
+    options.setdefault("timeout", (HTTP_TIMEOUT, HTTP_TIMEOUT))
     return PortalClient(portal.base, STAFF_TOKEN, **options)
 
 

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from portal_testkit import PASSWORD, make_settings, serve, set_now
+from portal_testkit import HTTP_TIMEOUT, PASSWORD, make_settings, serve, set_now
 from sqlalchemy import select
 from sync_helpers import make_client
 
-from backoffice.demo.catalogue import demo_catalogue_toml
 from backoffice.models import (
     Family,
     Invoice,
@@ -35,11 +34,12 @@ from backoffice.models import (
     QuarantinedChange,
     Regie,
 )
+from backoffice.services import outbox
+from backoffice.services.accounts import account_payload
 from backoffice.services.billing import family_balance, issue_credit_note, issue_run
-from backoffice.services.billing.invoice_pdfs import credit_note_ids_of_invoices, render_run
-from backoffice.services.catalogue.import_export import apply_catalogue, parse_catalogue
-from backoffice.services.common import outbox
-from backoffice.services.families.accounts import account_payload
+from backoffice.services.catalogue import apply_catalogue, parse_catalogue
+from backoffice.services.demo_catalogue import demo_catalogue_toml
+from backoffice.services.invoice_documents import credit_note_ids_of_invoices, render_run
 from backoffice.sync import retry_failed, run_round
 from backoffice.sync.catalogue_push import catalogue_body
 from portal import feed
@@ -124,7 +124,7 @@ def _pay(portal, token: str, number: str, result: str) -> dict:
     r = portal.parent("POST", "/me/payments", token, json={"invoices": [number]})
     assert r.status_code == 201, r.text
     started = r.json()
-    done = requests.post(started["redirect_url"], data={"resultrans": result}, timeout=60)
+    done = requests.post(started["redirect_url"], data={"resultrans": result}, timeout=HTTP_TIMEOUT)
     assert done.status_code == 200, done.text
     return started["payment"]
 

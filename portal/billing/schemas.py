@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from .schemas import NO_NUL, In, Out, Ref, text
+from portal.schemas import NO_NUL, In, Out, Ref, Text60, Text120, Text160, Text2000
 
 Cents = Annotated[int, Field(ge=-(10**9), le=10**9, description="Montant en centimes.")]
 PositiveCents = Annotated[int, Field(ge=0, le=10**9, description="Montant en centimes.")]
@@ -36,7 +36,7 @@ class InvoiceChildIn(In):
     """The lines of one child (``child_ref`` null for lines of the whole family)."""
 
     child_ref: Ref | None = None
-    child_name: text(160) = ""
+    child_name: Text160 = ""
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=200)
 
 
@@ -46,7 +46,7 @@ class SettlementIn(In):
     ref: Ref
     date: date
     mode: SettlementMode
-    label: text(120) = ""
+    label: Text120 = ""
     amount_cents: Annotated[int, Field(ge=1, le=10**9)]
     portal_payment_ref: Ref | None = Field(
         default=None,
@@ -69,8 +69,8 @@ class InvoicePush(In):
     total_cents: PositiveCents
     state: InvoiceStateName = "issued"
     children: list[InvoiceChildIn] = Field(min_length=1, max_length=20)
-    qf_bracket: text(60) = ""
-    payment_instructions: text(2000) = ""
+    qf_bracket: Text60 = ""
+    payment_instructions: Text2000 = ""
     payable_online: bool = False
     settlements: list[SettlementIn] = Field(default_factory=list, max_length=100)
     credit_note: Ref | None = Field(
@@ -96,7 +96,7 @@ class PaymentWindowIn(In):
     regie: Ref
     start: date
     end: date
-    label: text(120) = ""
+    label: Text120 = ""
 
 
 class PaymentWindows(In):

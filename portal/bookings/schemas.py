@@ -1,52 +1,19 @@
-"""Request and response bodies of §6 (registrations, planning, bookings) and of the catalogue.
-
-Part of the HTTP contract shared with the back-office (``portal/openapi.json``).
-Cross-field checks (unknown codes, overlapping ranges…) are made by
-:mod:`portal.catalogue` with French messages naming the field.
-"""
+"""Request and response bodies of §6: registrations, planning, draft, submissions, the
+back-office's decisions and the days booked at the desk (HTTP contract shared with the
+back-office, ``portal/openapi.json``)."""
 
 from __future__ import annotations
 
 from datetime import date as Date
 from datetime import datetime as DateTime
-from datetime import time as Time
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import Field, StringConstraints
 
-from .schemas import NO_NUL, Ref, text
+from portal.schemas import In, Out, Ref, Text2000
+from portal.schemas_catalogue import RulesOut, UnitOut, Weekday
 
-Label = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160, pattern=NO_NUL)
-]
 IsoWeek = Annotated[str, StringConstraints(pattern=r"^\d{4}-W\d{2}$")]
-Weekday = Annotated[int, Field(ge=1, le=7, description="1 = lundi … 7 = dimanche (ISO).")]
-CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
-
-
-def _wall_clock(value: Time) -> Time:
-    """A time of day in Paris: no offset (JSON Schema's ``format: time`` would demand one),
-    whole seconds."""
-    if value.tzinfo is not None:
-        raise PydanticCustomError("time_offset", "heure sans fuseau horaire attendue")
-    return value.replace(microsecond=0)
-
-
-# « 08:30 » in, « 08:30:00 » out; declared as a pattern, not ``format: time`` (RFC 3339
-# times carry an offset, these are Paris wall-clock times).
-ClockTime = Annotated[
-    Time,
-    AfterValidator(_wall_clock),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": CLOCK_PATTERN,
-            "description": "Heure de Paris « hh:mm » (ou « hh:mm:ss »).",
-            "examples": ["08:30"],
-        }
-    ),
-]
 
 BOOKING_STATES = (
     "accepted",
@@ -59,6 +26,7 @@ BOOKING_STATES = (
 BookingStateName = Literal[
     "accepted", "requested", "waiting_list", "refused", "cancel_requested", "cancelled"
 ]
+SubmissionStateName = Literal["accepted", "pending", "partially_accepted", "refused"]
 CellState = Literal[
     "closed",
     "open",
@@ -69,132 +37,6 @@ CellState = Literal[
     "refused",
     "cancel_requested",
 ]
-
-
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-# --- catalogue pushed by the back-office ------------------------------------------------
-
-
-class Notice(In):
-    """A deadline « J-x à hh:mm »: at the latest x days before the day, at hh:mm (Paris)."""
-
-    days: int = Field(ge=0, le=90, description="x de « J-x ».")
-    time: ClockTime = Field(description="Heure limite (heure de Paris), ex. 12:00.")
-    skip_weekends: bool = Field(
-        default=False, description="Les samedis et dimanches ne comptent pas dans les x jours."
-    )
-    skip_public_holidays: bool = Field(
-        default=False, description="Les jours fériés (France) ne comptent pas dans les x jours."
-    )
-
-
-class Rules(In):
-    """Processing rules of an activity: when a booking is accepted at once or becomes a request."""
-
-    booking_notice: Notice | None = Field(
-        default=None, description="Délai de réservation ; absent : pas de délai."
-    )
-    cancellation_notice: Notice | None = Field(
-        default=None, description="Délai d'annulation ; absent : annulation toujours acceptée."
-    )
-    auto_accept: bool = Field(
-        default=True,
-        description="Dans les délais et s'il reste de la place, la réservation est acceptée "
-        "sans validation ; sinon elle devient une demande.",
-    )
-    when_full: Literal["waiting_list", "request"] = Field(
-        default="waiting_list",
-        description="Unité complète : liste d'attente, ou demande soumise à validation.",
-    )
-    registration_auto_accept: bool = Field(
-        default=True,
-        description="Une inscription dont la fiche est complète est acceptée sans validation.",
-    )
-    open_on_public_holidays: bool = Field(
-        default=False, description="Accueil ouvert les jours fériés (rare)."
-    )
-
-
-class AgeGroupIn(In):
-    code: Ref
-    label: Label
-    min_age: int | None = Field(default=None, ge=0, le=25, description="Âge minimum (ans).")
-    max_age: int | None = Field(default=None, ge=0, le=25, description="Âge maximum (ans, inclus).")
-
-
-class PeriodIn(In):
-    code: Ref
-    label: Label
-    start: Date
-    end: Date
-    booking_opens: Date = Field(description="Premier jour où les parents peuvent réserver.")
-    booking_closes: Date = Field(description="Dernier jour où les parents peuvent réserver.")
-
-
-class UnitIn(In):
-    """A bookable part of the day (matinée, repas, après-midi, journée…)."""
-
-    code: Ref
-    name: Label
-    start_time: ClockTime
-    end_time: ClockTime
-    weekdays: list[Weekday] = Field(default_factory=lambda: [1, 2, 3, 4, 5], max_length=7)
-
-
-class CapacityIn(In):
-    unit: Ref
-    start: Date
-    end: Date
-    age_group: Ref | None = Field(default=None, description="Absent : toutes tranches d'âge.")
-    places: int = Field(ge=0, le=10_000, description="Places offertes sur le portail.")
-
-
-class ActivityIn(In):
-    code: Ref
-    name: Label
-    kind: text(40) = Field(default="", description="Ex. périscolaire, mercredi, alsh, jeunesse.")
-    site: text(160) = ""
-    age_groups: list[AgeGroupIn] = Field(default_factory=list, max_length=20)
-    periods: list[PeriodIn] = Field(default_factory=list, max_length=100)
-    units: list[UnitIn] = Field(default_factory=list, max_length=20)
-    capacities: list[CapacityIn] = Field(default_factory=list, max_length=2000)
-    rules: Rules = Field(default_factory=Rules)
-
-
-class ClosureIn(In):
-    activity: Ref | None = Field(default=None, description="Absent : fermeture de toutes.")
-    start: Date
-    end: Date
-    label: Label
-
-
-class CataloguePush(In):
-    """Everything parents can book; each push replaces the previous catalogue whole."""
-
-    activities: list[ActivityIn] = Field(max_length=200)
-    closures: list[ClosureIn] = Field(default_factory=list, max_length=1000)
-
-
-class CataloguePushResult(Out):
-    version: int
-    activities: int
-    periods: int
-    units: int
-    capacities: int
-    closures: int
-
-
-class CatalogueOut(Out):
-    version: int
-    pushed_at: DateTime | None
-    catalogue: CataloguePush
 
 
 # --- registrations -------------------------------------------------------------------
@@ -232,46 +74,10 @@ class RegistrationPush(In):
     activity: Ref
     period: Ref
     state: Literal["requested", "accepted", "refused"]
-    answer: text(2000) = Field(default="", description="Réponse lue par les parents.")
+    answer: Text2000 = Field(default="", description="Réponse lue par les parents.")
     age_group: Ref | None = Field(
         default=None, description="Tranche d'âge retenue ; absent : calculée par le portail."
     )
-
-
-class PeriodOut(Out):
-    code: str
-    label: str
-    start: Date
-    end: Date
-    booking_opens: Date
-    booking_closes: Date
-    open_for_booking: bool
-
-
-class UnitOut(Out):
-    code: str
-    name: str
-    start_time: ClockTime
-    end_time: ClockTime
-    weekdays: list[int]
-
-
-class RulesOut(Out):
-    booking_notice: str = Field(description="Ex. « J-2 à 12:00 (hors week-ends et jours fériés) ».")
-    cancellation_notice: str
-    auto_accept: bool
-    when_full: str
-
-
-class ActivityOut(Out):
-    code: str
-    name: str
-    kind: str
-    site: str
-    age_groups: list[AgeGroupIn]
-    units: list[UnitOut]
-    periods: list[PeriodOut]
-    rules: RulesOut
 
 
 class RegistrationOut(Out):
@@ -411,7 +217,7 @@ class Submission(Out):
     registration: RegistrationOut
     period_start: Date | None
     period_end: Date | None
-    state: Literal["accepted", "pending", "partially_accepted", "refused"]
+    state: SubmissionStateName
     state_label: str
     message: str
     lines: list[SubmissionLine]
@@ -424,7 +230,7 @@ class SubmissionSummary(Out):
     child_name: str
     activity_name: str
     period_label: str
-    state: Literal["accepted", "pending", "partially_accepted", "refused"]
+    state: SubmissionStateName
     state_label: str
     days: int
 
@@ -435,7 +241,7 @@ class SubmissionSummary(Out):
 class BookingDecision(In):
     booking_id: int = Field(ge=1, le=2**31 - 1)
     state: Literal["accepted", "refused", "waiting_list", "cancelled"]
-    answer: text(2000) = Field(default="", description="Réponse lue par les parents.")
+    answer: Text2000 = Field(default="", description="Réponse lue par les parents.")
     billed: bool | None = Field(
         default=None,
         description="Seulement avec `cancelled` : la journée annulée reste facturée (true, "

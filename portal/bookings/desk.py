@@ -3,7 +3,7 @@
 The back-office is the source of truth for them: each day is upserted on the
 child's registration (created accepted when the portal does not know it, like a
 registration recorded at the desk), with the places counted as the parents'
-bookings are (:func:`portal.bookings.adjust_places`, the agent having checked the
+bookings are (:func:`portal.bookings.places.adjust_places`, the agent having checked the
 capacity). No e-mail is sent (the family is at the desk) and nothing goes to the
 change feed (the back-office already knows).
 """
@@ -15,11 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import catalogue as catalogue_mod
-from .bookings import HOLDS_PLACE, adjust_places, age_group_for, booking_out
-from .errors import FieldError, PortalError, invalid
-from .models import Booking, BookingState, Child, Family, Registration, RegistrationState
-from .schemas_bookings import DeskBooking, DeskBookings, DeskBookingsResult
+from portal import catalogue as catalogue_mod
+from portal.bookings.decisions import booking_out
+from portal.bookings.places import adjust_places
+from portal.bookings.registrations import age_group_for
+from portal.bookings.schemas import DeskBooking, DeskBookings, DeskBookingsResult
+from portal.bookings.states import HOLDS_PLACE
+from portal.errors import FieldError, PortalError, invalid
+from portal.models import Booking, BookingState, Child, Family, Registration, RegistrationState
 
 REASONS = {
     BookingState.ACCEPTED: "Réservation enregistrée par le service.",
