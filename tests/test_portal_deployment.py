@@ -59,11 +59,19 @@ def test_installed_console_script_serves_health(tmp_path):
     script = Path(sys.executable).with_name("portal.exe" if os.name == "nt" else "portal")
     assert script.exists(), "le script « portal » n'est pas installé dans l'environnement"
     port = _free_port()
-    env = {**os.environ, **_env_example(),
-           "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-           "PORTAL_DATA_DIR": str(tmp_path)}
-    process = subprocess.Popen([str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        **_env_example(),
+        "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        "PORTAL_DATA_DIR": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         # Generous: on a busy machine the start is slow, which is not what is tested here.
         deadline = time.monotonic() + 60

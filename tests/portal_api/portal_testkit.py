@@ -1,3 +1,4 @@
+# Long module: the one kit every portal and sync test starts from (SMTP sink, served portal, parents, clock).
 """Helpers and fixtures of the portal tests: a real SMTP sink and the portal served by uvicorn.
 
 Everything is real: the portal listens on a loopback port in a background

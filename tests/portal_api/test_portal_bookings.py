@@ -1,3 +1,4 @@
+# Long module: the parents' booking rules (§6 of the guide) tested one by one around one catalogue.
 """Guide §6 through HTTP: catalogue and rules pushed by the back-office, registrations,
 weekly planning, bulk booking into a draft, validation by the rules, cancellations,
 the back-office's decisions, and the change feed.
