@@ -31,7 +31,7 @@ from backoffice.models import (
 )
 from backoffice.services.requests.recording import HOLDING
 
-# Cell states, as on the portal (``portal.bookings.CELL_LABELS``).
+# Cell states, as on the portal (``portal.bookings.states.CELL_LABELS``).
 CELL_LABELS = {
     "closed": "Fermé",
     "open": "Ouvert à la réservation",
