@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.services.accounts import AccountForm, ChildForm, GuardianForm
 from portal_testkit import HTTP_TIMEOUT, PASSWORD, STAFF_TOKEN
 
 from backoffice.models import AllowanceScheme, Family, Sex
-from backoffice.services import accounts
+from backoffice.services.families import accounts
+from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
 from backoffice.sync import PortalClient
 
 TODAY = date(2026, 11, 27)

@@ -17,13 +17,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from backoffice.services.accounts import account_payload
-from backoffice.services.demo_catalogue import demo_catalogue_toml
-from backoffice.services.invoice_documents import credit_note_ids_of_invoices, render_run
 from portal_testkit import HTTP_TIMEOUT, PASSWORD, make_settings, serve, set_now
 from sqlalchemy import select
 from sync_helpers import make_client
 
+from backoffice.demo.catalogue import demo_catalogue_toml
 from backoffice.models import (
     Family,
     Invoice,
@@ -37,9 +35,11 @@ from backoffice.models import (
     QuarantinedChange,
     Regie,
 )
-from backoffice.services import outbox
 from backoffice.services.billing import family_balance, issue_credit_note, issue_run
-from backoffice.services.catalogue import apply_catalogue, parse_catalogue
+from backoffice.services.billing.invoice_pdfs import credit_note_ids_of_invoices, render_run
+from backoffice.services.catalogue.import_export import apply_catalogue, parse_catalogue
+from backoffice.services.common import outbox
+from backoffice.services.families.accounts import account_payload
 from backoffice.sync import retry_failed, run_round
 from backoffice.sync.catalogue_push import catalogue_body
 from portal import feed
