@@ -28,7 +28,14 @@ from backoffice.services.common.validation import FieldErrors
 from backoffice.services.families import accounts
 from backoffice.services.families import edit as family_info
 from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
-from backoffice.services.families.edit import FamilyChanges, GuardianChanges, StaleRecord
+from backoffice.services.families.edit import FamilyChanges, StaleRecord
+from backoffice.services.families.guardians import (
+    GuardianChanges,
+    add_guardian,
+    remove_guardian,
+    update_guardian,
+)
+from backoffice.services.families.quotients import add_quotient
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)
@@ -198,7 +205,7 @@ def test_login_email_of_another_family_is_refused(db, agent, family_id):
 
 def test_guardians_two_at_most_and_exactly_one_payer(db, agent, family_id):
     with db.session() as s:
-        second = family_info.add_guardian(
+        second = add_guardian(
             s,
             agent,
             family_id,
@@ -207,12 +214,10 @@ def test_guardians_two_at_most_and_exactly_one_payer(db, agent, family_id):
         second_id = second.id
         assert second.rank == 2 and not second.is_payer
     with db.session() as s, pytest.raises(UserError, match="deux responsables légaux au plus"):
-        family_info.add_guardian(
-            s, agent, family_id, GuardianChanges(last_name="X", first_name="Y")
-        )
+        add_guardian(s, agent, family_id, GuardianChanges(last_name="X", first_name="Y"))
     with db.session() as s:
         g = s.get(Guardian, second_id)
-        family_info.update_guardian(s, agent, second_id, GuardianChanges(is_payer=True), g.version)
+        update_guardian(s, agent, second_id, GuardianChanges(is_payer=True), g.version)
     with db.session() as s:
         family = s.get(Family, family_id)
         assert [(g.first_name, g.is_payer) for g in family.guardians] == [
@@ -222,20 +227,20 @@ def test_guardians_two_at_most_and_exactly_one_payer(db, agent, family_id):
         sophie = family.guardians[0]
         # Removing the payer hands the flag to the one left; the last one stays.
         marc = family.guardians[1]
-        family_info.remove_guardian(s, agent, marc.id, marc.version)
+        remove_guardian(s, agent, marc.id, marc.version)
         assert sophie.is_payer
         with pytest.raises(UserError, match="au moins un responsable légal"):
-            family_info.remove_guardian(s, agent, sophie.id, sophie.version)
+            remove_guardian(s, agent, sophie.id, sophie.version)
     with db.session() as s:
         g = s.get(Family, family_id).guardians[0]
         with pytest.raises(FieldErrors) as caught:
-            family_info.update_guardian(s, agent, g.id, GuardianChanges(is_payer=False), g.version)
+            update_guardian(s, agent, g.id, GuardianChanges(is_payer=False), g.version)
         assert "responsable payeur" in caught.value.errors["is_payer"]
 
 
 def test_a_new_qf_closes_the_open_one_and_never_rewrites_amounts(db, agent, family_id):
     with db.session() as s:
-        family_info.add_quotient(s, agent, family_id, 820, date(2027, 1, 1))
+        add_quotient(s, agent, family_id, 820, date(2027, 1, 1))
     with db.session() as s:
         rows = s.scalars(
             select(FamilyQuotient)
@@ -255,9 +260,7 @@ def test_a_new_qf_closes_the_open_one_and_never_rewrites_amounts(db, agent, fami
         assert all(e.actor == "mhuet" for e in events)
     # A QF entered in the past between two others ends before the next one.
     with db.session() as s:
-        back = family_info.add_quotient(
-            s, agent, family_id, 650, date(2026, 6, 1), source=AllowanceScheme.MSA
-        )
+        back = add_quotient(s, agent, family_id, 650, date(2026, 6, 1), source=AllowanceScheme.MSA)
         assert back.valid_to == date(2026, 12, 31)
     with db.session() as s:
         amounts = {q.valid_from: q.quotient for q in s.get(Family, family_id).quotients}
@@ -266,7 +269,7 @@ def test_a_new_qf_closes_the_open_one_and_never_rewrites_amounts(db, agent, fami
 
 def test_qf_starting_the_same_day_or_in_a_closed_period_is_refused(db, agent, family_id):
     with db.session() as s, pytest.raises(FieldErrors) as caught:
-        family_info.add_quotient(s, agent, family_id, 900, date(2026, 1, 1))
+        add_quotient(s, agent, family_id, 900, date(2026, 1, 1))
     assert caught.value.errors["valid_from"].startswith("Un QF (712) commence déjà le 01/01/2026")
     with db.session() as s:
         regie = Regie(
@@ -284,7 +287,7 @@ def test_qf_starting_the_same_day_or_in_a_closed_period_is_refused(db, agent, fa
             )
         )
     with db.session() as s, pytest.raises(FieldErrors) as caught:
-        family_info.add_quotient(s, agent, family_id, 900, date(2026, 9, 1))
+        add_quotient(s, agent, family_id, 900, date(2026, 9, 1))
     assert caught.value.errors["valid_from"] == (
         "La période de facturation du 01/10/2026 au 31/10/2026 est close : un nouveau QF "
         "ne peut prendre effet qu'à partir du 01/11/2026."
@@ -292,7 +295,7 @@ def test_qf_starting_the_same_day_or_in_a_closed_period_is_refused(db, agent, fa
     with db.session() as s:
         rows = s.scalars(select(FamilyQuotient).where(FamilyQuotient.family_id == family_id)).all()
         assert [(q.quotient, q.valid_to) for q in rows] == [(712, None)]
-        family_info.add_quotient(s, agent, family_id, 900, date(2026, 11, 1))
+        add_quotient(s, agent, family_id, 900, date(2026, 11, 1))
     with pytest.raises(FieldErrors) as caught, db.session() as s:
-        family_info.add_quotient(s, agent, family_id, None, date(2027, 1, 1), date(2026, 1, 1))
+        add_quotient(s, agent, family_id, None, date(2027, 1, 1), date(2026, 1, 1))
     assert set(caught.value.errors) == {"quotient", "valid_to"}

@@ -16,13 +16,19 @@ from backoffice.errors import UserError
 from backoffice.models import AllowanceScheme, Family
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.validation import FieldErrors
-from backoffice.services.families import edit as family_info
 from backoffice.services.families.edit import (
     FamilyChanges,
-    GuardianChanges,
-    QuotientRow,
     StaleRecord,
+    family_for_edit,
+    update_family,
 )
+from backoffice.services.families.guardians import (
+    GuardianChanges,
+    add_guardian,
+    remove_guardian,
+    update_guardian,
+)
+from backoffice.services.families.quotients import QuotientRow, quotient_history
 from backoffice.storage import Database
 from backoffice.ui.family_edit.quotients import QuotientDialog, QuotientsSection
 from backoffice.ui.family_edit.sections import FamilySection, GuardiansSection
@@ -53,8 +59,8 @@ class EditData:
 
 def _load(db: Database, family_id: int) -> EditData:
     with db.session() as session:
-        family = family_info.family_for_edit(session, family_id)
-        return EditData(family, family_info.quotient_history(session, family_id))
+        family = family_for_edit(session, family_id)
+        return EditData(family, quotient_history(session, family_id))
 
 
 def _save(
@@ -70,13 +76,13 @@ def _save(
     with db.session() as session:
         errors: dict[str, str] = {}
         try:
-            family_info.update_family(session, actor, family_id, changes, version)
+            update_family(session, actor, family_id, changes, version)
         except FieldErrors as exc:
             errors.update({f"family.{k}": m for k, m in exc.errors.items()})
 
         def remove_all() -> None:
             for guardian_id, guardian_version in removed:
-                family_info.remove_guardian(session, actor, guardian_id, guardian_version)
+                remove_guardian(session, actor, guardian_id, guardian_version)
 
         kept_existing = [g for g in guardians if g[0] is not None]
         if kept_existing:
@@ -84,11 +90,9 @@ def _save(
         for index, (guardian_id, guardian_version, guardian) in enumerate(guardians):
             try:
                 if guardian_id is None:
-                    family_info.add_guardian(session, actor, family_id, guardian)
+                    add_guardian(session, actor, family_id, guardian)
                 else:
-                    family_info.update_guardian(
-                        session, actor, guardian_id, guardian, guardian_version
-                    )
+                    update_guardian(session, actor, guardian_id, guardian, guardian_version)
             except FieldErrors as exc:
                 errors.update({f"guardians[{index}].{k}": m for k, m in exc.errors.items()})
         if not kept_existing and not errors:
@@ -179,7 +183,7 @@ class FamilyEditDialog(QDialog):
 
         def fetch() -> list[QuotientRow]:
             with db.session() as session:
-                return family_info.quotient_history(session, family_id)
+                return quotient_history(session, family_id)
 
         self.runner.run(fetch, self.quotients_section.set_rows, parent=self)
 

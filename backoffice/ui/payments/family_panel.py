@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from backoffice.services.billing import apply_family_credit, family_balance
+from backoffice.services.billing.balances import FamilyBalance, RegieBalance
 from backoffice.services.billing.common import euros
-from backoffice.services.billing.payments import FamilyBalance, RegieBalance
 from backoffice.services.billing.queries import (
     OPEN_STATES,
     FamilyHeader,
