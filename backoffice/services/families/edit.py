@@ -4,7 +4,8 @@ allowance and notes; and the rules every family edit shares (versions, portal up
 Each function is one agent action (STYLE §12); it binds the actor to the session, so the
 audit trail records every changed field with who changed it. The guardians are
 edited in :mod:`backoffice.services.families.guardians`, the QF history in
-:mod:`backoffice.services.families.quotients`.
+:mod:`backoffice.services.families.quotients`, the whole family form at once in
+:mod:`backoffice.services.families.family_form`.
 
 Rules the functions enforce:
 
