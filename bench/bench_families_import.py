@@ -37,10 +37,8 @@ from backoffice.models import Family, Guardian  # noqa: E402
 from backoffice.services.common.actors import current_actor  # noqa: E402
 from backoffice.services.common.validation import format_phone  # noqa: E402
 from backoffice.services.database import open_database  # noqa: E402
-from backoffice.services.families.csv_files import (  # noqa: E402
-    export_families_csv,
-    import_families_csv,
-)
+from backoffice.services.families.csv_export import export_families_csv  # noqa: E402
+from backoffice.services.families.csv_import import import_families_csv  # noqa: E402
 
 PG_URL = os.environ.get(
     "BACKOFFICE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -35,11 +35,8 @@ from backoffice.documents.formatting import (  # noqa: E402
     format_quantity,
 )
 from backoffice.documents.invoice_data import InvoiceDocument  # noqa: E402
-from backoffice.documents.invoice_pdf import (  # noqa: E402
-    LEGAL_VAT,
-    payment_instructions,
-    render_invoice,
-)
+from backoffice.documents.invoice_instructions import payment_instructions  # noqa: E402
+from backoffice.documents.invoice_pdf import LEGAL_VAT, render_invoice  # noqa: E402
 from backoffice.documents.samples import sample_invoice  # noqa: E402
 
 REGULAR, BOLD = register_fonts()

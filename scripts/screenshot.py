@@ -51,6 +51,7 @@ def demo_changes(db, family_id: int) -> None:
     from backoffice.models import Child, Family
     from backoffice.services.common.actors import bind, current_actor
     from backoffice.services.families import edit as family_info
+    from backoffice.services.families.quotients import add_quotient
 
     with db.session() as s:
         agent, director = current_actor(s, "mhuet"), current_actor(s, "lchauvin")
@@ -67,7 +68,7 @@ def demo_changes(db, family_id: int) -> None:
             family.version,
         )
     with db.session() as s:
-        family_info.add_quotient(s, colleague, family_id, 812, date(2027, 1, 1))
+        add_quotient(s, colleague, family_id, 812, date(2027, 1, 1))
     with db.session() as s:
         bind(s, director)
         child = s.scalars(

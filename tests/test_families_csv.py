@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from backoffice.cli import app as cli
 from backoffice.demo.load import load_demo
+from backoffice.errors import UserError
 from backoffice.models import (
     AccountState,
     AuditAction,
@@ -26,8 +27,9 @@ from backoffice.models import (
 from backoffice.services.common.actors import current_actor
 from backoffice.services.common.validation import format_phone
 from backoffice.services.database import open_database
-from backoffice.services.families import csv_files as families_csv
-from backoffice.services.families.csv_files import HEADERS, CsvImportError, import_families_csv
+from backoffice.services.families.csv_export import export_families_csv
+from backoffice.services.families.csv_format import HEADERS
+from backoffice.services.families.csv_import import CsvImportError, import_families_csv
 from backoffice.services.families.queries import search_families
 
 pytestmark = pytest.mark.postgres
@@ -370,7 +372,7 @@ def test_export_then_import_into_an_empty_database_round_trips(db_url, db, tmp_p
         _repair_demo_phones(source)
         first = tmp_path / "export.csv"
         with source.session() as s:
-            assert families_csv.export_families_csv(s, first) == 30
+            assert export_families_csv(s, first) == 30
             expected = {
                 f.code: (f.name, f.login_email, sorted(c.first_name for c in f.children))
                 for f in s.scalars(select(Family))
@@ -404,16 +406,16 @@ def test_export_then_import_into_an_empty_database_round_trips(db_url, db, tmp_p
 def test_unreadable_files_get_a_french_message(db, agent, tmp_path):
     empty = tmp_path / "vide.csv"
     empty.write_bytes(b"")
-    with pytest.raises(families_csv.UserError, match="première ligne"):
+    with pytest.raises(UserError, match="première ligne"):
         _import(db, agent, empty)
     header_only = _write(tmp_path / "entete.csv", [])
-    with pytest.raises(families_csv.UserError, match="aucune ligne de données"):
+    with pytest.raises(UserError, match="aucune ligne de données"):
         _import(db, agent, header_only)
     binary = tmp_path / "binaire.csv"
     binary.write_bytes(b"R\xe9f. famille;\x81\x8d\n")
-    with pytest.raises(families_csv.UserError, match="Encodage du fichier non reconnu"):
+    with pytest.raises(UserError, match="Encodage du fichier non reconnu"):
         _import(db, agent, binary)
-    with pytest.raises(families_csv.UserError, match="Impossible de lire"):
+    with pytest.raises(UserError, match="Impossible de lire"):
         _import(db, agent, tmp_path / "absent.csv")
 
 

@@ -15,6 +15,7 @@ from backoffice.services.families import edit as family_info
 from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
 from backoffice.services.families.edit import FamilyChanges
 from backoffice.services.families.history import MEDICAL_NEUTRAL, family_history, french_value
+from backoffice.services.families.quotients import add_quotient
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)
@@ -82,7 +83,7 @@ def family(db, people):
     with db.session() as s:
         record_medical_access(s, director, s.get(Child, ids["Lou"]))
     with db.session() as s:
-        family_info.add_quotient(s, agent, ids["family"], 820, date(2027, 1, 1))
+        add_quotient(s, agent, ids["family"], 820, date(2027, 1, 1))
     with db.session() as s:
         tom = s.get(Child, ids["Tom"])
         bind(s, PORTAL)

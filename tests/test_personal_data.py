@@ -45,11 +45,8 @@ from backoffice.models import (
     Vaccination,
 )
 from backoffice.services.common.actors import PermissionDenied, bind, current_actor
-from backoffice.services.families.personal_data import (
-    ANONYMISED_FAMILY_NAME,
-    anonymise_inactive,
-    export_personal_data,
-)
+from backoffice.services.families.anonymisation import ANONYMISED_FAMILY_NAME, anonymise_inactive
+from backoffice.services.families.personal_data_export import export_personal_data
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 11, 27)

@@ -108,7 +108,7 @@ def cmd_families_show(db: Database, args) -> int:
 
 def cmd_families_import(db: Database, args) -> int:
     from backoffice.services.common.actors import current_actor
-    from backoffice.services.families.csv_files import CsvImportError, import_families_csv
+    from backoffice.services.families.csv_import import CsvImportError, import_families_csv
 
     try:
         with db.session() as session:
@@ -144,7 +144,7 @@ def cmd_families_import(db: Database, args) -> int:
 
 
 def cmd_families_export(db: Database, args) -> int:
-    from backoffice.services.families.csv_files import export_families_csv
+    from backoffice.services.families.csv_export import export_families_csv
 
     with db.session() as session:
         count = export_families_csv(session, Path(args.file))
@@ -155,7 +155,7 @@ def cmd_families_export(db: Database, args) -> int:
 def cmd_families_export_personal_data(db: Database, args) -> int:
     from backoffice.services.common.actors import current_actor
     from backoffice.services.common.files import write_atomically
-    from backoffice.services.families.personal_data import export_personal_data
+    from backoffice.services.families.personal_data_export import export_personal_data
     from backoffice.services.families.queries import find_family_id
 
     with db.session() as session:
@@ -179,7 +179,7 @@ def cmd_families_export_personal_data(db: Database, args) -> int:
 
 def cmd_families_anonymise(db: Database, args) -> int:
     from backoffice.services.common.actors import current_actor
-    from backoffice.services.families.personal_data import anonymise_inactive
+    from backoffice.services.families.anonymisation import anonymise_inactive
 
     with db.session() as session:
         actor = current_actor(session)

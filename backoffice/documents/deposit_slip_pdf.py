@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from backoffice.documents.fonts import register_fonts
 from backoffice.documents.formatting import format_date, format_euros
 from backoffice.documents.invoice_data import Issuer, issuer_from_settings, logo_exists
-from backoffice.documents.invoice_pdf import (
+from backoffice.documents.page_layout import (
     CONTENT_W,
     FOOTER_H,
     GREY_FILL,
@@ -46,7 +46,7 @@ from backoffice.documents.invoice_pdf import (
     PAGE_H,
     PAGE_W,
     TEXT,
-    _NumberedCanvas,
+    NumberedCanvas,
 )
 from backoffice.errors import UserError
 from backoffice.models import Payment, PaymentMode, Regie
@@ -332,7 +332,7 @@ def render_deposit_slip(slip: DepositSlip, out: BinaryIO | Path | str) -> None:
     )
     template.build(
         [table, Spacer(1, 10 * mm), KeepTogether([_signature_boxes(slip)])],
-        canvasmaker=_NumberedCanvas,
+        canvasmaker=NumberedCanvas,
     )
 
 

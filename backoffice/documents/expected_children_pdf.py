@@ -28,7 +28,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, 
 
 from backoffice.dates import long_day
 from backoffice.documents.fonts import register_fonts
-from backoffice.documents.invoice_pdf import (
+from backoffice.documents.page_layout import (
     CONTENT_W,
     FOOTER_H,
     GREY_FILL,
@@ -40,7 +40,7 @@ from backoffice.documents.invoice_pdf import (
     PAGE_H,
     PAGE_W,
     TEXT,
-    _NumberedCanvas,
+    NumberedCanvas,
 )
 
 REGULAR, BOLD = register_fonts()
@@ -218,7 +218,7 @@ def render_expected_children(doc: ExpectedList, out: BinaryIO | Path | str) -> N
             "legend", fontName=REGULAR, fontSize=7.5, leading=9, textColor=MUTED, spaceBefore=6
         ),  # fmt: skip
     )
-    template.build([_table(doc), legend], canvasmaker=_NumberedCanvas)
+    template.build([_table(doc), legend], canvasmaker=NumberedCanvas)
 
 
 def render_expected_children_bytes(doc: ExpectedList) -> bytes:

@@ -9,7 +9,9 @@ at the top right, the invoice details at the left of the address.
 
 The lines table (grouped by child, then by unit) flows over as many pages as
 needed, its header row repeated; every page carries the legal mentions of a
-public collectivity and « Page n/N ».
+public collectivity and « Page n/N ». The page itself (size, margins, colours,
+numbering) is :mod:`backoffice.documents.page_layout`, shared with the other PDFs;
+the wording of the payment box is :mod:`backoffice.documents.invoice_instructions`.
 
 Speed: fonts are registered once, styles are module constants, table cells are
 plain strings wrapped with :func:`simpleSplit` (no Paragraph at all), the
@@ -53,7 +55,21 @@ from backoffice.documents.invoice_data import (
     invoice_documents,
     logo_exists,
 )
-from backoffice.models.catalogue import Settlement
+from backoffice.documents.invoice_instructions import payment_instructions
+from backoffice.documents.page_layout import (
+    CONTENT_W,
+    FOOTER_H,
+    GREY_FILL,
+    GREY_LINE,
+    HEAD_FILL,
+    MARGIN_L,
+    MARGIN_R,
+    MUTED,
+    PAGE_H,
+    PAGE_W,
+    TEXT,
+    NumberedCanvas,
+)
 
 __all__ = [
     "AppliedAmount",
@@ -66,17 +82,11 @@ __all__ = [
     "invoice_documents",
     "render_invoice",
     "render_invoice_bytes",
-    "payment_instructions",
     "LEGAL_VAT",
 ]
 
 REGULAR, BOLD = register_fonts()
 
-PAGE_W, PAGE_H = A4
-MARGIN_L = 18 * mm
-MARGIN_R = 18 * mm
-CONTENT_W = PAGE_W - MARGIN_L - MARGIN_R
-FOOTER_H = 22 * mm
 FIRST_FRAME_TOP = 92 * mm  # from the top of the sheet, under the address window
 LATER_FRAME_TOP = 24 * mm
 
@@ -87,12 +97,6 @@ WINDOW_W = 85 * mm
 WINDOW_H = 38 * mm
 
 LEGAL_VAT = "TVA non applicable, article 256 B du CGI."
-
-GREY_LINE = colors.HexColor("#9AA3AD")
-GREY_FILL = colors.HexColor("#EEF1F4")
-HEAD_FILL = colors.HexColor("#2F4A63")
-TEXT = colors.HexColor("#1A1A1A")
-MUTED = colors.HexColor("#555F69")
 
 BODY_SIZE = 8.5
 LEADING = 10.5
@@ -179,65 +183,6 @@ def _wrap_list(text: str, width: float, sep: str = ", ") -> str:
             current = candidate
     lines.append(current)
     return "\n".join(lines)
-
-
-def _desk(issuer: Issuer) -> str:
-    return ", ".join(issuer.address_lines) if issuer.address_lines else issuer.name
-
-
-# -- payment instructions ---------------------------------------------------------
-
-
-def payment_instructions(doc: InvoiceDocument) -> tuple[str, list[str], str]:
-    """(title, sentences, régie's own precisions) printed under the totals."""
-    precisions = doc.regie_instructions.strip()
-    if doc.is_credit_note:
-        sentences = [
-            f"Cet avoir annule ou corrige la facture N° {doc.related_number}"
-            + (f" du {format_date(doc.related_date)}" if doc.related_date else "")
-            + " : son montant vient en déduction de la somme à payer."
-        ]
-        if doc.settlement == Settlement.TRESOR_PUBLIC:
-            sentences.append("Le Trésor public en tient compte dans l'avis des sommes à payer.")
-        else:
-            sentences.append(
-                "Si la facture est déjà réglée, le trop-perçu reste au crédit de votre "
-                "compte famille ou vous est remboursé sur demande."
-            )
-        return "Avoir", sentences, ""
-    due = f" avant le {format_date(doc.due_date)}" if doc.due_date else ""
-    if doc.settlement == Settlement.TRESOR_PUBLIC:
-        return (
-            "Règlement",
-            [
-                "À régler auprès du Trésor public à réception de l'avis des sommes à payer.",
-                "Ne réglez pas cette facture au guichet de la Communauté de communes : "
-                "le Trésor public vous adressera l'avis des sommes à payer.",
-            ],
-            precisions,
-        )
-    if doc.settlement == Settlement.DESK_AND_ONLINE:
-        if doc.payment_window:
-            opens, closes = doc.payment_window
-            window = (
-                f"pendant la période de paiement du {format_date(opens)} au {format_date(closes)}"
-            )
-        else:
-            window = "pendant les périodes de paiement annoncées"
-        return (
-            "Comment régler cette facture ?",
-            [
-                f"• En ligne sur le Portail Famille (rubrique « Mes factures & paiements »), "
-                f"{window}.",
-                f"• Ou au guichet{due} : {_desk(doc.issuer)}.",
-            ],
-            precisions,
-        )
-    return (
-        "Comment régler cette facture ?",
-        [f"À régler{due} au guichet : {_desk(doc.issuer)}, ou auprès du directeur du centre."],
-        precisions,
-    )
 
 
 # -- page decorations ----------------------------------------------------------------
@@ -355,28 +300,6 @@ def _draw_footer(c: Canvas, doc: InvoiceDocument) -> None:
         f"Régie de recettes « {doc.regie_name} » — {LEGAL_VAT}",
     )
     c.setFillColor(TEXT)
-
-
-class _NumberedCanvas(Canvas):
-    """Keeps the pages until the end to print « Page n/N » on each."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-
-    def showPage(self):  # noqa: N802 - reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, 1):
-            self.__dict__.update(state)
-            self.setFont(REGULAR, 7.5)
-            self.setFillColor(MUTED)
-            self.drawRightString(PAGE_W - MARGIN_R, FOOTER_H - 4 * mm - 9, f"Page {number}/{total}")
-            super().showPage()
-        super().save()
 
 
 # -- the body --------------------------------------------------------------------------
@@ -529,7 +452,7 @@ def render_invoice(invoice_data: InvoiceDocument, out: BinaryIO | Path | str) ->
     """Write the PDF of an invoice or credit note snapshot to a file object or a path."""
     target = str(out) if isinstance(out, Path | str) else out
     template = _Template(target, invoice_data)
-    template.build(_flowables(invoice_data), canvasmaker=_NumberedCanvas)
+    template.build(_flowables(invoice_data), canvasmaker=NumberedCanvas)
 
 
 def render_invoice_bytes(invoice_data: InvoiceDocument) -> bytes:

@@ -34,12 +34,8 @@ from backoffice.models import (
     SyncCursor,
 )
 from backoffice.services.families import accounts
-from backoffice.services.families.edit import (
-    FamilyChanges,
-    GuardianChanges,
-    update_family,
-    update_guardian,
-)
+from backoffice.services.families.edit import FamilyChanges, update_family
+from backoffice.services.families.guardians import GuardianChanges, update_guardian
 from backoffice.sync.pull import CURSOR
 
 REQUEST_FEED_KINDS = {

@@ -8,7 +8,10 @@ Split by domain (no Qt here; the GUI and the CLI call these):
 - :mod:`.numbering` — gap-free numbers per régie, kind and year
 - :mod:`.credit_notes` — avoirs cancelling or correcting an invoice
 - :mod:`.periods` — closing a period; :mod:`.guards` — what may never change
-- :mod:`.payments` — desk/online/Trésor payments, allocation, balances, unpaid
+- :mod:`.payments` — desk payments and their allocation (CESU rules, family credit)
+- :mod:`.online_payments` — online payment results from the portal
+- :mod:`.tresor` — invoices handed to the Trésor public
+- :mod:`.balances` — family balances, unpaid invoices, the payments list
 - :mod:`.slips` — cheque deposit slips (data; the PDF is in ``documents``),
   :mod:`.slip_pdfs` — a slip's PDF written to disk
 - :mod:`.ledger` — balances and states; :mod:`.publish` — outbox payloads
@@ -20,18 +23,12 @@ Importing this package installs the ORM guards (:func:`guards.install`).
 """
 
 from backoffice.services.billing import guards
+from backoffice.services.billing.balances import family_balance, list_payments, unpaid_invoices
 from backoffice.services.billing.common import BillingError, parse_amount, parse_period
 from backoffice.services.billing.credit_notes import issue_credit_note, parse_line_spec
 from backoffice.services.billing.lines import Anomaly, AnomalyKind, compute_draft, decide
-from backoffice.services.billing.payments import (
-    apply_family_credit,
-    family_balance,
-    list_payments,
-    mark_sent_to_tresor,
-    record_online_payment_result,
-    record_payment,
-    unpaid_invoices,
-)
+from backoffice.services.billing.online_payments import record_online_payment_result
+from backoffice.services.billing.payments import apply_family_credit, record_payment
 from backoffice.services.billing.periods import close_period
 from backoffice.services.billing.runs import IssueReport, RunPreview, issue_run, preview_run
 from backoffice.services.billing.slips import (
@@ -40,6 +37,7 @@ from backoffice.services.billing.slips import (
     deposit_slip_data,
 )
 from backoffice.services.billing.tariffs import TariffBook, billed_hours, price_for
+from backoffice.services.billing.tresor import mark_sent_to_tresor
 
 guards.install()
 

@@ -15,7 +15,7 @@ Checked in ``before_flush``, i.e. whatever service makes the change:
   deleted: a new price takes a start date after the closed periods.
 
 Core statements bypass the ORM and these guards (the RGPD anonymisation of
-``services.families.personal_data`` replaces names on old invoices on purpose).
+``services.families.anonymisation`` replaces names on old invoices on purpose).
 """
 
 from __future__ import annotations

@@ -32,17 +32,16 @@ from backoffice.models import (
     Regie,
     Settlement,
 )
+from backoffice.services.billing.balances import (
+    FamilyBalance,
+    PaymentRow,
+    family_balance,
+    list_payments,
+)
 from backoffice.services.billing.common import PARIS, ZERO, get_family, get_regie
 from backoffice.services.billing.credit_notes import credited_by_line, get_invoice
 from backoffice.services.billing.ledger import figures
-from backoffice.services.billing.payments import (
-    FamilyBalance,
-    PaymentRow,
-    cesu_room,
-    family_balance,
-    list_payments,
-    open_invoices,
-)
+from backoffice.services.billing.payments import cesu_room, open_invoices
 
 OPEN_STATES = (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID)
 

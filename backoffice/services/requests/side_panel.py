@@ -45,7 +45,7 @@ from backoffice.models import (
     Unit,
     WhenFull,
 )
-from backoffice.services.billing.payments import family_balance
+from backoffice.services.billing.balances import family_balance
 from backoffice.services.bookings.occupancy import health_alerts
 from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.child_file.editing import active_consents

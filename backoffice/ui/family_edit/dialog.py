@@ -16,13 +16,9 @@ from backoffice.errors import UserError
 from backoffice.models import AllowanceScheme, Family
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.validation import FieldErrors
-from backoffice.services.families import edit as family_info
-from backoffice.services.families.edit import (
-    FamilyChanges,
-    GuardianChanges,
-    QuotientRow,
-    StaleRecord,
-)
+from backoffice.services.families.edit import StaleRecord, family_for_edit
+from backoffice.services.families.family_form import save_family_form
+from backoffice.services.families.quotients import QuotientRow, quotient_history
 from backoffice.storage import Database
 from backoffice.ui.family_edit.quotients import QuotientDialog, QuotientsSection
 from backoffice.ui.family_edit.sections import FamilySection, GuardiansSection
@@ -53,48 +49,8 @@ class EditData:
 
 def _load(db: Database, family_id: int) -> EditData:
     with db.session() as session:
-        family = family_info.family_for_edit(session, family_id)
-        return EditData(family, family_info.quotient_history(session, family_id))
-
-
-def _save(
-    db: Database,
-    actor: Actor,
-    family_id: int,
-    version: int,
-    changes: FamilyChanges,
-    guardians: list[tuple[int | None, int | None, GuardianChanges]],
-    removed: list[tuple[int, int]],
-) -> None:
-    """All of the form in one transaction; every field error collected, then rolled back."""
-    with db.session() as session:
-        errors: dict[str, str] = {}
-        try:
-            family_info.update_family(session, actor, family_id, changes, version)
-        except FieldErrors as exc:
-            errors.update({f"family.{k}": m for k, m in exc.errors.items()})
-
-        def remove_all() -> None:
-            for guardian_id, guardian_version in removed:
-                family_info.remove_guardian(session, actor, guardian_id, guardian_version)
-
-        kept_existing = [g for g in guardians if g[0] is not None]
-        if kept_existing:
-            remove_all()
-        for index, (guardian_id, guardian_version, guardian) in enumerate(guardians):
-            try:
-                if guardian_id is None:
-                    family_info.add_guardian(session, actor, family_id, guardian)
-                else:
-                    family_info.update_guardian(
-                        session, actor, guardian_id, guardian, guardian_version
-                    )
-            except FieldErrors as exc:
-                errors.update({f"guardians[{index}].{k}": m for k, m in exc.errors.items()})
-        if not kept_existing and not errors:
-            remove_all()
-        if errors:
-            raise FieldErrors(errors)
+        family = family_for_edit(session, family_id)
+        return EditData(family, quotient_history(session, family_id))
 
 
 class FamilyEditDialog(QDialog):
@@ -173,7 +129,7 @@ class FamilyEditDialog(QDialog):
 
         def fetch() -> list[QuotientRow]:
             with db.session() as session:
-                return family_info.quotient_history(session, family_id)
+                return quotient_history(session, family_id)
 
         self.runner.run(fetch, self.quotients_section.set_rows, parent=self)
 
@@ -186,9 +142,15 @@ class FamilyEditDialog(QDialog):
         boxes = self.guardians_section.boxes
         guardians = [(b.guardian_id, b.version, b.changes()) for b in boxes]
         removed = list(self.guardians_section.removed)
+
+        def save_all() -> None:
+            # The whole form in one transaction; a refusal rolls it all back.
+            with db.session() as session:
+                save_family_form(session, actor, family_id, version, changes, guardians, removed)
+
         self.save_button.setEnabled(False)
         self.runner.run(
-            lambda: _save(db, actor, family_id, version, changes, guardians, removed),
+            save_all,
             self._saved,
             self._failed,
             label="Enregistrement de la famille…",

@@ -12,7 +12,8 @@ from datetime import date
 from backoffice.dates import date_error
 from backoffice.models import AllowanceScheme
 from backoffice.services.common.validation import FieldErrors
-from backoffice.services.families.edit import SOURCE_LABELS, QuotientRow, add_quotient
+from backoffice.services.families.edit import SOURCE_LABELS
+from backoffice.services.families.quotients import QuotientRow, add_quotient
 from backoffice.storage import Database
 from backoffice.ui.family_edit.sections import hint
 from backoffice.ui.qt import (

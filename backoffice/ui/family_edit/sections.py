@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from backoffice.models import AllowanceScheme, Family, Guardian
 from backoffice.services.child_file.reference import RELATIONSHIPS
-from backoffice.services.families.edit import FamilyChanges, GuardianChanges
+from backoffice.services.families.edit import FamilyChanges
+from backoffice.services.families.guardians import GuardianChanges
 from backoffice.ui.qt import (
     QButtonGroup,
     QComboBox,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.services.billing import apply_family_credit
+from backoffice.services.billing.balances import RegieBalance
 from backoffice.services.billing.common import euros
-from backoffice.services.billing.payments import RegieBalance
 from backoffice.services.billing.queries import (
     OPEN_STATES,
     FamilyAccount,

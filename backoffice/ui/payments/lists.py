@@ -7,8 +7,9 @@ from datetime import date
 
 from backoffice.models import PaymentState
 from backoffice.services.billing import mark_sent_to_tresor, unpaid_invoices
+from backoffice.services.billing.balances import PaymentRow, UnpaidRow
 from backoffice.services.billing.common import ZERO
-from backoffice.services.billing.payments import PAYMENT_STATE_LABELS, PaymentRow, UnpaidRow
+from backoffice.services.billing.payments import PAYMENT_STATE_LABELS
 from backoffice.services.billing.queries import (
     InvoiceRow,
     RegieRow,
