@@ -189,6 +189,7 @@ CHECKS = (
         "contrats de couches (import-linter)",
         ["-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
     ),
+    ("mypy", ["-m", "mypy"]),
 )
 
 

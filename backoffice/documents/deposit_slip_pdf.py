@@ -47,6 +47,7 @@ from backoffice.documents.page_layout import (
     PAGE_W,
     TEXT,
     NumberedCanvas,
+    TableCommand,
 )
 from backoffice.errors import UserError
 from backoffice.models import Payment, PaymentMode, Regie
@@ -160,7 +161,7 @@ def from_slip_data(session: Session, data, *, depositor: str = "") -> DepositSli
 
 COL_W = [10 * mm, 52 * mm, 58 * mm, 26 * mm, 28 * mm]
 HEADER = ["N°", "Tireur (émetteur)", "Banque", "N° de chèque", "Montant"]
-TABLE_STYLE = [
+TABLE_STYLE: list[TableCommand] = [
     ("FONT", (0, 0), (-1, -1), REGULAR, 8.5, 10.5),
     ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),

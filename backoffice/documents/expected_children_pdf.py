@@ -41,6 +41,7 @@ from backoffice.documents.page_layout import (
     PAGE_W,
     TEXT,
     NumberedCanvas,
+    TableCommand,
 )
 
 REGULAR, BOLD = register_fonts()
@@ -96,7 +97,7 @@ def _lines(text: str, width: float, font: str = REGULAR) -> str:
     return "\n".join(simpleSplit(text, font, SIZE, width)) if text else ""
 
 
-def _unit_rows(unit: UnitList, style: list, start: int) -> list[list]:
+def _unit_rows(unit: UnitList, style: list[TableCommand], start: int) -> list[list]:
     count = len(unit.children)
     heading = f"{unit.title} · {count} enfant{'s' if count > 1 else ''}"
     rows: list[list] = [[_lines(heading, CONTENT_W - 6, BOLD), "", "", "", "", "", ""]]
@@ -133,7 +134,7 @@ def _unit_rows(unit: UnitList, style: list, start: int) -> list[list]:
 
 
 def _table(doc: ExpectedList) -> Table:
-    style = [
+    style: list[TableCommand] = [
         ("FONT", (0, 0), (-1, -1), REGULAR, SIZE, LEADING),
         ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

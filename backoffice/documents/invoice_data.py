@@ -341,6 +341,7 @@ def credit_note_document(session: Session, credit_note_id: int) -> InvoiceDocume
         raise UserError(f"Avoir introuvable (identifiant {credit_note_id}).")
     inv = note.invoice
     regie = session.get(Regie, note.regie_id)
+    assert regie is not None  # a credit note's régie: a non-null foreign key
     origin_ids = [ln.invoice_line_id for ln in note.lines if ln.invoice_line_id is not None]
     origins = (
         {
@@ -354,7 +355,8 @@ def credit_note_document(session: Session, credit_note_id: int) -> InvoiceDocume
     child_ids = set()
     for cn_line in note.lines:
         amount = -abs(cn_line.amount)
-        origin = origins.get(cn_line.invoice_line_id)
+        line_id = cn_line.invoice_line_id
+        origin = origins.get(line_id) if line_id is not None else None
         if origin is not None and origin.amount == abs(cn_line.amount):
             quantity, unit_price = origin.quantity, -abs(origin.unit_price)
         else:

@@ -69,6 +69,7 @@ from backoffice.documents.page_layout import (
     PAGE_W,
     TEXT,
     NumberedCanvas,
+    TableCommand,
 )
 
 __all__ = [
@@ -107,7 +108,7 @@ COL_W = [42 * mm, 60 * mm, 24 * mm, 10 * mm, 18 * mm, 20 * mm]
 assert abs(sum(COL_W) - CONTENT_W) < 0.5
 HEADER = ["Désignation", "Dates", "Tranche QF", "Qté", "Prix unit.", "Montant"]
 
-BASE_STYLE = [
+BASE_STYLE: list[TableCommand] = [
     ("FONT", (0, 0), (-1, -1), REGULAR, BODY_SIZE, LEADING),
     ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -143,7 +144,7 @@ INFO_PAD = 7
 INFO_W = CONTENT_W - 2 * INFO_PAD
 INFO_TEXT_SIZE, INFO_TEXT_LEADING = 8.5, 11
 INFO_SMALL_SIZE, INFO_SMALL_LEADING = 7.5, 9.5
-INFO_BASE_STYLE = [
+INFO_BASE_STYLE: list[TableCommand] = [
     ("BOX", (0, 0), (-1, -1), 0.6, HEAD_FILL),
     ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F7F9FB")),
     ("LEFTPADDING", (0, 0), (-1, -1), INFO_PAD),
@@ -341,30 +342,29 @@ def _lines_table(doc: InvoiceDocument) -> Table:
     return Table(data, colWidths=COL_W, repeatRows=1, style=TableStyle(style))
 
 
-def _totals_table(doc: InvoiceDocument) -> Table:
+def _totals_table(doc: InvoiceDocument) -> tuple[Table, list[list[str]]]:
+    """The totals, and their rows of plain strings (to estimate their height)."""
     if doc.is_credit_note:
         rows = [["Total de l'avoir", format_euros(doc.total)]]
         style = TableStyle(
             [*TOTALS_STYLE.getCommands()[:5], ("FONT", (0, 0), (-1, -1), BOLD, 10.5, 12.5),
              ("BACKGROUND", (0, 0), (-1, -1), GREY_FILL)]
         )  # fmt: skip
-        return Table(rows, colWidths=[62 * mm, 28 * mm], style=style, hAlign="RIGHT")
+        return Table(rows, colWidths=[62 * mm, 28 * mm], style=style, hAlign="RIGHT"), rows
     rows = [["Total de la facture", format_euros(doc.total)]]
     for applied in doc.settlements:
         rows.append([applied.label, format_euros(-applied.amount)])
     if not doc.settlements:
         rows.append(["Règlements reçus", format_euros(Decimal("0.00"))])
     rows.append(["Reste à payer", format_euros(doc.balance)])
-    return Table(
-        [[_wrap(a, 62 * mm - 2 * PAD, REGULAR, 9), b] for a, b in rows],
-        colWidths=[62 * mm, 28 * mm],
-        style=TOTALS_STYLE,
-        hAlign="RIGHT",
-    )
+    wrapped = [[_wrap(a, 62 * mm - 2 * PAD, REGULAR, 9), b] for a, b in rows]
+    table = Table(wrapped, colWidths=[62 * mm, 28 * mm], style=TOTALS_STYLE, hAlign="RIGHT")
+    return table, wrapped
 
 
-def _instructions_box(doc: InvoiceDocument) -> Table:
-    """A framed box of plain strings (one row per sentence): no Paragraph needed."""
+def _instructions_box(doc: InvoiceDocument) -> tuple[Table, list[list[str]]]:
+    """A framed box of plain strings (one row per sentence): no Paragraph needed; and
+    its rows (to estimate its height)."""
     title, sentences, precisions = payment_instructions(doc)
     if doc.is_credit_note and doc.reason:
         sentences = [*sentences, f"Motif : {doc.reason}"]
@@ -378,7 +378,7 @@ def _instructions_box(doc: InvoiceDocument) -> Table:
         style.append(("FONT", (0, -1), (-1, -1), REGULAR, INFO_SMALL_SIZE, INFO_SMALL_LEADING))
         style.append(("TEXTCOLOR", (0, -1), (-1, -1), MUTED))
         style.append(("TOPPADDING", (0, -1), (-1, -1), 3))
-    return Table(rows, colWidths=[CONTENT_W], style=TableStyle(style))
+    return Table(rows, colWidths=[CONTENT_W], style=TableStyle(style)), rows
 
 
 def _text_height(table_rows: list[list[str]], leading: float, padding: float) -> float:
@@ -386,14 +386,14 @@ def _text_height(table_rows: list[list[str]], leading: float, padding: float) ->
 
 
 def _flowables(doc: InvoiceDocument) -> list:
-    totals = _totals_table(doc)
-    box = _instructions_box(doc)
+    totals, totals_rows = _totals_table(doc)
+    box, box_rows = _instructions_box(doc)
     # Totals and payment box stay together: a page break before them if they do not fit
     # (estimated from their rows, cheaper than KeepTogether's repeated wrapping).
     needed = (
-        _text_height(totals._cellvalues, 12.5, 5.5)
+        _text_height(totals_rows, 12.5, 5.5)
         + 6 * mm
-        + _text_height(box._cellvalues, INFO_TEXT_LEADING, 2)
+        + _text_height(box_rows, INFO_TEXT_LEADING, 2)
         + 16
     )
     return [

@@ -3,6 +3,8 @@ margins, footer height, colours, and the canvas that prints « Page n/N » on ev
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -24,11 +26,15 @@ HEAD_FILL = colors.HexColor("#2F4A63")
 TEXT = colors.HexColor("#1A1A1A")
 MUTED = colors.HexColor("#555F69")
 
+# One command of a table's style: opcode, first cell, last cell, then its arguments
+# (``("FONT", (0, 0), (-1, 0), BOLD, 8, 10)``), as reportlab's TableStyle takes them.
+TableCommand = tuple[str, tuple[int, int], tuple[int, int], *tuple[Any, ...]]
+
 
 class NumberedCanvas(Canvas):
     """Keeps the pages until the end to print « Page n/N » on each."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict] = []
 

@@ -75,7 +75,8 @@ def credited_by_line(session: Session, invoice_id: int) -> dict[int, Decimal]:
         .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
         .where(CreditNote.invoice_id == invoice_id)
     ):
-        result[line_id] += amount
+        if line_id is not None:  # a credit line tied to no invoice line counts for none
+            result[line_id] += amount
     return result
 
 
@@ -119,12 +120,12 @@ def issue_credit_note(
             raise BillingError(f"La facture {invoice.number} est déjà entièrement annulée.")
     else:
         for position, amount in sorted(lines.items()):
-            line = by_position.get(position)
-            if line is None:
+            if position not in by_position:
                 raise BillingError(
                     f"La facture {invoice.number} n'a pas de ligne {position} "
                     f"(lignes 1 à {len(invoice_lines)})."
                 )
+            line = by_position[position]
             left = line.amount - already[line.id]
             if left <= 0:
                 raise BillingError(f"La ligne {position} de {invoice.number} est déjà annulée.")

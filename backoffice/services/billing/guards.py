@@ -135,23 +135,25 @@ def check_closed_periods(session: Session) -> None:
         return
     regie_of_unit: dict[int, int | None] = {}
 
-    def regie_for(unit_id: int | None) -> int | None:
+    def closed_for(unit_id: int | None) -> list[tuple[date, date]]:
+        """The closed periods of the unit's régie (none without a unit)."""
         if unit_id is None:
-            return None
+            return []
         if unit_id not in regie_of_unit:
             regie_of_unit[unit_id] = conn.scalar(
                 select(Activity.regie_id)
                 .join(Unit, Unit.activity_id == Activity.id)
                 .where(Unit.id == unit_id)
             )
-        return regie_of_unit[unit_id]
+        regie_id = regie_of_unit[unit_id]
+        return closed.get(regie_id, []) if regie_id is not None else []
 
     for obj in touched:
         if isinstance(obj, Booking):
             units = {obj.unit_id, _old_value(obj, "unit_id")}
             days = {obj.day, _old_value(obj, "day")}
             for unit_id in units:
-                for start, end in closed.get(regie_for(unit_id), ()):
+                for start, end in closed_for(unit_id):
                     for day in days:
                         if day is not None and start <= day <= end:
                             raise PeriodClosed(
@@ -163,7 +165,7 @@ def check_closed_periods(session: Session) -> None:
             units = {obj.unit_id, _old_value(obj, "unit_id")}
             starts = {obj.valid_from, _old_value(obj, "valid_from")}
             for unit_id in units:
-                for start, end in closed.get(regie_for(unit_id), ()):
+                for start, end in closed_for(unit_id):
                     for valid_from in starts:
                         if valid_from is not None and valid_from <= end:
                             raise PeriodClosed(

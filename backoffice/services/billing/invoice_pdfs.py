@@ -324,9 +324,9 @@ def email_run(
     docs = snapshot_documents(db, run_id, invoice_ids=invoice_ids, credit_note_ids=credit_note_ids)
     report = EmailReport()
     with db.session() as session:
-        done_invoices = emailed(session, [d.invoice_id for d in docs if not d.is_credit_note])
+        done_invoices = emailed(session, [_entity(d)[1] for d in docs if not d.is_credit_note])
         done_notes = emailed(
-            session, [d.credit_note_id for d in docs if d.is_credit_note], CREDIT_NOTE_EMAIL_ENTITY
+            session, [_entity(d)[1] for d in docs if d.is_credit_note], CREDIT_NOTE_EMAIL_ENTITY
         )
     todo: list[InvoiceDocument] = []
     for doc in docs:

@@ -99,6 +99,7 @@ def refresh_states(session: Session, invoice_ids: Iterable[int]) -> list[Invoice
     changed = []
     for invoice_id, fig in figs.items():
         invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None  # figures come from existing invoices
         new_state = state_for(fig)
         if invoice.state is not new_state:
             invoice.state = new_state

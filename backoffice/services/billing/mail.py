@@ -287,7 +287,7 @@ class SmtpConnection:
         password = self._password if self._password is not None else read_password(s)
         try:
             if s.security == "ssl":
-                smtp = smtplib.SMTP_SSL(
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                     s.host, s.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
                 )
             else:

@@ -49,7 +49,7 @@ def lock_sequence(session: Session, regie_id: int, kind: DocumentKind, year: int
             session.add(NumberSequence(regie_id=regie_id, kind=kind, year=year, last_value=0))
     except IntegrityError:
         pass  # another agent created it meanwhile: wait on its lock below
-    return session.scalar(stmt)
+    return session.scalars(stmt).one()
 
 
 def take_numbers(session: Session, regie_id: int, kind: DocumentKind, year: int, count: int) -> int:

@@ -8,6 +8,7 @@ payments count in balances.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -52,7 +53,7 @@ def record_online_payment_result(
     regie_code: str,
     amount: str | Decimal,
     state: str | PaymentState,
-    invoice_numbers: list[str] = (),
+    invoice_numbers: Sequence[str] = (),
     received_on: date | None = None,
     reference: str = "",
 ) -> OnlineResult:
@@ -124,6 +125,7 @@ def record_online_payment_result(
             part = min(left, max(balance, ZERO))
             if part > 0:
                 invoice = session.get(Invoice, invoice_id)
+                assert invoice is not None  # it was allocated to: a non-null foreign key
                 payment.allocations.append(PaymentAllocation(invoice_id=invoice_id, amount=part))
                 done.append(Allocated(invoice.number, part))
                 left -= part

@@ -206,6 +206,7 @@ def _allocate(
 ) -> list[Allocated]:
     """Allocate ``available`` of ``payment`` (explicitly, else oldest first)."""
     regie = session.get(Regie, payment.regie_id)
+    assert regie is not None  # a payment's régie: a non-null foreign key
     cesu = payment.mode is PaymentMode.CESU
     existing = {a.invoice_id: a for a in payment.allocations}
     done: list[Allocated] = []

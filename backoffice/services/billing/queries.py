@@ -116,7 +116,8 @@ def run_rows(session: Session, regie_code: str | None = None) -> list[RunRow]:
                 Invoice.run_id, Invoice.seq, Invoice.number, Invoice.total, Invoice.issue_date
             ).where(Invoice.run_id.in_(ids[start : start + 900]))
         ):
-            invoices[run_id].append((seq, number, total, issued))
+            if run_id is not None:  # always: IN (…) never matches NULL
+                invoices[run_id].append((seq, number, total, issued))
     rows = []
     for run, code in runs:
         items = sorted(invoices[run.id])
@@ -326,9 +327,8 @@ class FamilyHeader:
 
 
 def family_header(session: Session, family_id: int) -> FamilyHeader:
-    family = session.get(Family, family_id)
-    if family is None:
-        return get_family(session, str(family_id))  # raises the French "Aucune famille…"
+    # Unknown: get_family raises the French "Aucune famille…".
+    family = session.get(Family, family_id) or get_family(session, str(family_id))
     return FamilyHeader(family.id, family.code, family.name)
 
 

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -249,7 +250,7 @@ def issue_run(
     session.flush()
     first = take_numbers(session, regie.id, DocumentKind.INVOICE, year, len(draft.bills))
     due = due_date_for(issue_date, start, regie.payment_due_days)
-    invoice_rows = []
+    invoice_rows: list[dict[str, Any]] = []  # INSERT parameters, by column
     for n, bill in enumerate(draft.bills):
         seq = first + n
         invoice_rows.append(

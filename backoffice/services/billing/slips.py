@@ -164,5 +164,6 @@ def deposit_slip_data(session: Session, number: str) -> SlipData:
     if slip is None:
         raise BillingError(f"Bordereau de remise inconnu : « {number} ».")
     regie = session.get(Regie, slip.regie_id)
+    assert regie is not None  # a slip's régie: a non-null foreign key
     cheques = _cheques(session, Payment.deposit_slip_id == slip.id)
     return SlipData(regie.code, regie.name, slip.number, slip.deposit_date, cheques)

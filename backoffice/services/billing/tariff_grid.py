@@ -113,13 +113,13 @@ def unit_choice(session: Session, unit_id: int) -> tuple[UnitChoice, int]:
 def tariff_uses(session: Session, tariff_ids: list[int]) -> dict[int, int]:
     if not tariff_ids:
         return {}
-    return dict(
-        session.execute(
-            select(InvoiceLine.tariff_id, func.count())
-            .where(InvoiceLine.tariff_id.in_(tariff_ids))
-            .group_by(InvoiceLine.tariff_id)
-        ).all()
+    rows = session.execute(
+        select(InvoiceLine.tariff_id, func.count())
+        .where(InvoiceLine.tariff_id.in_(tariff_ids))
+        .group_by(InvoiceLine.tariff_id)
     )
+    # IN (…) never matches a line without tariff: every id is a number.
+    return {tariff_id: count for tariff_id, count in rows if tariff_id is not None}
 
 
 def closed_until(session: Session, regie_id: int) -> date | None:
@@ -142,15 +142,18 @@ def in_force(
         return {}
     book = TariffBook(before)
     bounds = {r.qf_min for r in before} | {r.qf_max + 1 for r in before if r.qf_max is not None}
-    ranks: list[int | None] = [None]
+    ranks: list[int] = []
     if rank_pricing:
         ranks = sorted({1} | {r.child_rank for r in before if r.child_rank})
-    won: dict[int, set[int | None]] = defaultdict(set)
+    asked: list[int | None] = [*ranks] if rank_pricing else [None]
+    won: dict[int, set[int]] = defaultdict(set)  # tariff → the ranks it won
     for qf in bounds:
-        for rank in ranks:
+        for rank in asked:
             quote = book.quote(unit_id, on, qf, rank)
             if quote is not None:
-                won[quote.tariff_id].add(rank)
+                got = won[quote.tariff_id]
+                if rank is not None:
+                    got.add(rank)
     if not rank_pricing:
         return {tariff_id: (None, None) for tariff_id in won}
     top = ranks[-1]

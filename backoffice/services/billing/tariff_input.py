@@ -119,6 +119,7 @@ def _parse_rows(inputs: list[TariffInput], rank_pricing: bool, errors: list[str]
             errors.append(f"{where} : « QF à » ({qf_max}) est inférieur à « QF de » ({qf_min}).")
         price = parse_price(item.price, where, errors)
         if len(errors) == count:
+            assert qf_min is not None and price is not None  # else an error was added
             rows.append(_Row(line, qf_min, qf_max, rank, price))
     return rows
 

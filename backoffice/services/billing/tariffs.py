@@ -170,7 +170,7 @@ class RankIndex:
                 Registration.state == RegistrationState.ACCEPTED,
             )
         )
-        return cls(tuple(row) for row in rows)
+        return cls((fid, aid, cid, birth, start, end) for fid, aid, cid, birth, start, end in rows)
 
     def rank(
         self, family_id: int, activity_id: int, child_id: int, birth_date: date, day: date

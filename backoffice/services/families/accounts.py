@@ -7,8 +7,10 @@ expiring); the back-office only asks it to, through the outbox.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -192,8 +194,8 @@ def find_duplicates(session: Session, form: AccountForm) -> list[Duplicate]:
     for ch in form.children:
         if not ch.first_name or not ch.birth_date:
             continue
-        stmt = select(Child).where(Child.birth_date == ch.birth_date)
-        for child in session.scalars(stmt):
+        same_birth = select(Child).where(Child.birth_date == ch.birth_date)
+        for child in session.scalars(same_birth):
             if fold(child.first_name) == fold(ch.first_name) and fold(child.last_name) == fold(
                 ch.last_name or form.family_name
             ):
@@ -207,13 +209,13 @@ def find_duplicates(session: Session, form: AccountForm) -> list[Duplicate]:
         if e
     }
     if emails:
-        stmt = select(Family).where(
+        same_email = select(Family).where(
             or_(
                 func.lower(Family.login_email).in_(emails),
                 func.lower(Family.billing_email).in_(emails),
             )
         )
-        for family in session.scalars(stmt):
+        for family in session.scalars(same_email):
             note(family, f"même e-mail : {family.login_email}")
         for guardian in session.scalars(
             select(Guardian).where(func.lower(Guardian.email).in_(emails))
@@ -222,8 +224,10 @@ def find_duplicates(session: Session, form: AccountForm) -> list[Duplicate]:
     for g in form.guardians:
         if not g.last_name or not g.first_name:
             continue
-        stmt = select(Guardian).where(func.lower(Guardian.last_name) == g.last_name.strip().lower())
-        for guardian in session.scalars(stmt):
+        same_name = select(Guardian).where(
+            func.lower(Guardian.last_name) == g.last_name.strip().lower()
+        )
+        for guardian in session.scalars(same_name):
             if fold(guardian.first_name) == fold(g.first_name):
                 note(guardian.family, f"même responsable : {guardian.full_name}")
     return [
@@ -238,7 +242,60 @@ def next_family_code(session: Session) -> str:
     return f"F{number:05d}"
 
 
-def account_payload(family: Family) -> dict:
+class _AccountGuardian(Protocol):
+    @property
+    def rank(self) -> int: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def mobile_phone(self) -> str: ...
+    @property
+    def is_payer(self) -> bool: ...
+
+
+class _AccountChild(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def sex(self) -> Sex: ...
+    @property
+    def birth_date(self) -> date: ...
+
+
+class AccountHolder(Protocol):
+    """What the portal account is made of: a :class:`Family`, or a stand-in (bulk writes)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def login_email(self) -> str: ...
+    @property
+    def address_line1(self) -> str: ...
+    @property
+    def address_line2(self) -> str: ...
+    @property
+    def postcode(self) -> str: ...
+    @property
+    def commune(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def guardians(self) -> Sequence[_AccountGuardian]: ...
+    @property
+    def children(self) -> Sequence[_AccountChild]: ...
+
+
+def account_payload(family: AccountHolder) -> dict:
     """What the portal needs to create or update the parent account."""
     return {
         "family_code": family.code,

@@ -14,13 +14,14 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.models import (
     AccountState,
     AuditAction,
     AuditEvent,
+    Base,
     Child,
     ChildContact,
     ConsentAnswer,
@@ -112,6 +113,13 @@ def _years_before(day: date, years: int) -> date:
 
 def _euros(amount: Decimal) -> str:
     return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",") + " €"
+
+
+def _table(model: type[Base]) -> Table:
+    """The model's Core table (mypy only knows ``__table__`` as some FROM clause)."""
+    table = model.__table__
+    assert isinstance(table, Table)  # a declarative model maps one table
+    return table
 
 
 def _require_admin(actor: Actor) -> None:
@@ -230,7 +238,7 @@ def _anonymise_chunk(
         )
         child_params.append({"cid": c.id, "first": first, "born": date(c.birth_date.year, 1, 1)})
     if child_params:
-        t = Child.__table__
+        t = _table(Child)
         conn.execute(
             update(t)
             .where(t.c.id == bindparam("cid"))
@@ -248,7 +256,7 @@ def _anonymise_chunk(
         )
     counts["children"] = len(child_params)
     # Guardians: "Responsable 1/2", no contact details; relationship and payer stay.
-    g = Guardian.__table__
+    g = _table(Guardian)
     guardian_params = [
         {"gid": gid, "first": f"Responsable {rank}"}
         for gid, rank in session.execute(
@@ -278,7 +286,7 @@ def _anonymise_chunk(
         )
     counts["guardians"] = len(guardian_params)
     # The family: commune and INSEE code stay (statistics per commune), the rest goes.
-    f = Family.__table__
+    f = _table(Family)
     family_params = [
         {
             "fid": fam.id,
@@ -315,7 +323,7 @@ def _anonymise_chunk(
     )
     # Accounting stays (numbers, amounts, dates); the names on it are replaced.
     codes = {fam.id: fam.code for fam in families}
-    inv = Invoice.__table__
+    inv = _table(Invoice)
     invoice_rows = session.execute(
         select(Invoice.id, Invoice.family_id).where(Invoice.family_id.in_(ids))
     ).all()
@@ -341,32 +349,32 @@ def _anonymise_chunk(
             if label != line.label:
                 line_params.append({"lid": line.id, "new_label": label})
         if line_params:
-            lt = InvoiceLine.__table__
+            lt = _table(InvoiceLine)
             conn.execute(
                 update(lt).where(lt.c.id == bindparam("lid")).values(label=bindparam("new_label")),
                 line_params,
             )
     counts["invoices"] = len(invoice_rows)
-    p = Payment.__table__
+    p = _table(Payment)
     counts["payments"] = conn.execute(
         update(p)
         .where(p.c.family_id.in_(ids))
         .values(payer_name=ANONYMISED_FAMILY_NAME, version=p.c.version + 1)
     ).rowcount
     # What the parents wrote on the portal, conflicts, outbox payloads, history values.
-    r = PortalRequest.__table__
+    r = _table(PortalRequest)
     counts["portal_requests"] = conn.execute(
         update(r)
         .where(r.c.family_id.in_(ids))
         .values(payload={}, answer_text="", version=r.c.version + 1)
     ).rowcount
-    sc = SyncConflict.__table__
+    sc = _table(SyncConflict)
     conn.execute(
         update(sc)
         .where(sc.c.family_id.in_(ids))
         .values(agent_value=None, portal_value=None, extra={})
     )
-    o = OutboxItem.__table__
+    o = _table(OutboxItem)
     conn.execute(delete(o).where(o.c.family_id.in_(ids), o.c.state == OutboxState.PENDING))
     outbox_params = [
         {"oid": oid, "new_payload": {"family_code": codes[fid]}}
@@ -379,7 +387,7 @@ def _anonymise_chunk(
             update(o).where(o.c.id == bindparam("oid")).values(payload=bindparam("new_payload")),
             outbox_params,
         )
-    a = AuditEvent.__table__
+    a = _table(AuditEvent)
     counts["audit_events"] = conn.execute(
         update(a)
         .where(a.c.family_id.in_(ids), (a.c.old_value.is_not(None)) | (a.c.new_value.is_not(None)))

@@ -136,7 +136,20 @@ class _Parser:
         for rank in (1, 2):
             values = {key: get(f"g{rank}.{key}", "") for key, _ in GUARDIAN_FIELDS}
             if any(values.values()):
-                form.guardians.append(GuardianForm(**values))
+                form.guardians.append(
+                    GuardianForm(
+                        civility=values["civility"],
+                        last_name=values["last_name"],
+                        first_name=values["first_name"],
+                        relationship=values["relationship"],
+                        mobile_phone=values["mobile_phone"],
+                        home_phone=values["home_phone"],
+                        work_phone=values["work_phone"],
+                        email=values["email"],
+                        profession=values["profession"],
+                        employer=values["employer"],
+                    )
+                )
         payer = get("payer", "") or ("1" if form.guardians else "")
         if payer in ("1", "2") and int(payer) <= len(form.guardians):
             form.guardians[int(payer) - 1].is_payer = True
@@ -279,20 +292,20 @@ def check_rows(
             if not child.first_name or not child.birth_date:
                 continue
             last = child.last_name or form.family_name
-            key = (fold(child.first_name), fold(last), child.birth_date)
+            same = (fold(child.first_name), fold(last), child.birth_date)
             who = f"{child.first_name} {last}, né(e) le {child.birth_date:%d/%m/%Y}"
-            if key in existing.children:
+            if same in existing.children:
                 errors.append(
                     (
                         child_line,
-                        f"même enfant que dans la famille {existing.children[key]} : {who}.",
+                        f"même enfant que dans la famille {existing.children[same]} : {who}.",
                     )
                 )
-            elif key in seen_children:
+            elif same in seen_children:
                 errors.append(
-                    (child_line, f"même enfant qu'à la ligne {seen_children[key]} : {who}.")
+                    (child_line, f"même enfant qu'à la ligne {seen_children[same]} : {who}.")
                 )
             else:
-                seen_children[key] = child_line
+                seen_children[same] = child_line
         checked.append(CheckedFamily(group.ref, code, line, form, insee, child_lines))
     return checked

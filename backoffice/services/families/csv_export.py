@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from backoffice.errors import UserError
-from backoffice.models import Family
+from backoffice.models import Child, Family
 from backoffice.services.families.csv_format import COLUMNS, HEADERS, SCHEME_TEXT
 
 
@@ -60,9 +60,9 @@ def family_rows(family: Family) -> list[list[str]]:
                 f"g{rank}.employer": g.employer,
             }
         )
-    children = sorted(family.children, key=lambda c: (c.birth_date, c.id)) or [None]
+    children: list[Child | None] = [*sorted(family.children, key=lambda c: (c.birth_date, c.id))]
     rows = []
-    for child in children:
+    for child in children or [None]:
         row = dict(values)
         if child is not None:
             row.update(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from backoffice.models import (
@@ -257,7 +257,8 @@ def _visible_events(session: Session, actor: Actor, family_id: int, child_id, li
     )
     if child_id is not None:
         stmt = stmt.where(AuditEvent.child_id == child_id)
-    kept, collapsed = [], set()
+    kept: list[Row] = []
+    collapsed: set[tuple] = set()
     for event in session.execute(stmt):
         if event.action == AuditAction.UPDATE and (
             event.field in HIDDEN_FIELDS or event.field not in FIELD_LABELS.get(event.entity, {})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -56,7 +58,27 @@ class FamilyRow:
         }
 
 
-def search_text_for(family: Family) -> str:
+class _NamedChild(Protocol):
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+
+
+class SearchedFamily(Protocol):
+    """What the search text is made of: a :class:`Family`, or a stand-in (bulk writes)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def commune(self) -> str: ...
+    @property
+    def children(self) -> Sequence[_NamedChild]: ...
+
+
+def search_text_for(family: SearchedFamily) -> str:
     parts = [family.code, family.name, family.commune]
     for child in family.children:
         parts += [child.first_name, child.last_name]

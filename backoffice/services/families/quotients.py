@@ -76,6 +76,7 @@ def add_quotient(
                 f"qu'à partir du {closed.end_date + timedelta(days=1):%d/%m/%Y}.",
             )
     c.raise_if_errors()
+    assert valid_from is not None  # else the check above failed
 
     source = source or family.allowance_scheme
     later = [q for q in family.quotients if q.valid_from > valid_from]
