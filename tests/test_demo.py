@@ -376,3 +376,28 @@ def test_demo_billing_is_deterministic(tmp_path):
             db.dispose()
     assert dumps[0][0] and dumps[0][1]
     assert dumps[0] == dumps[1]
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 1), date(2026, 12, 6), date(2026, 12, 28)])
+def test_demo_billing_has_desk_payments_whatever_the_day(tmp_path, today):
+    """November has no holidays, so ALSH had nothing to bill for it: the demo bills its
+    next month with bookings instead, and the desk still has payments and a slip."""
+    from backoffice.models import Invoice, Regie, Settlement
+
+    db = open_database(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    try:
+        b = load_demo(db, families=80, seed=4, today=today, billing=True).billing
+        assert b is not None and b.payments > 0 and b.deposit_slips >= 1 and b.sent_to_tresor > 0
+        with db.session() as s:
+            billed = dict(
+                s.execute(
+                    select(Regie.settlement, func.count(Invoice.id))
+                    .join(Invoice, Invoice.regie_id == Regie.id)
+                    .group_by(Regie.settlement)
+                ).all()
+            )
+            assert billed.get(Settlement.TRESOR_PUBLIC, 0) > 0
+            assert sum(n for k, n in billed.items() if k is not Settlement.TRESOR_PUBLIC) > 0
+            assert s.scalar(select(func.max(Invoice.issue_date))) <= today
+    finally:
+        db.dispose()

@@ -7,9 +7,11 @@ previous month:
 - périscolaire and multi-accueil on the 5th of this month, from attendance, then
   transmitted to the Trésor public;
 - ALSH and jeunesse on the 5th of that month, from bookings, before the holidays
-  (DESIGN §5); most of their invoices are paid at the desk (cheques, ANCV, cash,
-  card), a few partly, the rest still due; the first fortnight's cheques are on a
-  deposit slip, the later ones wait.
+  (DESIGN §5) — or, when that month had no holidays (November, say), the next month
+  that has bookings, so the desk has payments whatever the day the demo is loaded;
+  most of their invoices are paid at the desk (cheques, ANCV, cash, card), a few
+  partly, the rest still due; the first fortnight's cheques are on a deposit slip,
+  the later ones wait.
 
 The invoices predate the demo portal: their outbox items are dropped (the
 portal only knows the few families the demo publishes).
@@ -53,6 +55,16 @@ def _previous_month(today: date) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
+def _months_from(first: date, count: int) -> list[tuple[date, date]]:
+    """``count`` calendar months from the one starting on ``first``: (first day, last day)."""
+    months = []
+    for _ in range(count):
+        following = (first + timedelta(days=32)).replace(day=1)
+        months.append((first, following - timedelta(days=1)))
+        first = following
+    return months
+
+
 def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling:
     """Issue last month for every régie, then the payments (see the module docstring)."""
     rng = random.Random(seed * 7919)
@@ -62,9 +74,17 @@ def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling
     for regie in session.scalars(select(Regie).order_by(Regie.code)).all():
         tresor = regie.settlement is Settlement.TRESOR_PUBLIC
         # Attendance-billed régies after the month; the others (ALSH, jeunesse) from
-        # bookings, before the holidays start (DESIGN §5).
-        issued_on = min(end + timedelta(days=5) if tresor else start + timedelta(days=4), today)
-        run = issue_run(session, regie.code, start, end, issue_date=issued_on, actor=actor)
+        # bookings, before the holidays start (DESIGN §5). A month without holidays has
+        # nothing of theirs to bill: they then bill the next month that has (this one or
+        # the next), so the desk has payments whatever the day the demo is loaded.
+        months = [(start, end)] if tresor else _months_from(start, 3)
+        for first, last in months:
+            issued_on = min(
+                last + timedelta(days=5) if tresor else first + timedelta(days=4), today
+            )
+            run = issue_run(session, regie.code, first, last, issue_date=issued_on, actor=actor)
+            if run.run_id is not None:
+                break
         report.invoices += run.invoices
         if run.run_id is None:
             continue
@@ -84,7 +104,7 @@ def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling
             create_deposit_slip(
                 session,
                 regie.code,
-                deposit_date=issued_on + timedelta(days=11),
+                deposit_date=min(issued_on + timedelta(days=11), today),
                 actor=actor,
                 payment_ids=early,
             )
