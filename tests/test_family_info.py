@@ -458,12 +458,6 @@ def test_the_family_form_removes_a_guardian(db, agent, family_id):
         assert s.get(Guardian, marc.id) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StaleRecord,
-    reason="Known problem, kept as it was: removing the paying guardian hands the flag to the "
-    "one kept, which bumps its version before the form's update of it, refused as stale.",
-)
 def test_the_family_form_removes_the_paying_guardian_and_the_one_left_pays(db, agent, family_id):
     _add_marc(db, agent, family_id, payer=True)
     sophie, marc = _guardians(db, family_id)

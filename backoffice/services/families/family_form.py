@@ -3,8 +3,10 @@ with every field error of the form collected (nothing saved when there is one)."
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.models import Guardian
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.validation import FieldErrors
 from backoffice.services.families.edit import FamilyChanges, update_family
@@ -17,6 +19,14 @@ from backoffice.services.families.guardians import (
 
 # One guardian box of the form: (guardian id, version loaded) — both None for a new one.
 GuardianEntry = tuple[int | None, int | None, GuardianChanges]
+
+
+def _versions(session: Session, entries: list[GuardianEntry]) -> dict[int, int]:
+    """The current version of each existing guardian of the form, as this session sees it."""
+    ids = [gid for gid, _, _ in entries if gid is not None]
+    session.flush()
+    rows = session.execute(select(Guardian.id, Guardian.version).where(Guardian.id.in_(ids)))
+    return {gid: version for gid, version in rows}
 
 
 def save_family_form(
@@ -55,7 +65,17 @@ def save_family_form(
         # guardian is new, the old ones go last (a family always keeps one).
         kept_existing = [g for g in guardians if g[0] is not None]
         if kept_existing:
+            before = _versions(session, kept_existing)
             remove_all()
+            # Removing the paying guardian hands the flag to one kept: that bump is this
+            # save's own, not a colleague's, so the form's version follows it.
+            after = _versions(session, kept_existing)
+            guardians = [
+                (gid, loaded + after[gid] - before[gid] if loaded == before[gid] else loaded, g)
+                if gid is not None and loaded is not None
+                else (gid, loaded, g)
+                for gid, loaded, g in guardians
+            ]
         for index, (guardian_id, guardian_version, guardian) in enumerate(guardians):
             try:
                 if guardian_id is None:
