@@ -31,8 +31,8 @@ from backoffice.models import ClosedPeriod, CreditNote, Invoice, Role  # noqa: E
 from backoffice.paths import invoices_dir  # noqa: E402
 from backoffice.services.billing import family_balance  # noqa: E402
 from backoffice.services.billing import mail as mailer  # noqa: E402
-from backoffice.ui import dialogs  # noqa: E402
-from backoffice.ui.billing import BillingArea, files  # noqa: E402
+from backoffice.ui import dialogs, files  # noqa: E402
+from backoffice.ui.billing import BillingArea  # noqa: E402
 from backoffice.ui.billing.table import RIGHT  # noqa: E402
 from backoffice.ui.qt import QApplication, Qt  # noqa: E402
 from backoffice.ui.tasks import TaskRunner  # noqa: E402

@@ -40,8 +40,7 @@ from backoffice.services.billing import (  # noqa: E402
     record_payment,
 )
 from backoffice.services.families.queries import refresh_search_text  # noqa: E402
-from backoffice.ui import dialogs  # noqa: E402
-from backoffice.ui.billing import files  # noqa: E402
+from backoffice.ui import dialogs, files  # noqa: E402
 from backoffice.ui.billing.table import RIGHT  # noqa: E402
 from backoffice.ui.payments import PaymentsArea  # noqa: E402
 from backoffice.ui.qt import QApplication, Qt  # noqa: E402

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from test_planning import MONDAY, build_world, make_actor
 
 from backoffice.models import Booking, BookingState, OutboxItem, Role
-from backoffice.ui.planning import PlanningArea, occupancy_page
+from backoffice.ui import files
+from backoffice.ui.planning import PlanningArea
 from backoffice.ui.planning.bulk_dialog import BulkChoice, BulkDialog
 from backoffice.ui.qt import QApplication, QItemSelectionModel, Qt
 
@@ -169,9 +170,9 @@ def test_occupancy_lists_and_prints_the_children_expected(qtbot, sqlite_db, worl
     page.children.itemActivated.emit(page.children.item(1, 1))
     assert opened == [world.children["Zoé"]]
     _shot(area, "occupancy-day")
-    occupancy_page.opened.clear()
+    files.opened.clear()
     page.print_button.click()
-    [pdf] = occupancy_page.opened
+    [pdf] = files.opened
     assert pdf.name == f"enfants-attendus-{world.site}-2026-11-30.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
     # The next day, by keyboard: Wednesday has no périscolaire.
@@ -192,9 +193,9 @@ def test_a_list_that_cannot_be_written_shows_a_french_message(
     page = area.occupancy_page
     page.date.set_date(MONDAY)
     page.load()
-    occupancy_page.opened.clear()
+    files.opened.clear()
     page.print_button.click()  # said, not raised: no crash report
-    assert occupancy_page.opened == []
+    assert files.opened == []
     assert [(r.kind, r.text) for r in no_dialogs] == [
         (
             "warning",

@@ -287,9 +287,3 @@ def list_payments(
         )
         for p, family, regie, slip in rows
     ]
-
-
-def families_of(session: Session, family_ids) -> dict[int, str]:
-    return dict(
-        session.execute(select(Family.id, Family.code).where(Family.id.in_(family_ids))).all()
-    )

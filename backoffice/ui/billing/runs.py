@@ -17,8 +17,7 @@ from backoffice.services.billing.invoice_pdfs import email_run, render_run
 from backoffice.services.billing.queries import InvoiceRow, RunRow, run_invoice_rows, run_rows
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
-from backoffice.ui import crash, dialogs
-from backoffice.ui.billing import files
+from backoffice.ui import crash, dialogs, files
 from backoffice.ui.billing.credit_note import CreditNoteDialog
 from backoffice.ui.billing.period import period_text
 from backoffice.ui.billing.table import (

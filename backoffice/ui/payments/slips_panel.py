@@ -15,8 +15,7 @@ from backoffice.services.billing.slip_pdfs import NewSlip, create_deposit_slip_p
 from backoffice.services.billing.slips import SlipCheque, SlipData
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
-from backoffice.ui import dialogs
-from backoffice.ui.billing import files
+from backoffice.ui import dialogs, files
 from backoffice.ui.billing.period import RegieCombo
 from backoffice.ui.billing.table import (
     Column,

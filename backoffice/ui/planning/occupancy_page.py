@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 from backoffice.dates import long_day
 from backoffice.services.bookings import occupancy
@@ -15,18 +14,16 @@ from backoffice.services.bookings.expected_list import write_expected_list_pdf
 from backoffice.services.bookings.occupancy import ExpectedChild, UnitOccupancy
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
-from backoffice.ui import dialogs
+from backoffice.ui import dialogs, files
 from backoffice.ui.qt import (
     QAbstractItemView,
     QColor,
-    QDesktopServices,
     QHBoxLayout,
     QLabel,
     QPushButton,
     Qt,
     QTableWidget,
     QTableWidgetItem,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -43,16 +40,6 @@ CHILD_COLUMNS = ("Unité", "Enfant", "Âge", "Groupe / classe", "Alertes", "Manq
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALERT = QColor("#B3261E")
 FULL = QColor("#F6DCDA")
-opened: list[Path] = []  # PDFs "opened" while dialogs are switched off (tests)
-
-
-def open_pdf(path: Path) -> bool:
-    """Open the PDF in the system viewer; only recorded when dialogs are switched off."""
-    if dialogs.no_dialogs():
-        log.info("Document non ouvert (dialogues désactivés) : %s", path)
-        opened.append(path)
-        return True
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).resolve())))
 
 
 @dataclass(frozen=True)
@@ -250,7 +237,7 @@ class OccupancyPage(QWidget):
         actor = self.actor
         self.runner.run(
             lambda: write_expected_list_pdf(self.db, actor, site_id, day, activity_id),
-            open_pdf,
+            files.open_file,
             label="Préparation de la liste…",
             parent=self,
         )

@@ -1,6 +1,6 @@
 """Files the agent opens or chooses: PDFs in the system viewer, output folders.
 
-Both go through a guard tied to the "no dialogs" switch (:mod:`..dialogs`): with
+Both go through a guard tied to the "no dialogs" switch (:mod:`.dialogs`): with
 dialogs switched off (tests, screenshots) no viewer is launched and no folder
 chooser is shown — the PDF is recorded in :data:`opened`, and the folder is taken
 from :data:`scripted_folders` (first in, first out) or the proposed default.
