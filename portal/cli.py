@@ -1,4 +1,5 @@
-"""``portal`` command: serve the API, manage staff tokens, write the OpenAPI document."""
+"""``portal`` command: serve the API, manage staff tokens, write the OpenAPI document,
+serve a fake PayFiP (tests, demo)."""
 
 from __future__ import annotations
 
@@ -114,6 +115,13 @@ def cmd_openapi(args) -> int:
     return 0
 
 
+def cmd_payfip_fake(args) -> int:
+    from portal.payfip_fake import serve
+
+    serve(args.host, args.port, args.numcli)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="API du Portail Famille.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +163,17 @@ def build_parser() -> argparse.ArgumentParser:
     token_revoke.add_argument("name")
     db_option(token_revoke)
     token_revoke.set_defaults(func=cmd_revoke_staff_token)
+
+    fake = sub.add_parser(
+        "payfip-fake",
+        help="Servir un PayFiP factice (tests, démo) : service web SOAP et page de paiement.",
+    )
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8091)
+    fake.add_argument(
+        "--numcli", default="", help="Seul numéro client accepté (6 chiffres) ; vide : tous."
+    )
+    fake.set_defaults(func=cmd_payfip_fake)
 
     openapi = sub.add_parser("openapi", help="Écrire portal/openapi.json (le contrat HTTP).")
     openapi.add_argument(

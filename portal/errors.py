@@ -77,6 +77,7 @@ _STATUS_FR = {
     422: "Données invalides.",
     410: "Lien expiré ou déjà utilisé.",
     429: "Trop de requêtes.",
+    502: "Le service de paiement en ligne n'a pas répondu correctement.",
     503: "Service momentanément indisponible.",
 }
 

@@ -1,7 +1,10 @@
 """Online payment providers: PayFiP (DGFiP) and a local simulated one.
 
-A provider builds the payment operation the parent's browser is sent to, and
-reads the notification telling the result. Both speak PayFiP's result codes:
+A provider creates the payment operation the parent's browser is sent to; the
+result comes back as PayFiP's result codes. PayFiP notifies only the operation's
+``idOp``: the result is read back from PayFiP (``portal.payfip``) and checked
+against the stored operation; the simulated provider's page (tests, demo) answers
+for the parent who owns the operation.
 
 ====  ===================================  ===============
 code  PayFiP meaning                       ``result``
@@ -25,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlencode
+
+from portal.payfip import IDOP_RE, PAYFIP_PAGE_URL, PAYFIP_WS_URL, Detail, PayfipClient
 
 PAYFIP_RESULTS: dict[str, str] = {
     "P": "paid_card",
@@ -53,6 +58,14 @@ class NotificationError(ValueError):
     """A notification that cannot be read (French message)."""
 
 
+class ResultMismatch(ValueError):
+    """PayFiP's result does not match the stored operation (``fields``: which ones)."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__("champs différents : " + ", ".join(fields))
+        self.fields = fields
+
+
 @dataclass(frozen=True)
 class Operation:
     """What a provider needs to start a payment."""
@@ -68,8 +81,16 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Started:
+    """Where the parent's browser goes, and the provider's id of the operation (PayFiP idOp)."""
+
+    redirect_url: str
+    operation_id: str = ""
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """A notification, read: which operation, which result."""
+    """A result, read: which operation, which result."""
 
     refdet: str
     result: str
@@ -82,9 +103,10 @@ class Provider(Protocol):
     @property
     def name(self) -> str: ...
 
-    def redirect_url(self, op: Operation) -> str: ...
-
-    def parse_notification(self, params: Mapping[str, str]) -> Outcome: ...
+    def start(self, op: Operation) -> Started:
+        """Create the operation (PayFiP: server to server); ValueError if the operation
+        is out of bounds, ``PayfipError`` if the service fails."""
+        ...
 
 
 def payfip_object(text: str) -> str:
@@ -117,9 +139,30 @@ def _amount(params: Mapping[str, str]) -> int | None:
     return int(raw)
 
 
+def notification_idop(params: Mapping[str, str]) -> str:
+    """The ``idOp`` PayFiP notifies; every other field of the notification is ignored."""
+    idop = (params.get("idOp") or params.get("idop") or "").strip()
+    if not idop:
+        raise NotificationError("Notification PayFiP sans identifiant d'opération (idOp).")
+    if not IDOP_RE.match(idop):
+        raise NotificationError("Identifiant d'opération PayFiP (idOp) invalide.")
+    return idop
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The stored operation a PayFiP result must match."""
+
+    idop: str
+    refdet: str
+    exer: int
+    amount_cents: int
+
+
 @dataclass(frozen=True)
 class PayfipProvider:
-    """PayFiP: the operation's parameters, the redirect URL, the notification.
+    """PayFiP's secure flow: ``creerPaiementSecurise`` → ``idOp``, the browser to
+    ``url?idop=…``, then the result read back with ``recupererDetailPaiementSecurise``.
 
     ``saisie``: ``T`` test (no money moves), ``X`` activation (the DGFiP's
     pre-production check of the régie), ``W`` production.
@@ -127,10 +170,13 @@ class PayfipProvider:
 
     numcli: str
     saisie: str = "T"
-    url: str = "https://www.payfip.gouv.fr/tpa/paiement.web"
+    url: str = PAYFIP_PAGE_URL
+    ws_url: str = PAYFIP_WS_URL
+    timeout: float = 15.0
     name: str = "payfip"
 
     def parameters(self, op: Operation) -> dict[str, str]:
+        """``creerPaiementSecurise``'s ``arg0``."""
         if not re.fullmatch(r"\d{6}", self.numcli):
             raise ValueError("numcli PayFiP : 6 chiffres attendus")
         if not REFDET_RE.match(op.refdet):
@@ -151,20 +197,43 @@ class PayfipProvider:
             "saisie": self.saisie,
         }
 
-    def redirect_url(self, op: Operation) -> str:
-        return f"{self.url}?{urlencode(self.parameters(op))}"
+    @property
+    def client(self) -> PayfipClient:
+        return PayfipClient(self.ws_url, self.timeout)
 
-    def parse_notification(self, params: Mapping[str, str]) -> Outcome:
-        numcli = (params.get("numcli") or "").strip()
-        if numcli and numcli != self.numcli:
-            raise NotificationError("Numéro client (numcli) inconnu.")
-        code, result = _result(params)
+    def start(self, op: Operation) -> Started:
+        idop = self.client.create(self.parameters(op))
+        return Started(f"{self.url}?{urlencode({'idop': idop})}", idop)
+
+    def detail(self, idop: str) -> Detail:
+        """The operation's result, read from PayFiP (network; ``PayfipError``)."""
+        return self.client.detail(idop)
+
+    def outcome(self, detail: Detail, expected: Expected) -> Outcome:
+        """The result PayFiP gave, once it matches the stored operation field by field."""
+        wrong = [
+            name
+            for name, value in [
+                ("numcli", self.numcli),
+                ("exer", f"{expected.exer:04d}"),
+                ("refdet", expected.refdet),
+                ("montant", str(expected.amount_cents)),
+            ]
+            if detail.get(name) != value
+        ]
+        # Checked when the answer carries them (it does, per the service's description).
+        for name, value in [("idOp", expected.idop), ("saisie", self.saisie)]:
+            if detail.get(name) and detail.get(name) != value:
+                wrong.append(name)
+        if wrong:
+            raise ResultMismatch(wrong)
+        code, result = _result(detail.fields)
         return Outcome(
-            refdet=_refdet(params),
+            refdet=expected.refdet,
             result=result,
             code=code,
-            amount_cents=_amount(params),
-            authorisation=(params.get("numauto") or "").strip()[:40],
+            amount_cents=expected.amount_cents,
+            authorisation=detail.get("numauto")[:40],
         )
 
 
@@ -174,8 +243,8 @@ class SimulatedProvider:
 
     name: str = "simulated"
 
-    def redirect_url(self, op: Operation) -> str:
-        return op.page_url
+    def start(self, op: Operation) -> Started:
+        return Started(op.page_url)
 
     def parse_notification(self, params: Mapping[str, str]) -> Outcome:
         code, result = _result(params)
@@ -194,6 +263,10 @@ def from_settings(settings) -> Provider | None:
         return SimulatedProvider()
     if settings.payment_provider == "payfip":
         return PayfipProvider(
-            numcli=settings.payfip_numcli, saisie=settings.payfip_saisie, url=settings.payfip_url
+            numcli=settings.payfip_numcli,
+            saisie=settings.payfip_saisie,
+            url=settings.payfip_url,
+            ws_url=settings.payfip_ws_url,
+            timeout=settings.payfip_timeout_seconds,
         )
     return None

@@ -23,6 +23,8 @@ from pydantic import (
 )
 from sqlalchemy import make_url
 
+from portal.payfip import PAYFIP_PAGE_URL, PAYFIP_WS_URL
+
 ENV_PREFIX = "PORTAL_"
 
 
@@ -77,10 +79,15 @@ class Settings(BaseModel):
     # An operation not concluded after this long is abandoned (PayFiP: 15 minutes).
     payment_operation_minutes: int = Field(default=15, ge=1, le=120)
     # PayFiP: the collectivity's 6-digit client number, mode (T test, X activation,
-    # W production), payment page, and the addresses allowed to notify (empty: any).
+    # W production), payment page (the browser goes to ``?idop=…``), the « paiement
+    # sécurisé » web service (SOAP, called server to server: creerPaiementSecurise,
+    # recupererDetailPaiementSecurise) and its timeout, and the addresses allowed to
+    # notify (empty: any; the result is read back from the web service anyway).
     payfip_numcli: str = Field(default="", pattern=r"^(\d{6})?$")
     payfip_saisie: Literal["T", "X", "W"] = "T"
-    payfip_url: str = "https://www.payfip.gouv.fr/tpa/paiement.web"
+    payfip_url: str = Field(default=PAYFIP_PAGE_URL, pattern=r"^https?://\S+$")
+    payfip_ws_url: str = Field(default=PAYFIP_WS_URL, pattern=r"^https?://\S+$")
+    payfip_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     payfip_notify_ips: str = ""
 
     @model_validator(mode="after")

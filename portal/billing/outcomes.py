@@ -83,14 +83,25 @@ class Applied:
     late: bool = False
 
 
-def apply_outcome(session: Session, provider_name: str, outcome: Outcome, now: datetime) -> Applied:
+def apply_outcome(
+    session: Session,
+    provider_name: str,
+    outcome: Outcome,
+    now: datetime,
+    family_id: int | None = None,
+) -> Applied:
     """Record a provider's result once. The same notification again changes nothing; a
-    result arriving after the 15 minutes still counts (a payment taken is a payment)."""
+    result arriving after the 15 minutes still counts (a payment taken is a payment).
+    ``family_id``: the result must be for this family's operation (simulated provider)."""
     now = now.astimezone(UTC)
     payment = session.scalars(
         select(Payment).where(Payment.refdet == outcome.refdet).with_for_update()
     ).first()
-    if payment is None or payment.provider != provider_name:
+    if (
+        payment is None
+        or payment.provider != provider_name
+        or (family_id is not None and payment.family_id != family_id)
+    ):
         raise PortalError(404, "Opération de paiement inconnue.")
     if outcome.amount_cents is not None and outcome.amount_cents != payment.amount_cents:
         log.warning("Notification de paiement %s : montant différent, ignorée", payment.ref)

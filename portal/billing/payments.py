@@ -18,7 +18,7 @@ from portal.billing.schemas import AllocationOut, PaymentOut, PaymentStarted
 from portal.billing.windows import window_of
 from portal.errors import FieldError, PortalError, invalid, not_found
 from portal.models import Family, Invoice, Payment, PaymentAllocation, PaymentState
-from portal.providers import RESULT_LABELS, Operation, Provider
+from portal.providers import RESULT_LABELS, Operation, Provider, Started
 from portal.rules import today_in_paris
 
 PAYMENT_STATE_LABELS = {
@@ -107,7 +107,7 @@ class Urls:
     page: str  # the simulated provider's page (refdet appended)
 
 
-def start_payment(
+def open_payment(
     session: Session,
     provider: Provider | None,
     family: Family,
@@ -115,7 +115,10 @@ def start_payment(
     now: datetime,
     urls: Urls,
     operation_minutes: int,
-) -> PaymentStarted:
+) -> tuple[int, Operation]:
+    """Phase 1 of a start, in one transaction: the pending payment and its allocations.
+    Returns the payment's id and the operation to create at the provider (phase 2, no
+    transaction open: :func:`attach_operation` or :func:`drop_payment` follows)."""
     if provider is None:
         raise PortalError(409, "Le paiement en ligne n'est pas disponible sur ce portail.")
     now = now.astimezone(UTC)
@@ -215,12 +218,23 @@ def start_payment(
         return_url=urls.return_to + payment.ref,
         page_url=urls.page + payment.refdet,
     )
-    try:
-        redirect = provider.redirect_url(operation)
-    except ValueError as exc:
-        raise PortalError(
-            409, f"Paiement en ligne impossible pour ce montant ou cette configuration ({exc})."
-        ) from exc
+    return payment.id, operation
+
+
+def attach_operation(session: Session, payment_id: int, started: Started) -> PaymentStarted:
+    """Phase 3: the provider's id of the operation is kept; the browser goes on."""
+    payment = session.get_one(Payment, payment_id)
+    payment.operation_id = started.operation_id or None
     return PaymentStarted(
-        payment=payment_out(payment), redirect_url=redirect, expires_at=payment.expires_at
+        payment=payment_out(payment),
+        redirect_url=started.redirect_url,
+        expires_at=payment.expires_at,
     )
+
+
+def drop_payment(session: Session, payment_id: int) -> None:
+    """Phase 3 when the provider refused or failed: no operation exists, the payment goes
+    (it was never told to the back-office, and no money can move without an operation)."""
+    payment = session.get(Payment, payment_id)
+    if payment is not None and payment.state is PaymentState.PENDING:
+        session.delete(payment)

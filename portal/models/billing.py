@@ -109,6 +109,9 @@ class Payment(Base):
     # PayFiP: the operation's reference (≤ 30 alphanumerics, unique) and year.
     refdet: Mapped[str] = mapped_column(String(30), unique=True)
     exer: Mapped[int] = mapped_column(Integer)
+    # The provider's id of the operation (PayFiP: the idOp creerPaiementSecurise gave);
+    # a notification names it, and the result is read back with it.
+    operation_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     email: Mapped[str] = mapped_column(String(254))
     object: Mapped[str] = mapped_column(String(100))

@@ -16,8 +16,9 @@ from portal.billing.schemas import (
     PaymentStarted,
 )
 from portal.deps import ParentDep, Services, ServicesDep
-from portal.errors import responses
+from portal.errors import PortalError, responses
 from portal.models import Family
+from portal.payfip import PayfipError
 from portal.routes.common import write_or_conflict
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def get_payment(ref: PaymentRef, parent: ParentDep, svc: ServicesDep):
     "/payments",
     response_model=PaymentStarted,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(404, 409),
+    responses=responses(404, 409, 502),
     summary="Payer en ligne une ou plusieurs factures d'une régie payable en ligne (ALSH), "
     "pendant une période de paiement (§7.3)",
 )
@@ -134,9 +135,9 @@ def start_payment(body: PaymentRequest, request: Request, parent: ParentDep, svc
         return_to=svc.settings.public_base_url.rstrip("/") + "/paiement/retour?paiement=",
         page=f"{base}/payments/simulated/",
     )
-    return write_or_conflict(
+    payment_id, operation = write_or_conflict(
         svc,
-        lambda session: payments.start_payment(
+        lambda session: payments.open_payment(
             session,
             provider,
             session.get_one(Family, parent.family_id),
@@ -145,4 +146,26 @@ def start_payment(body: PaymentRequest, request: Request, parent: ParentDep, svc
             urls,
             svc.settings.payment_operation_minutes,
         ),
+    )
+    assert provider is not None  # open_payment refuses without one
+    # The provider is called with no transaction open (PayFiP: a web service call).
+    problem: PortalError | None = None
+    try:
+        started = provider.start(operation)
+    except ValueError as exc:
+        problem = PortalError(
+            409, f"Paiement en ligne impossible pour ce montant ou cette configuration ({exc})."
+        )
+    except PayfipError as exc:
+        log.warning("Paiement en ligne non créé chez PayFiP (code %s)", exc.code or "aucun")
+        problem = PortalError(
+            502,
+            "Le service de paiement PayFiP n'a pas pu créer le paiement : "
+            f"réessayez dans quelques minutes. ({exc})",
+        )
+    if problem is not None:
+        write_or_conflict(svc, lambda session: payments.drop_payment(session, payment_id))
+        raise problem
+    return write_or_conflict(
+        svc, lambda session: payments.attach_operation(session, payment_id, started)
     )

@@ -1,5 +1,6 @@
-"""The payment provider's side: notifications (PayFiP, simulated) and the simulated
-provider's page, where one pays or refuses (tests and demo)."""
+"""The payment provider's side: PayFiP's notification (its result read back from PayFiP),
+and the simulated provider's page, where the parent who owns the operation pays or
+refuses (tests and demo)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,21 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
 from portal.billing import amounts, outcomes
-from portal.deps import Services, ServicesDep
+from portal.deps import ParentDep, Services, ServicesDep
 from portal.errors import PortalError, json_responses, responses
 from portal.mail import Mail, MailError, payment_receipt_mail
 from portal.models import Payment, PaymentState
-from portal.providers import RESULT_LABELS, NotificationError
+from portal.payfip import IN_PROGRESS, PayfipError
+from portal.providers import (
+    RESULT_LABELS,
+    Expected,
+    NotificationError,
+    Outcome,
+    PayfipProvider,
+    ResultMismatch,
+    SimulatedProvider,
+    notification_idop,
+)
 from portal.routes.common import write_or_conflict
 
 log = logging.getLogger(__name__)
@@ -56,18 +67,14 @@ def _receipt(payment: Payment) -> Mail:
     )
 
 
-def _apply(svc: Services, provider_name: str, params: dict[str, str]) -> outcomes.Applied:
-    provider = svc.provider
-    if provider is None or provider.name != provider_name:
-        raise PortalError(404, "Ce moyen de paiement n'est pas utilisé par ce portail.")
-    try:
-        outcome = provider.parse_notification(params)
-    except NotificationError as exc:
-        raise PortalError(422, str(exc)) from exc
+def _record(
+    svc: Services, provider_name: str, outcome: Outcome, family_id: int | None = None
+) -> outcomes.Applied:
+    """The result, recorded once (its receipt mailed after the commit)."""
     mails: list[Mail] = []
 
     def action(session):
-        applied = outcomes.apply_outcome(session, provider_name, outcome, svc.now())
+        applied = outcomes.apply_outcome(session, provider_name, outcome, svc.now(), family_id)
         if applied.changed:
             mails.append(_receipt(applied.payment))
         return applied
@@ -84,6 +91,7 @@ def _apply(svc: Services, provider_name: str, params: dict[str, str]) -> outcome
 def _check_origin(svc: Services, request: Request) -> None:
     allowed = [ip.strip() for ip in svc.settings.payfip_notify_ips.split(",") if ip.strip()]
     if allowed and (request.client is None or request.client.host not in allowed):
+        log.warning("Notification PayFiP refusée : adresse d'origine non autorisée")
         raise PortalError(403, "Notification refusée : adresse d'origine non autorisée.")
 
 
@@ -98,41 +106,113 @@ def _answer(applied: outcomes.Applied) -> dict:
     }
 
 
+def _payfip_result(svc: Services, params: dict[str, str]) -> dict:
+    """PayFiP's notification names an operation (``idOp``); its result is read back from
+    PayFiP and checked against the stored operation. Nothing else in the notification
+    counts: a forged one changes nothing. Logs name the payment, never personal data."""
+    provider = svc.provider
+    if not isinstance(provider, PayfipProvider):
+        raise PortalError(404, "Ce moyen de paiement n'est pas utilisé par ce portail.")
+    try:
+        idop = notification_idop(params)
+    except NotificationError as exc:
+        log.warning(
+            "Notification PayFiP refusée : %s (%d champ(s) reçu(s), ignoré(s))", exc, len(params)
+        )
+        raise PortalError(422, str(exc)) from exc
+    with svc.db.read() as session:
+        payment = session.scalars(
+            select(Payment).where(Payment.operation_id == idop, Payment.provider == "payfip")
+        ).first()
+        if payment is None:
+            log.warning("Notification PayFiP refusée : opération inconnue du portail")
+            raise PortalError(404, "Opération de paiement inconnue.")
+        ref = payment.ref
+        expected = Expected(
+            idop=idop, refdet=payment.refdet, exer=payment.exer, amount_cents=payment.amount_cents
+        )
+    try:
+        detail = provider.detail(idop)
+    except PayfipError as exc:
+        if exc.code == IN_PROGRESS:
+            log.warning("Notification PayFiP de %s : PayFiP n'a pas encore de résultat", ref)
+            raise PortalError(
+                409, "PayFiP n'a pas encore de résultat pour cette opération."
+            ) from exc
+        log.warning(
+            "Notification PayFiP de %s : résultat non relu auprès de PayFiP (code %s)",
+            ref,
+            exc.code or "aucun",
+        )
+        raise PortalError(
+            502, f"Le résultat n'a pas pu être relu auprès de PayFiP : {exc}"
+        ) from exc
+    try:
+        outcome = provider.outcome(detail, expected)
+    except ResultMismatch as exc:
+        log.warning(
+            "Résultat PayFiP de %s refusé : %s différent(s) de l'opération enregistrée",
+            ref,
+            ", ".join(exc.fields),
+        )
+        raise PortalError(
+            422,
+            "Le résultat PayFiP ne correspond pas à l'opération enregistrée "
+            f"({', '.join(exc.fields)}) : le paiement n'est pas pris en compte.",
+        ) from exc
+    except NotificationError as exc:
+        log.warning("Résultat PayFiP de %s illisible : %s", ref, exc)
+        raise PortalError(502, f"Résultat PayFiP illisible : {exc}") from exc
+    return _answer(_record(svc, "payfip", outcome))
+
+
 async def _payfip(request: Request, svc: Services) -> JSONResponse:
     _check_origin(svc, request)
     params = await _params(request)
-    applied = await run_in_threadpool(_apply, svc, "payfip", params)
-    return JSONResponse(_answer(applied))
+    return JSONResponse(await run_in_threadpool(_payfip_result, svc, params))
 
 
 NOTIFY_SUMMARY = (
-    "Notification PayFiP (résultat d'une opération : numcli, exer, refdet, montant, "
-    "resultrans, numauto…) ; idempotente"
+    "Notification PayFiP : l'identifiant de l'opération (idOp) ; le résultat est relu "
+    "auprès de PayFiP (recupererDetailPaiementSecurise) et comparé à l'opération "
+    "enregistrée, tout autre champ reçu est ignoré ; idempotente"
 )
+NOTIFY_ERRORS = responses(403, 409, 502)
 
 
-@router.post("/payfip/notification", responses=responses(403), summary=NOTIFY_SUMMARY)
+@router.post("/payfip/notification", responses=NOTIFY_ERRORS, summary=NOTIFY_SUMMARY)
 async def payfip_notification(request: Request, svc: ServicesDep):
     return await _payfip(request, svc)
 
 
 @router.get(
     "/payfip/notification",
-    responses=responses(403),
+    responses=NOTIFY_ERRORS,
     summary=NOTIFY_SUMMARY + " (paramètres dans l'URL)",
 )
 async def payfip_notification_get(request: Request, svc: ServicesDep):
     return await _payfip(request, svc)
 
 
+def _simulated_outcome(svc: Services, params: dict[str, str], family_id: int) -> dict:
+    if svc.provider is None or svc.provider.name != "simulated":
+        raise PortalError(404, "Le paiement simulé n'est pas activé sur ce portail.")
+    try:
+        outcome = SimulatedProvider().parse_notification(params)
+    except NotificationError as exc:
+        raise PortalError(422, str(exc)) from exc
+    return _answer(_record(svc, "simulated", outcome, family_id))
+
+
 @router.post(
     "/simulated/notification",
-    summary="Notification du fournisseur simulé (mêmes champs et codes que PayFiP)",
+    responses=responses(401),
+    summary="Réponse du fournisseur simulé (tests, démo : refdet, resultrans, montant), "
+    "avec la session du parent dont c'est l'opération",
 )
-async def simulated_notification(request: Request, svc: ServicesDep):
+async def simulated_notification(request: Request, parent: ParentDep, svc: ServicesDep):
     params = await _params(request)
-    applied = await run_in_threadpool(_apply, svc, "simulated", params)
-    return JSONResponse(_answer(applied))
+    return JSONResponse(await run_in_threadpool(_simulated_outcome, svc, params, parent.family_id))
 
 
 PAGE = """<!doctype html>
@@ -152,12 +232,13 @@ CHOICES = [
 ]
 
 
-def _simulated_payment(svc: Services, refdet: str) -> dict:
+def _simulated_payment(svc: Services, refdet: str, family_id: int) -> dict:
+    """The operation, for the parent whose family owns it; anyone else: 404."""
     if svc.provider is None or svc.provider.name != "simulated":
         raise PortalError(404, "Le paiement simulé n'est pas activé sur ce portail.")
     with svc.db.read() as session:
         payment = session.scalars(select(Payment).where(Payment.refdet == refdet)).first()
-        if payment is None or payment.provider != "simulated":
+        if payment is None or payment.provider != "simulated" or payment.family_id != family_id:
             raise PortalError(404, "Opération de paiement inconnue.")
         return {
             "ref": payment.ref,
@@ -178,11 +259,12 @@ def _return_link(svc: Services, ref: str) -> str:
 @router.get(
     "/simulated/{refdet}",
     response_class=HTMLResponse,
-    responses=json_responses(404, 409, 422),
-    summary="Page du fournisseur simulé : payer ou refuser",
+    responses=json_responses(401, 404, 409, 422),
+    summary="Page du fournisseur simulé : payer ou refuser (session du parent dont c'est "
+    "l'opération)",
 )
-def simulated_page(refdet: Refdet, svc: ServicesDep):
-    p = _simulated_payment(svc, refdet)
+def simulated_page(refdet: Refdet, parent: ParentDep, svc: ServicesDep):
+    p = _simulated_payment(svc, refdet, parent.family_id)
     esc = html.escape
     facts = (
         f"<p>Opération {esc(refdet)} — {esc(p['object'])}<br>Montant : <strong>"
@@ -206,18 +288,19 @@ def simulated_page(refdet: Refdet, svc: ServicesDep):
 @router.post(
     "/simulated/{refdet}",
     response_class=HTMLResponse,
-    responses=json_responses(404, 409, 422),
-    summary="Réponse choisie sur la page du fournisseur simulé (resultrans = P, V, R, Z ou A)",
+    responses=json_responses(401, 404, 409, 422),
+    summary="Réponse choisie sur la page du fournisseur simulé (resultrans = P, V, R, Z ou A ; "
+    "session du parent dont c'est l'opération)",
 )
-async def simulated_choice(refdet: Refdet, request: Request, svc: ServicesDep):
+async def simulated_choice(refdet: Refdet, request: Request, parent: ParentDep, svc: ServicesDep):
     params = await _params(request)
-    p = await run_in_threadpool(_simulated_payment, svc, refdet)
+    p = await run_in_threadpool(_simulated_payment, svc, refdet, parent.family_id)
     notification = {
         "refdet": refdet,
         "resultrans": params.get("resultrans", ""),
         "montant": str(p["amount_cents"]),
     }
-    applied = await run_in_threadpool(_apply, svc, "simulated", notification)
-    label = RESULT_LABELS.get(applied.payment.result or "", "")
-    content = f"<p>{html.escape(label)}.</p>" + _return_link(svc, applied.payment.ref)
+    answer = await run_in_threadpool(_simulated_outcome, svc, notification, parent.family_id)
+    label = RESULT_LABELS.get(answer["result"] or "", "")
+    content = f"<p>{html.escape(label)}.</p>" + _return_link(svc, answer["payment"])
     return HTMLResponse(PAGE.format(title="Paiement en ligne", content=content))

@@ -4,4 +4,10 @@ The folder is not called ``tests/portal``: that name would shadow the ``portal``
 package on ``sys.path``.
 """
 
-from portal_testkit import active_parent, make_family, portal, smtp_sink  # noqa: F401
+from portal_testkit import (  # noqa: F401
+    active_parent,
+    make_family,
+    payfip_fake,
+    portal,
+    smtp_sink,
+)

@@ -561,3 +561,33 @@ def enable_payments(portal: Portal, provider=None) -> None:
     from portal.providers import SimulatedProvider
 
     portal.app.state.services.provider = provider or SimulatedProvider()
+
+
+# --- PayFiP: the fake web service (portal/payfip_fake.py), served for real ------------------
+
+PAYFIP_NUMCLI = "012345"
+
+
+@pytest.fixture
+def payfip_fake():
+    """The fake PayFiP on its own loopback port (SOAP web service and payment page)."""
+    from portal.payfip_fake import FakePayfip
+
+    fake = FakePayfip(numcli=PAYFIP_NUMCLI).start()
+    yield fake
+    fake.stop()
+
+
+def payfip_provider(fake, **overrides):
+    """The portal's PayFiP provider, pointed at ``fake``."""
+    from portal.providers import PayfipProvider
+
+    values = dict(
+        numcli=PAYFIP_NUMCLI,
+        saisie="T",
+        url=fake.page_url,
+        ws_url=fake.ws_url,
+        timeout=HTTP_TIMEOUT,
+    )
+    values.update(overrides)
+    return PayfipProvider(**values)

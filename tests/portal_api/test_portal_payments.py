@@ -1,11 +1,11 @@
 """Guide §7.3: online payment of ALSH invoices during a payment window, through the
-simulated provider and the PayFiP adapter; notifications idempotent, expiry after
-15 minutes, results in the change feed."""
+simulated provider (its pages for the parent who owns the operation); results
+idempotent, expiry after 15 minutes, results in the change feed. PayFiP's secure
+flow: ``test_portal_payfip.py``."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -22,14 +22,6 @@ from portal_testkit import (
     set_now,
 )
 
-from portal.providers import (
-    PAYFIP_RESULTS,
-    NotificationError,
-    Operation,
-    PayfipProvider,
-    SimulatedProvider,
-    payfip_object,
-)
 
 
 @pytest.fixture
@@ -52,8 +44,25 @@ def _pay(portal, token, *numbers):
     return portal.parent("POST", "/me/payments", token, json={"invoices": list(numbers)})
 
 
-def _choose(portal, redirect_url: str, code: str) -> requests.Response:
-    return requests.post(redirect_url, data={"resultrans": code}, timeout=HTTP_TIMEOUT)
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _choose(token: str, redirect_url: str, code: str) -> requests.Response:
+    """The parent's choice on the simulated provider's page (with the parent's session)."""
+    return requests.post(
+        redirect_url, data={"resultrans": code}, headers=_auth(token), timeout=HTTP_TIMEOUT
+    )
+
+
+def _notify(portal, token: str, **params: str) -> requests.Response:
+    """The simulated provider's answer (a bank retrying, a late answer)."""
+    return requests.post(
+        portal.url("/payments/simulated/notification"),
+        data=params,
+        headers=_auth(token),
+        timeout=HTTP_TIMEOUT,
+    )
 
 
 def _payments_in_feed(portal) -> list[dict]:
@@ -90,10 +99,10 @@ def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
         again.status_code == 409 and "attend déjà la réponse de la banque" in again.json()["detail"]
     )
     # The simulated provider's page: amount, and the choices.
-    page = requests.get(started["redirect_url"], timeout=HTTP_TIMEOUT)
+    page = requests.get(started["redirect_url"], headers=_auth(token), timeout=HTTP_TIMEOUT)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "55,50 €" in page.text and "Payer par carte bancaire" in page.text
-    done = _choose(portal, started["redirect_url"], "P")
+    done = _choose(token, started["redirect_url"], "P")
     assert done.status_code == 200
     assert "Payé par carte bancaire" in done.text
     assert "https://portail.example.fr/paiement/retour?paiement=PAY-000001" in done.text
@@ -135,12 +144,11 @@ def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
         "late": False,
     }
     # The same notification again (the provider retries): nothing changes.
-    notify = portal.url("/payments/simulated/notification")
     params = {"refdet": refdet, "resultrans": "P", "montant": "5550"}
-    r = requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
+    r = _notify(portal, token, **params)
     assert r.status_code == 200 and r.json()["changed"] is False
     # A contradicting late message cannot undo a validated payment.
-    r = requests.post(notify, data=params | {"resultrans": "R"}, timeout=HTTP_TIMEOUT)
+    r = _notify(portal, token, **(params | {"resultrans": "R"}))
     assert r.json() == {
         "payment": "PAY-000001",
         "state": "validated",
@@ -153,7 +161,7 @@ def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
     # The page of a finished operation says so.
     assert (
         "Cette opération est terminée"
-        in requests.get(started["redirect_url"], timeout=HTTP_TIMEOUT).text
+        in requests.get(started["redirect_url"], headers=_auth(token), timeout=HTTP_TIMEOUT).text
     )
     # The back-office records it: the invoice says so, the balance does not count it twice.
     body = invoice_body("F1", cents=(1800,)) | {
@@ -180,7 +188,7 @@ def test_simulated_payment_of_two_invoices_validated(portal, smtp_sink, billed):
 def test_simulated_refusal_then_new_payment(portal, smtp_sink, billed):
     token = billed
     started = _pay(portal, token, "ALSH-2026-0002").json()
-    page = _choose(portal, started["redirect_url"], "R")
+    page = _choose(token, started["redirect_url"], "R")
     assert "Paiement par carte refusé" in page.text
     r = portal.parent("GET", "/me/payments", token).json()
     assert [(p["ref"], p["state"], p["state_label"], p["result"]) for p in r] == [
@@ -198,12 +206,12 @@ def test_simulated_refusal_then_new_payment(portal, smtp_sink, billed):
     second = _pay(portal, token, "ALSH-2026-0002").json()
     assert second["payment"]["ref"] == "PAY-000002"
     assert second["redirect_url"] != started["redirect_url"]  # a new refdet
-    _choose(portal, second["redirect_url"], "V")
+    _choose(token, second["redirect_url"], "V")
     r = portal.parent("GET", "/me/payments/PAY-000002", token).json()
     assert (r["state"], r["result"]) == ("validated", "paid_direct_debit")
     for code, label in [("Z", "Prélèvement refusé"), ("A", "Paiement abandonné")]:
         started = _pay(portal, token, "ALSH-2026-0001").json()
-        assert label in _choose(portal, started["redirect_url"], code).text
+        assert label in _choose(token, started["redirect_url"], code).text
     states = [(p["ref"], p["state"], p["result"]) for p in _feed_states(portal)]
     assert states == [
         ("PAY-000001", "refused", "card_refused"),
@@ -285,9 +293,8 @@ def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed
     # The invoice can be paid again.
     assert portal.parent("GET", "/me/invoices/ALSH-2026-0002", token).json()["payable_now"]
     # The bank's answer arrives late: the money was taken, the payment counts.
-    notify = portal.url("/payments/simulated/notification")
     params = {"refdet": refdet, "resultrans": "P", "montant": "1800"}
-    r = requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
+    r = _notify(portal, token, **params)
     assert r.json() == {
         "payment": "PAY-000001",
         "state": "validated",
@@ -295,7 +302,7 @@ def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed
         "changed": True,
         "late": True,
     }
-    r = requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
+    r = _notify(portal, token, **params)
     assert r.json()["changed"] is False
     late = _payments_in_feed(portal)[1:]
     assert [(c["data"]["previous_state"], c["data"]["state"], c["data"]["late"]) for c in late] == [
@@ -305,12 +312,12 @@ def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed
     started = _pay(portal, token, "ALSH-2026-0001").json()
     set_now(portal, "2026-12-05 11:00")
     refdet = started["redirect_url"].rsplit("/", 1)[1]
-    r = requests.post(notify, data={"refdet": refdet, "resultrans": "A"}, timeout=HTTP_TIMEOUT)
+    r = _notify(portal, token, refdet=refdet, resultrans="A")
     assert r.json()["late"] is True and r.json()["state"] == "refused"
     # Unknown operation, wrong amount, unknown code: refused, nothing recorded.
-    r = requests.post(notify, data={"refdet": "NOPE1234", "resultrans": "P"}, timeout=HTTP_TIMEOUT)
+    r = _notify(portal, token, refdet="NOPE1234", resultrans="P")
     assert r.status_code == 404 and r.json()["detail"] == "Opération de paiement inconnue."
-    r = requests.post(notify, data={"refdet": refdet, "resultrans": "Q"}, timeout=HTTP_TIMEOUT)
+    r = _notify(portal, token, refdet=refdet, resultrans="Q")
     assert r.status_code == 422 and r.json()["detail"] == "Code résultat inconnu : « Q »."
 
 
@@ -318,171 +325,45 @@ def test_expiry_after_15_minutes_and_late_notification(portal, smtp_sink, billed
 def test_notification_with_another_amount_is_refused(portal, billed):
     started = _pay(portal, billed, "ALSH-2026-0002").json()
     refdet = started["redirect_url"].rsplit("/", 1)[1]
-    notify = portal.url("/payments/simulated/notification")
-    r = requests.post(
-        notify, data={"refdet": refdet, "resultrans": "P", "montant": "1"}, timeout=HTTP_TIMEOUT
-    )
+    r = _notify(portal, billed, refdet=refdet, resultrans="P", montant="1")
     assert r.status_code == 422 and "montant" in r.json()["detail"]
     assert portal.parent("GET", "/me/payments/PAY-000001", billed).json()["state"] == "pending"
 
 
-# --- PayFiP adapter ---------------------------------------------------------------------------
-
-OPERATION = Operation(
-    refdet="PF0000000042ABCDEFGH",
-    exer=2026,
-    amount_cents=5550,
-    email="f1@example.fr",
-    object="Factures ALSH-2026-0001 ALSH-2026-0002 (Léa, Noël)",
-    notify_url="https://api.portail.example.fr/payments/payfip/notification",
-    return_url="https://portail.example.fr/paiement/retour?paiement=PAY-000042",
-    page_url="unused",
-)
-
-
-@pytest.mark.parametrize("saisie", ["T", "X", "W"])
-def test_payfip_operation_parameters(saisie):
-    provider = PayfipProvider(numcli="012345", saisie=saisie)
-    assert provider.parameters(OPERATION) == {
-        "numcli": "012345",
-        "exer": "2026",
-        "refdet": "PF0000000042ABCDEFGH",
-        "objet": "Factures ALSH-2026-0001 ALSH-2026-0002 Lea Noel",
-        "montant": "5550",
-        "mel": "f1@example.fr",
-        "urlnotif": "https://api.portail.example.fr/payments/payfip/notification",
-        "urlredirect": "https://portail.example.fr/paiement/retour?paiement=PAY-000042",
-        "saisie": saisie,
-    }
-    url = urlsplit(provider.redirect_url(OPERATION))
-    assert (url.scheme, url.netloc, url.path) == (
-        "https",
-        "www.payfip.gouv.fr",
-        "/tpa/paiement.web",
-    )
-    query = {k: v for k, [v] in parse_qs(url.query).items()}
-    assert query == provider.parameters(OPERATION)
-
-
-def test_payfip_refuses_bad_operations():
-    from dataclasses import replace
-
-    good = PayfipProvider(numcli="012345")
-    for provider, op in [
-        (PayfipProvider(numcli="12345"), OPERATION),  # numcli: 6 digits
-        (good, replace(OPERATION, refdet="A" * 31)),  # refdet ≤ 30
-        (good, replace(OPERATION, refdet="PF-0001")),  # alphanumerics only
-        (good, replace(OPERATION, amount_cents=99)),  # at least 1 €
-        (PayfipProvider(numcli="012345", saisie="M"), OPERATION),
+@pytest.mark.allow_log_warnings
+def test_simulated_pages_only_for_the_family_that_pays(portal, smtp_sink, billed):
+    """The simulated provider's pages show the parent's e-mail and amount and record a
+    result: they need the session of the family that owns the operation."""
+    started = _pay(portal, billed, "ALSH-2026-0002").json()
+    page_url = started["redirect_url"]
+    refdet = page_url.rsplit("/", 1)[1]
+    other = family_body("f2@example.fr")
+    assert portal.staff("PUT", "/staff/families/F2", new_key(), json=other).status_code == 201
+    intruder = activate(portal, smtp_sink, "f2@example.fr")
+    # Anonymous: 401, in French, nothing shown.
+    for answer in [
+        requests.get(page_url, timeout=HTTP_TIMEOUT),
+        requests.post(page_url, data={"resultrans": "P"}, timeout=HTTP_TIMEOUT),
+        requests.post(
+            portal.url("/payments/simulated/notification"),
+            data={"refdet": refdet, "resultrans": "P"},
+            timeout=HTTP_TIMEOUT,
+        ),
     ]:
-        with pytest.raises(ValueError):
-            provider.parameters(op)
-    assert payfip_object("é" * 150) == "e" * 100
-
-
-@pytest.mark.parametrize(
-    ("code", "result"),
-    [
-        ("P", "paid_card"),
-        ("V", "paid_direct_debit"),
-        ("R", "card_refused"),
-        ("Z", "direct_debit_refused"),
-        ("A", "abandoned"),
-        ("p", "paid_card"),
-    ],
-)
-def test_payfip_result_codes(code, result):
-    outcome = PayfipProvider(numcli="012345").parse_notification(
-        {
-            "numcli": "012345",
-            "exer": "2026",
-            "refdet": "PF0000000042ABCDEFGH",
-            "montant": "5550",
-            "resultrans": code,
-            "numauto": "A1B2C3",
-        }
-    )
-    assert (outcome.result, outcome.code, outcome.amount_cents) == (result, code.upper(), 5550)
-    assert outcome.authorisation == "A1B2C3"
-    assert (
-        SimulatedProvider().parse_notification({"refdet": "X1", "resultrans": code}).result
-        == result
-    )
-    assert set(PAYFIP_RESULTS) == {"P", "V", "R", "Z", "A"}
-
-
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"numcli": "999999", "refdet": "X1", "resultrans": "P"}, "Numéro client"),
-        ({"refdet": "X1", "resultrans": ""}, "Code résultat inconnu"),
-        ({"refdet": "X-1", "resultrans": "P"}, "refdet"),
-        ({"refdet": "X1", "resultrans": "P", "montant": "55,50"}, "centimes"),
-    ],
-)
-def test_payfip_unreadable_notifications(params, message):
-    with pytest.raises(NotificationError, match=message):
-        PayfipProvider(numcli="012345").parse_notification(params)
-
-
-def test_payfip_through_the_server(portal, smtp_sink, billed):
-    token = billed
-    enable_payments(portal, PayfipProvider(numcli="012345", saisie="T"))
-    r = _pay(portal, token, "ALSH-2026-0001")
-    assert r.status_code == 201, r.text
-    url = urlsplit(r.json()["redirect_url"])
-    assert url.netloc == "www.payfip.gouv.fr"
-    query = {k: v for k, [v] in parse_qs(url.query).items()}
-    assert query["numcli"] == "012345" and query["saisie"] == "T"
-    assert query["montant"] == "3750" and query["exer"] == "2026"
-    assert query["mel"] == "f1@example.fr"
-    assert query["objet"] == "Factures ALSH-2026-0001"
-    assert re.fullmatch(r"[A-Z0-9]{1,30}", query["refdet"])
-    assert query["urlnotif"] == portal.base + "/payments/payfip/notification"
-    assert query["urlredirect"] == "https://portail.example.fr/paiement/retour?paiement=PAY-000001"
-    # The simulated page is not available with PayFiP.
-    assert (
-        requests.get(
-            portal.url(f"/payments/simulated/{query['refdet']}"), timeout=HTTP_TIMEOUT
-        ).status_code
-        == 404
-    )
-    notification = {
-        k: query[k] for k in ("numcli", "exer", "refdet", "montant", "mel", "objet")
-    } | {"resultrans": "V", "numauto": "998877", "dattrans": "05122026", "heurtrans": "1002"}
-    r = requests.post(query["urlnotif"], data=notification, timeout=HTTP_TIMEOUT)
-    assert r.status_code == 200, r.text
-    assert r.json()["state"] == "validated" and r.json()["changed"] is True
-    r = requests.get(query["urlnotif"], params=notification, timeout=HTTP_TIMEOUT)  # same, by GET
-    assert r.status_code == 200 and r.json()["changed"] is False
-    [entry] = _payments_in_feed(portal)
-    assert (entry["data"]["provider"], entry["data"]["provider_code"]) == ("payfip", "V")
-    assert entry["data"]["authorisation"] == "998877"
-    # Notifications only from the addresses allowed, when some are configured.
-    services = portal.app.state.services
-    services.settings = services.settings.model_copy(update={"payfip_notify_ips": "10.1.2.3"})
-    r = requests.post(query["urlnotif"], data=notification, timeout=HTTP_TIMEOUT)
-    assert r.status_code == 403 and "origine non autorisée" in r.json()["detail"]
-
-
-def test_payfip_settings():
-    from portal.providers import from_settings
-    from portal.settings import Settings, SettingsError
-
-    with pytest.raises(SettingsError, match="PORTAL_PAYFIP_NUMCLI"):
-        Settings.from_env({"PORTAL_PAYMENT_PROVIDER": "payfip"})
-    with pytest.raises(SettingsError, match="PORTAL_PAYFIP_NUMCLI"):
-        Settings.from_env({"PORTAL_PAYMENT_PROVIDER": "payfip", "PORTAL_PAYFIP_NUMCLI": "12a456"})
-    settings = Settings.from_env(
-        {
-            "PORTAL_PAYMENT_PROVIDER": "payfip",
-            "PORTAL_PAYFIP_NUMCLI": "012345",
-            "PORTAL_PAYFIP_SAISIE": "W",
-        }
-    )
-    provider = from_settings(settings)
-    assert (provider.name, provider.numcli, provider.saisie) == ("payfip", "012345", "W")
-    assert from_settings(Settings.from_env({})) is None
-    assert from_settings(Settings.from_env({"PORTAL_PAYMENT_PROVIDER": "simulated"})).name == (
-        "simulated"
-    )
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["detail"] == "Authentification requise."
+        assert "f1@example.fr" not in answer.text and "18,00" not in answer.text
+    # Another family: the operation does not exist for it.
+    for answer in [
+        requests.get(page_url, headers=_auth(intruder), timeout=HTTP_TIMEOUT),
+        _choose(intruder, page_url, "P"),
+        _notify(portal, intruder, refdet=refdet, resultrans="P"),
+    ]:
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["detail"] == "Opération de paiement inconnue."
+        assert "f1@example.fr" not in answer.text
+    assert portal.parent("GET", "/me/payments/PAY-000001", billed).json()["state"] == "pending"
+    assert _payments_in_feed(portal) == []
+    # The family that pays sees its page.
+    page = requests.get(page_url, headers=_auth(billed), timeout=HTTP_TIMEOUT)
+    assert page.status_code == 200 and "18,00 €" in page.text and "f1@example.fr" in page.text
