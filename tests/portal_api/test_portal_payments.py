@@ -23,7 +23,6 @@ from portal_testkit import (
 )
 
 
-
 @pytest.fixture
 def billed(portal, smtp_sink):
     """Family F1 with two ALSH invoices and one APS invoice; ALSH window open in December."""
