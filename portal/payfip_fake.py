@@ -221,9 +221,11 @@ class FakePayfip:
         with self.lock:
             return self.operations[idop]
 
-    def choose(self, idop: str, code: str, now: datetime | None = None) -> FakeOperation:
+    def choose(
+        self, idop: str, code: str, now: datetime | None = None, notify: bool = True
+    ) -> FakeOperation:
         """The parent's choice on the page: the result is set once, then ``urlnotif`` is
-        told the ``idOp`` (a form POST, as PayFiP does)."""
+        told the ``idOp`` (a form POST, as PayFiP does; ``notify=False``: a test sends it)."""
         if code not in LABELS:
             raise ValueError("Choix inconnu.")
         moment = (now or datetime.now(PARIS)).astimezone(PARIS)
@@ -235,7 +237,8 @@ class FakePayfip:
             op.numauto = f"{secrets.randbelow(10**6):06d}" if code in ("P", "V") else ""
             op.dattrans = moment.strftime("%d%m%Y")
             op.heurtrans = moment.strftime("%H%M")
-        self.notify(idop)
+        if notify:
+            self.notify(idop)
         return op
 
     def notify(self, idop: str) -> int:

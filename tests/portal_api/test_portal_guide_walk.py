@@ -14,6 +14,7 @@ from portal_testkit import (
     family_body,
     invoice_body,
     new_key,
+    payfip_provider,
     push_windows,
     sample_pdf,
     set_now,
@@ -28,7 +29,7 @@ CONTACT = {
 }
 
 
-def test_walk_the_guide(portal, smtp_sink):
+def test_walk_the_guide(portal, smtp_sink, payfip_fake):
     staff = portal.staff
     # The agent opens the account from the paper form (§4): the portal e-mails the link.
     r = staff("PUT", "/staff/families/F00100", new_key(), json=family_body("famille@example.fr"))
@@ -217,7 +218,7 @@ def test_walk_the_guide(portal, smtp_sink):
 
     # §7 « Mes factures & paiements »: the back-office pushes the invoices of two régies,
     # the ALSH one with its PDF, and the ALSH payment window.
-    enable_payments(portal)
+    enable_payments(portal, payfip_provider(payfip_fake))
     alsh = invoice_body("F00100", cents=(2500, 2500, 1250))
     assert staff("PUT", "/staff/invoices/ALSH-2026-0001", new_key(), json=alsh).status_code == 201
     aps = invoice_body("F00100", "APS", (4200,)) | {"state": "sent_to_tresor"}
@@ -259,13 +260,18 @@ def test_walk_the_guide(portal, smtp_sink):
     r = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0001"]})
     assert r.status_code == 201, r.text
     refused = r.json()
-    page = requests.post(refused["redirect_url"], data={"resultrans": "R"}, timeout=HTTP_TIMEOUT)
-    assert "Paiement par carte refusé" in page.text
+    # The browser goes to PayFiP (here the fake one) with the operation's idOp.
+    idop = refused["redirect_url"].split("?idop=", 1)[1]
+    choice = {"idop": idop, "resultrans": "R"}
+    page = requests.post(payfip_fake.page_url, data=choice, timeout=HTTP_TIMEOUT)
+    assert "Carte refusée" in page.text
     # … then the parent pays again, and the payment is validated.
     r = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0001"]})
     paid = r.json()
     assert requests.get(paid["redirect_url"], timeout=HTTP_TIMEOUT).ok
-    requests.post(paid["redirect_url"], data={"resultrans": "P"}, timeout=HTTP_TIMEOUT)
+    idop = paid["redirect_url"].split("?idop=", 1)[1]
+    choice = {"idop": idop, "resultrans": "P"}
+    requests.post(payfip_fake.page_url, data=choice, timeout=HTTP_TIMEOUT)
     payments = portal.parent("GET", "/me/payments", token).json()
     assert sorted((p["ref"], p["state_label"]) for p in payments) == [
         (refused["payment"]["ref"], "Règlement refusé par la banque"),

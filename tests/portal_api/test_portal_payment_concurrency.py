@@ -1,5 +1,7 @@
-"""Payments under concurrency, on SQLite and PostgreSQL: two notifications of one
-operation at the same moment apply once; two starts for one invoice make one payment."""
+"""Payments under concurrency, on SQLite and PostgreSQL: PayFiP's notifications of one
+operation at the same moment apply once (each reads the result back from the fake
+PayFiP); two starts for one invoice make one payment; contradicting results of the
+simulated provider at once: one wins."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from portal_testkit import (
     invoice_body,
     make_settings,
     new_key,
+    payfip_provider,
     push_invoice,
     push_windows,
     serve,
@@ -42,7 +45,7 @@ def _together(n: int, call) -> list:
     return answers
 
 
-def test_concurrent_notifications_apply_once(db_url, smtp_sink):
+def test_concurrent_notifications_apply_once(db_url, smtp_sink, payfip_fake):
     running, stop = serve(make_settings(db_url, smtp_sink.port))
     try:
         r = running.staff("PUT", "/staff/families/F1", new_key(), json=family_body("f1@example.fr"))
@@ -51,7 +54,7 @@ def test_concurrent_notifications_apply_once(db_url, smtp_sink):
         push_invoice(running, "ALSH-2026-0001", invoice_body("F1"))
         push_invoice(running, "ALSH-2026-0002", invoice_body("F1"))
         push_windows(running, ("ALSH", "2026-12-01", "2026-12-18"))
-        enable_payments(running)
+        enable_payments(running, payfip_provider(payfip_fake))
         set_now(running, "2026-12-05 10:00")
 
         # Two starts for the same invoice at once: one payment, the other told to wait.
@@ -63,24 +66,32 @@ def test_concurrent_notifications_apply_once(db_url, smtp_sink):
         )
         assert sorted(a.status_code for a in starts) == [201, 409], [a.text for a in starts]
         [started] = [a.json() for a in starts if a.status_code == 201]
-        refdet = started["redirect_url"].rsplit("/", 1)[1]
-        notify = running.url("/payments/simulated/notification")
-        # The same notification, four times at once: applied once.
-        params = {"refdet": refdet, "resultrans": "P", "montant": "2500"}
+        idop = started["redirect_url"].rsplit("?idop=", 1)[1]
+        # The parent pays at PayFiP; PayFiP's notification comes four times at once:
+        # each reads the result back, it is applied once.
+        payfip_fake.choose(idop, "P", notify=False)
+        notify = running.url("/payments/payfip/notification")
         answers = _together(
-            THREADS, lambda _i: requests.post(notify, data=params, timeout=HTTP_TIMEOUT)
+            THREADS,
+            lambda _i: requests.post(notify, data={"idOp": idop}, timeout=HTTP_TIMEOUT),
         )
         assert [a.status_code for a in answers] == [200] * THREADS, [a.text for a in answers]
         assert sorted(a.json()["changed"] for a in answers) == [False] * (THREADS - 1) + [True]
 
-        # Contradicting results at once on another operation: exactly one wins.
+        # Contradicting results at once on another operation (simulated provider, with the
+        # parent's session): exactly one wins.
+        enable_payments(running)
         r = running.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0002"]})
         refdet2 = r.json()["redirect_url"].rsplit("/", 1)[1]
         codes = ["P", "R", "P", "R"]
+        simulated = running.url("/payments/simulated/notification")
         answers = _together(
             THREADS,
             lambda i: requests.post(
-                notify, data={"refdet": refdet2, "resultrans": codes[i]}, timeout=HTTP_TIMEOUT
+                simulated,
+                data={"refdet": refdet2, "resultrans": codes[i]},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=HTTP_TIMEOUT,
             ),
         )
         assert [a.status_code for a in answers] == [200] * THREADS

@@ -124,7 +124,12 @@ def _pay(portal, token: str, number: str, result: str) -> dict:
     r = portal.parent("POST", "/me/payments", token, json={"invoices": [number]})
     assert r.status_code == 201, r.text
     started = r.json()
-    done = requests.post(started["redirect_url"], data={"resultrans": result}, timeout=HTTP_TIMEOUT)
+    done = requests.post(
+        started["redirect_url"],
+        data={"resultrans": result},
+        headers={"Authorization": f"Bearer {token}"},  # the simulated page: the parent's
+        timeout=HTTP_TIMEOUT,
+    )
     assert done.status_code == 200, done.text
     return started["payment"]
 
@@ -267,7 +272,12 @@ def test_refused_payment_records_nothing_paid_then_a_late_bank_answer_counts(
         assert late.state is PaymentState.REFUSED
     refdet = started["redirect_url"].rsplit("/", 1)[1]
     notify = portal.url("/payments/simulated/notification")
-    r = requests.post(notify, data={"refdet": refdet, "resultrans": "P", "montant": "12967"})
+    r = requests.post(
+        notify,
+        data={"refdet": refdet, "resultrans": "P", "montant": "12967"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=HTTP_TIMEOUT,
+    )
     assert r.json()["late"] is True and r.json()["state"] == "validated"
 
     counted = run_round(db, client)
