@@ -147,11 +147,18 @@ class PayfipClient:
                 data=envelope(operation, arg0),
                 headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
                 timeout=self.timeout,
+                stream=True,
             )
+            with answer:  # never more than the limit in memory, whatever the server sends
+                content = b""
+                for chunk in answer.iter_content(8192):
+                    content += chunk
+                    if len(content) > MAX_ANSWER_BYTES:
+                        break
         except requests.RequestException as exc:
             raise PayfipError(f"Le service PayFiP ne répond pas ({type(exc).__name__}).") from exc
         try:
-            call = body_call(parse_xml(answer.content))
+            call = body_call(parse_xml(content))
         except ValueError as exc:
             raise PayfipError(
                 f"Réponse du service PayFiP illisible (HTTP {answer.status_code}, {exc})."

@@ -322,6 +322,49 @@ def test_client_speaks_the_fake_service(payfip_fake):
         PayfipClient(payfip_fake.page_url, timeout=HTTP_TIMEOUT).create(arg0)
 
 
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<Envelope><Body><creerPaiementSecuriseResponse><return><idOp>&lol2;</idOp></return>
+</creerPaiementSecuriseResponse></Body></Envelope>"""
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        BOMB,  # entities: refused by defusedxml, never expanded
+        b"<Envelope><Body>" + b"<x/>" * 40_000 + b"</Body></Envelope>",  # past 64 KiB
+        b"<Envelope><Body><autreChoseResponse/></Body></Envelope>",
+    ],
+    ids=["entites", "trop-long", "autre-reponse"],
+)
+def test_client_refuses_unsafe_or_odd_answers(answer):
+    """A server that answers anything: the client says so in French, nothing expanded."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = PayfipClient(f"http://127.0.0.1:{server.server_port}/", timeout=HTTP_TIMEOUT)
+        with pytest.raises(PayfipError, match="Réponse du service PayFiP"):
+            client.create({"numcli": PAYFIP_NUMCLI})
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_payfip_fake_command(tmp_path):
     port = free_port()
     process = subprocess.Popen(
