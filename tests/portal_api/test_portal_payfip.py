@@ -1,3 +1,4 @@
+# Long module: PayFiP's secure flow end to end (portal and fake PayFiP served for real) and the adapter's cases, one subject.
 """PayFiP's secure flow (issue #14, item 1), against the portal and the fake PayFiP, both
 served for real on loopback: the operation is created server to server
 (``creerPaiementSecurise`` → ``idOp``), the browser goes to the payment page with the
