@@ -147,25 +147,26 @@ def start_payment(body: PaymentRequest, request: Request, parent: ParentDep, svc
             svc.settings.payment_operation_minutes,
         ),
     )
-    assert provider is not None  # open_payment refuses without one
-    # The provider is called with no transaction open (PayFiP: a web service call).
-    problem: PortalError | None = None
+    if provider is None:  # open_payment refused already; this says so to the type checker
+        raise PortalError(409, "Le paiement en ligne n'est pas disponible sur ce portail.")
+    # The provider is called with no transaction open (PayFiP: a web service call). If it
+    # fails, no operation exists: the pending payment goes, the invoices stay payable.
     try:
         started = provider.start(operation)
-    except ValueError as exc:
-        problem = PortalError(
-            409, f"Paiement en ligne impossible pour ce montant ou cette configuration ({exc})."
-        )
-    except PayfipError as exc:
-        log.warning("Paiement en ligne non créé chez PayFiP (code %s)", exc.code or "aucun")
-        problem = PortalError(
-            502,
-            "Le service de paiement PayFiP n'a pas pu créer le paiement : "
-            f"réessayez dans quelques minutes. ({exc})",
-        )
-    if problem is not None:
+    except Exception as exc:
         write_or_conflict(svc, lambda session: payments.drop_payment(session, payment_id))
-        raise problem
+        if isinstance(exc, ValueError):
+            raise PortalError(
+                409, f"Paiement en ligne impossible pour ce montant ou cette configuration ({exc})."
+            ) from exc
+        if isinstance(exc, PayfipError):
+            log.warning("Paiement en ligne non créé chez PayFiP (code %s)", exc.code or "aucun")
+            raise PortalError(
+                502,
+                "Le service de paiement PayFiP n'a pas pu créer le paiement : "
+                f"réessayez dans quelques minutes. ({exc})",
+            ) from exc
+        raise
     return write_or_conflict(
         svc, lambda session: payments.attach_operation(session, payment_id, started)
     )

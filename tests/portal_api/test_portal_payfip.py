@@ -260,6 +260,11 @@ def test_payfip_unreachable_at_the_start_leaves_nothing_pending(portal, billed, 
     # PayFiP back: the payment starts.
     enable_payments(portal, payfip_provider(payfip_fake))
     _start(portal, token, "ALSH-2026-0002")
+    # Below PayFiP's 1,00 €: refused before any call, nothing pending either.
+    push_invoice(portal, "ALSH-2026-0003", invoice_body("F1", cents=(50,)))
+    r = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0003"]})
+    assert r.status_code == 409 and "montant hors des bornes PayFiP" in r.json()["detail"]
+    assert [p["ref"] for p in portal.parent("GET", "/me/payments", token).json()] == ["PAY-000001"]
 
 
 @pytest.mark.allow_log_warnings
