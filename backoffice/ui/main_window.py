@@ -95,10 +95,12 @@ class MainWindow(QMainWindow):
         self._add_area("Facturation", self.billing)
         self.payments = PaymentsArea(db, actor, self.runner, today=today)
         self._add_area("Règlements", self.payments)
-        for area in (self.requests, self.planning, self.attendance, self.payments):
+        for area in (self.requests, self.planning, self.attendance):
             area.open_family.connect(self.open_family)
-        # The billing preview stays on screen: its family opens in a window beside it.
+        # The billing preview and the payments lists stay on screen: the family opens
+        # in a window beside them.
         self.billing.open_family.connect(self.open_family_window)
+        self.payments.open_family.connect(self.open_family_window)
         self.family_windows: dict[int, FamilyWindow] = {}
         # The site chosen in the occupancy is the pointage's, and the other way round.
         self.shared_site = SharedSite(self)

@@ -207,6 +207,20 @@ def test_double_clicking_a_preview_family_keeps_the_billing_area(qtbot, sqlite_d
     assert billing.preview_panel.preview is not None  # the preview is still there
 
 
+def test_a_family_opened_from_the_payments_opens_beside_them(
+    qtbot, small_db, family_ids, agent, desk_window
+):
+    window = desk_window(small_db, agent)
+    window.navigation.setCurrentRow(_area_index(window, window.payments))
+    window.payments.open_family.emit(family_ids["F00002"])  # a list's double-click, a button
+    assert window.stack.currentWidget() is window.payments
+    beside = window.family_windows[family_ids["F00002"]]
+    qtbot.waitUntil(lambda: "DURAND" in beside.windowTitle().upper())
+    # Asked again: the same window, not a second one.
+    window.payments.open_family.emit(family_ids["F00002"])
+    assert list(window.family_windows.values()) == [beside]
+
+
 # -- 8. French, whole words, no stale progress ---------------------------------------------
 
 
