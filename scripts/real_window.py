@@ -57,7 +57,7 @@ def prepare(window, area: str, db) -> None:
 
     from sqlalchemy import func, select
 
-    from backoffice.models import Booking, Child
+    from backoffice.models import Activity, Booking, Child, MedicalRecord, Unit
 
     if area == "Familles":
         page = window.families.list_page
@@ -80,6 +80,23 @@ def prepare(window, area: str, db) -> None:
             )
         if child_id is not None:
             window.planning.show_child(child_id, DEMO_TODAY)
+    elif area == "Pointage":
+        with db.session() as session:  # a site where a child with a health alert is expected
+            site_id = session.scalar(
+                select(Activity.site_id)
+                .join(Unit, Unit.activity_id == Activity.id)
+                .join(Booking, Booking.unit_id == Unit.id)
+                .join(MedicalRecord, MedicalRecord.child_id == Booking.child_id)
+                .where(
+                    Booking.day == DEMO_TODAY,
+                    MedicalRecord.has_pai | MedicalRecord.allergy_food,
+                )
+                .order_by(Activity.site_id)
+                .limit(1)
+            )
+        site = window.attendance.site
+        if site_id is not None and site.findData(site_id) >= 0:
+            site.setCurrentIndex(site.findData(site_id))
     elif area == "Facturation":
         billing = window.billing
         if billing.regie.count():

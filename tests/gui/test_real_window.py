@@ -25,6 +25,7 @@ AREAS = (
     "familles",
     "demandes",
     "planning",
+    "planning-occupation",
     "pointage",
     "facturation",
     "reglements",

@@ -79,6 +79,8 @@ class AttendanceArea(QWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.verticalHeader().hide()
+        # Rows fit their text (long names wrap) but never shrink below a comfortable line.
+        self.table.verticalHeader().setMinimumSectionSize(self.table.fontMetrics().height() + 14)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
