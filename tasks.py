@@ -37,6 +37,21 @@ LINUX_LIBRARIES = {
     "fontconfig": "libfontconfig1",
     "dbus-1": "libdbus-1-3",
 }
+# A real X server for the screenshots of tests/gui/test_real_window.py (Debian's Xvfb),
+# and the X11 libraries Qt's xcb platform plugin loads (Debian bookworm names).
+XVFB_PACKAGE = "xvfb"
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-image": "libxcb-image0",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-randr": "libxcb-randr0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "xcb-xinerama": "libxcb-xinerama0",
+    "xcb-xkb": "libxcb-xkb1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
 
 
 def say(message: str) -> None:
@@ -55,22 +70,37 @@ def venv_script(name: str) -> Path:
     return VENV / "bin" / name
 
 
-def ensure_linux_libraries() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    missing = [pkg for lib, pkg in LINUX_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+def apt_install(missing: list[str], purpose: str) -> None:
+    """Install Debian packages when root with apt-get, else say which to install."""
     if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        say(f"Installation des bibliothèques système pour Qt : {' '.join(missing)}")
+        say(f"Installation des paquets système {purpose} : {' '.join(missing)}")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
     else:
         say(
-            "Bibliothèques système manquantes pour Qt ; installez : sudo apt-get install "
+            f"Paquets système manquants {purpose} ; installez : sudo apt-get install "
             + " ".join(missing)
         )
+
+
+def ensure_linux_libraries() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    missing = [pkg for lib, pkg in LINUX_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+    apt_install(missing, "pour Qt")
+
+
+def ensure_xvfb() -> None:
+    """Xvfb and Qt's xcb libraries, for the screenshots taken under a real X server."""
+    if not sys.platform.startswith("linux"):
+        return
+    missing = [pkg for lib, pkg in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+    if shutil.which("Xvfb") is None:
+        missing.insert(0, XVFB_PACKAGE)
+    apt_install(missing, "pour les captures sous un vrai serveur X (Xvfb)")
 
 
 def ensure_venv() -> Path:
@@ -205,6 +235,7 @@ def run_checks(python: Path, env: dict) -> list[str]:
 
 def test(args: list[str]) -> int:
     python = ensure_venv()
+    ensure_xvfb()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     failed = run_checks(python, env)
     # Independent tests run on every core (pytest-xdist) unless the caller chose otherwise.

@@ -44,24 +44,25 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
 
 
 def install_french(app) -> list:
-    """French locale and Qt's own French translations (standard buttons, dialogs).
+    """French locale and Qt's own French translations (standard buttons, dialogs),
+    see :mod:`backoffice.ui.translations`. Returns the installed translators (keep
+    them referenced)."""
+    from backoffice.ui.translations import install_french as install
 
-    Returns the installed translators (keep them referenced).
-    """
-    from backoffice.ui.qt import QLibraryInfo, QLocale, QTranslator
+    return install(app)
 
-    french = QLocale(QLocale.Language.French, QLocale.Country.France)
-    QLocale.setDefault(french)
-    directory = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    translators = []
-    for name in ("qtbase",):
-        translator = QTranslator(app)
-        if translator.load(french, name, "_", directory):
-            app.installTranslator(translator)
-            translators.append(translator)
-        else:
-            log.warning("Traductions Qt introuvables : %s_fr dans %s", name, directory)
-    return translators
+
+# Translators installed by ensure_french, kept referenced for the application's life.
+_kept_translators: list = []
+
+
+def ensure_french(app) -> None:
+    """French locale and Qt's translations unless already installed: every way of
+    opening the main window (``backoffice``, scripts, tests) gets French dialogs."""
+    from backoffice.ui.translations import french_installed
+
+    if not french_installed():
+        _kept_translators.extend(install_french(app))
 
 
 def set_window_icon(app) -> None:
@@ -86,7 +87,9 @@ def create_main_window(
     """The main window on ``db`` for ``actor`` (default: :func:`resolve_actor`),
     with its first page of families loaded."""
     from backoffice.ui.main_window import MainWindow
+    from backoffice.ui.qt import QApplication
 
+    ensure_french(QApplication.instance())
     window = MainWindow(db, actor or resolve_actor(db), runner=runner, today=today)
     window.load()
     return window

@@ -52,6 +52,8 @@ def check_resources() -> str:
         raise RuntimeError("aucune commune pour 72800 dans la table des codes postaux")
     for name in ("fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf", "codes-postaux.LICENSE"):
         paths.resource(*name.split("/"))
+    if len(list(paths.resource("help").glob("*.md"))) < 8:  # « Aide » : one page per area
+        raise RuntimeError(f"pages d'aide manquantes dans {paths.resource('help')}")
     return f"ressources trouvées dans {paths.resources_dir()} ({len(postcodes.all_communes())} communes)"
 
 

@@ -24,6 +24,8 @@ from backoffice.ui.billing import BillingArea
 from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.families.area import FamiliesArea
 from backoffice.ui.families.list_page import families_count_text
+from backoffice.ui.families.window import FamilyWindow
+from backoffice.ui.help import HelpWindow
 from backoffice.ui.incomplete.page import IncompleteFilesPage
 from backoffice.ui.payments import PaymentsArea
 from backoffice.ui.planning import PlanningArea
@@ -41,6 +43,8 @@ from backoffice.ui.qt import (
 from backoffice.ui.requests import RequestsArea
 from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
 from backoffice.ui.tasks import TaskRunner
+from backoffice.ui.widgets import area_shortcut
+from backoffice.ui.widgets.site_activity import SharedSite
 
 WINDOW_TITLE = "Portail Famille — back-office"
 NAV_WIDTH = 150
@@ -66,6 +70,7 @@ class MainWindow(QMainWindow):
         self.today = today
         self.open_account_dialog: OpenAccountDialog | None = None
         self.child_dialog: ChildFileDialog | None = None
+        self.help_window: HelpWindow | None = None
         self._owns_runner = runner is None
         self.runner = runner or TaskRunner(parent=self)
         self.setWindowTitle(WINDOW_TITLE)
@@ -90,8 +95,17 @@ class MainWindow(QMainWindow):
         self._add_area("Facturation", self.billing)
         self.payments = PaymentsArea(db, actor, self.runner, today=today)
         self._add_area("Règlements", self.payments)
-        for area in (self.requests, self.planning, self.attendance, self.billing, self.payments):
+        for area in (self.requests, self.planning, self.attendance):
             area.open_family.connect(self.open_family)
+        # The billing preview and the payments lists stay on screen: the family opens
+        # in a window beside them.
+        self.billing.open_family.connect(self.open_family_window)
+        self.payments.open_family.connect(self.open_family_window)
+        self.family_windows: dict[int, FamilyWindow] = {}
+        # The site chosen in the occupancy is the pointage's, and the other way round.
+        self.shared_site = SharedSite(self)
+        self.planning.occupancy_page.picker.share(self.shared_site)
+        self.attendance.picker.share(self.shared_site)
         for area in (self.requests, self.planning, self.attendance):
             area.open_child.connect(self.open_child_file)
         self.families.planningRequested.connect(self.show_child_planning)
@@ -160,6 +174,20 @@ class MainWindow(QMainWindow):
                 lambda _checked=False, row=number: self.navigation.setCurrentRow(row)
             )
         help_menu = self.menuBar().addMenu("&Aide")
+        # F1 (shown, not bound here: an area with its own F1 keeps it) opens the help
+        # of the current area; each area's page is also in the menu.
+        area_help = help_menu.addAction("&Aide sur cette zone\tF1")
+        area_help.triggered.connect(lambda: self.show_help())
+        pages = help_menu.addMenu("Aide &par zone")
+        for number in range(self.navigation.count()):
+            name = self.navigation.item(number).text()
+            pages.addAction(name).triggered.connect(lambda _c=False, n=name: self.show_help(n))
+        for number in range(self.stack.count()):
+            area = self.stack.widget(number)
+            if not hasattr(area, "show_shortcuts"):  # the requests desk's F1 lists its keys
+                area_shortcut(area, "F1", self.show_help)
+        area_shortcut(self.navigation, "F1", self.show_help)
+        help_menu.addSeparator()
         about = help_menu.addAction("À &propos")
         about.triggered.connect(self.show_about)
 
@@ -242,6 +270,32 @@ class MainWindow(QMainWindow):
             return
         self.navigation.setCurrentRow(0)
         self.families.focus_search()
+
+    def show_help(self, area: str | None = None) -> HelpWindow:
+        """The help page of ``area`` (default: the current one), beside the window."""
+        name = area or self.navigation.currentItem().text()
+        window = HelpWindow(name, self)
+        self.help_window = window
+        window.show()  # a new window comes on top
+        return window
+
+    def open_family_window(self, family_id: int) -> FamilyWindow:
+        """The family's card in a window beside the current area (one per family)."""
+        window = self.family_windows.get(family_id)
+        if window is None:
+            window = FamilyWindow(
+                self.db, self.runner, self.actor, family_id, self, today=self.today
+            )
+            window.view.planningRequested.connect(self.show_child_planning)
+            window.destroyed.connect(lambda _o=None: self.family_windows.pop(family_id, None))
+            self.family_windows[family_id] = window
+            window.load()
+            window.show()  # a new window comes on top
+            return window
+        window.show()
+        window.raise_()  # already open, perhaps behind the main window
+        window.activateWindow()
+        return window
 
     def show_about(self) -> None:
         dialogs.information(

@@ -212,3 +212,41 @@ def window(qtbot, small_db, agent):
     qtbot.waitExposed(win)
     yield win
     win.close()
+
+
+@pytest.fixture
+def french(qapp):
+    """Qt in French as ``backoffice`` starts it: locale fr_FR and Qt's own translations
+    (standard buttons, the file dialog); the previous default locale comes back after."""
+    from backoffice.app import install_french
+    from backoffice.ui.qt import QLocale
+
+    previous = QLocale()
+    translators = install_french(qapp)
+    assert QLocale().name() == "fr_FR"
+    yield translators
+    for translator in translators:
+        qapp.removeTranslator(translator)
+    QLocale.setDefault(previous)
+
+
+@pytest.fixture
+def desk_window(qtbot, french, sync_runner):
+    """``desk_window(db, actor, today=TODAY)``: the real main window as an agent sees it on
+    a 1280×800 screen, in French, its work run synchronously (loaded when it returns)."""
+    from backoffice.app import create_main_window
+
+    windows = []
+
+    def make(db, actor: Actor, today: date = TODAY):
+        window = create_main_window(db, actor, runner=sync_runner, today=today)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()

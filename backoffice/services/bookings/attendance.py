@@ -5,6 +5,10 @@
   cancellation asked but not decided still expects the child), per activity
   and unit, by child name, with the attendance recorded so far and, for a unit
   billed by the hour, the arrival and departure times.
+- :func:`sheet_alerts`: the health alerts of the children on the sheet — the flags
+  (« PAI », « Allergie alimentaire ») for everybody, as on the family card; the
+  details (« arachide ») only for the roles that may see health data, each child's
+  access then recorded like the child file's.
 - :func:`record_attendance`: present / absent justified / absent (or nothing)
   for some of those days, with the times; :func:`all_present` marks every day
   not yet pointed as present.
@@ -39,7 +43,10 @@ from backoffice.models import (
     Unit,
     utcnow,
 )
+from backoffice.services.bookings.occupancy import health_alerts
+from backoffice.services.common import audit
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.families.queries import child_alerts
 
 EXPECTED = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
 FIELDS = ("attendance", "arrival_time", "departure_time")
@@ -104,6 +111,39 @@ def attendance_sheet(
         )
         for b in session.scalars(stmt)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class HealthAlert:
+    """What the pointage shows of a child's health: ``details`` is None for the roles
+    that may not see health data (they see that there is an alert, and its kind)."""
+
+    flags: tuple[str, ...]
+    details: tuple[str, ...] | None
+
+
+def sheet_alerts(
+    session: Session, actor: Actor, child_ids: Iterable[int]
+) -> dict[int, HealthAlert]:
+    """The children of ``child_ids`` that have a health alert → the alert (see the
+    module docstring); with the details, a medical-access entry per child."""
+    ids = set(child_ids)
+    if not ids:
+        return {}
+    children = session.scalars(
+        select(Child).where(Child.id.in_(ids)).options(selectinload(Child.medical_record))
+    )
+    alerts: dict[int, HealthAlert] = {}
+    for child in children:
+        flags = tuple(child_alerts(child))
+        if not flags:
+            continue
+        details = None
+        if actor.sees_medical_data:
+            details = health_alerts(child)
+            audit.record_medical_access(session, actor, child)
+        alerts[child.id] = HealthAlert(flags, details)
+    return alerts
 
 
 def busiest_site(session: Session, day: date) -> int | None:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.dates import WEEKDAYS
 from backoffice.models import (
+    ATTENDANCE_LABELS,
+    Attendance,
     Booking,
     BookingState,
     Capacity,
@@ -50,6 +52,10 @@ ACTIVE = (
 )
 CANCELLABLE = (BookingState.ACCEPTED, BookingState.WAITING_LIST)
 STRUCTURAL = frozenset({"out_of_period", "weekday"})
+# A past day says what happened rather than « Fermé » (from the pointage).
+NOT_POINTED = "Non pointé"
+NOT_BOOKED = "Non réservé"
+CANCELLED = "Annulé"
 
 
 @lru_cache(maxsize=16)
@@ -75,10 +81,24 @@ class PlanningCell:
     can_unbook: bool = False
     places_left: int | None = None  # None: no capacity set
     source: Source | None = None
+    attendance: Attendance | None = None  # what the pointage recorded
 
     @property
     def label(self) -> str:
-        return CELL_LABELS[self.state]
+        return self.happened or CELL_LABELS[self.state]
+
+    @property
+    def happened(self) -> str | None:
+        """On a past day the unit was open: « Présent », « Absent justifié », « Absent »,
+        « Non pointé » (expected, not pointed yet), « Annulé » or « Non réservé »;
+        None on other days (closed days stay « Fermé » with their reason)."""
+        if self.reason_code != "past":
+            return None
+        if self.booking_state in (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED):
+            return ATTENDANCE_LABELS[self.attendance] if self.attendance else NOT_POINTED
+        if self.booking_state is BookingState.CANCELLED:
+            return CANCELLED
+        return NOT_BOOKED
 
 
 @dataclass
@@ -204,9 +224,19 @@ class WeekContext:
                 can_unbook=state in CANCELLABLE and not past,
                 places_left=left,
                 source=source,
+                attendance=booking.attendance if booking is not None else None,
             )
         if closed is not None:
-            return PlanningCell(unit.id, day, "closed", closed[1], closed[0], state, source=source)
+            return PlanningCell(
+                unit.id,
+                day,
+                "closed",
+                closed[1],
+                closed[0],
+                state,
+                source=source,
+                attendance=booking.attendance if booking is not None else None,
+            )
         if left is not None and left <= 0:
             rule = unit.activity.rule
             waiting = rule is None or rule.when_full is WhenFull.WAITING_LIST

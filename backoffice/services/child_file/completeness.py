@@ -48,6 +48,17 @@ class ChildFacts(Protocol):
     def age_months_on(self, day: date) -> int: ...
 
 
+def missing_vaccines(
+    vaccinations: Iterable[_VaccinationFacts], birth_date: date, age_months: int
+) -> list[str]:
+    """The codes of the compulsory vaccines (for this birth date and age) not yet
+    recorded as done *with* the date of the last injection, in the reference order.
+
+    The one rule: the file's completeness and the medical tab's hints both read it."""
+    done = {v.vaccine for v in vaccinations if v.done and v.last_date}
+    return [code for code in compulsory_vaccines(birth_date, age_months) if code not in done]
+
+
 def missing_for_child(
     child: ChildFacts, consents: Iterable[ConsentDefinition], today: date
 ) -> list[str]:
@@ -65,9 +76,12 @@ def missing_for_child(
             missing.append("Allergies : précisez")
         if record.has_pai and not record.pai_detail.strip():
             missing.append("PAI : précisez")
-    done = {v.vaccine for v in child.vaccinations if v.done and v.last_date}
-    due = compulsory_vaccines(child.birth_date, child.age_months_on(today))
-    absent = [VACCINES[code] for code in due if code not in done]
+    absent = [
+        VACCINES[code]
+        for code in missing_vaccines(
+            child.vaccinations, child.birth_date, child.age_months_on(today)
+        )
+    ]
     if absent:
         missing.append("Vaccins obligatoires : " + ", ".join(absent))
     if not any(link.emergency_contact for link in child.contacts):

@@ -1,3 +1,4 @@
+# Long module: the history's words for every followed field and how each line reads them.
 """A family's history in words an agent reads: when, who, what, old → new.
 
 Built from the audit trail (:mod:`.audit`), newest first, read through the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, select
@@ -42,7 +44,7 @@ from backoffice.models import (
 )
 from backoffice.services.child_file.reference import DISEASES, VACCINES
 from backoffice.services.common.actors import PORTAL, SYSTEM, Actor
-from backoffice.services.common.audit import MEDICAL_ENTITIES, PRINTED_LIST
+from backoffice.services.common.audit import MEDICAL_ENTITIES, PRINTED_LIST, as_text
 
 PARIS = ZoneInfo("Europe/Paris")
 MEDICAL_NEUTRAL = "Fiche sanitaire modifiée"
@@ -187,6 +189,13 @@ _VALUE_LABELS: dict[str, dict[str, str]] = {
     "sex": {"F": "Fille", "M": "Garçon"},
     "attendance": {a.value: label for a, label in ATTENDANCE_LABELS.items()},
 }
+_YES_NO = {"oui": "Oui", "non": "Non"}
+# Lines whose creation shows their answer: entity → (class, the fields that say it).
+_CREATED_FIELDS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "consent_answer": (ConsentAnswer, ("granted", "detail")),
+    "vaccination": (Vaccination, ("done", "last_date")),
+    "disease_history": (DiseaseHistory, ("had",)),
+}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -309,6 +318,7 @@ class _Names:
         self.bookings = self._pairs(
             Booking, ids.get("booking"), lambda b: f"{b.unit.name} du {b.day:%d/%m/%Y}"
         )
+        self.created = self._created_values(events)
         self.consents = {}
         if ids.get("consent_answer"):
             self.consents = dict(
@@ -318,6 +328,52 @@ class _Names:
                     .where(ConsentAnswer.id.in_(ids["consent_answer"]))
                 ).all()
             )
+
+    def _created_values(self, events) -> dict[tuple[str, int], dict[str, str | None]]:
+        """What a consent answer, vaccine or disease line said when it was created:
+        today's values, each taken back to the old value of its first later change
+        (the creation event itself records only the name)."""
+        created: dict[str, set[int]] = {}
+        for e in events:
+            if e.action == AuditAction.CREATE and e.entity in _CREATED_FIELDS:
+                created.setdefault(e.entity, set()).add(e.entity_id)
+        values: dict[tuple[str, int], dict[str, str | None]] = {}
+        for entity, entity_ids in created.items():
+            model, fields = _CREATED_FIELDS[entity]
+            for row in self.session.scalars(select(model).where(model.id.in_(entity_ids))):
+                values[(entity, row.id)] = {f: as_text(getattr(row, f)) for f in fields}
+            changes = self.session.execute(
+                select(AuditEvent.entity_id, AuditEvent.field, AuditEvent.old_value)
+                .where(
+                    AuditEvent.entity == entity,
+                    AuditEvent.entity_id.in_(entity_ids),
+                    AuditEvent.action == AuditAction.UPDATE,
+                    AuditEvent.field.in_(fields),
+                )
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            )
+            for entity_id, field, old in changes:  # the earliest change is written last
+                values.setdefault((entity, entity_id), {})[field] = old
+        return values
+
+    def created_text(self, event) -> str:
+        """ "Droit à l'image : Oui", "Tétanos : effectué, dernière injection le 01/01/2024"."""
+        name = self.subject(event).removeprefix(ENTITY_LABELS[event.entity]).strip() or EMPTY
+        values = self.created.get((event.entity, event.entity_id))
+        if values is None:  # the line is gone since: its name only
+            return name
+        if event.entity == "vaccination":
+            when = values.get("last_date")
+            when_text = f"le {french_value('last_date', when)}" if when else "sans date"
+            done = values.get("done") == "oui"
+            return f"{name} : " + (
+                f"effectué, dernière injection {when_text}" if done else "non effectué"
+            )
+        key = "granted" if event.entity == "consent_answer" else "had"
+        text = f"{name} : {_YES_NO.get(values.get(key) or '', EMPTY)}"
+        if values.get("detail"):
+            text += f" ({values['detail']})"
+        return text
 
     def _pairs(self, model, ids, label) -> dict:
         if not ids:
@@ -375,7 +431,9 @@ def _describe(event, names: _Names, actor: Actor) -> tuple[str, str, str]:
         new = event.new_value or EMPTY
         if entity == "family_quotient":
             new = names.quotient_text(event.entity_id, event.new_value)
-        elif entity in ("child_contact", "consent_answer", "vaccination", "disease_history"):
+        elif entity in _CREATED_FIELDS:
+            new = names.created_text(event)
+        elif entity == "child_contact":
             new = names.subject(event).removeprefix(ENTITY_LABELS[entity]).strip() or EMPTY
         return _CREATED.get(entity, "Ajout"), EMPTY, new
     if event.action == AuditAction.DELETE:

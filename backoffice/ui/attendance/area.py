@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from backoffice.dates import long_day, paris_today
 from backoffice.models import Attendance
 from backoffice.services.bookings import attendance
-from backoffice.services.bookings.attendance import AttendanceRow
+from backoffice.services.bookings.attendance import AttendanceRow, HealthAlert
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import dialogs
-from backoffice.ui.attendance.model import KEYS, AttendanceModel
+from backoffice.ui.attendance.model import ALERT, KEYS, AttendanceModel
 from backoffice.ui.qt import (
     QAbstractItemView,
     QEvent,
@@ -79,11 +79,13 @@ class AttendanceArea(QWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.verticalHeader().hide()
+        # Rows fit their text (long names wrap) but never shrink below a comfortable line.
+        self.table.verticalHeader().setMinimumSectionSize(self.table.fontMetrics().height() + 14)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 340), (2, 160), (3, 90), (4, 90)):
+        header.setSectionResizeMode(ALERT, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 300), (1, 240), (2, 140), (3, 70), (4, 70)):
             self.table.setColumnWidth(column, width)
         self.table.installEventFilter(self)
         self.table.doubleClicked.connect(self._open_child)
@@ -168,19 +170,26 @@ class AttendanceArea(QWidget):
         if site_id is None:
             return
 
-        def work() -> list[AttendanceRow]:
+        actor = self.actor
+
+        def work() -> tuple[list[AttendanceRow], dict[int, HealthAlert]]:
             with self.db.session() as s:
-                return attendance.attendance_sheet(s, site_id, day, activity_id)
+                rows = attendance.attendance_sheet(s, site_id, day, activity_id)
+                return rows, attendance.sheet_alerts(s, actor, {r.child_id for r in rows})
 
         self.runner.run(
-            work, lambda rows: self._loaded(day, rows), label="Chargement…", parent=self
+            work, lambda result: self._loaded(day, *result), label="Chargement…", parent=self
         )
 
-    def _loaded(self, day: date, rows: list[AttendanceRow]) -> None:
+    def _loaded(
+        self, day: date, rows: list[AttendanceRow], alerts: dict[int, HealthAlert] | None = None
+    ) -> None:
         if day != self.day:
             return
         future = day > self.today
-        self.model.set_rows(rows, editable=not future)
+        self.model.set_rows(rows, editable=not future, alerts=alerts)
+        # Long activity names and alerts wrap: whole words on a 1280-pixel screen.
+        self.table.resizeRowsToContents()
         self.title.setText(f"<b>{long_day(day).capitalize()}</b>")
         for widget in (self.present, self.justified, self.absent, self.all_present_button,
                        self.save_button):  # fmt: skip

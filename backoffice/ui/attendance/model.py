@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 
 from backoffice.models import ATTENDANCE_LABELS, Attendance
-from backoffice.services.bookings.attendance import AttendanceMark, AttendanceRow
+from backoffice.services.bookings.attendance import AttendanceMark, AttendanceRow, HealthAlert
 from backoffice.ui.qt import (
     QAbstractTableModel,
     QColor,
@@ -19,8 +19,22 @@ from backoffice.ui.qt import (
     Signal,
 )
 
-COLUMNS = ("Activité — unité", "Enfant", "Pointage", "Arrivée", "Départ")
-STATE, ARRIVAL, DEPARTURE = 2, 3, 4
+COLUMNS = ("Activité — unité", "Enfant", "Pointage", "Arrivée", "Départ", "Alertes santé")
+STATE, ARRIVAL, DEPARTURE, ALERT = 2, 3, 4, 5
+ALERT_BACKGROUND = QColor("#FDE3C0")
+ALERT_FOREGROUND = QColor("#7A3E00")
+NO_DETAIL = "détail réservé aux directeurs·rices et administrateurs (données de santé)"
+
+
+def alert_text(alert: HealthAlert | None) -> str:
+    """« ⚠ PAI · Allergie alimentaire » for everybody; the details for medical roles."""
+    if alert is None:
+        return ""
+    if alert.details:
+        return "⚠ " + " ; ".join(alert.details)
+    return "⚠ " + " · ".join(alert.flags)
+
+
 _Index = QModelIndex | QPersistentModelIndex
 COLOURS = {
     Attendance.PRESENT: QColor("#DCEFDC"),
@@ -72,11 +86,18 @@ class AttendanceModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.lines: list[Line] = []
+        self.alerts: dict[int, HealthAlert] = {}
         self.editable = True
 
-    def set_rows(self, rows: list[AttendanceRow], editable: bool) -> None:
+    def set_rows(
+        self,
+        rows: list[AttendanceRow],
+        editable: bool,
+        alerts: dict[int, HealthAlert] | None = None,
+    ) -> None:
         self.beginResetModel()
         self.lines = [Line(r, r.attendance, r.arrival, r.departure) for r in rows]
+        self.alerts = dict(alerts or {})
         self.editable = editable
         self.endResetModel()
 
@@ -126,6 +147,8 @@ class AttendanceModel(QAbstractTableModel):
             return None
         line, column = self.lines[index.row()], index.column()
         row = line.row
+        if column == ALERT:
+            return self._alert_data(row.child_id, role)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column == 0:
                 return f"{row.activity_name} — {row.unit_name}"
@@ -150,6 +173,23 @@ class AttendanceModel(QAbstractTableModel):
                 return "P : présent · J : absent justifié · A : absent · Suppr : à pointer"
             if column in (ARRIVAL, DEPARTURE) and row.hourly:
                 return "Heure (hh:mm), pour l'accueil facturé à l'heure"
+        return None
+
+    def _alert_data(self, child_id: int, role: int):
+        alert = self.alerts.get(child_id)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return alert_text(alert)
+        if alert is None:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return ALERT_BACKGROUND
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return ALERT_FOREGROUND
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = "Alerte santé : " + ", ".join(alert.flags)
+            if alert.details:
+                return text + "\n" + "\n".join(alert.details)
+            return text + "\n(" + NO_DETAIL + ")"
         return None
 
     def setData(self, index: _Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802

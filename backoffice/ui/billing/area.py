@@ -84,8 +84,8 @@ class BillingArea(QWidget):
         self.toolbar.add(self.issue_button)
         self.toolbar.add_stretch()
         self.toolbar.add(self.close_button)
-        # The run's choice (régie, period, actions): hidden on the « Tarifs » tab,
-        # which has its own unit picker.
+        # The run's choice (régie, period, actions): greyed on the « Tarifs » tab, which
+        # has its own unit picker — still there, so the tabs do not jump up.
         self.run_choice = self.toolbar.row
         self.role_note = QLabel(ROLE_NOTE.format(role=ROLE_LABELS[actor.role]))
         self.role_note.setWordWrap(True)
@@ -99,9 +99,7 @@ class BillingArea(QWidget):
         self.tabs.addTab(self.runs, "Lots émis")
         self.tariffs = TariffsPanel(db, actor, runner, self.today)  # loads when first shown
         self.tabs.addTab(self.tariffs, "Tarifs")
-        self.tabs.currentChanged.connect(
-            lambda _i: self.run_choice.setVisible(self.tabs.currentWidget() is not self.tariffs)
-        )
+        self.tabs.currentChanged.connect(lambda _i: self._tab_changed())
         layout = QVBoxLayout(self)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.role_note)
@@ -114,6 +112,16 @@ class BillingArea(QWidget):
         )
         self.regie.currentIndexChanged.connect(self._selection_changed)
         self.period.changed.connect(self._period_changed)
+
+    def _tab_changed(self) -> None:
+        on_tariffs = self.tabs.currentWidget() is self.tariffs
+        self.run_choice.setEnabled(not on_tariffs)
+        self.run_choice.setToolTip(
+            "La régie et la période servent à l'aperçu et aux lots ; les tarifs ont "
+            "leur propre choix d'unité ci-dessous."
+            if on_tariffs
+            else ""
+        )
 
     # -- loading -------------------------------------------------------------------
 

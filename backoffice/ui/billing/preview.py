@@ -66,9 +66,9 @@ class PreviewPanel(QWidget):
         self.families = RowsModel(
             FAMILY_COLUMNS, self, alert=lambda f: f.family_id in self._blocked
         )
-        self.families_view = make_view(self.families, "Total par famille")
+        self.families_view = make_view(self.families, "Total par famille", wrap=True)
         self.anomalies = RowsModel(ANOMALY_COLUMNS, self, alert=lambda a: a.blocking)
-        self.anomalies_view = make_view(self.anomalies, "Anomalies du lot")
+        self.anomalies_view = make_view(self.anomalies, "Anomalies du lot", wrap=True)
         self.anomalies_title = QLabel("<b>Anomalies</b>")
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)

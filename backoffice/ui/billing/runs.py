@@ -249,6 +249,7 @@ class RunsPanel(QWidget):
             return render_run(self.db, run.id, out_dir=folder, progress=step)
 
         def done(report) -> None:
+            self.progress.setVisible(False)  # the work is over: « 37 / 37 » goes
             self.pdf_dirs[run.id] = report.out_dir
             text = (
                 f"{report.count} PDF écrit(s) dans {report.out_dir} ; "

@@ -112,8 +112,11 @@ class RowsModel(QAbstractTableModel):
         return None
 
 
-def make_view(model: RowsModel, name: str, *, multi: bool = False) -> QTableView:
-    """A table view of whole rows, not editable, sized for the columns' widths."""
+def make_view(
+    model: RowsModel, name: str, *, multi: bool = False, wrap: bool = False
+) -> QTableView:
+    """A table view of whole rows, not editable, sized for the columns' widths;
+    ``wrap``: long texts (anomalies) wrap on more lines instead of being cut."""
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -124,13 +127,18 @@ def make_view(model: RowsModel, name: str, *, multi: bool = False) -> QTableView
     )
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
+    view.setWordWrap(wrap)
     view.setTabKeyNavigation(False)
     view.setAccessibleName(name)
     vertical = view.verticalHeader()
     vertical.hide()
-    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     vertical.setDefaultSectionSize(view.fontMetrics().height() + 10)
+    if wrap:
+        view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        vertical.setMinimumSectionSize(view.fontMetrics().height() + 10)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    else:
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     header = view.horizontalHeader()
     header.setHighlightSections(False)
     for number, column in enumerate(model.columns):

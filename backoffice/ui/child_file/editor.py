@@ -28,6 +28,8 @@ from backoffice.ui.qt import (
     QColor,
     QComboBox,
     QDialog,
+    QFont,
+    QFontMetrics,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -57,6 +59,9 @@ from backoffice.ui.widgets import (
 
 COMPLETE_COLOUR = "#1e7b34"
 ALERT_STYLE = "background-color:#fde3c0; color:#7a3e00; font-weight:bold"
+
+# The header keeps one height whatever the child: the tabs never move under the mouse.
+COMPLETENESS_LINES = 3
 
 TAB_INFORMATION = "Informations"
 TAB_MEDICAL = "Fiche sanitaire"
@@ -264,10 +269,17 @@ class ChildFileDialog(QDialog):
 
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        title_font = QFont(self.title.font())
+        title_font.setPointSize(15)
+        self.title.setFixedHeight(QFontMetrics(title_font).lineSpacing() + 8)
         self.completeness = QLabel()
         self.completeness.setWordWrap(True)
         self.completeness.setTextFormat(Qt.TextFormat.RichText)
         self.completeness.setAccessibleName("Complétude du dossier")
+        self.completeness.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.completeness.setFixedHeight(
+            COMPLETENESS_LINES * self.completeness.fontMetrics().lineSpacing() + 4
+        )
         self.error_banner = QLabel()
         self.error_banner.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
         self.error_banner.hide()
@@ -338,6 +350,7 @@ class ChildFileDialog(QDialog):
             f"{escape(file.family_name)} ({escape(file.family_code)})&nbsp;&nbsp;{alerts}"
         )
         self.completeness.setText(completeness_html(file))
+        self.completeness.setToolTip(completeness_html(file))
         self.emergency.set_file(file)
         self.pickup.set_file(file)
         if people_only:

@@ -6,8 +6,10 @@ Built only for roles that may see health data; the others get
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from backoffice.services.child_file.completeness import missing_vaccines
 from backoffice.services.child_file.editing import MedicalData
 from backoffice.services.child_file.medical import (
     ALLERGY_FIELDS,
@@ -34,6 +36,7 @@ from backoffice.ui.qt import (
 from backoffice.ui.widgets import (
     LANDLINE_PLACEHOLDER,
     DateField,
+    ErrorLabel,
     FieldErrorsView,
     FormField,
     PhoneField,
@@ -49,6 +52,22 @@ NOTICE = (
     "Les alertes utiles à l'accueil de l'enfant (PAI, allergies) restent affichées en haut "
     "de la fiche, et les éléments manquants y sont listés."
 )
+DATE_MISSING = "Date manquante"
+VACCINE_MISSING = "À renseigner"
+VACCINES_LEGEND = (
+    "En gras et suivis d'un astérisque : vaccins obligatoires pour cet enfant. "
+    "Un vaccin obligatoire compte quand « Effectué » est coché et la date de la "
+    "dernière vaccination saisie."
+)
+
+
+@dataclass(frozen=True)
+class _TypedVaccine:
+    """A vaccine line as typed, read by the completeness rule."""
+
+    vaccine: str
+    done: bool
+    last_date: date | None
 
 
 def medical_notice() -> QWidget:
@@ -86,6 +105,7 @@ class MedicalTab(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.errors = errors
+        self.birth_date, self.age_months = birth_date, age_months
         page = QWidget()
         self.setWidget(page)
         due = set(compulsory_vaccines(birth_date, age_months))
@@ -104,21 +124,43 @@ class MedicalTab(QScrollArea):
             grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
         self.vaccine_done: dict[str, QCheckBox] = {}
         self.vaccine_date: dict[str, DateField] = {}
+        # Beside each compulsory vaccine's date: what the file still lacks for it.
+        self.vaccine_hint: dict[str, ErrorLabel] = {}
         row = 1
         for code, label in VACCINES.items():
-            name = QLabel(f"<b>{label}</b>" if code in due else label)
+            name = QLabel(f"<b>{mandatory(label)}</b>" if code in due else label)
             done = QCheckBox()
             done.setAccessibleName(f"{label} : effectué")
             when = DateField(today=today)
             when.setAccessibleName(f"{label} : dernière vaccination")
             when.textEdited.connect(lambda text, box=done: box.setChecked(True) if text else None)
+            done.toggled.connect(self._update_vaccine_hints)
+            when.textChanged.connect(self._update_vaccine_hints)
             grid.addWidget(name, row, 0)
             grid.addWidget(done, row, 1, Qt.AlignmentFlag.AlignCenter)
             grid.addWidget(when, row, 2)
-            grid.addWidget(slot(f"vaccines.{code}", when), row + 1, 0, 1, 3)
+            if code in due:
+                hint = ErrorLabel()
+                hint.setWordWrap(False)
+                # Room kept for the longest hint: the grid does not move as hints come.
+                hint.setMinimumWidth(
+                    max(
+                        hint.fontMetrics().horizontalAdvance(t)
+                        for t in (DATE_MISSING, VACCINE_MISSING)
+                    )
+                    + 4
+                )
+                policy = hint.sizePolicy()
+                policy.setRetainSizeWhenHidden(True)
+                hint.setSizePolicy(policy)
+                hint.setAccessibleName(f"{label} : manquant")
+                self.vaccine_hint[code] = hint
+                grid.addWidget(hint, row, 3)
+            grid.addWidget(slot(f"vaccines.{code}", when), row + 1, 0, 1, 4)
             self.vaccine_done[code], self.vaccine_date[code] = done, when
             row += 2
-        grid.addWidget(muted_label("En gras : vaccins obligatoires pour cet enfant."), row, 0, 1, 3)
+        grid.setColumnStretch(3, 1)
+        grid.addWidget(muted_label(VACCINES_LEGEND), row, 0, 1, 4)
 
         # Diseases ----------------------------------------------------------------
         diseases_box = QGroupBox("Maladies déjà contractées")
@@ -177,8 +219,8 @@ class MedicalTab(QScrollArea):
         self.doctor_phone.setAccessibleName("Téléphone du médecin")
         self.doctor_commune = QLineEdit()
         self.doctor_commune.setAccessibleName("Commune du médecin")
-        form.addRow("Nom", with_error("doctor_name", self.doctor_name))
-        form.addRow("Téléphone", with_error("doctor_phone", self.doctor_phone))
+        form.addRow(mandatory("Nom"), with_error("doctor_name", self.doctor_name))
+        form.addRow(mandatory("Téléphone"), with_error("doctor_phone", self.doctor_phone))
         form.addRow("Commune", with_error("doctor_commune", self.doctor_commune))
 
         # PAI ---------------------------------------------------------------------------
@@ -213,6 +255,25 @@ class MedicalTab(QScrollArea):
         self.allergy_detail_label.setText(mandatory("Précisez") if allergy else "Précisez")
         self.pai_detail_label.setText(mandatory("Précisez") if self.has_pai.value else "Précisez")
 
+    def _update_vaccine_hints(self, *_args) -> None:
+        """Beside each compulsory vaccine still missing (by the file's completeness
+        rule, on what is typed): « Date manquante » when « Effectué » is ticked
+        without a readable date, else « À renseigner »."""
+        typed = [
+            _TypedVaccine(code, self.vaccine_done[code].isChecked(), self.vaccine_date[code].date())
+            for code in self.vaccine_done
+        ]
+        missing = set(missing_vaccines(typed, self.birth_date, self.age_months))
+        for code, hint in self.vaccine_hint.items():
+            if code not in missing:
+                hint.show_error("")
+            elif self.vaccine_done[code].isChecked():
+                hint.show_error(DATE_MISSING)
+                hint.setToolTip("Saisissez la date de la dernière vaccination (jj/mm/aaaa).")
+            else:
+                hint.show_error(VACCINE_MISSING)
+                hint.setToolTip("Vaccin obligatoire : cochez « Effectué » et saisissez la date.")
+
     def set_data(self, data: MedicalData) -> None:
         for line in data.vaccines:
             self.vaccine_done[line.code].setChecked(line.done)
@@ -232,6 +293,7 @@ class MedicalTab(QScrollArea):
         self.doctor_phone.setText(data.doctor_phone)
         self.doctor_commune.setText(data.doctor_commune)
         self._update_mandatory()
+        self._update_vaccine_hints()
 
     def form(self, errors: dict[str, str]) -> MedicalForm:
         """What is typed; dates that do not parse go to ``errors``."""

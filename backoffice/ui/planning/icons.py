@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from backoffice.models import BookingState
 from backoffice.services.bookings.week_cells import CELL_LABELS
 from backoffice.ui.qt import (
     QColor,
@@ -31,6 +32,11 @@ STYLES: dict[str, tuple[str, str, str, str]] = {
     "full": ("#6B4FA0", "!", "#ECE6F4", "Complet"),
     "open": ("#8A939C", "+", "#FFFFFF", "Libre"),
     "closed": ("#B0B6BC", "–", "#ECEEF0", "Fermé"),
+    # A past day, from the pointage (not in the legend: the cell says it in words).
+    "present": ("#2E7D32", "✓", "#DCEFDC", "Présent"),
+    "absent_justified": ("#B35C00", "J", "#FFF0D6", "Absent justifié"),
+    "absent": ("#B3261E", "✗", "#F6DCDA", "Absent"),
+    "past": ("#8A939C", "·", "#F4F5F6", ""),
 }
 ORDER = ("booked", "requested", "waiting_list", "cancel_requested", "refused", "open", "full",
          "closed")  # fmt: skip
@@ -55,6 +61,23 @@ def state_icon(state: str) -> QIcon:
     painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, sign)
     painter.end()
     return QIcon(pixmap)
+
+
+def display_state(cell) -> str:
+    """The style of a cell: its state, or on a past day what the pointage says."""
+    if cell.happened is None:
+        return cell.state
+    if cell.attendance is not None and cell.booking_state in (
+        BookingState.ACCEPTED,
+        BookingState.CANCEL_REQUESTED,
+    ):
+        return cell.attendance.value if cell.attendance.value in STYLES else "past"
+    return "past"
+
+
+def cell_text(cell) -> str:
+    """What the cell shows in words (a past day: « Présent », « Non pointé »…)."""
+    return cell.happened or short_text(cell.state)
 
 
 def background(state: str) -> QColor:

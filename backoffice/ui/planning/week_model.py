@@ -6,7 +6,7 @@ from datetime import date
 
 from backoffice.dates import WEEKDAYS
 from backoffice.services.bookings.planning import PlanningCell, PlanningRow, WeekPlanning
-from backoffice.ui.planning.icons import background, short_text, state_icon
+from backoffice.ui.planning.icons import background, cell_text, display_state, state_icon
 from backoffice.ui.qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -79,15 +79,15 @@ class WeekModel(QAbstractTableModel):
             return None
         cell = row.cells[index.column() - 1]
         if role == Qt.ItemDataRole.DisplayRole:
-            text = short_text(cell.state)
+            text = cell_text(cell)
             if cell.state == "open" and cell.places_left is not None:
                 left = max(cell.places_left, 0)
                 text += f"\n{left} place{'s' if left > 1 else ''}"
             return text
         if role == Qt.ItemDataRole.DecorationRole:
-            return state_icon(cell.state)
+            return state_icon(display_state(cell))
         if role == Qt.ItemDataRole.BackgroundRole:
-            return background(cell.state)
+            return background(display_state(cell))
         if role == Qt.ItemDataRole.ToolTipRole:
             return cell_tooltip(cell)
         if role == Qt.ItemDataRole.AccessibleTextRole:

@@ -5,6 +5,10 @@ runner — the sites once, the activities of the site chosen each time it change
 and calls ``on_change`` when the choice is complete (then on each change of the
 activity). ``preferred_site`` may name, at the first load, the site to open on
 (e.g. where children are expected today).
+
+:class:`SharedSite` carries the site chosen from one area to the other: the
+occupancy (« Planning ») and the pointage open on the site the agent last chose in
+either (:meth:`SiteActivityPicker.share`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from sqlalchemy.orm import Session
 from backoffice.services.bookings import occupancy
 from backoffice.services.bookings.occupancy import Choice
 from backoffice.storage import Database
-from backoffice.ui.qt import QComboBox, QWidget
+from backoffice.ui.qt import QComboBox, QObject, QWidget
 from backoffice.ui.tasks import TaskRunner
 
 ALL_ACTIVITIES = "Toutes les activités"
@@ -33,6 +37,14 @@ def fill(combo: QComboBox, choices: list[Choice], first: str | None = None) -> N
     combo.blockSignals(False)
 
 
+class SharedSite(QObject):
+    """The site last chosen in any picker sharing it (None: none chosen yet)."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.site_id: int | None = None
+
+
 class SiteActivityPicker:
     def __init__(
         self,
@@ -45,6 +57,7 @@ class SiteActivityPicker:
         self.db, self.runner, self.owner = db, runner, owner
         self.on_change, self.preferred_site = on_change, preferred_site
         self.loaded = False
+        self.shared: SharedSite | None = None
         self.site = QComboBox()
         self.activity = QComboBox()
         self.activity.addItem(ALL_ACTIVITIES, None)
@@ -57,15 +70,28 @@ class SiteActivityPicker:
     def activity_id(self) -> int | None:
         return self.activity.currentData()
 
+    def share(self, shared: SharedSite) -> None:
+        """Follow (and tell) the site chosen in the other pickers sharing ``shared``."""
+        self.shared = shared
+
     def load(self) -> None:
-        """The sites (first time only; afterwards ``on_change`` at once)."""
+        """The sites (first time only; afterwards ``on_change`` at once), on the shared
+        site when another area chose one."""
         if self.loaded:
-            self.on_change()
+            wanted = self.shared.site_id if self.shared is not None else None
+            index = self.site.findData(wanted) if wanted is not None else -1
+            if index >= 0 and wanted != self.site_id():
+                self.site.setCurrentIndex(index)  # activities, then on_change
+            else:
+                self.on_change()
             return
         prefer = self.preferred_site
+        shared = self.shared.site_id if self.shared is not None else None
 
         def work() -> tuple[list[Choice], int | None]:
             with self.db.session() as s:
+                if shared is not None:
+                    return occupancy.sites(s), shared
                 return occupancy.sites(s), prefer(s) if prefer else None
 
         self.runner.run(work, self._sites, label="Chargement…", parent=self.owner)
@@ -84,6 +110,8 @@ class SiteActivityPicker:
         site_id = self.site_id()
         if site_id is None:
             return
+        if self.shared is not None:
+            self.shared.site_id = site_id
 
         def work() -> list[Choice]:
             with self.db.session() as s:
