@@ -300,3 +300,38 @@ def test_year_one_birth_date_and_vaccine_before_birth_are_refused_by_the_portal(
     # Nothing reached the feed, so the back-office has nothing to quarantine.
     report = run_round(sides.db, sides.client)
     assert report.ok and report.pull.received == 0
+
+
+def test_list_valued_codes_are_quarantined_with_a_french_reason(sides):
+    """A portal sending a list where a code is expected must not stop the pull."""
+    changes = [
+        {"vaccinations": [{"vaccine": ["tetanos"], "done": True, "last_date": "2019-03-01"}]},
+        {"diseases": [{"disease": ["rougeole"], "had": True}]},
+        {"allergies": [{"allergy": ["asthme"], "present": True, "detail": "effort"}]},
+    ]
+    with sides.portal.db.session() as ps:
+        for after in changes:
+            feed.append(
+                ps,
+                sides.code,
+                "child.medical.updated",
+                {"before": {}, "after": after},
+                child_ref=sides.child_ref,
+            )
+    sides.parent.edit_family(phone="0243445566")  # a later change still applies
+
+    report = run_round(sides.db, sides.client)
+
+    assert report.ok, report.error
+    assert (report.pull.quarantined, report.pull.applied) == (3, 1)
+    with sides.db.session() as s:
+        reasons = [
+            q.reason
+            for q in s.scalars(select(QuarantinedChange).order_by(QuarantinedChange.feed_position))
+        ]
+        assert s.get(Family, sides.family_id).phone == "02 43 44 55 66"
+    assert reasons == [
+        "Vaccin inconnu du back-office : « ['tetanos'] ».",
+        "Maladie inconnue du back-office : « ['rougeole'] ».",
+        "Allergie inconnue du back-office : « ['asthme'] ».",
+    ]

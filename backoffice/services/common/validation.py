@@ -131,7 +131,12 @@ class Checker:
         try:
             postcode_rules.postcode(postcode)
         except RuleError:
-            self.fail(key, f"Le code postal « {postcode} » doit comporter 5 chiffres ({label}).")
+            if len(postcode) == 5 and postcode.isascii() and postcode.isdigit():
+                self.fail(key, f"Le code postal « {postcode} » n'existe pas ({label}).")
+            else:
+                self.fail(
+                    key, f"Le code postal « {postcode} » doit comporter 5 chiffres ({label})."
+                )
             return None
         candidates = postcodes.communes_for_postcode(postcode)
         if not candidates:
