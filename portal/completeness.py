@@ -1,7 +1,8 @@
 """What is missing from a child's file before a registration (guide §6.1).
 
 The same items, in the same words, as the back-office's « Dossiers incomplets »
-list: mandatory fields of the « Information Enfant » block, the school from
+list (the mandatory fields, the school's ages and the vaccines due are the shared
+rules of :mod:`fieldrules.child_file`): mandatory fields of the « Information Enfant » block, the school from
 3 years old, the family doctor, allergy details, the compulsory vaccines already
 due, at least one person to call in an emergency and one allowed to pick the
 child up (each with its mandatory fields), and every mandatory autorisation.
@@ -11,24 +12,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from fieldrules.child_file import INFORMATION_REQUIRED, PERSON_REQUIRED, school_required
+from fieldrules.dates import age_months_on, age_on
 from portal.labels import field_label
 from portal.models import Child, ConsentDefinition
 from portal.reference import ALLERGIES, VACCINES, compulsory_vaccines
-from portal.validation import INFORMATION_REQUIRED, PERSON_REQUIRED
 
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def age_months_on(birth: date, day: date) -> int:
-    return (day.year - birth.year) * 12 + day.month - birth.month - (day.day < birth.day)
+__all__ = ["age_on", "missing_for_child"]
 
 
 def missing_for_child(child: Child, definitions: list[ConsentDefinition], today: date) -> list[str]:
     missing = [field_label(f) for f in INFORMATION_REQUIRED if not getattr(child, f)]
     birth = child.birth_date
-    if birth is not None and 3 <= age_on(birth, today) < 18 and not child.school:
+    if birth is not None and school_required(age_on(birth, today)) and not child.school:
         missing.append("École")
     medical = child.medical or {}
     if not medical.get("doctor_name") or not medical.get("doctor_phone"):

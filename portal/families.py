@@ -360,7 +360,7 @@ def update_information(session: Session, child: Child, body: ChildInformation, t
 
 
 def update_medical(session: Session, child: Child, body: MedicalRecord, today: date) -> None:
-    errors = check_medical(body, today)
+    errors = check_medical(body, child.birth_date, today)
     if errors:
         raise invalid(errors)
     before = MedicalRecord.model_validate(child.medical or {}).model_dump(mode="json")

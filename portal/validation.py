@@ -1,26 +1,28 @@
 """Checks of what parents and agents send, with French messages naming the field.
 
-Each check returns a list of :class:`FieldError`; an empty list means valid.
+Each check returns a list of :class:`FieldError`; an empty list means valid. The rules
+themselves are the shared ones (:mod:`fieldrules`), which the back-office applies to
+the same values when it pulls them: what passes here does not end in its quarantine.
+The checks of names and dates also put the normalised value back into the body
+(names in Unicode NFC with blanks squeezed).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
+from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
+from fieldrules import dates, emails, names, phones, postcodes
+from fieldrules.child_file import INFORMATION_REQUIRED, PERSON_REQUIRED
+from fieldrules.errors import RuleError
 from portal.errors import FieldError
 from portal.labels import field_label
 from portal.reference import ALLERGIES, DISEASES, VACCINES
 from portal.schemas import ChildInformation, ConsentAnswer, FamilyUpdate, MedicalRecord, Person
 
-_PHONE = re.compile(r"^(0\d{9}|\+\d{8,15})$")
-_POSTCODE = re.compile(r"^\d{5}$")
-
-INFORMATION_REQUIRED = ("last_name", "first_name", "sex", "birth_date")
-PERSON_REQUIRED = ("last_name", "first_name", "relationship_label", "phone1")
+__all__ = ["INFORMATION_REQUIRED", "PERSON_REQUIRED"]
 
 
 def _sentence(prefix: str, text: str) -> str:
@@ -35,76 +37,68 @@ def required(field: str, path: str | None = None, prefix: str = "") -> FieldErro
     )
 
 
-def normalise_email(value: str) -> str:
-    """Lower-cased address, or ValueError with a French message."""
+def _rule(
+    errors: list[FieldError], path: str, prefix: str, rule: Callable[[], Any], default: Any = None
+) -> Any:
+    """The rule's value; its French message goes to ``errors`` when it refuses."""
     try:
-        info = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError("adresse e-mail invalide") from exc
-    return info.normalized.lower()
+        return rule()
+    except RuleError as exc:
+        errors.append(FieldError(field=path, message=_sentence(prefix, exc.message)))
+        return default
 
 
-def normalise_phone(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value)
+def normalise_email(value: str) -> str:
+    """Lower-cased address (the portal's identifiers compare so), or ValueError."""
+    address = emails.normalise(value)
+    if address is None:
+        raise ValueError("adresse e-mail invalide")
+    return address.lower()
 
 
 def check_phone(value: str, field: str, path: str, prefix: str = "") -> list[FieldError]:
-    if value and not _PHONE.match(normalise_phone(value)):
-        return [
-            FieldError(
-                field=path,
-                message=_sentence(
-                    prefix,
-                    f"Le champ « {field_label(field)} » doit être un numéro de "
-                    "téléphone valide (10 chiffres, ou +33…).",
-                ),
-            )
-        ]
-    return []
+    errors: list[FieldError] = []
+    _rule(errors, path, prefix, lambda: phones.phone(value, field_label(field)))
+    return errors
 
 
 def check_postcode(value: str, path: str, prefix: str = "") -> list[FieldError]:
-    if value and not _POSTCODE.match(value):
-        return [
-            FieldError(
-                field=path,
-                message=_sentence(prefix, "Le champ « Code postal » doit compter 5 chiffres."),
-            )
-        ]
-    return []
+    errors: list[FieldError] = []
+    _rule(errors, path, prefix, lambda: postcodes.postcode(value))
+    return errors
 
 
 def check_email(value: str, field: str, path: str, prefix: str = "") -> list[FieldError]:
-    if not value:
-        return []
-    try:
-        normalise_email(value)
-    except ValueError:
-        return [
-            FieldError(
-                field=path,
-                message=_sentence(
-                    prefix,
-                    f"Le champ « {field_label(field)} » doit être une adresse e-mail valide.",
-                ),
-            )
-        ]
-    return []
+    errors: list[FieldError] = []
+    _rule(errors, path, prefix, lambda: emails.email(value, field_label(field)))
+    return errors
+
+
+def _names(model: Any, path: str, prefix: str, errors: list[FieldError]) -> None:
+    """Check the model's ``last_name`` and ``first_name`` and keep their normalised
+    form (an empty one is left to the mandatory-field check)."""
+    for f in ("last_name", "first_name"):
+        value = getattr(model, f)
+        clean = _rule(
+            errors,
+            f"{path}{f}",
+            prefix,
+            partial(names.person_name, value, field_label(f), required_=False),
+        )
+        if clean is not None:
+            setattr(model, f, clean)
 
 
 def check_information(info: ChildInformation, today: date) -> list[FieldError]:
     errors = [required(f) for f in INFORMATION_REQUIRED if not getattr(info, f)]
-    if info.birth_date and info.birth_date > today:
-        errors.append(
-            FieldError(
-                field="birth_date",
-                message="Le champ « Date de naissance » ne peut pas être dans le futur.",
-            )
-        )
+    _names(info, "", "", errors)
+    if info.birth_date:
+        _rule(errors, "birth_date", "", lambda: dates.child_birth_date(info.birth_date, today))
     return errors
 
 
-def check_medical(record: MedicalRecord, today: date) -> list[FieldError]:
+def check_medical(record: MedicalRecord, birth: date | None, today: date) -> list[FieldError]:
+    """The medical block of a child born on ``birth`` (None while the file has none)."""
     errors: list[FieldError] = []
     for i, v in enumerate(record.vaccinations):
         path = f"vaccinations.{i}"
@@ -114,14 +108,12 @@ def check_medical(record: MedicalRecord, today: date) -> list[FieldError]:
             )
             continue
         label = VACCINES[v.vaccine]
-        if v.last_date and v.last_date > today:
-            errors.append(
-                FieldError(
-                    field=f"{path}.last_date",
-                    message=f"Vaccin « {label} » : la date de dernière vaccination "
-                    "ne peut pas être dans le futur.",
-                )
-            )
+        _rule(
+            errors,
+            f"{path}.last_date",
+            "",
+            partial(dates.vaccination_date, v.last_date, birth, today, label),
+        )
         if v.last_date and not v.done:
             errors.append(
                 FieldError(
@@ -176,6 +168,7 @@ def check_persons(persons: list[Person], block: str) -> list[FieldError]:
         for f in PERSON_REQUIRED:
             if not getattr(person, f):
                 errors.append(required(f, f"{path}.{f}", prefix))
+        _names(person, f"{path}.", prefix, errors)
         errors += check_phone(person.phone1, "phone1", f"{path}.phone1", prefix)
         errors += check_phone(person.phone2, "phone2", f"{path}.phone2", prefix)
         errors += check_postcode(person.postcode, f"{path}.postcode", prefix)

@@ -135,7 +135,9 @@ def test_every_wrong_field_is_named_in_french(db, agent):
     assert errors["guardians"] == "Indiquez un (et un seul) responsable payeur."
     assert errors["children[0].first_name"] == "Le champ « Prénom de l'enfant 1 » est obligatoire."
     assert errors["children[0].sex"] == "Le champ « Sexe de l'enfant 1 » est obligatoire."
-    assert "n'est pas plausible" in errors["children[0].birth_date"]
+    assert errors["children[0].birth_date"] == (
+        "Le champ « Date de naissance de l'enfant 1 » ne peut pas être dans le futur."
+    )
     with db.session() as s:
         assert s.scalar(select(Family.id)) is None  # nothing saved
 

@@ -156,7 +156,7 @@ def test_information_is_checked_saved_and_audited(db, ids, agent):
     assert caught.value.errors == {
         "last_name": "Le champ « Nom » est obligatoire.",
         "sex": "Le champ « Sexe » est obligatoire.",
-        "birth_date": "La date de naissance ne peut pas être dans le futur.",
+        "birth_date": "Le champ « Date de naissance » ne peut pas être dans le futur.",
     }
     form = ChildInformationForm(
         "MARTIN", "Thomas", Sex.MALE, date(2014, 2, 3), "Collège Val de Loir", "5e", ""
@@ -230,8 +230,10 @@ def test_medical_record_checks_allergy_detail_pai_phone_and_vaccine_dates(db, id
         "allergy_detail": "Le champ « Allergies : précisez (alimentaires) » est obligatoire.",
         "pai_detail": "Le champ « PAI : précisez » est obligatoire.",
         "doctor_phone": "« 12 » n'est pas un numéro de téléphone français valide (Téléphone du médecin).",
-        "vaccines.tetanos": "Tétanos : la date de dernière vaccination est dans le futur.",
-        "vaccines.diphterie": "Diphtérie : la date de dernière vaccination précède la naissance de l'enfant.",
+        "vaccines.tetanos": "Vaccin « Tétanos » : la date de dernière vaccination "
+        "ne peut pas être dans le futur.",
+        "vaccines.diphterie": "Vaccin « Diphtérie » : la date de dernière vaccination "
+        "(01/01/2010) précède la naissance de l'enfant (03/02/2014).",
     }
 
 

@@ -24,6 +24,7 @@ from backoffice.models.base import (
     enum_column,
     utcnow,
 )
+from fieldrules import dates
 
 
 class AccountState(enum.StrEnum):
@@ -191,16 +192,10 @@ class Child(VersionedMixin, TimestampMixin, Base):
         return f"{self.first_name} {self.last_name}".strip()
 
     def age_on(self, day: date) -> int:
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return dates.age_on(self.birth_date, day)
 
     def age_months_on(self, day: date) -> int:
-        months = (day.year - self.birth_date.year) * 12 + day.month - self.birth_date.month
-        if day.day < self.birth_date.day:
-            months -= 1
-        return months
+        return dates.age_months_on(self.birth_date, day)
 
 
 class MedicalRecord(VersionedMixin, Base):

@@ -4,7 +4,9 @@ consents; emergency contacts and authorised pick-ups go to the requests inbox.""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
+from backoffice.dates import paris_today
 from backoffice.models import (
     ConsentAnswer,
     DiseaseHistory,
@@ -19,10 +21,11 @@ from backoffice.services.families.queries import refresh_search_text
 from backoffice.sync import values as v
 from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles, summarise
 from backoffice.sync.handlers_requests import land_request
+from fieldrules import dates
 
 INFORMATION_FIELDS: dict[str, v.Cleaner] = {
-    "last_name": v.text("Nom de l'enfant", 80, required=True),
-    "first_name": v.text("Prénom de l'enfant", 80, required=True),
+    "last_name": v.name("Nom de l'enfant", required=True),
+    "first_name": v.name("Prénom de l'enfant", required=True),
     "school": v.text("École", 120),
     "school_class": v.text("Classe", 20),
 }
@@ -59,21 +62,19 @@ def _sex(value) -> Sex:
 def information_updated(ctx: ApplyContext, change: FeedChange) -> str:
     child = ctx.child()
     before, after = _dicts(change)
-    today = date.today()
-    cleaners = {
-        **INFORMATION_FIELDS,
-        "sex": _sex,
-        "birth_date": v.day("Date de naissance", required=True, not_after=today),
-    }
+    today = paris_today()
+    parse_birth = v.day("Date de naissance", required=True)
+
+    def birth_date(raw) -> date | None:
+        return v.rule(lambda: dates.child_birth_date(parse_birth(raw), today))
+
+    cleaners = {**INFORMATION_FIELDS, "sex": _sex, "birth_date": birth_date}
     plan = []
     for key, raw in after.items():
         clean = cleaners.get(key)
         if clean is None:
             raise Quarantine(f"Champ inconnu dans la fiche de l'enfant : « {key} ».")
         plan.append((key, clean(raw), v.lenient(clean, before.get(key))))
-    birth = dict((k, new) for k, new, _ in plan).get("birth_date")
-    if birth is not None and birth.year < today.year - 25:
-        raise Quarantine(f"Date de naissance peu plausible ({birth:%d/%m/%Y}).")
     names = (child.first_name, child.last_name)
     outcome = summarise(ctx.set_field(child, key, new, old) for key, new, old in plan)
     if (child.first_name, child.last_name) != names:
@@ -95,7 +96,7 @@ def _allergy_values(items: list[dict]) -> dict[str, object]:
     details = []
     for item in items:
         code = item.get("allergy")
-        if code not in ALLERGIES:
+        if not isinstance(code, str) or code not in ALLERGIES:
             raise Quarantine(f"Allergie inconnue du back-office : « {code} ».")
         flag, label = ALLERGIES[code]
         present = v.boolean(f"Allergie {label}")(item.get("present", False))
@@ -129,17 +130,18 @@ def medical_updated(ctx: ApplyContext, change: FeedChange) -> str:
         elif key == "vaccinations":
             for item in _list_of_dicts(raw, "Vaccins"):
                 code = item.get("vaccine")
-                if code not in VACCINES:
+                if not isinstance(code, str) or code not in VACCINES:
                     raise Quarantine(f"Vaccin inconnu du back-office : « {code} ».")
                 label = f"Vaccin {VACCINES[code]}"
-                last = v.day(f"{label} : date", not_after=date.today())(item.get("last_date"))
-                if last is not None and birth and last < birth:
-                    raise Quarantine(f"{label} : la date précède la naissance de l'enfant.")
+                day = v.day(f"{label} : date")(item.get("last_date"))
+                last = v.rule(
+                    partial(dates.vaccination_date, day, birth, paris_today(), VACCINES[code])
+                )
                 vaccines[code] = (v.boolean(label)(item.get("done", False)), last)
         elif key == "diseases":
             for item in _list_of_dicts(raw, "Maladies"):
                 code = item.get("disease")
-                if code not in DISEASES:
+                if not isinstance(code, str) or code not in DISEASES:
                     raise Quarantine(f"Maladie inconnue du back-office : « {code} ».")
                 diseases[code] = v.boolean(f"Maladie {DISEASES[code]}")(item.get("had", False))
         else:

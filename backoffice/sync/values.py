@@ -16,6 +16,8 @@ import phonenumbers
 
 from backoffice.services.common.validation import format_phone, normalise_email
 from backoffice.sync.apply import Quarantine
+from fieldrules import names
+from fieldrules.errors import RuleError
 
 Cleaner = Callable[[Any], Any]
 
@@ -34,6 +36,24 @@ def text(label: str, max_length: int, *, required: bool = False) -> Cleaner:
         if required and not value:
             raise Quarantine(f"« {label} » est obligatoire et le portail l'envoie vide.")
         return value
+
+    return clean
+
+
+def rule(check: Callable[[], Any]) -> Any:
+    """The shared rule's value (:mod:`fieldrules`); its French message is the reason
+    of the quarantine when it refuses."""
+    try:
+        return check()
+    except RuleError as exc:
+        raise Quarantine(exc.message) from None
+
+
+def name(label: str, *, required: bool = False) -> Cleaner:
+    """A person's name, as both sides check it (:func:`fieldrules.names.person_name`)."""
+
+    def clean(value: Any) -> str:
+        return rule(lambda: names.person_name(value, label, required_=required))
 
     return clean
 

@@ -35,13 +35,13 @@ def test_family_read_and_update_goes_to_feed(portal, active_parent):
         "phone": "0243000000",
         "billing_email": "Factures.Martin@Example.fr",
         "guardians": [
-            {"rank": 1, "mobile_phone": "0700000000", "email": "claire.martin@example.fr"}
+            {"rank": 1, "mobile_phone": "0733112233", "email": "claire.martin@example.fr"}
         ],
     }
     r = portal.parent("PUT", "/me/family", token, json=update)
     assert r.status_code == 200, r.text
     assert r.json()["commune"] == "La Flèche"
-    assert r.json()["guardians"][0]["mobile_phone"] == "0700000000"
+    assert r.json()["guardians"][0]["mobile_phone"] == "0733112233"
     [change] = changes(portal, start)
     assert change["kind"] == "family.updated"
     assert change["family_ref"] == "F00042"
@@ -58,7 +58,7 @@ def test_family_read_and_update_goes_to_feed(portal, active_parent):
             "postcode": "72200",
             "commune": "La Flèche",
             "billing_email": "factures.martin@example.fr",
-            "guardians.1.mobile_phone": "0700000000",
+            "guardians.1.mobile_phone": "0733112233",
         },
     }
     # The same form again changes nothing and adds nothing to the feed.

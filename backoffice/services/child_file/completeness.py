@@ -12,6 +12,7 @@ from typing import Protocol
 
 from backoffice.models import ChildContact, ConsentDefinition, Family, MedicalRecord
 from backoffice.services.child_file.reference import VACCINES, compulsory_vaccines
+from fieldrules.child_file import school_required
 
 
 class _VaccinationFacts(Protocol):
@@ -64,7 +65,7 @@ def missing_for_child(
 ) -> list[str]:
     missing: list[str] = []
     age = child.age_on(today)
-    if 3 <= age < 18 and not child.school:
+    if school_required(age) and not child.school:
         missing.append("École")
     record = child.medical_record
     if record is None:

@@ -42,8 +42,8 @@ def check_contact_form(form: ContactForm) -> dict:
     ``relationship``, ``address``, ``phone1``, ``phone2``."""
     c = Checker()
     values = {
-        "last_name": c.required("last_name", "Nom", form.last_name),
-        "first_name": c.required("first_name", "Prénom", form.first_name),
+        "last_name": c.name("last_name", "Nom", form.last_name),
+        "first_name": c.name("first_name", "Prénom", form.first_name),
         "relationship_label": c.required("relationship", "Lien avec l'enfant", form.relationship),
         "address_line1": (form.address_line1 or "").strip(),
         "postcode": (form.postcode or "").strip(),
@@ -60,8 +60,6 @@ def check_contact_form(form: ContactForm) -> dict:
         if commune is not None:
             values["postcode"], values["commune"] = commune.postcode, commune.name
     for key, field, label, limit in (
-        ("last_name", "last_name", "Nom", 80),
-        ("first_name", "first_name", "Prénom", 80),
         ("relationship", "relationship_label", "Lien avec l'enfant", 40),
         ("address", "address_line1", "Adresse", 200),
     ):

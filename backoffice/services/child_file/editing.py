@@ -31,6 +31,7 @@ from backoffice.services.common.actors import Actor, bind
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.accounts import account_payload
 from backoffice.services.families.queries import NotFound, child_alerts, refresh_search_text
+from fieldrules import dates
 
 
 class StaleFile(UserError):
@@ -366,25 +367,21 @@ class ChildInformationForm:
 
 
 def check_child_information(form: ChildInformationForm, today: date) -> dict:
-    """Cleaned values; :class:`~.validation.FieldErrors` keyed by form field names."""
+    """Cleaned values; :class:`~.validation.FieldErrors` keyed by form field names.
+    Names and the birth date follow the rules shared with the portal (:mod:`fieldrules`)."""
     c = Checker()
     values = {
-        "last_name": c.required("last_name", "Nom", form.last_name),
-        "first_name": c.required("first_name", "Prénom", form.first_name),
+        "last_name": c.name("last_name", "Nom", form.last_name),
+        "first_name": c.name("first_name", "Prénom", form.first_name),
         "sex": c.required("sex", "Sexe", form.sex),
-        "birth_date": c.required("birth_date", "Date de naissance", form.birth_date),
+        "birth_date": c.rule(
+            "birth_date", lambda: dates.child_birth_date(form.birth_date, today), None
+        ),
         "school": (form.school or "").strip(),
         "school_class": (form.school_class or "").strip(),
         "notes": (form.notes or "").strip(),
     }
-    if form.birth_date is not None:
-        if form.birth_date > today:
-            c.fail("birth_date", "La date de naissance ne peut pas être dans le futur.")
-        elif today.year - form.birth_date.year > 25:
-            c.fail("birth_date", "Date de naissance invalide : l'enfant aurait plus de 25 ans.")
     for key, label, limit in (
-        ("last_name", "Nom", 80),
-        ("first_name", "Prénom", 80),
         ("school", "École", 120),
         ("school_class", "Classe", 20),
     ):

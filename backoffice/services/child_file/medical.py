@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,6 +19,7 @@ from backoffice.services.child_file.editing import assign, check_version, flush,
 from backoffice.services.child_file.reference import DISEASES, VACCINES
 from backoffice.services.common.actors import Actor, bind, require_medical_access
 from backoffice.services.common.validation import Checker
+from fieldrules import dates
 
 ALLERGY_FIELDS: dict[str, str] = {
     "allergy_asthma": "Asthme",
@@ -103,18 +105,14 @@ def check_medical_form(form: MedicalForm, birth_date: date, today: date) -> dict
     for code, answer in form.vaccines.items():
         if code not in VACCINES:
             c.fail(f"vaccines.{code}", f"Vaccin inconnu : {code}.")
-        elif answer.last_date is not None:
-            label = VACCINES[code]
-            if answer.last_date > today:
-                c.fail(
-                    f"vaccines.{code}",
-                    f"{label} : la date de dernière vaccination est dans le futur.",
-                )
-            elif answer.last_date < birth_date:
-                c.fail(
-                    f"vaccines.{code}",
-                    f"{label} : la date de dernière vaccination précède la naissance de l'enfant.",
-                )
+        else:
+            c.rule(
+                f"vaccines.{code}",
+                partial(
+                    dates.vaccination_date, answer.last_date, birth_date, today, VACCINES[code]
+                ),
+                None,
+            )
     for code in form.diseases:
         if code not in DISEASES:
             c.fail(f"diseases.{code}", f"Maladie inconnue : {code}.")

@@ -1,55 +1,31 @@
-"""Reference lists of the child file (fiche sanitaire de liaison, Cerfa 10008*02)."""
+"""Reference lists of the child file (fiche sanitaire de liaison, Cerfa 10008*02).
+
+The codes the portal shares and the compulsory vaccines are the shared rules'
+(:mod:`fieldrules.child_file`); the school classes are the back-office's.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-
-# code → label, in the order of the paper form.
-VACCINES: dict[str, str] = {
-    "diphterie": "Diphtérie",
-    "tetanos": "Tétanos",
-    "poliomyelite": "Poliomyélite",
-    "coqueluche": "Coqueluche",
-    "hib": "Haemophilus influenzae b",
-    "hepatite_b": "Hépatite B",
-    "pneumocoque": "Pneumocoque",
-    "meningocoque_c": "Méningocoque C",
-    "rougeole": "Rougeole",
-    "oreillons": "Oreillons",
-    "rubeole": "Rubéole",
-}
-# Children born since 1 January 2018: 11 compulsory vaccines; before, DT-Polio.
-ELEVEN_VACCINES_SINCE = date(2018, 1, 1)
-DTP = ("diphterie", "tetanos", "poliomyelite")
-
-DISEASES: dict[str, str] = {
-    "rubeole": "Rubéole",
-    "varicelle": "Varicelle",
-    "angine": "Angine",
-    "rhumatisme": "Rhumatisme articulaire aigu",
-    "scarlatine": "Scarlatine",
-    "coqueluche": "Coqueluche",
-    "otite": "Otite",
-    "rougeole": "Rougeole",
-    "oreillons": "Oreillons",
-}
-
-RELATIONSHIPS: tuple[str, ...] = (
-    "mère",
-    "père",
-    "beau-père",
-    "belle-mère",
-    "grand-mère",
-    "grand-père",
-    "oncle",
-    "tante",
-    "frère",
-    "sœur",
-    "cousin·e",
-    "voisin·e",
-    "ami·e de la famille",
-    "assistante maternelle",
+from fieldrules.child_file import (
+    DISEASES,
+    DTP,
+    ELEVEN_VACCINES_SINCE,
+    FIRST_DOSE_MONTHS,
+    RELATIONSHIPS,
+    VACCINES,
+    compulsory_vaccines,
 )
+
+__all__ = [
+    "DISEASES",
+    "DTP",
+    "ELEVEN_VACCINES_SINCE",
+    "FIRST_DOSE_MONTHS",
+    "RELATIONSHIPS",
+    "SCHOOL_CLASSES",
+    "VACCINES",
+    "compulsory_vaccines",
+]
 
 SCHOOL_CLASSES: tuple[str, ...] = (
     "TPS",
@@ -69,23 +45,3 @@ SCHOOL_CLASSES: tuple[str, ...] = (
     "1re",
     "Terminale",
 )
-
-
-# Age (months) at which the first dose of each vaccine is due in the French schedule:
-# a baby is not "missing" a vaccine it is too young to have had.
-FIRST_DOSE_MONTHS: dict[str, int] = {
-    **{code: 2 for code in VACCINES},
-    "meningocoque_c": 5,
-    "rougeole": 12,
-    "oreillons": 12,
-    "rubeole": 12,
-}
-
-
-def compulsory_vaccines(birth_date: date, age_months: int | None = None) -> tuple[str, ...]:
-    """Compulsory vaccines for a child born on ``birth_date``; with ``age_months``,
-    only those whose first dose is already due."""
-    codes = tuple(VACCINES) if birth_date >= ELEVEN_VACCINES_SINCE else DTP
-    if age_months is None:
-        return codes
-    return tuple(code for code in codes if FIRST_DOSE_MONTHS[code] <= age_months)

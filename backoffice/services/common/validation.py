@@ -1,18 +1,26 @@
 """Checking what agents type: French messages that name the field.
 
 A :class:`Checker` collects every problem of a form, so the agent sees them all
-at once; :class:`FieldErrors` carries them (field key → message).
+at once; :class:`FieldErrors` carries them (field key → message). Which values are
+accepted is decided by the rules shared with the portal (:mod:`fieldrules`); this
+module lays numbers out (``phonenumbers``) and checks communes against the BAN table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 from backoffice.errors import UserError
 from backoffice.services.common import postcodes
+from fieldrules import emails, names, phones
+from fieldrules import postcodes as postcode_rules
+from fieldrules.errors import RuleError
+
+T = TypeVar("T")
 
 
 class FieldErrors(UserError):
@@ -28,28 +36,32 @@ FRENCH_REGIONS = ("FR", "RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
 
 
 def format_phone(value: str) -> str:
-    """A French number in its national form ("02 43 94 00 00", "06 92 12 34 56" in
-    La Réunion); other countries in international form; raises ValueError."""
-    for region in FRENCH_REGIONS:
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException as exc:
-            raise ValueError(str(exc)) from exc
-        if phonenumbers.is_valid_number(number):
-            break
-    else:
+    """A French number in its national form ("02 43 94 00 00", "0692 12 34 56" in
+    La Réunion); other countries in international form; raises ValueError when the
+    shared rule (:func:`fieldrules.phones.normalise`) refuses the number."""
+    number = phones.normalise(value)
+    if number is None:
         raise ValueError("numéro invalide")
-    if phonenumbers.region_code_for_number(number) in FRENCH_REGIONS:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if not number.startswith("+"):
+        for region in FRENCH_REGIONS:
+            parsed = phonenumbers.parse(number, region)
+            if phonenumbers.is_valid_number(parsed):
+                return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return number  # the shared plan and the installed library differ: keep it whole
+    parsed = phonenumbers.parse(number, None)
+    if phonenumbers.region_code_for_number(parsed) in FRENCH_REGIONS:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if phonenumbers.is_valid_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return number
 
 
 def normalise_email(value: str) -> str:
-    """Normalised address; raises ValueError with the library's reason."""
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from exc
+    """Normalised address (domain in lower case); raises ValueError."""
+    address = emails.normalise(value)
+    if address is None:
+        raise ValueError("adresse e-mail invalide")
+    return address
 
 
 class Checker:
@@ -60,6 +72,20 @@ class Checker:
 
     def fail(self, key: str, message: str) -> None:
         self.errors.setdefault(key, message)
+
+    def rule(self, key: str, check: Callable[[], T], default: T) -> T:
+        """The shared rule's value; its French message is the field's error."""
+        try:
+            return check()
+        except RuleError as exc:
+            self.fail(key, exc.message)
+            return default
+
+    def name(self, key: str, label: str, value: str, *, required: bool = True) -> str:
+        """A person's last or first name (:func:`fieldrules.names.person_name`)."""
+        return self.rule(
+            key, lambda: names.person_name(value, label, required_=required), value or ""
+        )
 
     def required(self, key: str, label: str, value):
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -102,8 +128,15 @@ class Checker:
             if required:
                 self.fail(key, f"Le champ « {label} » est obligatoire (code postal et commune).")
             return None
-        if not (len(postcode) == 5 and postcode.isdigit()):
-            self.fail(key, f"Le code postal « {postcode} » doit comporter 5 chiffres ({label}).")
+        try:
+            postcode_rules.postcode(postcode)
+        except RuleError:
+            if len(postcode) == 5 and postcode.isascii() and postcode.isdigit():
+                self.fail(key, f"Le code postal « {postcode} » n'existe pas ({label}).")
+            else:
+                self.fail(
+                    key, f"Le code postal « {postcode} » doit comporter 5 chiffres ({label})."
+                )
             return None
         candidates = postcodes.communes_for_postcode(postcode)
         if not candidates:

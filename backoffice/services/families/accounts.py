@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy import func, or_, select
@@ -30,6 +31,7 @@ from backoffice.services.common.actors import Actor, bind
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.queries import refresh_search_text
 from backoffice.text import fold
+from fieldrules import dates
 
 
 @dataclass
@@ -134,8 +136,8 @@ def check_account_form(form: AccountForm, today: date) -> CleanAccount:
         c.fail("guardians", "Indiquez un (et un seul) responsable payeur.")
     for i, g in enumerate(f.guardians, start=1):
         key = f"guardians[{i - 1}]"
-        g.last_name = c.required(f"{key}.last_name", f"Nom du responsable {i}", g.last_name)
-        g.first_name = c.required(f"{key}.first_name", f"Prénom du responsable {i}", g.first_name)
+        g.last_name = c.name(f"{key}.last_name", f"Nom du responsable {i}", g.last_name)
+        g.first_name = c.name(f"{key}.first_name", f"Prénom du responsable {i}", g.first_name)
         g.mobile_phone = c.phone(
             f"{key}.mobile_phone", f"Portable du responsable {i}", g.mobile_phone
         )
@@ -152,21 +154,26 @@ def check_account_form(form: AccountForm, today: date) -> CleanAccount:
         c.fail("children", "Au moins un enfant est obligatoire.")
     for i, ch in enumerate(f.children, start=1):
         key = f"children[{i - 1}]"
-        ch.last_name = c.required(
+        ch.last_name = c.name(
             f"{key}.last_name", f"Nom de l'enfant {i}", ch.last_name or f.family_name
         )
-        ch.first_name = c.required(f"{key}.first_name", f"Prénom de l'enfant {i}", ch.first_name)
+        ch.first_name = c.name(f"{key}.first_name", f"Prénom de l'enfant {i}", ch.first_name)
         c.required(f"{key}.sex", f"Sexe de l'enfant {i}", ch.sex)
         if ch.sex is not None and not isinstance(ch.sex, Sex):  # "F"/"M" from a GUI or a file
             try:
                 ch.sex = Sex(ch.sex)
             except ValueError:
                 c.fail(f"{key}.sex", f"Le sexe de l'enfant {i} doit être F ou M.")
-        c.required(f"{key}.birth_date", f"Date de naissance de l'enfant {i}", ch.birth_date)
-        if ch.birth_date and not (date(today.year - 25, 1, 1) <= ch.birth_date <= today):
-            c.fail(
-                f"{key}.birth_date", f"La date de naissance de l'enfant {i} n'est pas plausible."
-            )
+        c.rule(
+            f"{key}.birth_date",
+            partial(
+                dates.child_birth_date,
+                ch.birth_date,
+                today,
+                label=f"Date de naissance de l'enfant {i}",
+            ),
+            None,
+        )
     c.raise_if_errors()
     return CleanAccount(form=f, insee_code=commune.insee_code if commune else "")
 

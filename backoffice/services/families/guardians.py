@@ -68,7 +68,7 @@ def _guardian_values(
     who = f"du responsable {n}"
     for key, label in (("last_name", "Nom"), ("first_name", "Prénom")):
         if key in given or current is None:
-            values[key] = c.required(key, f"{label} {who}", given.get(key, ""))
+            values[key] = c.name(key, f"{label} {who}", given.get(key, ""))
     for key in ("civility", "relationship_label", "profession", "employer"):
         if key in given:
             values[key] = given[key].strip()
