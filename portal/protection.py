@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -75,6 +77,20 @@ def security_headers(settings: Settings) -> Callable[[bytes], list[tuple[bytes, 
     return headers
 
 
+def _error_body(exc: BodyTooLarge) -> bytes:
+    return json.dumps({"detail": exc.detail, "errors": []}, ensure_ascii=False).encode("utf-8")
+
+
+async def _too_large(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)
+    return Response(
+        _error_body(exc),
+        status_code=413,
+        media_type="application/json",
+        headers={"Connection": "close"},
+    )
+
+
 class Protection:
     """Pure ASGI (no buffering): headers added at ``http.response.start``; the body
     counted as it arrives, declared (``Content-Length``) or chunked."""
@@ -127,9 +143,7 @@ class Protection:
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
-        body = json.dumps(
-            {"detail": BodyTooLarge(limit).detail, "errors": []}, ensure_ascii=False
-        ).encode("utf-8")
+        body = _error_body(BodyTooLarge(limit))
         await send(
             {
                 "type": "http.response.start",
@@ -147,6 +161,7 @@ class Protection:
 def install(app: FastAPI, settings: Settings) -> None:
     """Wrap the whole middleware stack: proxies resolved first (``PORTAL_TRUSTED_PROXIES``),
     then the body limit and the headers, outside Starlette's own error middleware."""
+    app.add_exception_handler(BodyTooLarge, _too_large)
     build = app.build_middleware_stack
     trusted = [h.strip() for h in settings.trusted_proxies.split(",") if h.strip()]
 
