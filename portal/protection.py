@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from typing import Any, cast
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -166,7 +167,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     trusted = [h.strip() for h in settings.trusted_proxies.split(",") if h.strip()]
 
     def build_protected() -> ASGIApp:
-        return ProxyHeadersMiddleware(Protection(build(), settings), trusted_hosts=trusted)
+        # uvicorn types ASGI apps more narrowly than Starlette: the same protocol.
+        protected = cast(Any, Protection(build(), settings))
+        return cast(ASGIApp, ProxyHeadersMiddleware(protected, trusted_hosts=trusted))
 
     # Starlette builds the stack on the first request from this method.
     app.build_middleware_stack = build_protected  # type: ignore[method-assign]
