@@ -262,7 +262,7 @@ def reset_password(
 
 def _proved(session: Session, settings: Settings, account: ParentAccount, address: str) -> None:
     attempt = throttle.attempt(session, settings, account.login_email, address, account.id)
-    throttle.succeeded(session, attempt, account.id)
+    throttle.succeeded(session, settings, attempt, account.id)
 
 
 def request_password_reset(
@@ -334,7 +334,7 @@ def login(
         )
     # A password matched: the account exists and has one.
     assert account is not None and account.password_hash is not None
-    throttle.succeeded(session, attempt, account.id)
+    throttle.succeeded(session, settings, attempt, account.id)
     if account.state is AccountState.DISABLED:
         return LoginOutcome(
             error=PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
@@ -356,7 +356,7 @@ def verify_current_password(
     if not verify_password(account.password_hash, password):
         throttle.failed(session, settings, attempt)
         return False
-    throttle.succeeded(session, attempt, account.id)
+    throttle.succeeded(session, settings, attempt, account.id)
     return True
 
 

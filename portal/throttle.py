@@ -44,6 +44,7 @@ from portal.models import KnownAddress, PortalSecret, ThrottleCounter, utcnow
 from portal.settings import Settings
 
 ADDRESS_KEY = "address_key"
+PURGE_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,10 @@ def _insert_missing(session: Session, model, values: list[dict]) -> None:
 
 
 def _locked(session: Session, attempt: Attempt) -> dict[str, ThrottleCounter]:
-    """The attempt's three counters, created if missing, locked for this transaction
-    (always all three, in key order: no deadlock between workers)."""
+    """The attempt's three counters, created if missing (a row to lock even before the
+    first failure: simultaneous first tries wait for each other), locked for this
+    transaction, always all three in key order (no deadlock between workers). Rows
+    whose failures are forgotten go in :func:`_purge`."""
     keys = sorted({attempt.account_key, attempt.address_key, attempt.pair_key})
     _insert_missing(
         session,
@@ -144,6 +147,20 @@ def _locked(session: Session, attempt: Attempt) -> dict[str, ThrottleCounter]:
         .execution_options(populate_existing=True)
     )
     return {row.key: row for row in rows}
+
+
+def _purge(session: Session, settings: Settings, attempt: Attempt) -> None:
+    """Forget counters past their memory (a few at a time, never one another worker
+    holds: SKIP LOCKED on PostgreSQL; SQLite runs one writer at a time)."""
+    cutoff = attempt.at - timedelta(minutes=settings.login_forget_minutes)
+    mine = [attempt.account_key, attempt.address_key, attempt.pair_key]
+    stale = (
+        select(ThrottleCounter.key)
+        .where(ThrottleCounter.last_failure_at < cutoff, ThrottleCounter.key.not_in(mine))
+        .limit(PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(ThrottleCounter).where(ThrottleCounter.key.in_(stale.scalar_subquery())))
 
 
 def _recent(settings: Settings, counter: ThrottleCounter, now: datetime) -> int:
@@ -209,11 +226,13 @@ def failed(session: Session, settings: Settings, attempt: Attempt) -> int:
     for counter in counters.values():
         counter.failures = _recent(settings, counter, attempt.at) + 1
         counter.last_failure_at = attempt.at
+    session.flush()
+    _purge(session, settings, attempt)
     deciding = counters[attempt.pair_key if attempt.known else attempt.account_key]
     return max(0, settings.login_max_failures - deciding.failures)
 
 
-def succeeded(session: Session, attempt: Attempt, account_id: int) -> None:
+def succeeded(session: Session, settings: Settings, attempt: Attempt, account_id: int) -> None:
     """The password (or an e-mailed link) was right: the account's and the pair's
     failures are forgotten and the address becomes one of the account's known ones."""
     session.execute(
@@ -222,6 +241,12 @@ def succeeded(session: Session, attempt: Attempt, account_id: int) -> None:
         )
     )
     remember(session, account_id, attempt.address_key, attempt.at)
+    session.execute(
+        delete(KnownAddress).where(
+            KnownAddress.account_id == account_id,
+            KnownAddress.last_success_at < attempt.at - timedelta(days=settings.known_address_days),
+        )
+    )
 
 
 def remember(session: Session, account_id: int, address_key: str, at: datetime) -> None:

@@ -176,3 +176,15 @@ def test_counters_are_shared_by_every_worker(tmp_path, smtp_sink):
     finally:
         stop_second()
         stop_first()
+
+
+def test_forgotten_counters_are_purged(portal, active_parent):
+    who, _token = active_parent
+    for i in range(3):
+        login(portal, f"p{i}@example.fr", WRONG, f"203.0.113.{i + 1}")
+    with portal.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ThrottleCounter)) == 9
+    age_failures(portal, 61 * 60)  # past PORTAL_LOGIN_FORGET_MINUTES
+    assert login(portal, who, WRONG, "198.51.100.9").status_code == 401
+    with portal.db.read() as session:  # only the three counters of that last failure
+        assert session.scalars(select(ThrottleCounter.failures)).all() == [1, 1, 1]
