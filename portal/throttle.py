@@ -9,7 +9,8 @@ and addresses are never stored in clear):
 
 * the **account** (the identifier typed, known or not): ``login_max_failures`` free
   failures, then each further one makes the next try wait;
-* the **address** (every identifier tried from it): ``address_max_failures`` free,
+* the **address** (every identifier tried from it; an IPv6 /64 counts as one
+  address): ``address_max_failures`` free,
   then the same delays — one address spraying many accounts is slowed;
 * the **pair** account + address.
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +61,20 @@ class Attempt:
     at: datetime
 
 
+def client_network(address: str) -> str:
+    """What counts as one client: an IPv4 address, an IPv6 /64 (one subscriber's
+    network: rotating addresses inside it changes nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _secret(session: Session) -> bytes:
     value = session.get_one(PortalSecret, ADDRESS_KEY).value
     return value.encode("ascii")
@@ -66,11 +82,6 @@ def _secret(session: Session) -> bytes:
 
 def _mac(secret: bytes, *parts: str) -> str:
     return hmac.new(secret, "\0".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def address_key(session: Session, address: str) -> str:
-    """The keyed form of a client address, as stored."""
-    return _mac(_secret(session), "adresse", address)
 
 
 def attempt(
@@ -85,6 +96,7 @@ def attempt(
     it exists), with whether the account already signed in from there."""
     secret = _secret(session)
     login = login.strip().lower()
+    address = client_network(address)
     at = now or utcnow()
     addr = _mac(secret, "adresse", address)
     known = False

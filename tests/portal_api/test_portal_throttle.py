@@ -188,3 +188,13 @@ def test_forgotten_counters_are_purged(portal, active_parent):
     assert login(portal, who, WRONG, "198.51.100.9").status_code == 401
     with portal.db.read() as session:  # only the three counters of that last failure
         assert session.scalars(select(ThrottleCounter.failures)).all() == [1, 1, 1]
+
+
+def test_an_ipv6_network_counts_as_one_address(portal):
+    """Rotating addresses inside one /64 does not escape the per-address limit."""
+    codes = [
+        login(portal, f"p{i}@example.fr", WRONG, f"2001:db8:5:7::{i + 1:x}").status_code
+        for i in range(11)
+    ]
+    assert codes == [401] * 10 + [429], codes
+    assert login(portal, "p0@example.fr", WRONG, "2001:db8:5:8::1").status_code == 401
