@@ -201,7 +201,12 @@ def wait(session: Session, settings: Settings, attempt: Attempt) -> timedelta:
     for key, scope in _counted_keys(attempt):
         counter = counters[key]
         failures = _recent(settings, counter, attempt.at)
-        until = counter.last_failure_at + delay(settings, failures, _free(settings, scope))
+        pause = delay(settings, failures, _free(settings, scope))
+        if not pause:
+            # Still free. (A failure recorded by a worker that got the lock first may
+            # carry a later time than this attempt's: no wait comes from it.)
+            continue
+        until = counter.last_failure_at + pause
         longest = max(longest, until - attempt.at)
     return longest
 
@@ -237,7 +242,7 @@ def failed(session: Session, settings: Settings, attempt: Attempt) -> int:
     counters = _locked(session, attempt)
     for counter in counters.values():
         counter.failures = _recent(settings, counter, attempt.at) + 1
-        counter.last_failure_at = attempt.at
+        counter.last_failure_at = max(counter.last_failure_at, attempt.at)
     session.flush()
     _purge(session, settings, attempt)
     deciding = counters[attempt.pair_key if attempt.known else attempt.account_key]
