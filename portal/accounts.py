@@ -1,4 +1,4 @@
-"""Parent accounts: single-use links, login with a rate limit, sessions, passwords.
+"""Parent accounts: single-use links, login slowed by :mod:`portal.throttle`, sessions, passwords.
 
 Functions take an open session; the caller's ``with db.session()`` commits.
 Expected refusals are :class:`PortalError` with a French message.
@@ -7,21 +7,19 @@ Expected refusals are :class:`PortalError` with a French message.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from portal import feed
+from portal import feed, throttle
 from portal.errors import FieldError, PortalError, invalid
 from portal.mail import Mail, Mailer, MailError, activation_mail, password_reset_mail
 from portal.models import (
     AccessToken,
     AccountState,
     LinkPurpose,
-    LoginAttempt,
     ParentAccount,
     SingleUseLink,
     utcnow,
@@ -214,7 +212,12 @@ def open_session(session: Session, settings: Settings, account: ParentAccount) -
 
 
 def activate(
-    session: Session, settings: Settings, token: str, password: str, confirmation: str
+    session: Session,
+    settings: Settings,
+    token: str,
+    password: str,
+    confirmation: str,
+    address: str,
 ) -> ParentAccount:
     link = consume_link(session, token, LinkPurpose.ACTIVATION)
     account = session.get_one(ParentAccount, link.account_id)
@@ -226,6 +229,8 @@ def activate(
     set_password(session, account, password)
     account.state = AccountState.ACTIVE
     account.activated_at = utcnow()
+    # The link proved the mailbox: this address is the account's from now on.
+    _proved(session, settings, account, address)
     feed.append(
         session,
         account.family.ref,
@@ -236,7 +241,12 @@ def activate(
 
 
 def reset_password(
-    session: Session, settings: Settings, token: str, password: str, confirmation: str
+    session: Session,
+    settings: Settings,
+    token: str,
+    password: str,
+    confirmation: str,
+    address: str,
 ) -> ParentAccount:
     link = consume_link(session, token, LinkPurpose.PASSWORD_RESET)
     account = session.get_one(ParentAccount, link.account_id)
@@ -245,9 +255,14 @@ def reset_password(
     check_new_password(password, confirmation, account.login_email, "password")
     set_password(session, account, password)
     revoke_tokens(session, account)
-    # Proof of the mailbox: the failed attempts so far no longer lock the login.
-    session.add(LoginAttempt(login=account.login_email, at=utcnow(), success=True))
+    # Proof of the mailbox: the failures so far no longer delay the account.
+    _proved(session, settings, account, address)
     return account
+
+
+def _proved(session: Session, settings: Settings, account: ParentAccount, address: str) -> None:
+    attempt = throttle.attempt(session, settings, account.login_email, address, account.id)
+    throttle.succeeded(session, settings, attempt, account.id)
 
 
 def request_password_reset(
@@ -284,63 +299,42 @@ class LoginOutcome:
     error: PortalError | None = None
 
 
-def _lock_state(
-    session: Session, settings: Settings, login: str, now: datetime
-) -> tuple[int, datetime | None]:
-    """(failures counted, locked until) for ``login``."""
-    window = timedelta(minutes=settings.login_lock_minutes)
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.login == login, LoginAttempt.success)
-    )
-    since = now - window
-    if last_success is not None and last_success > since:
-        since = last_success
-    failures = list(
-        session.scalars(
-            select(LoginAttempt.at)
-            .where(LoginAttempt.login == login, ~LoginAttempt.success, LoginAttempt.at > since)
-            .order_by(LoginAttempt.at.desc())
-        )
-    )
-    if len(failures) >= settings.login_max_failures:
-        return len(failures), failures[0] + window
-    return len(failures), None
+LOGIN_TOO_SOON = "Trop de tentatives de connexion échouées"
+PASSWORD_TOO_SOON = "Trop d'essais du mot de passe actuel"
 
 
-def _locked_error(until: datetime, now: datetime) -> PortalError:
-    seconds = max(1, math.ceil((until - now).total_seconds()))
-    minutes = math.ceil(seconds / 60)
-    return PortalError(
-        429,
-        "Trop de tentatives de connexion échouées : la connexion est bloquée pendant encore "
-        f"{minutes} minute{'s' if minutes > 1 else ''}. Vous pouvez aussi utiliser "
-        "« Mot de passe oublié ».",
-        headers={"Retry-After": str(seconds)},
-    )
+def _failure_hint(left: int) -> str:
+    if left > 2:
+        return ""
+    if left > 0:
+        return f" Il vous reste {left} essai{'s' if left > 1 else ''} avant un délai d'attente."
+    return " Par sécurité, les prochains essais devront attendre un délai croissant."
 
 
-def login(session: Session, settings: Settings, login_typed: str, password: str) -> LoginOutcome:
-    """Check credentials under the rate limit. The attempt is recorded: commit even on error."""
+def login(
+    session: Session, settings: Settings, login_typed: str, password: str, address: str
+) -> LoginOutcome:
+    """Check credentials, slowed by :mod:`portal.throttle`. Failures are counted: commit
+    even on error."""
     login_id = login_typed.strip().lower()
-    now = utcnow()
-    _count, locked_until = _lock_state(session, settings, login_id, now)
-    if locked_until is not None and locked_until > now:
-        return LoginOutcome(error=_locked_error(locked_until, now))
     account = session.scalars(
         select(ParentAccount).where(ParentAccount.login_email == login_id)
     ).first()
+    attempt = throttle.attempt(
+        session, settings, login_id, address, account.id if account else None
+    )
+    remaining = throttle.wait(session, settings, attempt)
+    if remaining > timedelta(0):
+        return LoginOutcome(error=throttle.too_soon(remaining, LOGIN_TOO_SOON))
     ok = verify_password(account.password_hash if account else None, password)
-    session.add(LoginAttempt(login=login_id, at=now, success=ok))
-    session.flush()
     if not ok:
-        count, locked_until = _lock_state(session, settings, login_id, now)
-        if locked_until is not None:
-            return LoginOutcome(error=_locked_error(locked_until, now))
-        left = settings.login_max_failures - count
-        hint = f" Il vous reste {left} essai{'s' if left > 1 else ''}." if left <= 2 else ""
-        return LoginOutcome(error=PortalError(401, "Identifiant ou mot de passe incorrect." + hint))
+        left = throttle.failed(session, settings, attempt)
+        return LoginOutcome(
+            error=PortalError(401, "Identifiant ou mot de passe incorrect." + _failure_hint(left))
+        )
     # A password matched: the account exists and has one.
     assert account is not None and account.password_hash is not None
+    throttle.succeeded(session, settings, attempt, account.id)
     if account.state is AccountState.DISABLED:
         return LoginOutcome(
             error=PortalError(403, "Ce compte est désactivé. Contactez le service enfance.")
@@ -350,6 +344,20 @@ def login(session: Session, settings: Settings, login_typed: str, password: str)
     if needs_rehash(account.password_hash):
         set_password(session, account, password)
     return LoginOutcome(account=account)
+
+
+def verify_current_password(
+    session: Session, settings: Settings, account: ParentAccount, password: str, address: str
+) -> bool:
+    """The parent's current password, checked under the same delays as the login (429
+    when too soon). A failure is counted: let the transaction commit before refusing."""
+    attempt = throttle.attempt(session, settings, account.login_email, address, account.id)
+    throttle.check(session, settings, attempt, PASSWORD_TOO_SOON)
+    if not verify_password(account.password_hash, password):
+        throttle.failed(session, settings, attempt)
+        return False
+    throttle.succeeded(session, settings, attempt, account.id)
+    return True
 
 
 @dataclass(frozen=True)

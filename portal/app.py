@@ -16,6 +16,7 @@ from portal.db import open_database
 from portal.deps import Services, ServicesDep
 from portal.errors import install_handlers
 from portal.mail import Mailer
+from portal.protection import install as install_protection
 from portal.providers import from_settings
 from portal.routes import (
     auth,
@@ -99,7 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # The OpenAPI pages only when PORTAL_API_DOCS says so; ``app.openapi()`` works anyway.
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
+    install_protection(app, settings)
     app.state.services = Services(
         settings=settings, db=db, mailer=Mailer(settings), provider=from_settings(settings)
     )

@@ -36,7 +36,8 @@ def cmd_serve(args) -> int:
     from portal.app import create_app
 
     app = create_app(_settings(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True)
+    # The app reads X-Forwarded-* itself, from PORTAL_TRUSTED_PROXIES only (portal.protection).
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
     return 0
 
 

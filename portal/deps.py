@@ -63,6 +63,15 @@ def current_parent(svc: ServicesDep, credentials: Credentials) -> accounts.Curre
 ParentDep = Annotated[accounts.CurrentParent, Depends(current_parent)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address: the TCP peer, or what a trusted proxy says it forwarded
+    (``PORTAL_TRUSTED_PROXIES``, applied by :mod:`portal.protection`)."""
+    return request.client.host if request.client is not None else ""
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
 def staff(svc: ServicesDep, credentials: Credentials) -> str:
     """The name of the staff token used, or 401."""
     if credentials is None or not credentials.credentials:

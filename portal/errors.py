@@ -167,6 +167,22 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def too_many_responses() -> dict[int | str, dict[str, Any]]:
+    """The 429 of a password check come too soon, with its ``Retry-After``."""
+    return {
+        429: {
+            "model": ErrorBody,
+            "description": "Trop d'essais échoués : réessayer après le délai indiqué.",
+            "headers": {
+                "Retry-After": {
+                    "description": "Secondes à attendre avant le prochain essai.",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        }
+    }
+
+
 def json_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Like :func:`responses`, for a route whose success is not JSON (an HTML page): FastAPI
     would document the error bodies under the route's media type; they are JSON."""

@@ -1,4 +1,5 @@
-"""Changing a family's login e-mail, asked by the parent (current password checked) or
+"""Changing a family's login e-mail, asked by the parent (current password checked, slowed
+like the login) or
 by the back-office: a link goes to the new address, and the old login works until the
 new one is confirmed by that link."""
 
@@ -13,7 +14,6 @@ from portal.errors import FieldError, PortalError, invalid
 from portal.families import family_by_ref
 from portal.mail import Mailer, email_change_mail, staff_email_change_mail
 from portal.models import AccountState, LinkPurpose, ParentAccount
-from portal.security import verify_password
 from portal.settings import Settings
 from portal.validation import normalise_email
 
@@ -24,10 +24,12 @@ def request_login_change(
     mailer: Mailer,
     account: ParentAccount,
     new_email: str,
-    password: str,
+    password_ok: bool,
 ) -> str:
+    """``password_ok``: the current password was checked first, in its own transaction
+    (:func:`portal.accounts.verify_current_password`), so that a failure is counted."""
     errors = []
-    if not verify_password(account.password_hash, password):
+    if not password_ok:
         errors.append(FieldError(field="password", message="Le mot de passe actuel est incorrect."))
     try:
         email = normalise_email(new_email)

@@ -61,9 +61,32 @@ class Settings(BaseModel):
     password_reset_link_minutes: int = Field(default=60, ge=1)
     email_change_link_hours: int = Field(default=24, ge=1)
 
-    # Login rate limit: this many failures within the lock window lock the login.
+    # Password checks (login, /me/password, /me/login-email): progressive delays, never a
+    # lock (``portal.throttle``). Per account: this many failures are free, then each
+    # further one makes the next try wait, first login_first_delay_seconds, doubling up
+    # to login_max_delay_minutes. Per client address (all identifiers together):
+    # address_max_failures free, then the same delays. Failures are forgotten
+    # login_forget_minutes after the last one. From an address where the account
+    # already signed in successfully (kept known_address_days), only that address's own
+    # failures on that account count.
     login_max_failures: int = Field(default=5, ge=1)
-    login_lock_minutes: int = Field(default=15, ge=1)
+    address_max_failures: int = Field(default=10, ge=1)
+    login_first_delay_seconds: int = Field(default=15, ge=1)
+    login_max_delay_minutes: int = Field(default=15, ge=1)
+    login_forget_minutes: int = Field(default=60, ge=1)
+    known_address_days: int = Field(default=180, ge=1)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks, comma-separated; "*": any). Empty: the TCP peer is the client.
+    trusted_proxies: str = "127.0.0.1,::1"
+
+    # HTTP protection (``portal.protection``): Strict-Transport-Security max-age when the
+    # portal is served over HTTPS (0: no header); OpenAPI pages (/docs, /redoc,
+    # /openapi.json) served or not; largest request body in bytes (413 beyond), for the
+    # back-office's routes, and for everything else.
+    hsts_max_age_seconds: int = Field(default=0, ge=0)
+    api_docs: bool = False
+    staff_body_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    body_max_bytes: int = Field(default=64 * 1024, ge=1024)
 
     # SHA-256 (hex) of a staff token given by configuration, in addition to the
     # tokens created with ``portal create-staff-token`` (stored hashed in the DB).

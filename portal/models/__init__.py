@@ -6,7 +6,15 @@ domain on one declarative base (:mod:`portal.models.base`); every table and type
 is imported from here, which registers them all on ``Base.metadata``.
 """
 
-from portal.models.access import AccessToken, LinkPurpose, LoginAttempt, SingleUseLink, StaffToken
+from portal.models.access import (
+    AccessToken,
+    KnownAddress,
+    LinkPurpose,
+    PortalSecret,
+    SingleUseLink,
+    StaffToken,
+    ThrottleCounter,
+)
 from portal.models.base import Base, utcnow
 from portal.models.billing import (
     Invoice,
@@ -63,12 +71,14 @@ __all__ = [
     "Guardian",
     "IdempotencyRecord",
     "LinkPurpose",
-    "LoginAttempt",
+    "KnownAddress",
     "ParentAccount",
     "PlaceCount",
+    "PortalSecret",
     "Registration",
     "RegistrationState",
     "SingleUseLink",
     "StaffToken",
+    "ThrottleCounter",
     "utcnow",
 ]

@@ -1,12 +1,12 @@
-"""Logging in: e-mailed single-use links, login attempts (the rate limit), the parents'
-sessions and the back-office's API tokens; secrets are kept as hashes only."""
+"""Logging in: e-mailed single-use links, failed password checks (the progressive delays)
+and known addresses, the parents' sessions and the back-office's API tokens; secrets are kept as hashes only."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, enum_column, utcnow
@@ -35,16 +35,41 @@ class SingleUseLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LoginAttempt(Base):
-    """Every login attempt, by the identifier typed (known or not): the rate limit."""
+class ThrottleCounter(Base):
+    """Recent failed password checks under one key (an account, a client address, or the
+    pair): the progressive delays of :mod:`portal.throttle`. The key is an HMAC, so
+    neither identifiers nor addresses are stored in clear here."""
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_login_at", "login", "at"),)
+    __tablename__ = "throttle_counter"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnownAddress(Base):
+    """An address (HMAC) from which an account signed in successfully: failures from
+    other addresses never delay the account there."""
+
+    __tablename__ = "known_address"
+    __table_args__ = (UniqueConstraint("account_id", "address_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(254))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    success: Mapped[bool] = mapped_column(Boolean)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("parent_account.id", ondelete="CASCADE"), index=True
+    )
+    address_key: Mapped[str] = mapped_column(String(64))
+    last_success_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PortalSecret(Base):
+    """A random secret the portal made for itself at migration (``address_key``: the
+    HMAC key of client addresses); never sent, never logged."""
+
+    __tablename__ = "portal_secret"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class AccessToken(Base):

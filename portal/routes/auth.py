@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from portal import accounts, login_changes
-from portal.deps import ParentDep, ServicesDep
-from portal.errors import responses
+from portal.deps import ClientAddress, ParentDep, ServicesDep
+from portal.errors import responses, too_many_responses
 from portal.models import AccessToken, utcnow
 from portal.schemas import ForgottenIn, LinkToken, LoginIn, Message, SetPassword, TokenOut
 
@@ -19,10 +19,10 @@ router = APIRouter(prefix="/auth", tags=["parents : connexion"], responses=respo
     responses=responses(400, 403, 409, 410),
     summary="Finaliser la création du compte : lien reçu par courriel et mot de passe (§4.1)",
 )
-def activate(body: SetPassword, svc: ServicesDep):
+def activate(body: SetPassword, svc: ServicesDep, address: ClientAddress):
     with svc.db.session() as session:
         account = accounts.activate(
-            session, svc.settings, body.token, body.password, body.password_confirmation
+            session, svc.settings, body.token, body.password, body.password_confirmation, address
         )
         token, expires = accounts.open_session(session, svc.settings, account)
     return TokenOut(access_token=token, expires_in=expires)
@@ -31,15 +31,15 @@ def activate(body: SetPassword, svc: ServicesDep):
 @router.post(
     "/login",
     response_model=TokenOut,
-    responses=responses(401, 403, 429),
+    responses={**responses(401, 403), **too_many_responses()},
     summary="Se connecter avec l'identifiant (adresse e-mail) et le mot de passe (§2)",
 )
-def login(body: LoginIn, svc: ServicesDep):
+def login(body: LoginIn, svc: ServicesDep, address: ClientAddress):
     with svc.db.session() as session:
-        outcome = accounts.login(session, svc.settings, body.login, body.password)
+        outcome = accounts.login(session, svc.settings, body.login, body.password, address)
         if outcome.account is not None:
             token, expires = accounts.open_session(session, svc.settings, outcome.account)
-    # The attempt is committed before a refusal is answered: it counts.
+    # A failure is committed before the refusal is answered: it counts.
     if outcome.error is not None:
         raise outcome.error
     return TokenOut(access_token=token, expires_in=expires)
@@ -77,10 +77,10 @@ def password_forgotten(body: ForgottenIn, svc: ServicesDep):
     responses=responses(400, 403, 410),
     summary="Choisir un nouveau mot de passe avec le lien reçu par courriel (§3)",
 )
-def password_reset(body: SetPassword, svc: ServicesDep):
+def password_reset(body: SetPassword, svc: ServicesDep, address: ClientAddress):
     with svc.db.session() as session:
         account = accounts.reset_password(
-            session, svc.settings, body.token, body.password, body.password_confirmation
+            session, svc.settings, body.token, body.password, body.password_confirmation, address
         )
         token, expires = accounts.open_session(session, svc.settings, account)
     return TokenOut(access_token=token, expires_in=expires)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, status
 
 from portal import accounts, families, login_changes
-from portal.deps import ParentDep, ServicesDep
-from portal.errors import FieldError, invalid, responses
+from portal.deps import ClientAddress, ParentDep, ServicesDep
+from portal.errors import FieldError, invalid, responses, too_many_responses
 from portal.models import Family, ParentAccount
 from portal.schemas import (
     ChildForm,
@@ -26,7 +26,6 @@ from portal.schemas import (
     PasswordChange,
     Persons,
 )
-from portal.security import verify_password
 
 router = APIRouter(prefix="/me", tags=["parents : mon compte"], responses=responses(401, 422))
 
@@ -70,14 +69,21 @@ def put_family(body: FamilyUpdate, parent: ParentDep, svc: ServicesDep):
     "/login-email",
     response_model=Message,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(409, 503),
+    responses={**responses(409, 503), **too_many_responses()},
     summary="Changer d'identifiant : un lien de confirmation part à la nouvelle adresse (§4.5)",
 )
-def change_login_email(body: LoginEmailChange, parent: ParentDep, svc: ServicesDep):
+def change_login_email(
+    body: LoginEmailChange, parent: ParentDep, svc: ServicesDep, address: ClientAddress
+):
+    with svc.db.session() as session:  # a wrong password is counted even though refused
+        account = session.get_one(ParentAccount, parent.account_id)
+        password_ok = accounts.verify_current_password(
+            session, svc.settings, account, body.password, address
+        )
     with svc.db.session() as session:
         account = session.get_one(ParentAccount, parent.account_id)
         email = login_changes.request_login_change(
-            session, svc.settings, svc.mailer, account, body.new_email, body.password
+            session, svc.settings, svc.mailer, account, body.new_email, password_ok
         )
     return Message(
         message=f"Votre demande est prise en charge : un courriel de confirmation a été envoyé "
@@ -88,19 +94,23 @@ def change_login_email(body: LoginEmailChange, parent: ParentDep, svc: ServicesD
 @router.post(
     "/password",
     response_model=Message,
+    responses=too_many_responses(),
     summary="Changer de mot de passe (§4.6) ; les autres sessions sont fermées",
 )
-def change_password(body: PasswordChange, parent: ParentDep, svc: ServicesDep):
+def change_password(
+    body: PasswordChange, parent: ParentDep, svc: ServicesDep, address: ClientAddress
+):
+    with svc.db.session() as session:  # a wrong password is counted even though refused
+        account = session.get_one(ParentAccount, parent.account_id)
+        password_ok = accounts.verify_current_password(
+            session, svc.settings, account, body.current_password, address
+        )
+    if not password_ok:
+        raise invalid(
+            [FieldError(field="current_password", message="Le mot de passe actuel est incorrect.")]
+        )
     with svc.db.session() as session:
         account = session.get_one(ParentAccount, parent.account_id)
-        if not verify_password(account.password_hash, body.current_password):
-            raise invalid(
-                [
-                    FieldError(
-                        field="current_password", message="Le mot de passe actuel est incorrect."
-                    )
-                ]
-            )
         accounts.check_new_password(
             body.new_password, body.new_password_confirmation, account.login_email, "new_password"
         )

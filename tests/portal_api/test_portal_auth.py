@@ -98,22 +98,26 @@ def test_password_rules_in_french(portal, smtp_sink, make_family):
     assert activate(portal, token).status_code == 200
 
 
-def test_login_rate_limit(portal, active_parent):
+def test_login_slowed_not_locked(portal, active_parent):
+    """5 failures are free, then the next try waits (429 + Retry-After, in French); the
+    account is never locked: once the wait is over, the right password works."""
     login, _token = active_parent
     wrong = {"login": login, "password": "Mauvais-mot-de-passe-1"}
-    for attempt in range(1, 5):
-        r = portal.post("/auth/login", json=wrong)
+    elsewhere = {"X-Forwarded-For": "203.0.113.9"}  # not the address that activated
+    for attempt in range(1, 6):
+        r = portal.post("/auth/login", json=wrong, headers=elsewhere)
         assert r.status_code == 401, attempt
         assert r.json()["detail"].startswith("Identifiant ou mot de passe incorrect.")
-    assert "Il vous reste 1 essai." in r.json()["detail"]
-    r = portal.post("/auth/login", json=wrong)
+        if attempt == 4:
+            assert "Il vous reste 1 essai avant un délai d'attente." in r.json()["detail"]
+    r = portal.post("/auth/login", json=wrong, headers=elsewhere)
     assert r.status_code == 429
-    assert "bloquée pendant encore 15 minutes" in r.json()["detail"]
-    assert 0 < int(r.headers["Retry-After"]) <= 900
-    # Locked: even the right password is refused.
-    r = portal.post("/auth/login", json={"login": login, "password": PASSWORD})
+    assert "réessayez dans 15 secondes" in r.json()["detail"]
+    assert 0 < int(r.headers["Retry-After"]) <= 15
+    # Too soon: even the right password waits (and is not checked).
+    r = portal.post("/auth/login", json={"login": login, "password": PASSWORD}, headers=elsewhere)
     assert r.status_code == 429
-    # Another login is not affected; the identifier is case-insensitive.
+    # Another login is not affected.
     r = portal.post("/auth/login", json={"login": "inconnu@example.fr", "password": "x"})
     assert r.status_code == 401
 
@@ -124,18 +128,26 @@ def test_unknown_login_same_answer(portal, active_parent):
     assert r.json()["detail"] == "Identifiant ou mot de passe incorrect."
 
 
-def test_lock_ends_after_the_lock_time(portal, active_parent):
-    from portal.models import LoginAttempt
+def test_wait_ends_then_right_password_works(portal, active_parent):
+    from portal.models import ThrottleCounter
 
     login, _token = active_parent
+    elsewhere = {"X-Forwarded-For": "203.0.113.9"}
     for _ in range(5):
-        portal.post("/auth/login", json={"login": login, "password": "Mauvais-mot-de-passe-1"})
-    assert (
-        portal.post("/auth/login", json={"login": login, "password": PASSWORD}).status_code == 429
+        portal.post(
+            "/auth/login",
+            json={"login": login, "password": "Mauvais-mot-de-passe-1"},
+            headers=elsewhere,
+        )
+    r = portal.post("/auth/login", json={"login": login, "password": PASSWORD}, headers=elsewhere)
+    assert r.status_code == 429
+    with portal.db.session() as session:  # the clock moves on past the 15 s
+        session.execute(
+            update(ThrottleCounter).values(last_failure_at=utcnow() - timedelta(seconds=16))
+        )
+    r = portal.post(
+        "/auth/login", json={"login": login.upper(), "password": PASSWORD}, headers=elsewhere
     )
-    with portal.db.session() as session:
-        session.execute(update(LoginAttempt).values(at=utcnow() - timedelta(minutes=16)))
-    r = portal.post("/auth/login", json={"login": login.upper(), "password": PASSWORD})
     assert r.status_code == 200
 
 
