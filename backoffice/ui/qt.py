@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
     QSize,
     QSortFilterProxyModel,
     QStringListModel,
@@ -44,6 +45,7 @@ from PySide6.QtGui import (
     QShortcut,
     QStandardItem,
     QStandardItemModel,
+    QWindow,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -88,6 +90,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 __all__ = [
     "QAbstractButton",
@@ -134,6 +137,7 @@ __all__ = [
     "QProgressDialog",
     "QPushButton",
     "QRadioButton",
+    "QRect",
     "QScrollArea",
     "QShortcut",
     "QSize",
@@ -156,6 +160,8 @@ __all__ = [
     "QTranslator",
     "QVBoxLayout",
     "QWidget",
+    "QWindow",
+    "isValid",
     "Qt",
     "Signal",
     "Slot",
