@@ -317,6 +317,10 @@ def test_payment_amount_prefilled_with_what_the_family_owes(qtbot, window, demo)
             owing = account
             break
     assert owing is not None, "the demo has no family owing money"
+    invoices = panel.invoices_view
+    for row in range(panel.invoices.rowCount()):  # « Partiellement réglée » whole
+        state = panel.invoices.index(row, len(panel.invoices.columns) - 1)
+        assert not_elided(invoices, state), state.data()
     dialog = panel.open_record_dialog()
     qtbot.addWidget(dialog)
     owed = sum((i.balance for i in dialog.invoices), Decimal("0.00"))
