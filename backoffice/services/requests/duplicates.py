@@ -13,9 +13,9 @@ rule, so every caller of the desk's decision gets it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,32 +46,42 @@ def duplicate_key(
 
 
 class _Row(Protocol):
+    """What :func:`collapse` reads of a queue row."""
+
     @property
     def id(self) -> int: ...
     @property
-    def duplicate_key(self) -> DuplicateKey | None: ...
+    def kind(self) -> RequestKind: ...
+    @property
+    def child_id(self) -> int | None: ...
+    @property
+    def booking_ids(self) -> str | None: ...
 
 
-Row = TypeVar("Row", bound=_Row)
+def collapse(rows: Iterable[_Row]) -> dict[int, list[int]]:
+    """The sets of duplicates among ``rows``: the id of the first row of each set (the
+    queue's order: the oldest, which stands for the set) → the ids of the others.
 
-
-def collapse(rows: Sequence[Row]) -> list[tuple[Row, tuple[int, ...]]]:
-    """Each row with the ids of its duplicates, the first row of each set (the queue's
-    order: the oldest) standing for the set; the duplicates themselves left out."""
-    kept: dict[DuplicateKey, int] = {}
-    result: list[tuple[Row, list[int]]] = []
+    ``booking_ids`` is a row's "12,15" (any order). A booking belongs to one child,
+    so the kind and the sorted ids are the whole key: one string per row, no tuple
+    (50,000 rows in a few tens of milliseconds)."""
+    first: dict[str, int] = {}
+    sets: dict[int, list[int]] = {}
     for row in rows:
-        key = row.duplicate_key
-        if key is None:
-            result.append((row, []))
+        ids = row.booking_ids
+        if not ids or row.child_id is None:
             continue
-        position = kept.get(key)
-        if position is None:
-            kept[key] = len(result)
-            result.append((row, []))
+        if row.kind is RequestKind.BOOKING:
+            key = "b"
+        elif row.kind is RequestKind.CANCELLATION:
+            key = "c"
         else:
-            result[position][1].append(row.id)
-    return [(row, tuple(ids)) for row, ids in result]
+            continue
+        key += ids if "," not in ids else ",".join(sorted(ids.split(","), key=int))
+        kept = first.setdefault(key, row.id)
+        if kept != row.id:
+            sets.setdefault(kept, []).append(row.id)
+    return sets
 
 
 def _pending_sets(session: Session, request_ids: list[int]) -> dict[int, tuple]:

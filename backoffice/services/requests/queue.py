@@ -50,7 +50,7 @@ from backoffice.models import (
     RequestState,
     Site,
 )
-from backoffice.services.requests.duplicates import DuplicateKey, collapse, duplicate_key
+from backoffice.services.requests.duplicates import collapse
 from backoffice.text import fold
 
 # Kinds an agent decides here (accept / refuse); the others open the family.
@@ -83,11 +83,6 @@ class QueueRow(NamedTuple):
     search: str  # the family's folded search text (name, code, commune, children)
     booking_ids: str | None = None  # the bookings linked, "12,15" (any order)
     duplicate_ids: tuple[int, ...] = ()  # same-day duplicates shown on this row
-
-    @property
-    def duplicate_key(self) -> DuplicateKey | None:
-        ids = (int(i) for i in (self.booking_ids or "").split(",") if i)
-        return duplicate_key(self.kind, self.child_id, ids)
 
     @property
     def request_ids(self) -> tuple[int, ...]:
@@ -212,7 +207,15 @@ def pending_requests(
     ``limit``: only the first ones (the desk's first paint; ``flt`` is then ignored)."""
     statement = _queue_select(None if limit is not None else flt, limit)
     rows = [QueueRow(*row) for row in session.execute(statement)]
-    return [row._replace(duplicate_ids=ids) if ids else row for row, ids in collapse(rows)]
+    sets = collapse(rows)
+    if not sets:
+        return rows
+    dropped = {i for ids in sets.values() for i in ids}
+    return [
+        row._replace(duplicate_ids=tuple(sets[row.id])) if row.id in sets else row
+        for row in rows
+        if row.id not in dropped
+    ]
 
 
 def count_pending(session: Session) -> int:
