@@ -128,6 +128,7 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([940, 340])
+        splitter.setCollapsible(1, False)  # the side panel keeps its readable minimum
         buttons = QHBoxLayout()
         for button in (self.accept_button, self.refuse_button, self.undo_button):
             buttons.addWidget(button)

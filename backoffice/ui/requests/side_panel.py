@@ -100,6 +100,11 @@ class SidePanel(QWidget):
         self.family_label.setTextFormat(Qt.TextFormat.RichText)
         QVBoxLayout(self.family_box).addWidget(self.family_label)
 
+        # Never narrower than the four figures' headers: the splitter cannot squeeze
+        # the panel back to « Si ac… » (the list gives way instead).
+        metrics = self.table.horizontalHeader().fontMetrics()
+        headers = sum(metrics.horizontalAdvance(title) + 16 for title in CAPACITY_COLUMNS)
+        self.setMinimumWidth(headers + 30)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.places_box, 1)
