@@ -145,6 +145,7 @@ class RequestState(enum.StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     PARTIAL = "partial"  # some days accepted, some refused or waiting
+    DUPLICATE = "duplicate"  # the same days as another request of the child, decided with it
 
 
 class PortalRequest(VersionedMixin, Base):

@@ -6,6 +6,10 @@ occupancy), "Pointage", "Facturation", "Règlements", "Dossiers incomplets" and
 "Synchronisation" (with its status-bar indicator; the automatic sync starts with
 :meth:`MainWindow.load`). Each area but "Familles" reloads when it becomes current;
 the shortcuts Ctrl+1 … Ctrl+8 go to the areas in this order.
+
+When one of its dialogs closes, the main window takes the keyboard focus back (the
+widget that had it, else the current area): Ctrl+2 or F1 work at once, without a
+click first (:meth:`MainWindow.take_focus_back`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from backoffice.ui.incomplete.page import IncompleteFilesPage
 from backoffice.ui.payments import PaymentsArea
 from backoffice.ui.planning import PlanningArea
 from backoffice.ui.qt import (
+    QApplication,
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -38,7 +43,11 @@ from backoffice.ui.qt import (
     QMainWindow,
     QSize,
     QStackedWidget,
+    Qt,
+    QTimer,
     QWidget,
+    QWindow,
+    isValid,
 )
 from backoffice.ui.requests import RequestsArea
 from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
@@ -145,6 +154,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.families_label)
 
         self._build_menus()
+        self._last_focus: QWidget | None = None
+        QApplication.instance().focusChanged.connect(self._focus_changed)
 
     def _add_area(self, label: str, widget: QWidget) -> None:
         item = QListWidgetItem(label)
@@ -305,6 +316,55 @@ class MainWindow(QMainWindow):
             f"Agent : {actor_text(self.actor)}",
             title="À propos",
         )
+
+    # -- keyboard focus after a dialog ----------------------------------------
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Remember the focused widget of this window; when the focus leaves a dialog
+        shown over it for nowhere (the dialog closed), take it back."""
+        if new is not None and new.window() is self:
+            self._last_focus = new
+        elif new is None and old is not None and self._shown_over(old.window()):
+            QTimer.singleShot(0, self, self.take_focus_back)
+
+    def _owns(self, window: QWindow | None) -> bool:
+        """A window shown over this one (a dialog, or a dialog of a dialog)."""
+        own = self.windowHandle()
+        while window is not None:
+            window = window.transientParent()
+            if window is own:
+                return True
+        return False
+
+    def _shown_over(self, widget: QWidget) -> bool:
+        return widget is not self and widget.isWindow() and self._owns(widget.windowHandle())
+
+    def take_focus_back(self) -> None:
+        """Activate this window and focus the widget that had the focus before the
+        dialog (if still there), else the current area."""
+        if not self.isVisible() or QApplication.activeModalWidget() is not None:
+            return
+        if any(w.isVisible() and self._shown_over(w) for w in QApplication.topLevelWidgets()):
+            return  # a dialog is still open: the agent only switched to another program
+        active = QApplication.activeWindow()
+        if active is not None and active is not self:
+            return  # another window of ours is in use
+        if active is None:
+            self.activateWindow()
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.window() is self and focus.isVisible():
+            return
+        target = self._last_focus
+        usable = (
+            target is not None
+            and isValid(target)
+            and target.window() is self
+            and target.isVisible()
+            and target.isEnabled()
+        )
+        if not usable:
+            target = self.stack.currentWidget()
+        target.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.sync.stop()

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
+    QRect,
     QSize,
     QSortFilterProxyModel,
     QStringListModel,
@@ -46,6 +47,7 @@ from PySide6.QtGui import (
     QShortcut,
     QStandardItem,
     QStandardItemModel,
+    QWindow,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -90,6 +92,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 __all__ = [
     "QAbstractButton",
@@ -138,6 +141,7 @@ __all__ = [
     "QProgressDialog",
     "QPushButton",
     "QRadioButton",
+    "QRect",
     "QScrollArea",
     "QShortcut",
     "QSize",
@@ -160,6 +164,8 @@ __all__ = [
     "QTranslator",
     "QVBoxLayout",
     "QWidget",
+    "QWindow",
+    "isValid",
     "Qt",
     "Signal",
     "Slot",

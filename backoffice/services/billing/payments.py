@@ -6,7 +6,9 @@
   first** by default (issue date, then number), or as the agent says; a
   partial payment leaves the invoice partially paid; what exceeds the open
   invoices stays on the payment, unallocated: it is the **family's credit**,
-  used later by :func:`apply_family_credit`.
+  used later by :func:`apply_family_credit`. An allocation given explicitly must
+  allocate something while the family owes invoices of the régie (an empty one is
+  refused: the agent forgot to allocate, the money would silently become credit).
 - **CESU** pay only the care of children **under 6** (multi-accueil,
   périscolaire of maternelle children): refused by a régie without such
   activities, and capped at the invoice lines of children under 6 on the day.
@@ -298,7 +300,11 @@ def record_payment(
     allocations: dict[str, Decimal] | None = None,
     actor: Actor | None = None,
 ) -> PaymentReport:
-    """A payment at the desk, allocated (explicitly or oldest first); the rest is credit."""
+    """A payment at the desk, allocated (explicitly or oldest first); the rest is credit.
+
+    ``allocations``: None allocates oldest first; a mapping (invoice number → amount)
+    is the agent's own, and must not be empty while invoices of the régie are open
+    (CESU excepted: allocated oldest first within what CESU may pay)."""
     mode = parse_mode(mode)
     if mode not in DESK_MODES:
         raise BillingError(
@@ -314,6 +320,13 @@ def record_payment(
         raise BillingError("Pour un chèque, indiquez la banque et le numéro du chèque.")
     if mode is PaymentMode.CESU:
         _refuse_cesu_regie(session, regie)
+    if allocations is not None and not any(part > 0 for part in allocations.values()):
+        if mode is not PaymentMode.CESU and open_invoices(session, family.id, regie.id):
+            raise BillingError(
+                "Affectez le règlement à au moins une facture restant à payer (sinon le "
+                "montant entier irait en avoir pour la famille)."
+            )
+        allocations = None
     payment = Payment(
         family_id=family.id,
         regie_id=regie.id,

@@ -6,6 +6,8 @@ billed). :func:`decide_requests` applies it in the caller's transaction through
 :mod:`.decisions` — the late cancellations (:func:`.side_panel.late_cancellations`,
 shown to the agent before deciding) accepted « billed » or not as the agent said,
 the others without — and tallies what became of each request (:class:`Outcome`).
+Same-day duplicates (:mod:`.duplicates`) are decided once: the oldest of each set is
+decided, the others closed as duplicates in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.models import RequestState
 from backoffice.services.common.actors import Actor
-from backoffice.services.requests import decisions
+from backoffice.services.requests import decisions, duplicates
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Outcome:
     refused: int = 0
     full: int = 0  # accepting: refused because full (the activity's rule)
     partial: int = 0  # some days accepted, others not
+    duplicates: int = 0  # closed as duplicates of a request decided here
 
     def text(self) -> str:
         parts = []
@@ -48,6 +51,9 @@ class Outcome:
             parts.append(f"{self.full} refusée{'s' if self.full > 1 else ''} car complet")
         if self.refused:
             parts.append(f"{self.refused} refusée{'s' if self.refused > 1 else ''}")
+        if self.duplicates:
+            plural = "s" if self.duplicates > 1 else ""
+            parts.append(f"{self.duplicates} doublon{plural} fermé{plural}")
         noun = "Demande" if len(self.ids) == 1 else "Demandes"
         return f"{noun} : " + ", ".join(parts) + ". Ctrl+Z pour annuler avant la synchronisation."
 
@@ -60,11 +66,13 @@ def decide_requests(
     late: Iterable[int] = (),
 ) -> Outcome:
     """Accept or refuse ``request_ids`` in the caller's transaction; the ``late``
-    cancellations among them accepted billed or not (``decision.billed``)."""
-    ids = list(request_ids)
+    cancellations among them accepted billed or not (``decision.billed``); the
+    duplicates among them, or of them, closed (:func:`.duplicates.split`)."""
+    ids, doubles = duplicates.split(session, request_ids)
     if not decision.accept:
         decisions.refuse_requests(session, actor, ids, decision.text)
-        return Outcome(tuple(ids), refused=len(ids))
+        closed = duplicates.close_duplicates(session, actor, doubles)
+        return Outcome((*ids, *closed), refused=len(ids), duplicates=len(closed))
     late_set = set(late)
     late_ids = [i for i in ids if i in late_set]
     others = [i for i in ids if i not in late_set]
@@ -75,11 +83,13 @@ def decide_requests(
         )
     if others:
         done += decisions.accept_requests(session, actor, others, decision.text)
+    closed = duplicates.close_duplicates(session, actor, doubles)
     states = [r.state for r in done]
     return Outcome(
-        tuple(ids),
+        (*ids, *closed),
         accepted=states.count(RequestState.ACCEPTED),
         waiting=states.count(RequestState.PENDING),
         full=states.count(RequestState.REFUSED),
         partial=states.count(RequestState.PARTIAL),
+        duplicates=len(closed),
     )

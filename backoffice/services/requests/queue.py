@@ -15,6 +15,10 @@ The desk's first paint (:func:`first_page`) reads the first :data:`FIRST_PAGE` r
 the filters' choices and the size of the queue in one session; the rest of the
 queue follows in the background (:func:`pending_requests`).
 
+Same-day duplicates (:mod:`.duplicates`: one child's requests for the same days) are
+one row, the oldest, which carries the others' ids (``QueueRow.duplicate_ids``);
+``days`` counts distinct dates (a day booked for two units is one day).
+
 Grouping (:func:`grouped`) orders the rows by family or by child, each group in
 request order (first come, first served). What sits beside the selection —
 capacity, the child's alerts, the family's balance — is in
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from backoffice.models import (
@@ -46,6 +50,7 @@ from backoffice.models import (
     RequestState,
     Site,
 )
+from backoffice.services.requests.duplicates import collapse
 from backoffice.text import fold
 
 # Kinds an agent decides here (accept / refuse); the others open the family.
@@ -73,9 +78,16 @@ class QueueRow(NamedTuple):
     period_name: str | None
     first_day: date | None  # the days concerned (a registration: its period)
     last_day: date | None
-    days: int  # booking days linked (0 for a registration or a file change)
+    days: int  # distinct dates linked (0 for a registration or a file change)
     waiting: int  # of which on the waiting list
     search: str  # the family's folded search text (name, code, commune, children)
+    booking_ids: str | None = None  # the bookings linked, "12,15" (any order)
+    duplicate_ids: tuple[int, ...] = ()  # same-day duplicates shown on this row
+
+    @property
+    def request_ids(self) -> tuple[int, ...]:
+        """This request and its duplicates: what deciding the row decides."""
+        return (self.id, *self.duplicate_ids)
 
     @property
     def child_name(self) -> str:
@@ -110,7 +122,7 @@ def _queue_select(flt: RequestFilter | None = None, limit: int | None = None):
     """One statement: the pending requests joined to what the desk shows, their days
     aggregated. With ``limit``, the first requests (oldest first) are chosen in a
     subquery before the joins, so the first page costs a page, not the queue."""
-    waiting = case((Booking.state == BookingState.WAITING_LIST, 1), else_=0)
+    waiting_day = case((Booking.state == BookingState.WAITING_LIST, Booking.day))
     first_day = func.coalesce(func.min(Booking.day), Period.start_date)
     last_day = func.coalesce(func.max(Booking.day), Period.end_date)
     statement = select(
@@ -132,9 +144,10 @@ def _queue_select(flt: RequestFilter | None = None, limit: int | None = None):
         Period.name,
         first_day,
         last_day,
-        func.count(Booking.id),
-        func.coalesce(func.sum(waiting), 0),
+        func.count(func.distinct(Booking.day)),
+        func.count(func.distinct(waiting_day)),
         Family.search_text,
+        func.aggregate_strings(cast(Booking.id, String), ","),
     )
     if limit is not None:
         page = (
@@ -193,7 +206,16 @@ def pending_requests(
     """The pending requests, oldest first, optionally narrowed in SQL by ``flt``;
     ``limit``: only the first ones (the desk's first paint; ``flt`` is then ignored)."""
     statement = _queue_select(None if limit is not None else flt, limit)
-    return [QueueRow._make(row) for row in session.execute(statement)]
+    rows = [QueueRow(*row) for row in session.execute(statement)]
+    sets = collapse(rows)
+    if not sets:
+        return rows
+    dropped = {i for ids in sets.values() for i in ids}
+    return [
+        row._replace(duplicate_ids=tuple(sets[row.id])) if row.id in sets else row
+        for row in rows
+        if row.id not in dropped
+    ]
 
 
 def count_pending(session: Session) -> int:

@@ -57,6 +57,7 @@ STATE_LABELS = {
     RequestState.ACCEPTED: "acceptée",
     RequestState.REFUSED: "refusée",
     RequestState.PARTIAL: "acceptée en partie",
+    RequestState.DUPLICATE: "close (en double)",
 }
 STALE = "Un autre agent vient de traiter une de ces demandes : actualisez la liste."
 

@@ -1,8 +1,9 @@
 """« Établir un avoir » on an issued invoice: the whole invoice, or some lines.
 
 Each line can be credited in full or for a part typed in euros (« 5,50 »), never
-more than what remains of it; the reason is mandatory. A refused input leaves
-everything as typed, with the French reason under the form.
+more than what remains of it; the reason is mandatory. The credit note's total is
+shown under the lines as they are ticked and typed, before the agent confirms. A
+refused input leaves everything as typed, with the French reason under the form.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class CreditNoteDialog(QDialog):
         self.some = QRadioButton("Certaines lignes (cochez-les ; montant modifiable)")
         self.whole.setChecked(True)
         self.whole.toggled.connect(self._mode_changed)
+        self.total_label = QLabel()
+        self.total_label.setAccessibleName("Total de l'avoir")
 
         self.table = QTableWidget(len(self.lines), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -123,13 +126,34 @@ class CreditNoteDialog(QDialog):
         layout.addWidget(self.whole)
         layout.addWidget(self.some)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.total_label)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self.table.itemChanged.connect(lambda _item: self.show_total())
         self._mode_changed()
 
     def _mode_changed(self) -> None:
         self.table.setEnabled(self.some.isChecked())
+        self.show_total()
+
+    def total(self) -> Decimal:
+        """What the credit note would credit, as ticked and typed (French error else)."""
+        wanted = self.wanted_lines()
+        if wanted is None:
+            return sum((line.left for line in self.lines if line.left > 0), Decimal("0.00"))
+        left = {line.position: line.left for line in self.lines}
+        return sum(
+            (left[p] if amount is None else amount for p, amount in wanted.items()),
+            Decimal("0.00"),
+        )
+
+    def show_total(self) -> None:
+        try:
+            text = f"Total de l'avoir : <b>{money(self.total())}</b>"
+        except BillingError as exc:
+            text = f"Total de l'avoir : — ({exc})"
+        self.total_label.setText(text)
 
     def check_line(self, position: int, amount: str | None = None) -> None:
         """Tick line ``position`` (and type an amount): what the agent does by hand."""

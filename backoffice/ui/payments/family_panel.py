@@ -55,10 +55,12 @@ def balance_text(value) -> str:
     return "soldé"
 
 
+# Sized for the left pane of a 1280 px window (about 290 px): the name and the commune
+# share what the code leaves, their whole text in the tooltip.
 FAMILY_COLUMNS = (
-    Column("Famille", lambda f: f.code, width=70),
-    Column("Nom", lambda f: f.name, width=120),
-    Column("Commune", lambda f: f.commune),
+    Column("Famille", lambda f: f.code, width=58),
+    Column("Nom", lambda f: f.name, width=110, tooltip=lambda f: f.name),
+    Column("Commune", lambda f: f.commune, tooltip=lambda f: f.commune),
 )
 BALANCE_COLUMNS = (
     Column("Régie", lambda r: r.regie, width=60),
@@ -79,16 +81,18 @@ BALANCE_COLUMNS = (
     ),
     Column("Solde", lambda r: balance_text(r.balance), amount=True, width=160),
 )
+# At 1280 px the invoices get about 800 px: the state (« Envoyée au Trésor public »)
+# must still be whole after the figures.
 INVOICE_COLUMNS = (
-    Column("Facture", lambda r: r.number, width=130),
-    Column("Régie", lambda r: r.regie, width=55),
-    Column("Émise le", lambda r: day(r.issue_date), width=85),
-    Column("Échéance", lambda r: day(r.due_date), width=85),
-    Column("Total", lambda r: money(r.total), amount=True, width=90),
-    Column("Avoirs", lambda r: money(r.credited) if r.credited else "", amount=True, width=85),
-    Column("Réglé", lambda r: money(r.paid) if r.paid else "", amount=True, width=90),
-    Column("Reste dû", lambda r: money(r.balance), amount=True, width=90),
-    Column("État", lambda r: r.state_label),
+    Column("Facture", lambda r: r.number, width=120),
+    Column("Régie", lambda r: r.regie, width=50),
+    Column("Émise le", lambda r: day(r.issue_date), width=78),
+    Column("Échéance", lambda r: day(r.due_date), width=78),
+    Column("Total", lambda r: money(r.total), amount=True, width=78),
+    Column("Avoirs", lambda r: money(r.credited) if r.credited else "", amount=True, width=72),
+    Column("Réglé", lambda r: money(r.paid) if r.paid else "", amount=True, width=78),
+    Column("Reste dû", lambda r: money(r.balance), amount=True, width=78),
+    Column("État", lambda r: r.state_label, tooltip=lambda r: r.state_label),
 )
 
 
@@ -111,7 +115,8 @@ class FamilyPanel(QWidget):
         self.dialog: RecordPaymentDialog | None = None
 
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Nom, identifiant (F00042), commune, prénom d'un enfant")
+        self.search.setPlaceholderText("Nom, F00042, commune, enfant")
+        self.search.setToolTip("Nom, identifiant (F00042), commune ou prénom d'un enfant")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Rechercher une famille")
         self.families = RowsModel(FAMILY_COLUMNS, self)

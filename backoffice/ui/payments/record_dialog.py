@@ -1,10 +1,12 @@
 """« Enregistrer un règlement » at the desk: mode, amount, allocation, family credit.
 
-The allocation is pre-filled oldest invoice first (what the service does by
+The amount is pre-filled with what the family owes for the régie (what CESU may pay,
+in CESU) until the agent types another. The allocation is pre-filled oldest invoice first (what the service does by
 default) each time the amount, the mode or the régie changes, and stays
 editable; what is not allocated is shown as the family's credit. Amounts are
-typed the French way (« 12,50 »). A refused input keeps everything typed and
-says why under the form, in French.
+typed the French way (« 12,50 »). A refused input (the service's rules, such as an
+allocation left empty while invoices are open) keeps everything typed and says why
+under the form, in French.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class RecordPaymentDialog(QDialog):
         self.db, self.actor, self.family, self.today = db, actor, family, today
         self.invoices: list[OpenInvoice] = []
         self._filling = False
+        self._amount_prefilled = ""  # the amount last put there for the agent
         self.setWindowTitle(f"Règlement — {family.name} ({family.code})")
         self.resize(820, 600)
 
@@ -185,6 +188,7 @@ class RecordPaymentDialog(QDialog):
         cesu = self.current_mode() is PaymentMode.CESU
         self.cesu_note.setVisible(cesu)
         self.table.setColumnHidden(ALLOCATED - 1, not cesu)
+        self.prefill_amount()
         self.prefill()
 
     def load_invoices(self) -> None:
@@ -216,7 +220,23 @@ class RecordPaymentDialog(QDialog):
             cell.setTextAlignment(RIGHT)
             self.table.setItem(n, ALLOCATED, cell)
         self._filling = False
+        self.prefill_amount()
         self.prefill()
+
+    def owed(self) -> Decimal:
+        """What the family owes for the régie (in CESU: what CESU may pay of it)."""
+        if self.current_mode() is PaymentMode.CESU:
+            return sum((min(i.cesu_room, i.balance) for i in self.invoices), ZERO)
+        return sum((i.balance for i in self.invoices), ZERO)
+
+    def prefill_amount(self) -> None:
+        """The amount owed, unless the agent typed one of their own."""
+        if self.amount.text().strip() not in ("", self._amount_prefilled):
+            return
+        owed = self.owed()
+        self._amount_prefilled = plain_amount(owed) if owed > 0 else ""
+        self.amount.setText(self._amount_prefilled)
+        self.amount.selectAll()  # typing replaces it
 
     def typed_amount(self) -> Decimal | None:
         try:
@@ -286,13 +306,7 @@ class RecordPaymentDialog(QDialog):
                 received = parse_french_date(self.received.text(), self.today)
             except ValueError as exc:
                 raise BillingError(f"Date de réception : {exc}.") from None
-            allocations = self.allocations()
-            cesu = self.current_mode() is PaymentMode.CESU
-            # CESU with nothing payable: the service says why (children under 6 only).
-            if self.invoices and not allocations and not cesu:
-                raise BillingError(
-                    "Affectez le règlement à au moins une facture (la colonne « Affecté »)."
-                )
+            allocations = self.allocations()  # none while invoices are open: the service says no
             with self.db.session() as session:
                 bind(session, self.actor)
                 report = record_payment(
@@ -309,7 +323,7 @@ class RecordPaymentDialog(QDialog):
                         else ""
                     ),
                     payer_name=self.payer.text(),
-                    allocations=allocations or None,
+                    allocations=allocations,
                     actor=self.actor,
                 )
                 text = report.summary()

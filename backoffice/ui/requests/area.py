@@ -74,6 +74,10 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
         self.total = 0
         self.undo_stack: list[tuple[int, ...]] = []
         self.decision_dialog: DecisionDialog | None = None
+        # After a decision: the requests listed below it (then above), to select the
+        # first one still pending once the list reloads; and where the list was scrolled.
+        self.resume_ids: list[int] | None = None
+        self._resume_scroll = 0
         self._generation = 0
         self._side_asked = 0
 
@@ -124,6 +128,7 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([940, 340])
+        splitter.setCollapsible(1, False)  # the side panel keeps its readable minimum
         buttons = QHBoxLayout()
         for button in (self.accept_button, self.refuse_button, self.undo_button):
             buttons.addWidget(button)
@@ -225,11 +230,30 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
             return  # applied when the queue arrives
         self._show(filter_rows(self.all_rows, self.filters.current()))
 
+    def resume_after(self, rows: list[QueueRow]) -> None:
+        """Before deciding ``rows``: remember what to select once they leave the list —
+        the next request below the last of them (else the nearest above), never the
+        first group, so A pressed again never decides a family nobody looked at."""
+        decided = {i for r in rows for i in r.request_ids}
+        positions = self.model.rows_by_id()
+        last = max((positions[i] for i in decided if i in positions), default=-1)
+        entries = self.model.entries
+        below = [e for e in entries[last + 1 :] if isinstance(e, QueueRow)]
+        above = [e for e in reversed(entries[: max(last, 0)]) if isinstance(e, QueueRow)]
+        self.resume_ids = [e.id for e in below + above if e.id not in decided]
+        self._resume_scroll = self.view.verticalScrollBar().value()
+
     def _show(self, rows: list[QueueRow]) -> None:
         current = self.current_entry()
         keep = current.id if isinstance(current, QueueRow) else None
+        resume, self.resume_ids = self.resume_ids, None
         self.model.set_rows(rows, self.filters.current_grouping())
-        row = self.model.row_of(keep) if keep is not None else None
+        positions = self.model.rows_by_id()
+        row = positions.get(keep) if keep is not None else None
+        if resume is not None:
+            row = next((positions[i] for i in resume if i in positions), None)
+            self.view.doItemsLayout()  # the scroll range of the new rows, then the old place
+            self.view.verticalScrollBar().setValue(self._resume_scroll)
         if self.model.rowCount():
             self.view.selectionModel().setCurrentIndex(
                 self.model.index(row or 0, 0),

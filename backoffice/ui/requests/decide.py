@@ -53,6 +53,7 @@ class DecisionsMixin:
 
     def decide(self, rows: list[QueueRow], decision, late: set[int] = frozenset()) -> None:
         self.decision_dialog = None
+        self.resume_after(rows)  # the next undecided request below, once reloaded
         self.runner.run(
             lambda: work.decide(self.db, self.actor, rows, decision, set(late)),
             self._decided,
@@ -68,6 +69,7 @@ class DecisionsMixin:
         self.focus_list()
 
     def _decision_failed(self, exc: BaseException) -> None:
+        self.resume_ids = None  # nothing decided: the selection stays where it is
         self._failed(exc)
         self.reload()
 
@@ -112,6 +114,13 @@ def _summary(rows: list[QueueRow], accept: bool, skipped: int) -> str:
         text += (
             " Rien n'est accepté au-delà des places : un jour complet va en liste "
             "d'attente ou est refusé, selon la règle de l'activité."
+        )
+    doubles = sum(len(r.duplicate_ids) for r in rows)
+    if doubles:
+        text += (
+            f" {doubles} demande{'s' if doubles > 1 else ''} en double (même enfant, mêmes "
+            f"jours) {'seront fermées' if doubles > 1 else 'sera fermée'} avec "
+            f"{'elles' if len(rows) > 1 else 'elle'}."
         )
     if skipped:
         text += f" {skipped} modification(s) de dossier ne sont pas concernées."

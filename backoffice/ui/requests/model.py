@@ -65,6 +65,22 @@ def days_text(row: QueueRow) -> str:
     return f"{first:%d/%m} → {last:%d/%m/%y} ({row.days} j)"
 
 
+def kind_text(row: QueueRow) -> str:
+    """« Réservation », « Réservation ×3 » when the parent sent it three times."""
+    label = KIND_LABELS.get(row.kind, str(row.kind))
+    return f"{label} ×{len(row.request_ids)}" if row.duplicate_ids else label
+
+
+def kind_tooltip(row: QueueRow) -> str:
+    label = REQUEST_KIND_LABELS.get(row.kind, str(row.kind))
+    if not row.duplicate_ids:
+        return label
+    return (
+        f"{label} envoyée {len(row.request_ids)} fois (même enfant, mêmes jours) : "
+        "une seule décision, les doublons sont fermés avec elle."
+    )
+
+
 def state_text(row: QueueRow) -> str:
     if not row.decidable:
         return "À examiner"
@@ -122,6 +138,15 @@ class RequestsModel(QAbstractTableModel):
                 result.append(entry)
         return result
 
+    def rows_by_id(self) -> dict[int, int]:
+        """Request id → its entry's row (a duplicate: its line's row)."""
+        rows: dict[int, int] = {}
+        for number, entry in enumerate(self.entries):
+            if isinstance(entry, QueueRow):
+                for request_id in entry.request_ids:
+                    rows[request_id] = number
+        return rows
+
     def row_of(self, request_id: int) -> int | None:
         for number, entry in enumerate(self.entries):
             if isinstance(entry, QueueRow) and entry.id == request_id:
@@ -167,7 +192,7 @@ class RequestsModel(QAbstractTableModel):
             if column == 0:
                 return f"{entry.family_name} ({entry.family_code})"
             if column == 2:
-                return REQUEST_KIND_LABELS.get(entry.kind, str(entry.kind))
+                return kind_tooltip(entry)
             return self._text(entry, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 6 and entry.waiting:
             return QBrush(WAITING_COLOUR)
@@ -196,7 +221,7 @@ class RequestsModel(QAbstractTableModel):
         if column == 1:
             return row.child_name
         if column == 2:
-            return KIND_LABELS.get(row.kind, str(row.kind))
+            return kind_text(row)
         if column == 3:
             return row.activity_name or ""
         if column == 4:

@@ -1,5 +1,9 @@
 """Beside the selection: places per unit and day (with « si accepté »), the child's
-alerts, the family's unpaid balance. Filled from a
+alerts, the family's unpaid balance.
+
+The panel is narrow (about 290 px of a 1280 px window): the places table gives each
+unit its own full-width row (« Journée (repas compris) · 3–5 ans », wrapped if
+need be, never cut to « J… »), its four figures on the row below. Filled from a
 :class:`~backoffice.services.requests.side_panel.SideData` computed off the GUI thread
 by the area (:func:`backoffice.services.requests.side_panel.side_data`)."""
 
@@ -27,7 +31,10 @@ from backoffice.ui.qt import (
 )
 
 MAX_LINES = 40
-CAPACITY_COLUMNS = ("Unité", "Places", "Prises", "Attente", "Si accepté")
+CAPACITY_COLUMNS = ("Places", "Prises", "Attente", "Si accepté")
+# Row kinds of the places table (UserRole of its first cell).
+DAY_ROW, UNIT_ROW, FIGURES_ROW = "day", "unit", "figures"
+ROW_KIND = Qt.ItemDataRole.UserRole + 1
 OVERFULL = QColor(178, 34, 34)
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -36,6 +43,13 @@ def overflow_text(line: CapacityLine) -> str:
     if line.when_full is WhenFull.WAITING_LIST:
         return "les demandes en trop iront en liste d'attente, dans l'ordre d'arrivée."
     return "les demandes en trop seront refusées (règle de l'activité : pas de liste d'attente)."
+
+
+def unit_text(line: CapacityLine) -> str:
+    """« Journée (repas compris) · 3–5 ans » (the age group only when capacity has one)."""
+    if line.group_name == ALL_AGES:
+        return line.unit_name
+    return f"{line.unit_name} · {line.group_name}"
 
 
 def _number(value: int | None) -> QTableWidgetItem:
@@ -59,10 +73,11 @@ class SidePanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAccessibleName("Places par unité et par jour")
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(RIGHT)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setWordWrap(True)  # long unit names (« Journée (repas compris) · 3-5 ans »)
+        self.table.setWordWrap(True)  # a unit row wider than the panel wraps, never « … »
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.setMinimumHeight(90)
         self.places_hint.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         # Room for the longest hint (4 lines): a crowded panel must not clip it.
@@ -85,6 +100,11 @@ class SidePanel(QWidget):
         self.family_label.setTextFormat(Qt.TextFormat.RichText)
         QVBoxLayout(self.family_box).addWidget(self.family_label)
 
+        # Never narrower than the four figures' headers: the splitter cannot squeeze
+        # the panel back to « Si ac… » (the list gives way instead).
+        metrics = self.table.horizontalHeader().fontMetrics()
+        headers = sum(metrics.horizontalAdvance(title) + 16 for title in CAPACITY_COLUMNS)
+        self.setMinimumWidth(headers + 30)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.places_box, 1)
@@ -101,37 +121,30 @@ class SidePanel(QWidget):
     def _show_capacity(self, data: SideData) -> None:
         lines = data.capacity[:MAX_LINES]
         self.table.clearSpans()
-        rows: list[CapacityLine | str] = []
+        rows: list[tuple[str, CapacityLine | str]] = []
         for line in lines:
             label = day_label(line.day)
-            if label not in rows:
-                rows.append(label)
-            rows.append(line)
+            if (DAY_ROW, label) not in rows:
+                rows.append((DAY_ROW, label))
+            rows.append((UNIT_ROW, line))
+            rows.append((FIGURES_ROW, line))
         self.table.setRowCount(len(rows))
-        for row, entry in enumerate(rows):
+        for row, (kind, entry) in enumerate(rows):
             if isinstance(entry, str):
-                item = QTableWidgetItem(entry)
-                font = item.font()
-                font.setBold(True)
-                item.setFont(font)
-                self.table.setItem(row, 0, item)
-                self.table.setSpan(row, 0, 1, len(CAPACITY_COLUMNS))
+                self._spanning(row, kind, entry, bold=True)
                 continue
             line = entry
-            name = (
-                line.unit_name
-                if line.group_name == ALL_AGES
-                else (f"{line.unit_name} · {line.group_name}")
-            )
-            unit = QTableWidgetItem(name)
-            unit.setToolTip(f"{line.activity_name} — {name}")
+            if kind == UNIT_ROW:
+                name = unit_text(line)
+                self._spanning(row, kind, name).setToolTip(f"{line.activity_name} — {name}")
+                continue
             cells = [
-                unit,
                 _number(line.places),
                 _number(line.taken),
                 _number(line.waiting),
                 _number(line.projected),
             ]
+            cells[0].setData(ROW_KIND, FIGURES_ROW)
             if line.overfull:
                 projected = cells[-1]
                 projected.setForeground(QBrush(OVERFULL))
@@ -163,6 +176,18 @@ class SidePanel(QWidget):
             if more:
                 text += f" ({more} autres lignes non affichées.)"
             self.places_hint.setText(text)
+
+    def _spanning(self, row: int, kind: str, text: str, bold: bool = False) -> QTableWidgetItem:
+        """A row of one cell across the table (a day, or a unit's name)."""
+        item = QTableWidgetItem(text)
+        item.setData(ROW_KIND, kind)
+        if bold:
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+        self.table.setItem(row, 0, item)
+        self.table.setSpan(row, 0, 1, len(CAPACITY_COLUMNS))
+        return item
 
     def _show_child(self, alerts: ChildAlerts | None) -> None:
         if alerts is None:

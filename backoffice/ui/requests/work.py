@@ -45,7 +45,8 @@ def decide(
 ) -> Outcome:
     """Accept or refuse ``rows`` in one transaction (late cancellations billed or not)."""
     with db.session() as session:
-        return decide_requests(session, actor, [r.id for r in rows], decision, late)
+        ids = [i for r in rows for i in r.request_ids]  # a row's duplicates with it
+        return decide_requests(session, actor, ids, decision, late)
 
 
 def undo_available() -> bool:
