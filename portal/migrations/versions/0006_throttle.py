@@ -3,8 +3,8 @@ account, per client address, per pair), the addresses an account signed in from,
 the random key that makes addresses unreadable in those tables. The old
 ``login_attempt`` log (one row per attempt, identifiers in clear) goes.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06 16:00:00.000000
 """
 
@@ -13,8 +13,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
