@@ -111,7 +111,11 @@ def test_security_headers_on_the_html_page(portal, smtp_sink):
     set_now(portal, "2026-12-05 10:00")
     started = portal.parent("POST", "/me/payments", token, json={"invoices": ["ALSH-2026-0001"]})
     assert started.status_code == 201, started.text
-    page = requests.get(started.json()["redirect_url"], timeout=HTTP_TIMEOUT)
+    page = requests.get(
+        started.json()["redirect_url"],
+        headers={"Authorization": f"Bearer {token}"},  # the page needs the parent's session
+        timeout=HTTP_TIMEOUT,
+    )
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert_protected(page)
     assert page.headers["Content-Security-Policy"].endswith("; style-src 'self' 'unsafe-inline'")
