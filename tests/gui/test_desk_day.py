@@ -29,6 +29,7 @@ from backoffice.models import (
 )
 from backoffice.services.billing.queries import family_invoice_rows
 from backoffice.services.common.actors import current_actor
+from backoffice.services.requests.queue import Group, Grouping
 from backoffice.ui.billing.credit_note import CreditNoteDialog
 from backoffice.ui.qt import QApplication, QItemSelectionModel, QLocale, QRect, Qt
 from backoffice.ui.requests.model import days_text
@@ -204,6 +205,44 @@ def test_places_panel_shows_whole_unit_names_at_1280(qtbot, window):
         assert all(any(line.unit_name in text for text in texts) for line in names)
     assert checked > 6
     window.grab().save(str(SHOTS / "desk-1280-places.png"))
+
+
+# -- 8. the list's texts whole at 1280 px (activities, children, group headers) ---------
+
+
+@pytest.mark.parametrize("grouping", [Grouping.NONE, Grouping.FAMILY, Grouping.CHILD])
+def test_request_list_texts_whole_at_1280(qtbot, window, grouping):
+    """« Accueil de lois… », « Lambert (F0… » were cut while the family column was half
+    empty: every cell of every line, and every group header, is shown whole."""
+    area = desk(qtbot, window)
+    combo = area.filters.grouping
+    combo.setCurrentIndex(combo.findData(grouping))
+    qtbot.waitUntil(lambda: area.model.grouping is grouping, timeout=30_000)
+    first = next(
+        n
+        for n in range(area.model.rowCount())
+        if not isinstance(area.model.entry(n), Group)
+        and area.model.entry(n).kind is RequestKind.BOOKING
+    )
+    select_row(qtbot, area, first)  # the side panel filled: its width is the one at work
+    qtbot.wait(50)
+    view = area.view
+    assert view.horizontalScrollBar().maximum() == 0  # no sideways scrolling either
+    groups = 0
+    for row in range(area.model.rowCount()):
+        if isinstance(area.model.entry(row), Group):
+            groups += 1
+            assert view.columnSpan(row, 0) == area.model.columnCount()
+            index = area.model.index(row, 0)
+            rect = view.visualRect(index)
+            assert view.fontMetrics().horizontalAdvance(index.data()) < rect.width()
+            continue
+        for column in range(area.model.columnCount()):
+            index = area.model.index(row, column)
+            if index.data():
+                assert not_elided(view, index), (index.data(), view.visualRect(index))
+    assert (groups > 0) is (grouping is not Grouping.NONE)
+    window.grab().save(str(SHOTS / f"desk-1280-list-{grouping.value}.png"))
 
 
 # -- 2. the selection after a decision ----------------------------------------------------

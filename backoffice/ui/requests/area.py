@@ -40,11 +40,12 @@ from backoffice.ui.qt import (
     Signal,
 )
 from backoffice.ui.requests import work
+from backoffice.ui.requests.columns import ColumnFitter
 from backoffice.ui.requests.decide import DecisionsMixin
 from backoffice.ui.requests.decision_dialog import DecisionDialog
 from backoffice.ui.requests.filters import FiltersBar
 from backoffice.ui.requests.keyboard import KeyboardMixin, shortcuts_text
-from backoffice.ui.requests.model import COLUMN_WIDTHS, ENTRY_ROLE, RequestsModel
+from backoffice.ui.requests.model import ENTRY_ROLE, RequestsModel
 from backoffice.ui.requests.side_panel import SidePanel
 from backoffice.ui.tasks import TaskRunner
 
@@ -83,6 +84,7 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
 
         self.filters = FiltersBar(self.today)
         self.model = RequestsModel(self)
+        self.model.this_year = self.today.year
         self.view = self._make_view()
         self.side = SidePanel()
         self.count_label = QLabel()
@@ -163,12 +165,7 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
         header = view.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setMinimumSectionSize(60)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            if width is None:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-            else:
-                header.resizeSection(column, width)
+        self.columns = ColumnFitter(view, self.model)  # widths follow the texts shown
         view.installEventFilter(self)
         return view
 
@@ -248,6 +245,7 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
         keep = current.id if isinstance(current, QueueRow) else None
         resume, self.resume_ids = self.resume_ids, None
         self.model.set_rows(rows, self.filters.current_grouping())
+        self.columns.rows_changed()
         positions = self.model.rows_by_id()
         row = positions.get(keep) if keep is not None else None
         if resume is not None:

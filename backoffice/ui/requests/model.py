@@ -9,6 +9,7 @@ explicit reset, no per-row signals.
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from backoffice.models import REQUEST_KIND_LABELS, RequestKind
@@ -27,9 +28,6 @@ PARIS = ZoneInfo("Europe/Paris")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 COLUMNS = ("Famille", "Enfant", "Demande", "Activité", "Jours concernés", "Reçue le", "État")
-# Fixed widths; None: the column shares what is left (family, child, activity), so
-# the table fits the area without a horizontal scroll bar.
-COLUMN_WIDTHS = (None, None, 115, None, 140, 110, 100)
 # Short enough for the column; the full label is in the tooltip.
 KIND_LABELS = {
     RequestKind.REGISTRATION: "Inscription",
@@ -91,8 +89,16 @@ def state_text(row: QueueRow) -> str:
     return "En attente"
 
 
-def received_text(row: QueueRow) -> str:
-    return f"{row.received_at.astimezone(PARIS):%d/%m/%y %H:%M}"
+def received_text(row: QueueRow, this_year: int) -> str:
+    """« 21/11 20:26 » this year (the column stays narrow), « 21/11/25 20:26 » before."""
+    when = row.received_at.astimezone(PARIS)
+    if when.year == this_year:
+        return f"{when:%d/%m %H:%M}"
+    return f"{when:%d/%m/%y %H:%M}"
+
+
+def received_tooltip(row: QueueRow) -> str:
+    return f"Reçue le {row.received_at.astimezone(PARIS):%d/%m/%Y à %H:%M}"
 
 
 def requests_word(count: int) -> str:
@@ -104,6 +110,7 @@ class RequestsModel(QAbstractTableModel):
         super().__init__(parent)
         self.entries: list[QueueRow | Group] = []
         self.grouping = Grouping.NONE
+        self.this_year = date.today().year  # the area sets its own day's year
         self.request_count = 0
         self._bold = QFont()
         self._bold.setBold(True)
@@ -193,19 +200,24 @@ class RequestsModel(QAbstractTableModel):
                 return f"{entry.family_name} ({entry.family_code})"
             if column == 2:
                 return kind_tooltip(entry)
+            if column == 5:
+                return received_tooltip(entry)
             return self._text(entry, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 6 and entry.waiting:
             return QBrush(WAITING_COLOUR)
         return None
 
+    def column_texts(self, column: int) -> set[str]:
+        """The distinct texts ``column`` shows on request lines (group headers apart)."""
+        if not self.column_shown(column):
+            return set()
+        text = self._text
+        return {text(e, column) for e in self.entries if not isinstance(e, Group)}
+
     def _group_data(self, group: Group, column: int, role: int):
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return f"{group.family_name} ({group.family_code})"
-            if column == 1:
-                return group.child_name
-            if column == 2:
-                return requests_word(len(group.rows))
+            if column == 0:  # spans the whole row (ColumnFitter)
+                return f"{group.label} · {requests_word(len(group.rows))}"
             return ""
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{group.label} : {requests_word(len(group.rows))} (Espace : tout sélectionner)"
@@ -227,12 +239,20 @@ class RequestsModel(QAbstractTableModel):
         if column == 4:
             return days_text(row)
         if column == 5:
-            return received_text(row)
+            return received_text(row, self.this_year)
         return state_text(row)
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return COLUMNS[section] if self.column_shown(section) else ""
         return None
+
+    def column_shown(self, column: int) -> bool:
+        """False for the columns the group headers say (an indent under them)."""
+        if column == 0:
+            return self.grouping is Grouping.NONE
+        if column == 1:
+            return self.grouping is not Grouping.CHILD
+        return True
