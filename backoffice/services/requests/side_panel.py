@@ -70,6 +70,7 @@ REFUSAL_REASONS: tuple[str, ...] = (
 )
 
 ALL_AGES = "Tous âges"
+STALE_NOTE = "stale_decision"  # in a request's payload (backoffice.sync.push_decisions)
 HOLDING = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
 ASKED = (BookingState.REQUESTED, BookingState.WAITING_LIST)
 
@@ -383,11 +384,13 @@ def side_data(
     lines = capacity_for(session, shown, accepting=ids)
     alerts = balance = None
     label = ""
+    notes: tuple[str, ...] = ()
     if current is not None:
         if current.child_id is not None:
             alerts = child_alerts(session, current.child_id, actor, today)
         label = f"{current.family_name} ({current.family_code})"
         balance = family_unpaid(session, current.family_code)
+        notes = request_notes(session, current.id)
     return SideData(
         selected=len(ids),
         capacity=tuple(lines),
@@ -395,4 +398,13 @@ def side_data(
         alerts=alerts,
         family_label=label,
         balance=balance,
+        notes=notes,
     )
+
+
+def request_notes(session: Session, request_id: int) -> tuple[str, ...]:
+    """What the sync said about the request: a decision the portal refused because the
+    family withdrew (or changed) the day meanwhile (``payload["stale_decision"]``)."""
+    request = session.get(PortalRequest, request_id)
+    note = request.payload.get(STALE_NOTE) if request is not None else None
+    return (note,) if isinstance(note, str) and note else ()
