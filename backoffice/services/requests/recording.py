@@ -41,10 +41,11 @@ from backoffice.models import (
     RequestBooking,
     RequestKind,
     RequestState,
+    Role,
     utcnow,
 )
 from backoffice.services.common import outbox
-from backoffice.services.common.actors import Actor
+from backoffice.services.common.actors import Actor, PermissionDenied
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,6 +71,18 @@ HOLDING = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
 
 class DecisionError(UserError):
     """A decision that cannot be taken (French message); nothing was changed."""
+
+
+# Who decides the families' requests (not the régisseurs: billing only).
+DECIDING_ROLES = frozenset({Role.ADMIN, Role.DIRECTOR, Role.AGENT})
+
+
+def require_deciding_role(actor: Actor) -> None:
+    if actor.role not in DECIDING_ROLES:
+        raise PermissionDenied(
+            "Votre rôle ne permet pas de décider des demandes des familles : il faut être "
+            "agent d'accueil, directeur ou administrateur."
+        )
 
 
 def day_label(day: date) -> str:
