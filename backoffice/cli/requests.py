@@ -197,7 +197,9 @@ def cmd_requests_undo(db: Database, args) -> int:
 
 def _decided(session, ids: list[int]) -> list[PortalRequest]:
     session.flush()
-    by_id = {r.id: r for r in session.scalars(select(PortalRequest).where(PortalRequest.id.in_(ids)))}
+    by_id = {
+        r.id: r for r in session.scalars(select(PortalRequest).where(PortalRequest.id.in_(ids)))
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -212,7 +214,9 @@ def register(sub) -> None:
     )
     p = req_sub.add_parser("list", help="liste les demandes en attente, les plus anciennes d'abord")
     p.add_argument("--kind", choices=sorted(KINDS), help="seulement cette sorte de demande")
-    p.add_argument("--search", metavar="MOTS", help="mots cherchés dans la famille (nom, identifiant, enfants)")
+    p.add_argument(
+        "--search", metavar="MOTS", help="mots cherchés dans la famille (nom, identifiant, enfants)"
+    )
     p.add_argument("--limit", type=int, default=None, help="nombre maximal de lignes")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_requests_list)

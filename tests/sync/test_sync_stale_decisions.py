@@ -100,7 +100,12 @@ def _check_converged(db, portal, smtp_sink, request_id: int, mails_before: int) 
 
 
 def test_withdrawn_then_decided_before_the_pull_ends_cancelled_on_both_sides(
-    db, agent, portal, smtp_sink, client, registered  # noqa: F811 - the fixture
+    db,
+    agent,
+    portal,
+    smtp_sink,
+    client,
+    registered,  # noqa: F811 - the fixture
 ):
     parent, _child_id, reg = registered
     set_now(portal, "2026-12-04 15:00")  # Monday 7 is past « J-2 à 12:00 »: a request
@@ -162,7 +167,12 @@ class BeforeDecisionsPut:
 
 
 def test_withdrawn_between_pull_and_push_converges_from_the_answer(
-    db, agent, portal, smtp_sink, client, registered  # noqa: F811 - the fixture
+    db,
+    agent,
+    portal,
+    smtp_sink,
+    client,
+    registered,  # noqa: F811 - the fixture
 ):
     parent, _child_id, reg = registered
     set_now(portal, "2026-12-04 15:00")
@@ -188,7 +198,12 @@ def test_withdrawn_between_pull_and_push_converges_from_the_answer(
 
 
 def test_a_decision_on_an_unchanged_day_still_goes_through(
-    db, agent, portal, smtp_sink, client, registered  # noqa: F811 - the fixture
+    db,
+    agent,
+    portal,
+    smtp_sink,
+    client,
+    registered,  # noqa: F811 - the fixture
 ):
     """The check refuses only changed days: an untouched request is accepted as before,
     and the portal's version is what the decision expected."""
