@@ -34,7 +34,6 @@ from backoffice.models import (
     utcnow,
 )
 from backoffice.services.common.actors import PORTAL, bind
-from backoffice.services.requests.side_panel import STALE_NOTE
 from backoffice.services.requests.recording import (
     PORTAL_VERSION,
     UNDO_KEY,
@@ -42,6 +41,7 @@ from backoffice.services.requests.recording import (
     request_state,
     state_text,
 )
+from backoffice.services.requests.side_panel import STALE_NOTE
 
 DECISION_FIELD = "decision"  # SyncConflict.field of a decision the portal refused
 WITHDRAWN = "Sans objet : la demande a été retirée par la famille."

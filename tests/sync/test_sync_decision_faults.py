@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
-from portal_testkit import CONTACT, MEDICAL, new_key, push_catalogue, catalogue_body, set_now
+from fault_kit import FaultProxy
+from portal_testkit import CONTACT, MEDICAL, catalogue_body, new_key, push_catalogue, set_now
 from sqlalchemy import func, select
 from sync_helpers import Parent, make_client, open_account
 from test_sync_decisions import _catalogue
@@ -40,7 +41,6 @@ from backoffice.services.requests.decisions import accept_requests, refuse_reque
 from backoffice.services.requests.queue import pending_requests
 from backoffice.sync import run_round
 from backoffice.sync.push import family_push_body
-from fault_kit import FaultProxy
 from portal.bookings.states import HOLDS_PLACE
 from portal.models import Booking as PortalBooking
 from portal.models import PlaceCount, Registration

@@ -20,7 +20,6 @@ from backoffice.errors import UserError
 from backoffice.models import (
     AuditAction,
     AuditEvent,
-    Booking,
     BookingState,
     OutboxItem,
     OutboxState,
