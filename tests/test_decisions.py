@@ -338,6 +338,7 @@ def test_a_full_day_under_the_request_rule_is_refused_never_overfilled(db, agent
     )
     assert holding(db, world.journee, MONDAY) == 1
 
+
 REQ = {"expected_state": "requested"}
 
 

@@ -29,9 +29,12 @@ from backoffice.models import (
     SyncConflict,
 )
 from backoffice.services.requests.decisions import accept_requests
-from backoffice.services.requests.side_panel import request_notes
+from backoffice.services.requests.queue import pending_requests
+from backoffice.services.requests.side_panel import request_notes, side_data
 from backoffice.sync import open_conflicts, resolve_conflict, run_round
 from backoffice.sync.push_decisions import WITHDRAWN, WITHDRAWN_NOTE
+from backoffice.ui.requests.side_panel import SidePanel
+from backoffice.ui.sync.lists import ConflictsList
 from portal.models import Booking as PortalBooking
 from portal.models import BookingState as PortalState
 from portal.models import PlaceCount
@@ -99,6 +102,7 @@ def _check_converged(db, portal, smtp_sink, request_id: int, mails_before: int) 
 
 
 def test_withdrawn_then_decided_before_the_pull_ends_cancelled_on_both_sides(
+    qtbot,
     db,
     agent,
     portal,
@@ -132,6 +136,32 @@ def test_withdrawn_then_decided_before_the_pull_ends_cancelled_on_both_sides(
         assert kinds[RequestKind.CANCELLATION] is RequestState.ACCEPTED
     again = run_round(db, client)
     assert again.ok and again.moved == 0, again.summary()
+
+    # Shown where the agents look: the Synchronisation area's conflicts…
+    conflicts = ConflictsList(db, agent)
+    qtbot.addWidget(conflicts)
+    conflicts.reload()
+    table = conflicts.table
+    assert table.rowCount() == 1
+    shown = [table.item(0, c).toolTip() for c in range(4)]
+    assert shown[1] == "Demande — décision de l'agent (sans objet)"
+    assert shown[2:] == [
+        "Réservation acceptée : Réservation acceptée.",
+        "Annulé sur le portail — La famille a retiré cette demande : la décision est sans objet.",
+    ]
+    # …and the requests desk, beside the family's next request (the withdrawn one has left
+    # the queue): « la famille a retiré cette demande ».
+    book(portal, parent.token, reg, "2026-12-08")
+    assert run_round(db, client).pull.requests == 1
+    with db.session() as s:
+        [row] = pending_requests(s)
+        data = side_data(s, agent, date(2026, 12, 4), [row], row)
+    panel = SidePanel()
+    qtbot.addWidget(panel)
+    panel.show_data(data)
+    ref = _requests(db)[("JOURNEE", MONDAY)].portal_ref
+    assert data.notes == (f"Demande {ref} du 07/12/2026 : {WITHDRAWN_NOTE}",)
+    assert "La famille a retiré cette demande sur le portail" in panel.family_label.text()
 
     # The Synchronisation area: the agent cannot keep the decision, only take note.
     with db.session() as s:
