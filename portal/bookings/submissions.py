@@ -50,7 +50,7 @@ def validate(session: Session, family: Family, reg: Registration, now: datetime)
             f"Inscription {REGISTRATION_LABELS[reg.state.value].lower()} : rien ne peut être "
             "validé avant son acceptation.",
         )
-    ctx.load_rows(*draft_range(ctx))
+    ctx.load_rows(*draft_range(ctx), lock=True)
     if not ctx.drafts:
         raise PortalError(
             409, "Le brouillon est vide : cochez des jours dans le planning avant de valider."

@@ -15,12 +15,22 @@ import os
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
 from fault_kit import FaultProxy
-from portal_testkit import CONTACT, MEDICAL, catalogue_body, new_key, push_catalogue, set_now
+from portal_testkit import (
+    CONTACT,
+    MEDICAL,
+    catalogue_body,
+    make_settings,
+    new_key,
+    push_catalogue,
+    serve,
+    set_now,
+)
 from sqlalchemy import func, select
 from sync_helpers import Parent, make_client, open_account
 from test_sync_decisions import _catalogue
@@ -220,11 +230,35 @@ def _feed_requests(portal) -> set[str]:
             return refs
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_portal(request, tmp_path, smtp_sink):
+    """The portal served for real on a SQLite file, then on PostgreSQL (row locks)."""
+    if request.param == "sqlite":
+        running, stop = serve(
+            make_settings(f"sqlite:///{tmp_path / 'portal.sqlite3'}", smtp_sink.port)
+        )
+        yield running
+        stop()
+        return
+    import psycopg
+
+    base = request.getfixturevalue("pg_server")
+    schema = f"p_{uuid.uuid4().hex[:12]}"
+    raw = base.replace("+psycopg", "")
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    running, stop = serve(make_settings(f"{base}?options=-csearch_path%3D{schema}", smtp_sink.port))
+    yield running
+    stop()
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 @pytest.mark.parametrize("seed", [int(os.environ.get("FAULT_SEED", "20261206"))])
 def test_withdrawals_racing_decisions_through_cuts_end_in_agreement(
-    sqlite_db, portal, smtp_sink, seed
+    sqlite_db, any_portal, smtp_sink, seed
 ):
-    db = sqlite_db
+    db, portal = sqlite_db, any_portal
     from backoffice.models import Role, StaffUser
     from backoffice.services.common.actors import current_actor
 
