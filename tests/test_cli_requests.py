@@ -27,10 +27,15 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def world(db):
-    """One place a day (waiting list when full): two portal requests for Monday, a desk
-    request for Tuesday."""
-    world = build_world(db, places=1)
+def the_world(db):
+    """Four children, one place a day, the waiting list when full."""
+    return build_world(db, places=1)
+
+
+@pytest.fixture
+def world(db, the_world):
+    """Two portal requests for Monday, a desk request for Tuesday (their ids)."""
+    world = the_world
     make_agent(db, "mhuet", "Mélanie Huet")
     with db.session() as s:
         s.add(StaffUser(login="regisseur", full_name="Régis Seur", role=Role.ACCOUNTANT))
@@ -164,3 +169,24 @@ def test_usage_errors_in_french_with_status_2(db):
         timeout=60,
     )
     assert wrong.returncode == 2 and "valeur invalide (int) : 'abc'" in wrong.stderr
+
+
+def test_a_late_cancellation_needs_billed_or_not(db, the_world, world, run):
+    from backoffice.models import ProcessingRule
+
+    with db.session() as s:  # cancellations 20 days ahead: the one asked on 27/11 is late
+        s.scalar(select(ProcessingRule)).cancel_notice_days = 20
+    late = add_request(db, the_world, 3, RequestKind.CANCELLATION, [MONDAY], portal_id=31)
+    code, out, err = run("requests", "accept", late)
+    assert code == 1 and out == ""
+    assert f"Annulation(s) demandée(s) après le délai : {late}" in err and "--billed" in err
+    assert request_of(db, late)[0] is RequestState.PENDING
+    code, out, err = run("requests", "accept", late, "--not-billed", "--json")
+    assert (code, err) == (0, "")
+    [decided] = json.loads(out)["requests"]
+    assert decided["state"] == "accepted"
+    assert decided["answer"] == "Annulation acceptée : cette journée ne sera pas facturée."
+    with db.session() as s:
+        [item] = s.scalars(select(OutboxItem).where(OutboxItem.topic == "booking.decisions"))
+        [day] = item.payload["decisions"]
+        assert (day["state"], day["billed"]) == ("cancelled", False)
