@@ -72,7 +72,13 @@ def test_an_acceptance_not_yet_sent_is_undone_and_taken_out_of_the_outbox(db, ag
     assert _rows(db, monday) == before  # state, who/when, answer, the day's rows
     # The item keeps Tuesday's decision only.
     assert outbox_decisions(db) == [
-        (world.families[0], [{"booking_id": 102, "state": "accepted", "answer": "Accepté."}])
+        (
+            world.families[0],
+            [
+                {"booking_id": 102, "state": "accepted", "answer": "Accepté."}
+                | {"expected_state": "requested"}
+            ],
+        )
     ]
     with db.session() as s:
         assert "_decisions" not in s.get(PortalRequest, monday).payload
@@ -111,7 +117,13 @@ def test_an_acceptance_not_yet_sent_is_undone_and_taken_out_of_the_outbox(db, ag
         ]
     )
     assert outbox_decisions(db) == [
-        (world.families[0], [{"booking_id": 101, "state": "refused", "answer": "Complet."}])
+        (
+            world.families[0],
+            [
+                {"booking_id": 101, "state": "refused", "answer": "Complet."}
+                | {"expected_state": "requested"}
+            ],
+        )
     ]
 
 

@@ -2,7 +2,10 @@
 
 Resolving a conflict writes the chosen value (the audit trail records the
 agent who chose) and queues the family's account for the portal, so both
-sides end up holding the same value whichever was kept.
+sides end up holding the same value whichever was kept. A decision the portal
+refused because the family withdrew the day meanwhile (``extra["kind"] ==
+"decision"``, :mod:`.push_decisions`) is already undone on both sides: the agent
+keeps the portal's value, which only closes it.
 """
 
 from __future__ import annotations
@@ -68,7 +71,16 @@ def resolve_conflict(session: Session, actor: Actor, conflict_id: int, keep: str
     if conflict.resolved_at is not None:
         raise UserError("Ce conflit a déjà été résolu (par un autre agent ?) : rechargez la liste.")
     bind(session, actor)
-    if keep == "portal":
+    if (conflict.extra or {}).get("kind") == "decision":
+        # A decision the portal refused (the family withdrew the day meanwhile): already
+        # undone on both sides; the agent can only take note of it.
+        if keep == "agent":
+            raise UserError(
+                "Cette décision ne peut pas être maintenue : la famille a changé ou retiré sa "
+                "demande sur le portail. Gardez la valeur du portail, puis décidez à nouveau "
+                "depuis les demandes si besoin."
+            )
+    elif keep == "portal":
         cls = ENTITY_CLASSES.get(conflict.entity)
         row = session.get(cls, conflict.entity_id) if cls else None
         if row is None:

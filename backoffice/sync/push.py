@@ -46,6 +46,7 @@ from backoffice.sync.catalogue_push import (
 )
 from backoffice.sync.client import PortalClient, PortalError
 from backoffice.sync.push_billing import PDF_TOPIC, PUBLISH_TOPIC, publish_invoice, send_pdf
+from backoffice.sync.push_decisions import record_refusals
 from backoffice.sync.push_files import change_login, child_file_body
 
 Progress = Callable[[str, int, int], None]
@@ -207,6 +208,11 @@ TOPICS: dict[str, Callable[[Session, OutboxItem], Call]] = {
     "booking.decisions": _booking_decisions,
     "booking.desk": _desk_bookings,  # services/planning.py: booked at the desk
 }
+# Outbox topic → what to do with the portal's answer, in the transaction acknowledging it.
+ANSWERS: dict[str, Callable[[Session, OutboxItem, object], int]] = {
+    # Days the portal refused because the family changed them since the decision.
+    "booking.decisions": record_refusals,
+}
 
 
 @dataclass
@@ -216,6 +222,7 @@ class PushReport:
     held: int = 0
     deferred: int = 0  # passing portal error: retried next round
     skipped: int = 0  # nothing to send (superseded, outside the portal's contract)
+    stale: int = 0  # decisions the portal refused for days changed since (conflicts)
     by_topic: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     stopped: str = ""  # why the round stopped early (network, token)
@@ -313,6 +320,9 @@ def push_pending(
             if item is None:
                 continue
             if response.ok:
+                on_answer = ANSWERS.get(item.topic)
+                if on_answer is not None:
+                    report.stale += on_answer(session, item, response.body)
                 item.state = OutboxState.ACKNOWLEDGED
                 item.acknowledged_at = utcnow()
                 item.last_error = ""

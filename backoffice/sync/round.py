@@ -71,6 +71,11 @@ class RoundReport:
                 f"  Sans envoi : {s.skipped} élément(s) (remplacés par un plus récent, "
                 "ou hors du contrat du portail)."
             )
+        if s.stale:
+            lines.append(
+                f"  Décisions sans objet : {s.stale} (jour retiré ou changé par la famille "
+                "entre-temps ; la décision est annulée, voir les conflits)."
+            )
         lines += [f"  Refus : {f}" for f in s.failures]
         if self.pending:
             lines.append(f"Reste à envoyer : {self.pending} élément(s).")

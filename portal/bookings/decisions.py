@@ -1,5 +1,11 @@
 """The back-office's decisions on days (accepted, refused, waiting list, cancelled,
-billed or not): places follow, and each family is told by one e-mail per call."""
+billed or not): places follow, and each family is told by one e-mail per call.
+
+A decision may say the day's version and state it was taken on (``expected_version``,
+``expected_state``): a day the family changed since (a request withdrawn before the
+decision reached the portal, asked again…) keeps its state, no place moves, nothing is
+e-mailed, and the answer lists it under ``refused`` — the other days of the call are
+decided as usual."""
 
 from __future__ import annotations
 
@@ -11,7 +17,13 @@ from sqlalchemy.orm import Session
 from portal import answers
 from portal import catalogue as catalogue_mod
 from portal.bookings.places import adjust_places
-from portal.bookings.schemas import BookingDecisions, BookingDecisionsResult, BookingOut
+from portal.bookings.schemas import (
+    BookingDecision,
+    BookingDecisions,
+    BookingDecisionsResult,
+    BookingOut,
+    DecisionRefused,
+)
 from portal.bookings.states import HOLDS_PLACE, STATE_LABELS, child_name
 from portal.errors import FieldError, invalid
 from portal.mail import Mail
@@ -32,7 +44,20 @@ def booking_out(b: Booking) -> BookingOut:
         reason=b.reason,
         answer=b.answer,
         billed=b.billed,
+        version=b.version,
     )
+
+
+def stale(b: Booking, d: BookingDecision) -> str | None:
+    """Why the decision no longer applies to the day (it changed since), or None."""
+    version_moved = d.expected_version is not None and d.expected_version != b.version
+    state_moved = d.expected_state is not None and d.expected_state != b.state.value
+    if not (version_moved or state_moved):
+        return None
+    label = STATE_LABELS[b.state.value].lower()
+    if b.state is BookingState.CANCELLED:
+        return "La famille a retiré cette demande : la décision est sans objet."
+    return f"Ce jour a changé depuis la décision (maintenant : {label}) : décidez à nouveau."
 
 
 def _decided_reason(previous: BookingState, new: BookingState, billed: bool | None) -> str:
@@ -91,10 +116,17 @@ def decide(
         )
     changed = 0
     out = []
+    refused = []
     told: dict[int, list[answers.DayAnswer]] = {}
     cat = catalogue_mod.load(session) if outbox is not None else None
     for d in body.decisions:
         b = found[d.booking_id]
+        why = stale(b, d)
+        if why is not None:
+            refused.append(
+                DecisionRefused(booking_id=b.id, state=b.state.value, version=b.version, reason=why)
+            )
+            continue
         new = BookingState(d.state)
         billed = d.billed if new is BookingState.CANCELLED else None
         if (b.state, b.answer, b.billed) != (new, d.answer, billed):
@@ -129,4 +161,5 @@ def decide(
         to = answers.recipient(session.get(Family, family_id))
         if to is not None and outbox is not None:
             outbox.append(answers.decisions_mail(to, days))
-    return BookingDecisionsResult(changed=changed, bookings=out).model_dump(mode="json")
+    result = BookingDecisionsResult(changed=changed, bookings=out, refused=refused)
+    return result.model_dump(mode="json")

@@ -49,12 +49,15 @@ class Context:
     def rules(self):
         return self.index.activity.rules
 
-    def load_rows(self, first: date, last: date) -> None:
+    def load_rows(self, first: date, last: date, *, lock: bool = False) -> None:
+        """The registration's days, draft and place counts; ``lock``: the days are locked
+        until the commit (a validation), as the service's decisions lock theirs — one
+        waits for the other and reads the state it left (never a lost update)."""
         s, reg = self.session, self.reg
-        self.bookings = {
-            (b.unit_code, b.day): b
-            for b in s.scalars(select(Booking).where(Booking.registration_id == reg.id))
-        }
+        days = select(Booking).where(Booking.registration_id == reg.id)
+        if lock:
+            days = days.order_by(Booking.id).with_for_update()
+        self.bookings = {(b.unit_code, b.day): b for b in s.scalars(days)}
         self.drafts = {
             (d.unit_code, d.day): d
             for d in s.scalars(select(DraftItem).where(DraftItem.registration_id == reg.id))

@@ -248,6 +248,20 @@ class BookingDecision(In):
         "ex. annulation tardive sans justificatif) ou non (false) ; absent : non précisé. "
         "Dit aux parents dans le courriel de réponse.",
     )
+    expected_version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="Version du jour sur laquelle la décision a été prise (« booking_version » "
+        "du dernier changement reçu du flux pour ce jour). Si la famille a changé ce jour "
+        "depuis (demande retirée, redemandée…), la décision est refusée pour ce jour "
+        "(`refused` de la réponse) : rien ne change, aucun courriel. Absent : pas de contrôle.",
+    )
+    expected_state: BookingStateName | None = Field(
+        default=None,
+        description="État du jour tel que le back-office le voyait en décidant ; s'il a changé "
+        "depuis, la décision est refusée pour ce jour comme ci-dessus. Absent : pas de contrôle.",
+    )
 
 
 class BookingDecisions(In):
@@ -266,11 +280,26 @@ class BookingOut(Out):
     reason: str
     answer: str
     billed: bool | None = None
+    version: int = Field(default=1, description="Version du jour (voir `expected_version`).")
+
+
+class DecisionRefused(Out):
+    """A day whose decision was not applied: it changed since the decision was taken."""
+
+    booking_id: int
+    state: BookingStateName = Field(description="État actuel du jour sur le portail.")
+    version: int = Field(description="Version actuelle du jour.")
+    reason: str = Field(description="Pourquoi la décision n'est pas appliquée (en français).")
 
 
 class BookingDecisionsResult(Out):
     changed: int
-    bookings: list[BookingOut]
+    bookings: list[BookingOut] = Field(description="Les jours décidés, après la décision.")
+    refused: list[DecisionRefused] = Field(
+        default_factory=list,
+        description="Les jours dont la décision n'est pas appliquée : ils ont changé depuis "
+        "(version ou état attendus différents) ; rien n'a changé pour eux.",
+    )
 
 
 # --- bookings made at the desk --------------------------------------------------------------

@@ -50,7 +50,7 @@ def validate(session: Session, family: Family, reg: Registration, now: datetime)
             f"Inscription {REGISTRATION_LABELS[reg.state.value].lower()} : rien ne peut être "
             "validé avant son acceptation.",
         )
-    ctx.load_rows(*draft_range(ctx))
+    ctx.load_rows(*draft_range(ctx), lock=True)
     if not ctx.drafts:
         raise PortalError(
             409, "Le brouillon est vide : cochez des jours dans le planning avant de valider."
@@ -96,6 +96,8 @@ def validate(session: Session, family: Family, reg: Registration, now: datetime)
             if previous is BookingState.ACCEPTED and decision.state == "cancelled":
                 adjust_places(session, reg.activity_code, booking, -1)
             notice = r.cancellation_notice
+        if previous is not None:
+            booking.version += 1
         booking.state = BookingState(decision.state)
         booking.reason = decision.reason
         booking.answer = ""
@@ -117,6 +119,7 @@ def validate(session: Session, family: Family, reg: Registration, now: datetime)
                 "registration": reg.ref,
                 "submission": submission.number,
                 "booking_id": booking.id,
+                "booking_version": booking.version,
                 "line_id": line.id,
                 "activity": reg.activity_code,
                 "period": reg.period_code,

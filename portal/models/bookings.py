@@ -95,6 +95,10 @@ class Booking(Base):
     answer: Mapped[str] = mapped_column(String(2000), default="")
     # A cancellation the service accepted: is the day still billed? (None: not said.)
     billed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Bumped by each change the family makes to the day (each one goes to the feed with
+    # it, « booking_version »): the service's decisions say the version they were taken
+    # on, and one taken on an older version is refused for that day.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

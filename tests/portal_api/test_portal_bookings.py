@@ -554,6 +554,7 @@ def test_staff_decisions_show_in_the_planning(portal, alsh, smtp_sink):
         "reason": "Décision du service : réservation acceptée.",
         "answer": "Une place s'est libérée : Tom est attendu jeudi.",
         "billed": None,
+        "version": 1,  # the family's one change (the service's decisions do not count)
     }
     replay = portal.staff("PUT", "/staff/bookings/decisions", key, json=decisions)
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.json() == r.json()
@@ -620,6 +621,7 @@ def test_each_action_is_in_the_change_feed_in_order(portal, alsh):
         "registration": reg,
         "submission": summary["number"],
         "booking_id": summary["lines"][0]["booking_id"],
+        "booking_version": 1,
         "line_id": late["line_id"],
         "activity": "ALSH-LUDE",
         "period": "DEC-2026",
@@ -644,6 +646,7 @@ def test_each_action_is_in_the_change_feed_in_order(portal, alsh):
         "action": "cancel",
         "requested_state": "cancelled",
         "previous_state": "accepted",
+        "booking_version": 2,  # the family's second change to Monday
         "decision": "cancelled",
         "reason": "Annulation acceptée.",
         "deadline": "2026-12-04T10:00:00+01:00",

@@ -70,6 +70,7 @@ from backoffice.services.requests.recording import (
     flush,
     request_name,
     request_state,
+    require_deciding_role,
 )
 from backoffice.services.requests.undo import undo_decisions
 
@@ -237,6 +238,7 @@ def accept_requests(
 ) -> list[PortalRequest]:
     """Accept these pending requests (see the module docstring); ``billed`` applies to
     the cancellations accepted (a late one « absence non justifiée »: True)."""
+    require_deciding_role(actor)
     bind(session, actor)
     answer = (answer or "").strip()
     if len(answer) > MAX_ANSWER // 2:
@@ -280,6 +282,7 @@ def refuse_requests(
 ) -> list[PortalRequest]:
     """Refuse these pending requests with ``reason`` (mandatory: parents read it). A
     refused cancellation keeps the days booked."""
+    require_deciding_role(actor)
     bind(session, actor)
     reason = (reason or "").strip()
     if not reason:
@@ -363,6 +366,7 @@ def offer_freed_places(
     request order: each waiting day that now fits is accepted (its request's state
     follows) and pushed to the portal when the portal knows it. Returns the days
     accepted."""
+    require_deciding_role(actor)
     bind(session, actor)
     places = Places(session)
     rec = Recorder(session, actor, places)

@@ -38,12 +38,14 @@ from backoffice.models import (
     PortalRequest,
     Registration,
     RegistrationState,
+    RequestBooking,
     RequestKind,
     RequestState,
+    Role,
     utcnow,
 )
 from backoffice.services.common import outbox
-from backoffice.services.common.actors import Actor
+from backoffice.services.common.actors import Actor, PermissionDenied
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,6 +53,9 @@ REGISTRATION_TOPIC = "registration.decision"
 BOOKINGS_TOPIC = "booking.decisions"
 MAX_DECISIONS = 1000  # per PUT /staff/bookings/decisions (portal's BookingDecisions)
 MAX_ANSWER = 2000  # characters the portal keeps for an answer
+EXPECTED = ("expected_state", "expected_version")  # what a pushed decision was taken on
+# In a request's payload: the day's version the portal gave when refusing a stale decision.
+PORTAL_VERSION = "portal_version"
 UNDO_KEY = "_decisions"  # in PortalRequest.payload: the decisions taken, last on top
 STATE_LABELS = {
     RequestState.PENDING: "en attente",
@@ -67,6 +72,18 @@ HOLDING = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
 
 class DecisionError(UserError):
     """A decision that cannot be taken (French message); nothing was changed."""
+
+
+# Who decides the families' requests (not the régisseurs: billing only).
+DECIDING_ROLES = frozenset({Role.ADMIN, Role.DIRECTOR, Role.AGENT})
+
+
+def require_deciding_role(actor: Actor) -> None:
+    if actor.role not in DECIDING_ROLES:
+        raise PermissionDenied(
+            "Votre rôle ne permet pas de décider des demandes des familles : il faut être "
+            "agent d'accueil, directeur ou administrateur."
+        )
 
 
 def day_label(day: date) -> str:
@@ -139,6 +156,24 @@ def portal_booking_id(request: PortalRequest) -> int | None:
     if len(request.bookings) != 1 or isinstance(value, bool) or not isinstance(value, int):
         return None
     return value
+
+
+def seen_version(session: Session, booking: Booking, portal_id: int) -> int | None:
+    """The day's version in the last change the feed told about it (``booking_version`` of
+    the requests on this day), None when the feed did not say (an older portal)."""
+    payloads = session.scalars(
+        select(PortalRequest.payload)
+        .join(RequestBooking, RequestBooking.request_id == PortalRequest.id)
+        .where(RequestBooking.booking_id == booking.id)
+    )
+    versions = [
+        p.get(key)
+        for p in payloads
+        if p.get("booking_id") == portal_id
+        for key in ("booking_version", PORTAL_VERSION)
+        if isinstance(p.get(key), int) and not isinstance(p.get(key), bool)
+    ]
+    return max(versions, default=None)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -301,6 +336,7 @@ class Recorder:
             )
         if self.places is not None:
             self.places.moved(booking, booking.state, state)
+        before = booking.state
         booking.state = state
         booking.decided_at, booking.decided_by_id = self.now, self.actor.staff_id
         booking.decision_reason = answer[:MAX_ANSWER]
@@ -318,7 +354,19 @@ class Recorder:
         }
         if state is BookingState.CANCELLED and billed is not None:
             decision["billed"] = billed
-        self.days.setdefault(request.family_id, {})[portal_id] = decision
+        family_days = self.days.setdefault(request.family_id, {})
+        # The day as the portal holds it (the state before this call's first decision on it,
+        # the version of the last change the feed told about it): the portal refuses the
+        # decision if the family changed the day meanwhile (withdrawn, asked again).
+        earlier = family_days.get(portal_id)
+        if earlier is not None:
+            expected = {k: earlier[k] for k in EXPECTED if k in earlier}
+        else:
+            expected = {"expected_state": before.value}
+            version = seen_version(self.session, booking, portal_id)
+            if version is not None:
+                expected["expected_version"] = version
+        family_days[portal_id] = {**decision, **expected}
         self.snapshots[request.id]["portal_days"].append(portal_id)
 
     # -- the end of the call --------------------------------------------------------------

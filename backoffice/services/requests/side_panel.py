@@ -42,6 +42,7 @@ from backoffice.models import (
     Registration,
     RequestBooking,
     RequestKind,
+    SyncConflict,
     Unit,
     WhenFull,
 )
@@ -70,6 +71,7 @@ REFUSAL_REASONS: tuple[str, ...] = (
 )
 
 ALL_AGES = "Tous âges"
+STALE_NOTE = "stale_decision"  # in a request's payload (backoffice.sync.push_decisions)
 HOLDING = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
 ASKED = (BookingState.REQUESTED, BookingState.WAITING_LIST)
 
@@ -383,11 +385,13 @@ def side_data(
     lines = capacity_for(session, shown, accepting=ids)
     alerts = balance = None
     label = ""
+    notes: tuple[str, ...] = ()
     if current is not None:
         if current.child_id is not None:
             alerts = child_alerts(session, current.child_id, actor, today)
         label = f"{current.family_name} ({current.family_code})"
         balance = family_unpaid(session, current.family_code)
+        notes = request_notes(session, current.id)
     return SideData(
         selected=len(ids),
         capacity=tuple(lines),
@@ -395,4 +399,41 @@ def side_data(
         alerts=alerts,
         family_label=label,
         balance=balance,
+        notes=notes,
     )
+
+
+def request_notes(session: Session, request_id: int) -> tuple[str, ...]:
+    """What the sync said about the request and its family: a decision the portal refused
+    because the family withdrew (or changed) the day meanwhile — on this request
+    (``payload["stale_decision"]``) or, still to be noted in the Synchronisation area,
+    on another request of the family (closed, hence no longer in the queue)."""
+    request = session.get(PortalRequest, request_id)
+    if request is None:
+        return ()
+    note = request.payload.get(STALE_NOTE)
+    notes = [note] if isinstance(note, str) and note else []
+    others = session.scalars(
+        select(SyncConflict)
+        .where(
+            SyncConflict.family_id == request.family_id,
+            SyncConflict.entity == "portal_request",
+            SyncConflict.field == "decision",
+            SyncConflict.entity_id != request.id,
+            SyncConflict.resolved_at.is_(None),
+        )
+        .order_by(SyncConflict.id)
+    )
+    for conflict in others:
+        extra = conflict.extra or {}
+        other = session.get(PortalRequest, conflict.entity_id)
+        day = other.payload.get("date") if other is not None else None
+        when = ""
+        try:
+            when = f" du {date.fromisoformat(day):%d/%m/%Y}" if isinstance(day, str) else ""
+        except ValueError:
+            pass  # an unreadable date from the feed: the request's number says enough
+        notes.append(
+            f"Demande {extra.get('request') or conflict.entity_id}{when} : {extra.get('note')}"
+        )
+    return tuple(notes)

@@ -46,6 +46,7 @@ from backoffice.services.requests.recording import (
     flush,
     parse_instant,
     request_name,
+    require_deciding_role,
     state_text,
 )
 
@@ -217,6 +218,7 @@ def undo_decisions(
     """Undo the last decision on each of these requests (and the freed places it gave);
     returns the requests restored. All or nothing: a :class:`DecisionError` changes
     nothing."""
+    require_deciding_role(actor)
     bind(session, actor)
     ids = list(dict.fromkeys(request_ids))
     if not ids:

@@ -63,8 +63,14 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
+# Conflicts that are not about a field of the family's file.
+OTHER_FIELDS = {("portal_request", "decision"): "Demande — décision de l'agent (sans objet)"}
+
+
 def field_text(row: ConflictRow) -> str:
     """« Famille F00012 — Téléphone du foyer »."""
+    if (row.entity, row.field) in OTHER_FIELDS:
+        return OTHER_FIELDS[(row.entity, row.field)]
     entity = ENTITY_LABELS.get(row.entity, row.entity)
     field = FIELD_LABELS.get(row.entity, {}).get(row.field, row.field)
     return f"{entity} — {field}"
