@@ -46,6 +46,7 @@ OUTCOMES = {
 BOOKING_OUTCOMES = ("book", "waiting")
 
 __all__ = [
+    "ActivityChoice",
     "MAX_DAYS",
     "OUTCOMES",
     "PreviewLine",
