@@ -186,7 +186,12 @@ def register(sub) -> None:
         "apply-week",
         help="réserve une semaine type pour un enfant sur une période (aperçu avec --preview)",
     )
-    p.add_argument("child", type=int, metavar="ENFANT", help="numéro de l'enfant")
+    p.add_argument(
+        "child",
+        type=int,
+        metavar="ENFANT",
+        help="numéro de l'enfant (« families show CODE --json » : children, id)",
+    )
     p.add_argument(
         "--activity", required=True, metavar="ACTIVITÉ", help="code (ou nom) de l'activité"
     )
@@ -211,7 +216,11 @@ def register(sub) -> None:
     )
     p.add_argument("--preview", action="store_true", help="aperçu seulement, rien n'est enregistré")
     p.add_argument(
-        "--today", type=date.fromisoformat, default=None, help="date de référence AAAA-MM-JJ"
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        metavar="AAAA-MM-JJ",
+        help="date de référence (défaut : aujourd'hui)",
     )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_bookings_apply_week)
