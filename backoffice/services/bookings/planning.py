@@ -230,6 +230,7 @@ def book_days(
     when_full = rule.when_full if rule is not None else WhenFull.WAITING_LIST
     result, push, now = DeskResult(), DeskPush(session), utcnow()
     places = Places(session)
+    places.preload(unit.id, days)  # one count for all the days, not one per day
     for day in days:
         reg = _registration_on(registrations, day)
         if reg is None:
@@ -270,8 +271,7 @@ def book_days(
         booking.cancellation_billed = False
         booking.cancel_requested_at = None
         (result.booked if state is BookingState.ACCEPTED else result.waiting).append(day)
-        session.flush()
-        push.add(booking)
+        push.add(booking)  # flushed once below: the rows go in batches
     push.flush()
     session.flush()
     return result

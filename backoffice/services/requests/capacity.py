@@ -81,6 +81,34 @@ class Places:
             self.taken[key] = self.session.execute(taken).scalar_one()
         return self.taken[key]
 
+    def preload(self, unit_id: int, days: Iterable[date]) -> None:
+        """Count the places taken on these days of the unit in one query (after its lock),
+        instead of one query per day: for the desk's bookings over many days."""
+        days = sorted(set(days))
+        rows = self._rows(unit_id)
+        if not days or not rows:
+            return
+        counted = select(Booking.day, Registration.age_group_id, func.count(Booking.id))
+        counted = (
+            counted.outerjoin(Registration, Registration.id == Booking.registration_id)
+            .where(
+                Booking.unit_id == unit_id,
+                Booking.day >= days[0],
+                Booking.day <= days[-1],
+                Booking.state.in_(HOLDING),
+            )
+            .group_by(Booking.day, Registration.age_group_id)
+        )
+        scopes = {None} | {c.age_group_id for c in rows if c.age_group_id is not None}
+        taken = {(unit_id, d, scope): 0 for d in days for scope in scopes}
+        for day, group, count in self.session.execute(counted):
+            if (unit_id, day, None) in taken:
+                taken[(unit_id, day, None)] += count
+            if group is not None and (unit_id, day, group) in taken:
+                taken[(unit_id, day, group)] += count
+        for key, count in taken.items():
+            self.taken.setdefault(key, count)
+
     def full(self, booking: Booking) -> Capacity | None:
         """The capacity row with no place left for ``booking``'s unit and day, if any
         (places held by days other than this one)."""

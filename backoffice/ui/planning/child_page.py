@@ -14,6 +14,7 @@ from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.planning.bulk_dialog import BulkChoice, BulkDialog
 from backoffice.ui.planning.icons import Legend
+from backoffice.ui.planning.regular_week_dialog import open_regular_week
 from backoffice.ui.planning.week_model import WeekModel
 from backoffice.ui.qt import (
     QAbstractItemView,
@@ -117,6 +118,8 @@ class ChildPlanningPage(QWidget):
         self.book_button.clicked.connect(lambda: self.apply_selection(book=True))
         self.unbook_button.clicked.connect(lambda: self.apply_selection(book=False))
         self.bulk_button.clicked.connect(self.open_bulk)
+        self.week_type_button = QPushButton("Semaine &type…")
+        self.week_type_button.clicked.connect(lambda: open_regular_week(self))
         bulk = QShortcut(QKeySequence("Ctrl+G"), self)
         bulk.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         bulk.activated.connect(self.open_bulk)
@@ -141,6 +144,7 @@ class ChildPlanningPage(QWidget):
         actions.addWidget(self.book_button)
         actions.addWidget(self.unbook_button)
         actions.addWidget(self.bulk_button)
+        actions.addWidget(self.week_type_button)
         actions.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
@@ -242,6 +246,7 @@ class ChildPlanningPage(QWidget):
             widget.setEnabled(has_child)
         for widget in (self.book_button, self.unbook_button, self.bulk_button):
             widget.setEnabled(has_rows)
+        self.week_type_button.setEnabled(has_child)
 
     # -- booking ---------------------------------------------------------------------------
 
