@@ -55,7 +55,7 @@ def balance_text(value) -> str:
     return "soldé"
 
 
-# Sized for the left pane of a 1280 px window (about 290 px): the name and the commune
+# Sized for the left pane of a 1280 px window (about 330 px): the name and the commune
 # share what the code leaves, their whole text in the tooltip.
 FAMILY_COLUMNS = (
     Column("Famille", lambda f: f.code, width=58),
@@ -175,7 +175,7 @@ class FamilyPanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([330, 930])
+        splitter.setSizes([360, 900])  # communes such as « Saint-Jean-de-la-Motte » whole
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
