@@ -52,7 +52,7 @@ from backoffice.services.families.queries import NotFound
 
 ZERO = Decimal("0.00")
 # How many bookings ahead the card lists per child (the planning shows the rest).
-NEXT_BOOKINGS = 12
+NEXT_BOOKINGS = 8
 # Every agent of the back-office answers « où en est mon dossier ? ».
 CARD_ROLES = frozenset({Role.ADMIN, Role.DIRECTOR, Role.AGENT, Role.ACCOUNTANT})
 
@@ -73,9 +73,10 @@ CELL_STATE_LABELS = {
     "cancel_requested": "Demande d'annulation en attente",
     "closed": "Fermé",
 }
+# The portal's words (``portal.bookings.states.REGISTRATION_LABELS``).
 REGISTRATION_STATE_LABELS = {
-    RegistrationState.REQUESTED: "Demande d'inscription en attente",
-    RegistrationState.ACCEPTED: "Inscription acceptée",
+    RegistrationState.REQUESTED: "En attente de validation",
+    RegistrationState.ACCEPTED: "Acceptée",
     RegistrationState.REFUSED: "Refusée",
     RegistrationState.CANCELLED: "Annulée",
 }
@@ -171,6 +172,8 @@ class InvoiceLine:
 
     @property
     def state_label(self) -> str:
+        if self.state is InvoiceState.ISSUED:
+            return "À payer"
         return INVOICE_STATE_LABELS[self.state]
 
     @property
