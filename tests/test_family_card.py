@@ -166,6 +166,15 @@ def test_card_tells_the_whole_story_in_few_queries(db, world):
             )
         )
         assert len(card.requests) == pending
+        # Each request's days are those of its bookings (first and last too).
+        for line in card.requests:
+            request = s.get(PortalRequest, line.id)
+            days = sorted({link.booking.day for link in request.bookings})
+            assert line.days == len(days)
+            assert (line.first_day, line.last_day) == (
+                (days[0], days[-1]) if days else (None, None)
+            )
+        assert any(line.days for line in card.requests)
         # The balance per régie is the payments desk's.
         code = s.get(Family, world["big"]).code
         desk = family_balance(s, code)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.dates import PARIS
@@ -39,6 +39,7 @@ from backoffice.models import (
     PortalRequest,
     Regie,
     RegistrationState,
+    RequestBooking,
     RequestKind,
     RequestState,
     Role,
@@ -47,6 +48,7 @@ from backoffice.models import (
 )
 from backoffice.models import Registration as RegistrationModel
 from backoffice.services.billing.ledger import figures
+from backoffice.services.billing.payments import PAYMENT_STATE_LABELS
 from backoffice.services.common.actors import PORTAL, Actor, PermissionDenied
 from backoffice.services.families.queries import NotFound
 
@@ -145,6 +147,8 @@ class RequestLine:
     received_on: date
     subject: str  # the activity and period, or what the request is about
     days: int  # days asked for (bookings, cancellations)
+    first_day: date | None = None
+    last_day: date | None = None
 
     @property
     def kind_label(self) -> str:
@@ -200,11 +204,7 @@ class PaymentLine:
 
     @property
     def state_label(self) -> str:
-        return {
-            PaymentState.VALIDATED: "Validé",
-            PaymentState.PENDING_BANK_VALIDATION: "En attente de la banque",
-            PaymentState.REFUSED: "Refusé",
-        }[self.state]
+        return PAYMENT_STATE_LABELS[self.state]
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,9 +274,9 @@ def _children(session: Session, family_id: int, today: date) -> list[ChildCard]:
         .order_by(Child.birth_date, Child.id)
     ).all()
     ids = [k.id for k in kids]
+    ahead: dict[int, int] = defaultdict(int)
     registrations: dict[int, list[RegistrationLine]] = defaultdict(list)
     bookings: dict[int, list[BookingLine]] = defaultdict(list)
-    ahead: dict[int, int] = defaultdict(int)
     if ids:
         for reg, activity, site, period, start, end in session.execute(
             select(
@@ -320,12 +320,10 @@ def _children(session: Session, family_id: int, today: date) -> list[ChildCard]:
             .order_by(Booking.day, Unit.start_time, Unit.name, Booking.id)
         ).all()
         shown = []
-        counted: dict[int, int] = defaultdict(int)
-        for r in rows:
-            counted[r.child_id] += 1
-            if counted[r.child_id] <= NEXT_BOOKINGS:
+        for r in rows:  # all counted, the first few shown
+            ahead[r.child_id] += 1
+            if ahead[r.child_id] <= NEXT_BOOKINGS:
                 shown.append(r)
-        ahead = counted
         last = max((r.day for r in shown), default=today)
         closures = _closures(session, {r.activity_id for r in shown}, today, last)
         for r in shown:
@@ -356,39 +354,53 @@ def _children(session: Session, family_id: int, today: date) -> list[ChildCard]:
 
 
 def _requests(session: Session, family_id: int) -> list[RequestLine]:
+    days = (
+        select(
+            RequestBooking.request_id.label("request_id"),
+            func.count(func.distinct(Booking.day)).label("days"),
+            func.min(Booking.day).label("first_day"),
+            func.max(Booking.day).label("last_day"),
+        )
+        .join(Booking, Booking.id == RequestBooking.booking_id)
+        .join(PortalRequest, PortalRequest.id == RequestBooking.request_id)
+        .where(PortalRequest.family_id == family_id, PortalRequest.state == RequestState.PENDING)
+        .group_by(RequestBooking.request_id)
+        .subquery()
+    )
     rows = session.execute(
         select(
             PortalRequest.id,
             PortalRequest.child_id,
             PortalRequest.kind,
             PortalRequest.received_at,
-            PortalRequest.payload,
             Child.first_name,
             Activity.name,
             Period.name,
+            days.c.days,
+            days.c.first_day,
+            days.c.last_day,
         )
         .outerjoin(Child, Child.id == PortalRequest.child_id)
         .outerjoin(Activity, Activity.id == PortalRequest.activity_id)
         .outerjoin(Period, Period.id == PortalRequest.period_id)
+        .outerjoin(days, days.c.request_id == PortalRequest.id)
         .where(PortalRequest.family_id == family_id, PortalRequest.state == RequestState.PENDING)
         .order_by(PortalRequest.received_at, PortalRequest.id)
     ).all()
-    lines = []
-    for rid, child_id, kind, received_at, payload, first, activity, period in rows:
-        subject = " — ".join(p for p in (activity, period) if p)
-        days = payload.get("days") if isinstance(payload, dict) else None
-        lines.append(
-            RequestLine(
-                rid,
-                child_id,
-                first or "",
-                kind,
-                received_at.astimezone(PARIS).date(),
-                subject,
-                len(days) if isinstance(days, list) else 0,
-            )
+    return [
+        RequestLine(
+            r.id,
+            r.child_id,
+            r.first_name or "",
+            r.kind,
+            r.received_at.astimezone(PARIS).date(),
+            " — ".join(p for p in (r[5], r[6]) if p),
+            r.days or 0,
+            r.first_day,
+            r.last_day,
         )
-    return lines
+        for r in rows
+    ]
 
 
 def _money(session: Session, family_id: int):

@@ -269,8 +269,19 @@ REQUEST_COLUMNS = [
     Column("Enfant", lambda r: r.child or "—", width=120),
     Column("Demande", lambda r: r.kind_label, width=170),
     Column("Objet", lambda r: r.subject or "—", stretch=True),
-    Column("Jours", lambda r: str(r.days) if r.days else "", amount=True, width=60),
+    Column("Jours demandés", lambda r: _days_text(r), width=330),
 ]
+
+
+def _days_text(request: RequestLine) -> str:
+    """« 3 jours, du lun. 30/11/2026 au ven. 04/12/2026 », « 1 jour, le lun. 30/11/2026 »."""
+    if not request.days or request.first_day is None or request.last_day is None:
+        return ""
+    count = f"{request.days} jour{'s' if request.days > 1 else ''}"
+    first, last = request.first_day, request.last_day
+    if first == last:
+        return f"{count}, le {short_day(first)}/{first:%Y}"
+    return f"{count}, du {short_day(first)}/{first:%Y} au {short_day(last)}/{last:%Y}"
 
 
 class RequestsTab(QWidget):
