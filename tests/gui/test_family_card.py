@@ -225,13 +225,15 @@ def test_each_line_opens_the_right_area_on_the_right_record(qtbot, card_window):
     selected = panel.invoices_view.selectionModel().selectedRows()
     assert [panel.invoices.row_at(i.row()).number for i in selected] == [invoice.number]
 
-    # A payment → Règlements, the family's account.
-    window.open_family(card.family_id)
-    window.payments.family.account = None
-    _activate(qtbot, view.money_tab.payments_view, 0, key=True)
-    assert window.stack.currentWidget() is window.payments
-    assert window.payments.tabs.currentWidget() is panel
-    assert panel.account is not None and panel.account.header.id == card.family_id
+    # A payment, or a régie's balance → Règlements, the family's account.
+    for table in (view.money_tab.payments_view, view.money_tab.balances_view):
+        window.open_family(card.family_id)
+        window.payments.tabs.setCurrentIndex(1)
+        window.payments.family.account = None
+        _activate(qtbot, table, 0, key=True)
+        assert window.stack.currentWidget() is window.payments
+        assert window.payments.tabs.currentWidget() is panel
+        assert panel.account is not None and panel.account.header.id == card.family_id
 
 
 def test_other_actions_hook_in_with_a_line(qtbot, card_window):

@@ -349,6 +349,7 @@ class MoneyTab(QWidget):
 
     invoiceActivated = Signal(int)  # the invoice's id
     paymentActivated = Signal(int)  # the payment's id
+    accountActivated = Signal()  # a régie's balance: the family's account
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -367,6 +368,7 @@ class MoneyTab(QWidget):
         self.payments_view.activated.connect(
             lambda index: self.paymentActivated.emit(_row_of(self.payments_view, index).id)
         )
+        self.balances_view.activated.connect(lambda _index: self.accountActivated.emit())
         self.today = date.today()
         self.invoices_title = QLabel()
         self.payments_title = QLabel()

@@ -257,7 +257,7 @@ class FamilyView(QWidget):
     planningWeekRequested = Signal(int, object)  # a child's id and a day of the week to show
     requestRequested = Signal(int)  # a request's id, at the requests desk
     invoiceRequested = Signal(int, int)  # family id, invoice id: its account in Règlements
-    paymentRequested = Signal(int, int)  # family id, payment id: its account in Règlements
+    paymentRequested = Signal(int, int)  # family id, payment id (0: none): Règlements
 
     def __init__(
         self,
@@ -300,6 +300,9 @@ class FamilyView(QWidget):
         )
         self.money_tab.paymentActivated.connect(
             lambda payment_id: self.paymentRequested.emit(self.family_id, payment_id)
+        )
+        self.money_tab.accountActivated.connect(
+            lambda: self.paymentRequested.emit(self.family_id, 0)
         )
         self.tabs.addTab(self.browser, "Fiche")
         self.tabs.addTab(self.children_tab, "Inscriptions et réservations")
