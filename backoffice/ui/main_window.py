@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         for area in (self.requests, self.planning, self.attendance):
             area.open_child.connect(self.open_child_file)
         self.families.planningRequested.connect(self.show_child_planning)
+        self.connect_card(self.families)
         self.incomplete = IncompleteFilesPage(
             db, actor, today=today, runner=self.runner, load=False
         )
@@ -264,10 +265,30 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def show_child_planning(self, child_id: int) -> None:
-        """The child's current week in the « Planning » area."""
+    def show_child_planning(self, child_id: int, day: date | None = None) -> None:
+        """The child's week in the « Planning » area (``day``'s, else the current one)."""
         self.show_area(self.planning)
-        self.planning.show_child(child_id)
+        self.planning.show_child(child_id, day)
+
+    def connect_card(self, source) -> None:
+        """A family's card (its view, or the families area relaying its views): each of
+        its lines opens the right area on the right record."""
+        source.planningWeekRequested.connect(self.show_child_planning)
+        source.requestRequested.connect(self.show_request)
+        source.invoiceRequested.connect(self.show_invoice)
+        source.paymentRequested.connect(lambda family_id, _payment: self.show_payments(family_id))
+
+    def show_request(self, request_id: int) -> None:
+        self.show_area(self.requests)
+        self.requests.show_request(request_id)
+
+    def show_invoice(self, family_id: int, invoice_id: int) -> None:
+        self.show_area(self.payments)
+        self.payments.show_invoice(family_id, invoice_id)
+
+    def show_payments(self, family_id: int) -> None:
+        self.show_area(self.payments)
+        self.payments.show_family(family_id)
 
     def show_sync(self) -> None:
         self.show_area(self.sync_area)
@@ -298,6 +319,7 @@ class MainWindow(QMainWindow):
                 self.db, self.runner, self.actor, family_id, self, today=self.today
             )
             window.view.planningRequested.connect(self.show_child_planning)
+            self.connect_card(window.view)
             window.destroyed.connect(lambda _o=None: self.family_windows.pop(family_id, None))
             self.family_windows[family_id] = window
             window.load()

@@ -32,7 +32,7 @@ def _history_of_martin(qtbot, db, actor, family_ids, sync_runner):
     assert not history.is_loaded and history.model.rowCount() == 0
     view.tabs.setCurrentIndex(view.tabs.indexOf(history))
     assert history.is_loaded
-    assert view.tabs.tabText(1) == "Historique"
+    assert view.tabs.tabText(view.tabs.indexOf(history)) == "Historique"
     return window, history
 
 

@@ -15,6 +15,11 @@ from backoffice.ui.tasks import TaskRunner
 class FamiliesArea(QTabWidget):
     familyOpened = Signal(object)  # the FamilyView, once created
     planningRequested = Signal(int)  # a child's id, from a family view
+    # From a family's card: a child's week, a request, an invoice, a payment.
+    planningWeekRequested = Signal(int, object)
+    requestRequested = Signal(int)
+    invoiceRequested = Signal(int, int)
+    paymentRequested = Signal(int, int)
 
     def __init__(
         self,
@@ -55,6 +60,10 @@ class FamiliesArea(QTabWidget):
         view.loaded.connect(lambda: self._retitle(view))
         view.closeRequested.connect(lambda: self.close_tab(self.indexOf(view)))
         view.planningRequested.connect(self.planningRequested)
+        view.planningWeekRequested.connect(self.planningWeekRequested)
+        view.requestRequested.connect(self.requestRequested)
+        view.invoiceRequested.connect(self.invoiceRequested)
+        view.paymentRequested.connect(self.paymentRequested)
         index = self.addTab(view, view.title)
         self.setCurrentIndex(index)
         view.setFocus()

@@ -1,5 +1,6 @@
-"""The family view: family, guardians and a summary of each child's file,
-its history, and the way to edit it.
+"""The family view: family, guardians and a summary of each child's file, the
+family's story (registrations, next bookings, requests pending, invoices, balance and
+payments: :mod:`.card_tabs`), its history, and the way to edit it.
 
 The detail is loaded off the GUI thread through the task runner; the page is
 rich text in a ``QTextBrowser`` (selectable, copyable). Only alert flags appear
@@ -12,15 +13,19 @@ each save.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from html import escape
 
+from backoffice.dates import paris_today
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
 from backoffice.services.common.actors import Actor
+from backoffice.services.families.card import FamilyCard, family_card
 from backoffice.services.families.queries import ChildSummary, FamilyDetail, get_family_detail
 from backoffice.storage import Database
 from backoffice.ui.accounts import AccountActionsBar
 from backoffice.ui.child_file.editor import ChildFileDialog
+from backoffice.ui.families.card_tabs import ChildrenTab, MoneyTab, RequestsTab, balance_words
 from backoffice.ui.family_edit import FamilyEditDialog
 from backoffice.ui.history import HistoryPage
 from backoffice.ui.qt import (
@@ -249,6 +254,10 @@ class FamilyView(QWidget):
     loaded = Signal()
     closeRequested = Signal()
     planningRequested = Signal(int)  # a child's id: its week in the « Planning » area
+    planningWeekRequested = Signal(int, object)  # a child's id and a day of the week to show
+    requestRequested = Signal(int)  # a request's id, at the requests desk
+    invoiceRequested = Signal(int, int)  # family id, invoice id: its account in Règlements
+    paymentRequested = Signal(int, int)  # family id, payment id (0: none): Règlements
 
     def __init__(
         self,
@@ -266,6 +275,7 @@ class FamilyView(QWidget):
         self.actor = actor
         self.today = today
         self.detail: FamilyDetail | None = None
+        self.card: FamilyCard | None = None
         self.edit_dialog: FamilyEditDialog | None = None
 
         self.status = QLabel("Chargement de la famille…")
@@ -279,7 +289,25 @@ class FamilyView(QWidget):
         self.history = HistoryPage(db, runner, actor, family_id)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.children_tab = ChildrenTab()
+        self.children_tab.planningRequested.connect(self.planningWeekRequested)
+        self.children_tab.childFileRequested.connect(self.open_child_file)
+        self.requests_tab = RequestsTab()
+        self.requests_tab.requestActivated.connect(self.requestRequested)
+        self.money_tab = MoneyTab()
+        self.money_tab.invoiceActivated.connect(
+            lambda invoice_id: self.invoiceRequested.emit(self.family_id, invoice_id)
+        )
+        self.money_tab.paymentActivated.connect(
+            lambda payment_id: self.paymentRequested.emit(self.family_id, payment_id)
+        )
+        self.money_tab.accountActivated.connect(
+            lambda: self.paymentRequested.emit(self.family_id, 0)
+        )
         self.tabs.addTab(self.browser, "Fiche")
+        self.tabs.addTab(self.children_tab, "Inscriptions et réservations")
+        self.tabs.addTab(self.requests_tab, "Demandes")
+        self.tabs.addTab(self.money_tab, "Factures et règlements")
         self.tabs.addTab(self.history, "Historique")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.tabs.hide()
@@ -291,6 +319,9 @@ class FamilyView(QWidget):
         corner = QWidget()
         corner_layout = QHBoxLayout(corner)
         corner_layout.setContentsMargins(0, 0, 0, 4)
+        # The family's actions (« Ajouter un enfant… »…) come before « Modifier »:
+        # add_family_action().
+        self.family_actions = corner_layout
         corner_layout.addWidget(self.edit_button)
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
@@ -305,19 +336,37 @@ class FamilyView(QWidget):
             return "Famille…"
         return f"{self.detail.family.name} ({self.detail.family.code})"
 
-    def load(self) -> None:
-        db, family_id, today = self.db, self.family_id, self.today
+    def add_family_action(
+        self, text: str, slot: Callable[[], None], tooltip: str = ""
+    ) -> QPushButton:
+        """A button beside « Modifier la famille… » (the family's own actions)."""
+        button = QPushButton(text)
+        button.setToolTip(tooltip)
+        button.clicked.connect(lambda _checked=False: slot())
+        self.family_actions.insertWidget(self.family_actions.count() - 1, button)
+        return button
 
-        def fetch() -> FamilyDetail:
+    def load(self) -> None:
+        db, family_id, actor = self.db, self.family_id, self.actor
+        today = self.today or paris_today()
+
+        def fetch() -> tuple[FamilyDetail, FamilyCard]:
             with db.session() as session:
-                return get_family_detail(session, family_id, today=today)
+                detail = get_family_detail(session, family_id, today=today)
+                return detail, family_card(session, actor, family_id, today)
 
         self.runner.run(
             fetch, self._show, self._failed, label="Chargement de la famille…", parent=self
         )
 
-    def _show(self, detail: FamilyDetail) -> None:
+    def _show(self, loaded: tuple[FamilyDetail, FamilyCard]) -> None:
+        detail, card = loaded
         self.detail = detail
+        self.card = card
+        self.children_tab.set_card(card)
+        self.requests_tab.set_rows(card.requests)
+        self.money_tab.set_card(card)
+        self._retitle_tabs(card)
         scroll = self.browser.verticalScrollBar().value()
         self.browser.setHtml(family_html(detail, self.today))
         self.browser.verticalScrollBar().setValue(scroll)
@@ -325,6 +374,23 @@ class FamilyView(QWidget):
         self.tabs.show()
         self.edit_button.setEnabled(True)
         self.loaded.emit()
+
+    def _retitle_tabs(self, card: FamilyCard) -> None:
+        bookings = sum(c.bookings_ahead for c in card.children)
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.children_tab),
+            f"Inscriptions et réservations ({bookings} à venir)",
+        )
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.requests_tab), f"Demandes ({len(card.requests)})"
+        )
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.money_tab),
+            f"Factures (solde : {balance_words(card.balance)})",
+        )
+
+    def show_tab(self, widget: QWidget) -> None:
+        self.tabs.setCurrentWidget(widget)
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.history and not self.history.is_loaded:

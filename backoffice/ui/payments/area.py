@@ -87,6 +87,10 @@ class PaymentsArea(QWidget):
         self.tabs.setCurrentWidget(self.family)
         self.family.show_family(family_id)
 
+    def show_invoice(self, family_id: int, invoice_id: int) -> None:
+        self.tabs.setCurrentWidget(self.family)
+        self.family.show_invoice(family_id, invoice_id)
+
     def show_family_code(self, code: str) -> None:
         with self.db.session() as session:
             family_id = find_family_id(session, code)

@@ -113,6 +113,8 @@ class FamilyPanel(QWidget):
         self.regies: list[RegieRow] = []
         self.account: FamilyAccount | None = None
         self.dialog: RecordPaymentDialog | None = None
+        # (family id, invoice id) to select once shown (from a family's card).
+        self.wanted_invoice: tuple[int, int] | None = None
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Nom, F00042, commune, enfant")
@@ -212,6 +214,12 @@ class FamilyPanel(QWidget):
         """Open a family's account directly (from another area)."""
         self.load_family(family_id)
 
+    def show_invoice(self, family_id: int, invoice_id: int) -> None:
+        """A family's account with one invoice selected, paid or not (a family's card)."""
+        self.wanted_invoice = (family_id, invoice_id)
+        self.open_only.setChecked(False)
+        self.load_family(family_id)
+
     def _family_changed(self) -> None:
         row = current_row(self.families_view)
         if row is not None and (self.account is None or self.account.header.id != row.id):
@@ -241,6 +249,11 @@ class FamilyPanel(QWidget):
         if self.open_only.isChecked():
             rows = [r for r in rows if r.balance > 0 and r.state in OPEN_STATES]
         self.invoices.set_rows(rows)
+        wanted = self.wanted_invoice
+        if wanted is not None and self.account is not None and self.account.header.id == wanted[0]:
+            self.wanted_invoice = None
+            select_first(self.invoices_view, lambda r: r.id == wanted[1])
+            self.invoices_view.scrollTo(self.invoices_view.currentIndex())
 
     def current_balance(self) -> RegieBalance | None:
         return current_row(self.balances_view)

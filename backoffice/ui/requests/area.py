@@ -81,6 +81,7 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
         self._resume_scroll = 0
         self._generation = 0
         self._side_asked = 0
+        self.wanted_request: int | None = None  # to select once listed (from a family's card)
 
         self.filters = FiltersBar(self.today)
         self.model = RequestsModel(self)
@@ -222,6 +223,11 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
         else:
             crash.report(exc)
 
+    def show_request(self, request_id: int) -> None:
+        """Select a request (from a family's card) as soon as the queue lists it."""
+        self.wanted_request = request_id
+        self.apply_filters()
+
     def apply_filters(self) -> None:
         if self.all_rows is None:
             return  # applied when the queue arrives
@@ -252,6 +258,11 @@ class RequestsArea(KeyboardMixin, DecisionsMixin, QWidget):
             row = next((positions[i] for i in resume if i in positions), None)
             self.view.doItemsLayout()  # the scroll range of the new rows, then the old place
             self.view.verticalScrollBar().setValue(self._resume_scroll)
+        if self.wanted_request is not None and self.all_rows is not None:
+            wanted, self.wanted_request = self.wanted_request, None
+            row = positions.get(wanted, row)
+            if wanted not in positions:
+                self.status.setText(f"La demande n° {wanted} n'est pas dans la liste filtrée.")
         if self.model.rowCount():
             self.view.selectionModel().setCurrentIndex(
                 self.model.index(row or 0, 0),
