@@ -512,3 +512,44 @@ def child_registrations(
 
 def _short(day: date) -> str:
     return f"{day:%d/%m/%Y}"
+
+
+# -- by codes (the CLI) ----------------------------------------------------------------------
+
+
+def activity_by_code(session: Session, code: str) -> Activity:
+    activity = session.scalar(select(Activity).where(Activity.code == code.strip()))
+    if activity is None:
+        codes = ", ".join(session.scalars(select(Activity.code).order_by(Activity.code)))
+        raise RegistrationError(f"Activité « {code} » inconnue. Activités : {codes or 'aucune'}.")
+    return activity
+
+
+def period_ids_by_code(activity: Activity, codes: list[str]) -> list[int]:
+    by_code = {p.code: p.id for p in activity.periods}
+    unknown = [c for c in codes if c not in by_code]
+    if unknown:
+        known = ", ".join(sorted(by_code)) or "aucune"
+        raise RegistrationError(
+            f"Période « {unknown[0]} » inconnue pour « {activity.name} ». Périodes : {known}."
+        )
+    return [by_code[c] for c in codes]
+
+
+def registration_by_codes(
+    session: Session, actor: Actor, child_id: int, activity_code: str, period_code: str
+) -> Registration:
+    _check_role(actor)
+    child = _child(session, child_id)
+    activity = activity_by_code(session, activity_code)
+    [period_id] = period_ids_by_code(activity, [period_code])
+    reg = session.scalar(
+        select(Registration).where(
+            Registration.child_id == child.id, Registration.period_id == period_id
+        )
+    )
+    if reg is None:
+        raise RegistrationError(
+            f"{child.full_name} n'est pas inscrit·e à « {activity.name} » pour cette période."
+        )
+    return reg
