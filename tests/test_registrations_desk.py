@@ -52,6 +52,12 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 11:00 in Paris, Friday
 @pytest.fixture
 def world(db):
     world = build_world(db)
+    add_winter_and_complete_zoe(db, world)
+    return world
+
+
+def add_winter_and_complete_zoe(db, world) -> None:
+    """The ALSH's winter holidays (nobody registered); Zoé's file complete."""
     with db.session() as s:
         zoe = s.get_one(Child, world.children["Zoé"])
         for code in DTP:  # Zoé's file is complete; Noé's has no fiche sanitaire
@@ -70,7 +76,6 @@ def world(db):
         )
         for unit in alsh.units:
             unit.capacities[0].end_date = date(2027, 2, 26)
-    return world
 
 
 @pytest.fixture
