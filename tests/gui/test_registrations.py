@@ -13,7 +13,7 @@ from sqlalchemy import select
 from test_planning import MONDAY, build_world, make_actor
 from test_registrations_desk import WINTER, add_winter_and_complete_zoe
 
-from backoffice.models import Booking, BookingState, Registration, RegistrationState
+from backoffice.models import Booking, BookingState, Period, Registration, RegistrationState
 from backoffice.services.bookings.planning import book_days
 from backoffice.ui.families.family_view import FamilyView
 from backoffice.ui.planning import PlanningArea
@@ -204,3 +204,33 @@ def test_unregister_shows_the_bookings_ahead_and_cancels_them(
     periscolaire = [r for r in page.model.rows if r.activity_name == "Périscolaire du Lude"]
     assert periscolaire and not any(c.can_book for r in periscolaire for c in r.cells)
     assert periscolaire[0].cells[1].reason == "Inscription non acceptée : réservation impossible."
+
+
+def test_familles_menu_registers_a_child_of_the_family_shown(
+    qtbot, sqlite_db, world, actor, desk_window
+):
+    from backoffice.ui import dialogs
+
+    window = desk_window(sqlite_db, actor)
+    menu = [a for a in window.menuBar().actions() if a.text() == "F&amilles"][0].menu()
+    register = [a for a in menu.actions() if a.text() == "I&nscrire un enfant…"][0]
+    dialogs.recorded.clear()
+    register.trigger()  # no family open yet: a French hint, nothing else
+    assert [r.title for r in dialogs.recorded] == ["Inscrire un enfant"]
+    assert "Ouvrez d'abord la fiche d'une famille" in dialogs.recorded[0].text
+
+    view = window.families.open_family(world.families["F00001"])
+    register.trigger()
+    dialog = view.findChild(RegisterDialog)
+    assert dialog is not None and dialog.windowTitle() == "Inscrire Zoé MARTIN à une activité"
+    dialog.select_activity("Accueil de loisirs du Lude")
+    dialog.check_period("Vacances d'hiver")
+    dialog.ok.click()
+    assert not dialog.isVisible()
+    with sqlite_db.session() as s:
+        winter = s.scalar(
+            select(Registration)
+            .join(Period, Period.id == Registration.period_id)
+            .where(Registration.child_id == world.children["Zoé"], Period.code == "HIVER-2027")
+        )
+        assert winter is not None and winter.state is RegistrationState.ACCEPTED
