@@ -35,11 +35,10 @@ from backoffice.services.bookings.planning import book_days, week_planning
 from backoffice.services.bookings.registrations import (
     REGISTRATION_TOPIC,
     RegistrationError,
-    bookings_ahead,
     register_child,
     registration_choices,
-    unregister_child,
 )
+from backoffice.services.bookings.unregistration import bookings_ahead, unregister_child
 from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.common.actors import PermissionDenied
 from fieldrules.child_file import DTP, incomplete_file_refusal

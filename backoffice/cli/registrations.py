@@ -8,7 +8,7 @@ unregistered (issue #15 item 1), without the window.
   past the notice billed with ``--billed``, not with ``--not-billed``; one of the two is
   required when there are some), then the registration.
 
-The same service functions as the desk (:mod:`backoffice.services.bookings.registrations`),
+The same service functions as the desk (:mod:`backoffice.services.bookings.registrations`, ``.unregistration``),
 acting as this computer's agent, whose role is checked. ``--json`` prints what was
 done; an error prints a French message and exits with status 1, nothing changed.
 """
@@ -63,19 +63,20 @@ def cmd_add(db: Database, args) -> int:
 
 def cmd_remove(db: Database, args) -> int:
     from backoffice.services.bookings import registrations as regs
+    from backoffice.services.bookings import unregistration
 
     today = args.today or paris_today()
     with db.session() as session:
         actor = _actor(session)
         reg = regs.registration_by_codes(session, actor, args.child, args.activity, args.period)
-        ahead = regs.bookings_ahead(session, actor, reg.id, today)
+        ahead = unregistration.bookings_ahead(session, actor, reg.id, today)
         if ahead.late_count and args.billed is None:
             raise UserError(
                 f"{ahead.late_count} jour(s) réservé(s) à annuler après le délai d'annulation. "
                 "Indiquez s'ils restent facturés (--billed, absence non justifiée) ou non "
                 "(--not-billed)."
             )
-        result = regs.unregister_child(
+        result = unregistration.unregister_child(
             session, actor, reg.id, today, bill_late=bool(args.billed), reason=args.reason or ""
         )
         data = {

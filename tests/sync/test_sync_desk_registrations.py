@@ -32,8 +32,8 @@ from backoffice.services.bookings.planning import book_days
 from backoffice.services.bookings.registrations import (
     REGISTRATION_TOPIC,
     register_child,
-    unregister_child,
 )
+from backoffice.services.bookings.unregistration import unregister_child
 from backoffice.services.child_file.reference import VACCINES
 from backoffice.sync import run_round
 

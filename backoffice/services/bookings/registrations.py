@@ -12,25 +12,17 @@ told to the portal (``registration.decision``, ``PUT /staff/registrations/BO-{id
 the same reference the desk's booked days carry), for a family without one nothing
 is sent.
 
-Unregistering shows the bookings ahead (:func:`bookings_ahead`, each with whether
-cancelling it now is past the activity's notice), cancels them through the desk's
-planning (:func:`.planning.unbook_days`: places freed, waiting list served, the
-portal told) — the late ones billed as an « absence non justifiée » only when the
-agent says so, the others never — then marks the registration cancelled (refused on
-the portal, whose registrations know no other end) and records it in the family's
-history.
+Unregistering, with the bookings ahead: :mod:`.unregistration`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.dates import long_day
 from backoffice.errors import UserError
 from backoffice.models import (
     AccountState,
@@ -38,8 +30,6 @@ from backoffice.models import (
     AgeGroup,
     AuditAction,
     AuditEvent,
-    Booking,
-    BookingState,
     Child,
     Family,
     Period,
@@ -48,16 +38,12 @@ from backoffice.models import (
     Role,
     Site,
     Source,
-    Unit,
     utcnow,
 )
-from backoffice.services.bookings.planning import unbook_days
-from backoffice.services.bookings.week_cells import CANCELLABLE
 from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.child_file.editing import active_consents
 from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, PermissionDenied, bind
-from backoffice.services.requests.side_panel import cancel_deadline
 from fieldrules.child_file import incomplete_file_refusal
 
 REGISTRATION_TOPIC = "registration.decision"  # as the desk's decisions (requests.recording)
@@ -71,7 +57,7 @@ class RegistrationError(UserError):
     """A registration the desk cannot make or undo (French message); nothing changed."""
 
 
-def _check_role(actor: Actor) -> None:
+def check_role(actor: Actor) -> None:
     if actor.role not in ROLES:
         raise PermissionDenied(
             "Votre rôle ne permet pas d'inscrire ou de désinscrire un enfant : "
@@ -123,8 +109,8 @@ def registration_choices(
     session: Session, actor: Actor, child_id: int, today: date
 ) -> list[ActivityChoice]:
     """Every activity with a period not yet over, by site then name."""
-    _check_role(actor)
-    _child(session, child_id)
+    check_role(actor)
+    child_or_error(session, child_id)
     current = {
         r.period_id: r.state
         for r in session.scalars(select(Registration).where(Registration.child_id == child_id))
@@ -187,7 +173,7 @@ class RegisterResult:
         return "\n".join(parts) or "Aucun changement."
 
 
-def _child(session: Session, child_id: int) -> Child:
+def child_or_error(session: Session, child_id: int) -> Child:
     child = session.get(Child, child_id)
     if child is None:
         raise RegistrationError("Cet enfant n'existe plus : actualisez la fiche.")
@@ -214,9 +200,9 @@ def register_child(
 ) -> RegisterResult:
     """Register the child to the activity for these periods (None: every period not yet
     over, « toute l'année »). All or nothing: a refusal changes nothing."""
-    _check_role(actor)
+    check_role(actor)
     bind(session, actor)
-    child = _child(session, child_id)
+    child = child_or_error(session, child_id)
     activity = session.get(Activity, activity_id)
     if activity is None:
         raise RegistrationError("Cette activité n'existe plus : actualisez la liste.")
@@ -249,7 +235,7 @@ def register_child(
             ranges = ", ".join(g.name for g in sorted(activity.age_groups, key=_group_key))
             raise RegistrationError(
                 f"Inscription impossible : {child.full_name} n'a pas l'âge requis pour "
-                f"« {activity.name} » ({ranges}) au {_short(period.start_date)}."
+                f"« {activity.name} » ({ranges}) au {short_date(period.start_date)}."
             )
         groups[period.id] = group
     result, now = RegisterResult(), utcnow()
@@ -280,17 +266,17 @@ def register_child(
         reg.requested_at = now
         reg.decided_at, reg.decided_by_id, reg.reason = now, actor.staff_id, REGISTERED
         session.flush()
-        _audit(session, actor, reg, child, old, RegistrationState.ACCEPTED.value)
+        audit_registration(session, actor, reg, child, old, RegistrationState.ACCEPTED.value)
         result.registered.append(period.name)
         result.registration_ids.append(reg.id)
         if push:
-            _push(session, reg, child, activity, period, "accepted", REGISTERED, group)
+            push_registration(session, reg, child, activity, period, "accepted", REGISTERED, group)
     result.pushed = push and bool(result.registered)
     session.flush()
     return result
 
 
-def _push(
+def push_registration(
     session: Session,
     reg: Registration,
     child: Child,
@@ -323,7 +309,7 @@ def _push(
     )
 
 
-def _audit(
+def audit_registration(
     session: Session, actor: Actor, reg: Registration, child: Child, old: str, new: str
 ) -> None:
     """A line of the family's history: « Inscription », old → new state, by whom."""
@@ -343,174 +329,7 @@ def _audit(
     )
 
 
-# -- unregistering -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayAhead:
-    booking_id: int
-    unit_id: int
-    unit: str
-    day: date
-    state: BookingState
-    late: bool  # past the activity's cancellation notice: may be billed
-
-    @property
-    def label(self) -> str:
-        late = " — hors délai" if self.late else ""
-        return f"{long_day(self.day)} · {self.unit} · {_STATE_LABELS[self.state]}{late}"
-
-
-_STATE_LABELS = {
-    BookingState.ACCEPTED: "réservé",
-    BookingState.WAITING_LIST: "liste d'attente",
-}
-
-
-@dataclass(frozen=True)
-class Ahead:
-    registration_id: int
-    child: str
-    activity: str
-    period: str
-    days: tuple[DayAhead, ...]
-
-    @property
-    def late_count(self) -> int:
-        return sum(1 for d in self.days if d.late)
-
-
-def bookings_ahead(
-    session: Session, actor: Actor, registration_id: int, today: date, now: datetime | None = None
-) -> Ahead:
-    """The registration's days from ``today`` on that a cancellation would free."""
-    _check_role(actor)
-    reg = _registration(session, registration_id)
-    now = now or utcnow()
-    rule = reg.activity.rule
-    rows = session.execute(
-        select(Booking, Unit)
-        .join(Unit, Unit.id == Booking.unit_id)
-        .where(
-            Booking.child_id == reg.child_id,
-            Unit.activity_id == reg.activity_id,
-            Booking.day >= max(today, reg.period.start_date),
-            Booking.day <= reg.period.end_date,
-            Booking.state.in_(CANCELLABLE),
-        )
-        .order_by(Booking.day, Unit.position)
-    ).all()
-    days = tuple(
-        DayAhead(
-            b.id,
-            u.id,
-            u.name,
-            b.day,
-            b.state,
-            rule is not None and now > cancel_deadline(b.day, rule),
-        )
-        for b, u in rows
-    )
-    return Ahead(reg.id, reg.child.full_name, reg.activity.name, reg.period.name, days)
-
-
-def _registration(session: Session, registration_id: int) -> Registration:
-    reg = session.get(Registration, registration_id)
-    if reg is None:
-        raise RegistrationError("Cette inscription n'existe plus : actualisez la fiche.")
-    return reg
-
-
-@dataclass
-class UnregisterResult:
-    cancelled: int = 0
-    billed: int = 0
-    freed_accepted: int = 0
-    pushed: bool = False
-    skipped: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        text = "Désinscription enregistrée"
-        if self.cancelled:
-            text += f" : {self.cancelled} jour(s) réservé(s) annulé(s)"
-            if self.billed:
-                text += f", dont {self.billed} facturé(s) (absence non justifiée)"
-        text += "."
-        if self.freed_accepted:
-            text += f"\n{self.freed_accepted} place(s) libérée(s) donnée(s) à la liste d'attente."
-        if self.pushed:
-            text += "\nLe portail de la famille est prévenu à la prochaine synchronisation."
-        if self.skipped:
-            text += "\n" + "\n".join(self.skipped[:12])
-        return text
-
-
-def unregister_child(
-    session: Session,
-    actor: Actor,
-    registration_id: int,
-    today: date,
-    *,
-    bill_late: bool,
-    reason: str = "",
-    now: datetime | None = None,
-) -> UnregisterResult:
-    """Cancel the bookings ahead (late ones billed only with ``bill_late``), then the
-    registration; see the module docstring."""
-    _check_role(actor)
-    bind(session, actor)
-    reg = _registration(session, registration_id)
-    if reg.state is RegistrationState.CANCELLED:
-        raise RegistrationError("Cet enfant est déjà désinscrit de cette période.")
-    if reg.state is RegistrationState.REQUESTED:
-        raise RegistrationError(
-            "Les parents ont demandé cette inscription : refusez-la dans les demandes."
-        )
-    ahead = bookings_ahead(session, actor, registration_id, today, now)
-    result = UnregisterResult()
-    by_unit: dict[tuple[int, bool], list[date]] = defaultdict(list)
-    for d in ahead.days:
-        by_unit[(d.unit_id, d.late and bill_late)].append(d.day)
-    for (unit_id, billed), days in sorted(by_unit.items()):
-        done = unbook_days(session, actor, reg.child_id, unit_id, days, today, billed=billed)
-        result.cancelled += len(done.cancelled)
-        result.billed += len(done.cancelled) if billed else 0
-        result.freed_accepted += done.freed_accepted
-        result.skipped += [f"{_short(d)} : {why}" for d, why in done.skipped]
-    old = reg.state.value
-    text = UNREGISTERED + (f" {reason.strip()}" if reason.strip() else "")
-    reg.state = RegistrationState.CANCELLED
-    reg.decided_at, reg.decided_by_id, reg.reason = utcnow(), actor.staff_id, text[:2000]
-    child = reg.child
-    session.flush()
-    _audit(session, actor, reg, child, old, RegistrationState.CANCELLED.value)
-    if has_portal_account(child.family) and old == RegistrationState.ACCEPTED.value:
-        _push(session, reg, child, reg.activity, reg.period, "refused", text[:2000])
-        result.pushed = True
-    session.flush()
-    return result
-
-
-def child_registrations(
-    session: Session, actor: Actor, child_id: int, today: date
-) -> list[tuple[int, str]]:
-    """(registration id, « activity — period (state) ») of the child's live registrations."""
-    _check_role(actor)
-    rows = session.execute(
-        select(Registration, Activity.name, Period.name)
-        .join(Activity, Activity.id == Registration.activity_id)
-        .join(Period, Period.id == Registration.period_id)
-        .where(
-            Registration.child_id == child_id,
-            Registration.state == RegistrationState.ACCEPTED,
-            Period.end_date >= today,
-        )
-        .order_by(Period.start_date, Activity.name)
-    ).all()
-    return [(r.id, f"{a} — {p}") for r, a, p in rows]
-
-
-def _short(day: date) -> str:
+def short_date(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
@@ -539,8 +358,8 @@ def period_ids_by_code(activity: Activity, codes: list[str]) -> list[int]:
 def registration_by_codes(
     session: Session, actor: Actor, child_id: int, activity_code: str, period_code: str
 ) -> Registration:
-    _check_role(actor)
-    child = _child(session, child_id)
+    check_role(actor)
+    child = child_or_error(session, child_id)
     activity = activity_by_code(session, activity_code)
     [period_id] = period_ids_by_code(activity, [period_code])
     reg = session.scalar(

@@ -16,7 +16,9 @@ from datetime import date
 
 from backoffice.errors import UserError
 from backoffice.services.bookings import registrations as regs
-from backoffice.services.bookings.registrations import ActivityChoice, Ahead
+from backoffice.services.bookings import unregistration
+from backoffice.services.bookings.registrations import ActivityChoice
+from backoffice.services.bookings.unregistration import Ahead
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui.qt import (
@@ -299,7 +301,7 @@ class UnregisterDialog(QDialog):
 
         def work() -> list[tuple[int, str]]:
             with db.session() as s:
-                return regs.child_registrations(s, actor, child_id, today)
+                return unregistration.child_registrations(s, actor, child_id, today)
 
         self.runner.run(work, self._loaded, self._failed, label="Chargement…", parent=self)
 
@@ -329,7 +331,7 @@ class UnregisterDialog(QDialog):
 
         def work() -> Ahead:
             with db.session() as s:
-                return regs.bookings_ahead(s, actor, reg_id, today)
+                return unregistration.bookings_ahead(s, actor, reg_id, today)
 
         self.runner.run(work, self._days_loaded, self._failed, label="Chargement…", parent=self)
 
@@ -370,7 +372,7 @@ class UnregisterDialog(QDialog):
 
         def work() -> str:
             with db.session() as s:
-                result = regs.unregister_child(
+                result = unregistration.unregister_child(
                     s, actor, ahead.registration_id, today, bill_late=bill_late, reason=reason
                 )
                 return result.summary()
