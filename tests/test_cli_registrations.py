@@ -46,7 +46,7 @@ def test_add_and_remove(db, world, actor, run):  # noqa: F811
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["registered"] == ["Vacances d'hiver 2027"]
-    assert data["already"] == ["Vacances de Noël 2026"] and data["pushed"] is False
+    assert data["already"] == ["Vacances de Noël 2026"] and data["pushed"] is True
 
     code, out, err = run(
         "registrations", "add", noe, "--activity", "ALSH-LUDE", "--period", "HIVER-2027", *today

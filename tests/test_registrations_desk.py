@@ -86,11 +86,12 @@ def _winter(s, world) -> int:
     return s.scalar(select(Period.id).where(Period.code == "HIVER-2027"))
 
 
-def _with_portal_account(db, family_id: int) -> None:
+def _paper_only(db, family_id: int) -> None:
+    """A family who never uses the portal: no portal e-mail, so no portal account."""
     with db.session() as s:
         family = s.get_one(Family, family_id)
-        family.login_email = "famille@example.org"
-        family.account_state = AccountState.ACTIVE
+        family.login_email = ""
+        family.account_state = AccountState.FORM_RECEIVED
 
 
 def _items(db, topic: str) -> list[dict]:
@@ -122,6 +123,7 @@ def test_desk_registration_of_a_paper_family_makes_days_bookable_and_sends_nothi
     db, world, actor
 ):
     zoe = world.children["Zoé"]
+    _paper_only(db, world.families["F00001"])
     with db.session() as s:
         [alsh] = [c for c in registration_choices(s, actor, zoe, TODAY) if c.id == world.alsh]
         assert alsh.age_groups == "3-5 ans, 6-11 ans"
@@ -154,7 +156,6 @@ def test_desk_registration_of_a_paper_family_makes_days_bookable_and_sends_nothi
 
 def test_family_with_a_portal_account_is_told(db, world, actor):
     zoe = world.children["Zoé"]
-    _with_portal_account(db, world.families["F00001"])
     with db.session() as s:
         result = register_child(s, actor, zoe, world.alsh, None, TODAY)  # « toute l'année »
     assert result.registered == ["Vacances d'hiver 2027"]
@@ -195,7 +196,6 @@ def test_roles(db, world):
 
 def test_unregister_cancels_the_days_ahead_billing_only_late_ones(db, world, actor):
     zoe = world.children["Zoé"]
-    _with_portal_account(db, world.families["F00001"])
     tuesday = date(2026, 12, 1)
     with db.session() as s:
         book_days(s, actor, zoe, world.matin, [MONDAY, tuesday], TODAY)
@@ -246,6 +246,7 @@ def test_unregister_cancels_the_days_ahead_billing_only_late_ones(db, world, act
 
 def test_unregister_not_billed_when_the_agent_says_so(db, world, actor):
     zoe = world.children["Zoé"]
+    _paper_only(db, world.families["F00001"])
     with db.session() as s:
         book_days(s, actor, zoe, world.matin, [MONDAY], TODAY)
         reg_id = s.scalar(
@@ -260,3 +261,4 @@ def test_unregister_not_billed_when_the_agent_says_so(db, world, actor):
         booking = s.scalar(select(Booking).where(Booking.child_id == zoe))
         assert (booking.state, booking.cancellation_billed) == (BookingState.CANCELLED, False)
     assert _items(db, REGISTRATION_TOPIC) == []
+    assert _items(db, DESK_TOPIC) == []  # nothing for a family the portal does not know

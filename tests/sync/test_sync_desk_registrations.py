@@ -121,6 +121,11 @@ def test_family_without_portal_account_sends_nothing(db, agent, portal, client):
     with db.session() as s:
         result = register_child(s, agent, child_id, activity_id, [period_id], TODAY)
     assert result.registered and not result.pushed
+    with db.session() as s:  # booked, then unregistered: the days are not told either
+        assert book_days(s, agent, child_id, unit_id, [date(2026, 12, 7)], TODAY).booked
+    with db.session() as s:
+        done = unregister_child(s, agent, result.registration_ids[0], TODAY, bill_late=False)
+    assert done.cancelled == 1 and not done.pushed
     with db.session() as s:
         assert s.scalars(select(OutboxItem.topic)).all() == []
     report = run_round(db, client)

@@ -25,13 +25,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
 from backoffice.models import (
-    AccountState,
     Activity,
     AgeGroup,
     AuditAction,
     AuditEvent,
     Child,
-    Family,
     Period,
     Registration,
     RegistrationState,
@@ -40,6 +38,7 @@ from backoffice.models import (
     Source,
     utcnow,
 )
+from backoffice.services.bookings.desk_push import has_portal_account
 from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.child_file.editing import active_consents
 from backoffice.services.common import outbox
@@ -68,11 +67,6 @@ def check_role(actor: Actor) -> None:
 def portal_ref(registration: Registration) -> str:
     """The registration's reference on the portal (the desk's booked days use it too)."""
     return f"BO-{registration.id}"
-
-
-def has_portal_account(family: Family) -> bool:
-    """Whether the portal knows this family (an account was opened with an e-mail)."""
-    return bool(family.login_email) and family.account_state is not AccountState.FORM_RECEIVED
 
 
 # -- what the dialog offers ---------------------------------------------------------------

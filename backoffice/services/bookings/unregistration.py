@@ -27,13 +27,13 @@ from backoffice.models import (
     Unit,
     utcnow,
 )
+from backoffice.services.bookings.desk_push import has_portal_account
 from backoffice.services.bookings.planning import unbook_days
 from backoffice.services.bookings.registrations import (
     UNREGISTERED,
     RegistrationError,
     audit_registration,
     check_role,
-    has_portal_account,
     push_registration,
     short_date,
 )
