@@ -84,3 +84,13 @@ def compulsory_vaccines(birth_date: date, age_months: int | None = None) -> tupl
 
 def school_required(age: int) -> bool:
     return age in SCHOOL_AGES
+
+
+def incomplete_file_refusal(child_name: str, missing: list[str] | tuple[str, ...]) -> str:
+    """Why a registration is refused while mandatory information is missing: the one
+    sentence the portal shows the parents and the desk shows the agent (guide §6.1).
+    Each side adds where to complete the file."""
+    return (
+        f"Inscription impossible : le dossier de {child_name} est incomplet. "
+        "Informations obligatoires manquantes : " + " ; ".join(missing) + "."
+    )

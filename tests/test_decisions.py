@@ -119,7 +119,8 @@ def build_world(
         s.add(activity)
         kids, families = [], []
         for n in range(children):
-            family = Family(code=f"F{n + 1:05d}", name=f"Famille {n + 1}")
+            family = Family(code=f"F{n + 1:05d}", name=f"Famille {n + 1}",
+                            login_email=f"famille{n + 1}@example.org")  # fmt: skip
             child = Child(
                 family=family,
                 last_name=f"FAMILLE{n + 1}",

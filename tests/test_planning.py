@@ -190,8 +190,10 @@ def build_world(db) -> World:
 
         families, children = {}, {}
         for code, name in (("F00001", "MARTIN"), ("F00002", "DURAND"), ("F00003", "PETIT")):
+            # Portal families (their desk bookings are told to the portal).
             families[code] = Family(code=code, name=name, commune="Le Lude", postcode="72800",
-                                    address_line1="3 rue des Tilleuls")  # fmt: skip
+                                    address_line1="3 rue des Tilleuls",
+                                    login_email=f"{name.lower()}@example.org")  # fmt: skip
             s.add(families[code])
         zoe = _child(families["F00001"], "Zoé", date(2017, 3, 2), school_class="CM1")
         zoe.medical_record = MedicalRecord(

@@ -12,7 +12,16 @@ import sys
 from collections.abc import Sequence
 
 from backoffice import __version__
-from backoffice.cli import billing, bookings, catalogue, database, families, requests, sync
+from backoffice.cli import (
+    billing,
+    bookings,
+    catalogue,
+    database,
+    families,
+    registrations,
+    requests,
+    sync,
+)
 from backoffice.cli.french import FrenchParser
 from backoffice.errors import UserError
 from backoffice.services.database import open_database
@@ -35,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMANDE", parser_class=FrenchParser
     )
 
-    for group in (database, catalogue, families, requests, sync, billing, bookings):
+    for group in (database, catalogue, families, requests, sync, billing, bookings, registrations):
         group.register(sub)
     return parser
 

@@ -49,6 +49,7 @@ from backoffice.ui.qt import (
     QWindow,
     isValid,
 )
+from backoffice.ui.registrations import card as registrations_card
 from backoffice.ui.requests import RequestsArea
 from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
 from backoffice.ui.tasks import TaskRunner
@@ -176,6 +177,17 @@ class MainWindow(QMainWindow):
         open_action = families_menu.addAction("&Ouvrir un compte famille…")
         open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         open_action.triggered.connect(self.open_account)
+        for text, unregister in (
+            ("I&nscrire un enfant…", False),
+            ("&Désinscrire un enfant…", True),
+        ):
+            families_menu.addAction(text).triggered.connect(
+                lambda _c=False, u=unregister: registrations_card.from_menu(
+                    self.families.currentWidget() if self.families.currentIndex() > 0 else None,
+                    u,
+                    self,
+                )
+            )
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
         areas_menu = self.menuBar().addMenu("&Affichage")

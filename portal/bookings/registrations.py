@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldrules.child_file import incomplete_file_refusal
 from portal import answers, feed, rules
 from portal import catalogue as catalogue_mod
 from portal.bookings.schemas import (
@@ -95,9 +96,8 @@ def request_registration(
     if missing:
         raise PortalError(
             422,
-            f"Inscription impossible : le dossier de {child_name(child)} est incomplet. "
-            "Informations obligatoires manquantes : " + " ; ".join(missing) + ". "
-            "Complétez la fiche « Enfant » (rubrique « Mes enfants ») puis recommencez.",
+            incomplete_file_refusal(child_name(child), missing)
+            + " Complétez la fiche « Enfant » (rubrique « Mes enfants ») puis recommencez.",
             [FieldError(field="child_ref", message=m) for m in missing],
         )
     group = age_group_for(index, child, period)

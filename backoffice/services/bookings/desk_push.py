@@ -1,6 +1,9 @@
 """Days booked at the desk, told to the portal: one ``booking.desk`` outbox item per
 family (``PUT /staff/bookings/desk``), so the parents' planning shows them.
 
+Nothing is told for a family the portal does not know (no portal e-mail: a family
+who never uses the portal, issue #15): the item could only fail there.
+
 Used by the desk's planning (:mod:`.planning`) and by the decisions that give a
 waiting day booked at the desk a freed place (:mod:`..requests.decisions`).
 """
@@ -9,11 +12,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from backoffice.models import Booking, Child, Registration, Unit
+from backoffice.models import Booking, Child, Family, Registration, Unit
 from backoffice.services.common import outbox
 
 DESK_TOPIC = "booking.desk"
 MAX_DESK_DAYS = 1000  # per PUT /staff/bookings/desk (portal's DeskBookings)
+
+
+def has_portal_account(family: Family) -> bool:
+    """Whether the portal knows this family: an account opened with a portal e-mail
+    (every change then goes to it as ``account.upsert``); without one, nothing is sent."""
+    return bool(family.login_email)
 
 
 class DeskPush:
@@ -31,6 +40,8 @@ class DeskPush:
         child = self.session.get_one(Child, booking.child_id)
         unit = self.session.get_one(Unit, booking.unit_id)
         family = child.family
+        if not has_portal_account(family):
+            return
         self.codes[family.id] = family.code
         self.days.setdefault(family.id, []).append(
             {

@@ -39,6 +39,7 @@ from backoffice.ui.qt import (
     QWidget,
     Signal,
 )
+from backoffice.ui.registrations import card as registrations_card
 from backoffice.ui.tasks import TaskRunner
 
 MISSING_COLOUR = "#b3261e"
@@ -193,7 +194,8 @@ def _child_html(child: ChildSummary) -> str:
         f"<table>{''.join(rows)}</table>"
         f"{_missing_html(child.missing, 'Dossier complet')}"
         f'<p><a href="{CHILD_LINK}{child.id}">Ouvrir le dossier de l\'enfant…</a>'
-        f'&nbsp;&nbsp;·&nbsp;&nbsp;<a href="{PLANNING_LINK}{child.id}">Planning</a></p>'
+        f'&nbsp;&nbsp;·&nbsp;&nbsp;<a href="{PLANNING_LINK}{child.id}">Planning</a>'
+        f"{registrations_card.child_links(child.id)}</p>"
     )
 
 
@@ -424,6 +426,8 @@ class FamilyView(QWidget):
             self.open_child_file(int(target[len(CHILD_LINK) :]))
         elif target.startswith(PLANNING_LINK):
             self.planningRequested.emit(int(target[len(PLANNING_LINK) :]))
+        else:
+            registrations_card.handle_link(self, target)  # « Inscrire… », « Désinscrire… »
 
     def open_child_file(self, child_id: int) -> ChildFileDialog:
         """The child's whole file (window-modal, not blocking); the view reloads after saves."""

@@ -35,10 +35,20 @@ from backoffice.ui.qt import (
     QWidget,
     Signal,
 )
+from backoffice.ui.registrations.dialogs import (
+    RegisterDialog,
+    UnregisterDialog,
+    open_register,
+    open_unregister,
+)
 from backoffice.ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 200
 CHILD_ROLE = Qt.ItemDataRole.UserRole + 1
+NO_ROWS = (
+    "Aucune inscription de l'enfant ne couvre cette semaine : inscrivez-le d'abord "
+    "(« Inscrire… »), ou changez de semaine."
+)
 
 
 class ChildPlanningPage(QWidget):
@@ -84,6 +94,11 @@ class ChildPlanningPage(QWidget):
         self.file_button.clicked.connect(
             lambda: self.child_id and self.open_child.emit(self.child_id)
         )
+        self.register_button = QPushButton("&Inscrire…")
+        self.register_button.setToolTip("Inscrire l'enfant à une activité (accueil)")
+        self.unregister_button = QPushButton("Désinscrire…")
+        self.register_button.clicked.connect(self.open_register)
+        self.unregister_button.clicked.connect(self.open_unregister)
 
         self.previous = QPushButton("◀ Semaine précédente")
         self.previous.setToolTip("Page précédente")
@@ -135,6 +150,8 @@ class ChildPlanningPage(QWidget):
         top.addWidget(self.child_label, 1)
         top.addWidget(self.family_button)
         top.addWidget(self.file_button)
+        top.addWidget(self.register_button)
+        top.addWidget(self.unregister_button)
         nav = QHBoxLayout()
         nav.addWidget(self.previous)
         nav.addWidget(self.week_label, 1)
@@ -224,10 +241,9 @@ class ChildPlanningPage(QWidget):
         self.model.set_week(week)
         self.child_label.setText(f"{week.child_name}")
         if not week.rows:
-            self.status.setText(
-                "Aucune inscription de l'enfant ne couvre cette semaine : inscrivez-le d'abord, "
-                "ou changez de semaine."
-            )
+            self.status.setText(NO_ROWS)
+        elif self.status.text() == NO_ROWS:
+            self.status.setText("")
         self.table.resizeRowsToContents()
         if not self.table.currentIndex().isValid() and week.rows:
             self.table.setCurrentIndex(self.model.index(0, 1))
@@ -242,6 +258,8 @@ class ChildPlanningPage(QWidget):
             self.this_week,
             self.family_button,
             self.file_button,
+            self.register_button,
+            self.unregister_button,
         ):
             widget.setEnabled(has_child)
         for widget in (self.book_button, self.unbook_button, self.bulk_button):
@@ -338,4 +356,32 @@ class ChildPlanningPage(QWidget):
         self.status.setText(result.summary())
         if result.changed:
             self.changed.emit()
+        self.reload()
+
+    # -- registering -------------------------------------------------------------------------
+
+    def _child_name(self) -> str:
+        return self.child_label.text() if self.child_id is not None else ""
+
+    def open_register(self) -> RegisterDialog | None:
+        """« Inscrire… »: the registration dialog for the child shown."""
+        if self.child_id is None:
+            return None
+        dialog = open_register(self.db, self.actor, self.runner, self.child_id,
+                               self._child_name(), self.today, self)  # fmt: skip
+        dialog.done.connect(self._registered)
+        return dialog
+
+    def open_unregister(self) -> UnregisterDialog | None:
+        """« Désinscrire… »: the bookings ahead shown, then cancelled."""
+        if self.child_id is None:
+            return None
+        dialog = open_unregister(self.db, self.actor, self.runner, self.child_id,
+                                 self._child_name(), self.today, self)  # fmt: skip
+        dialog.done.connect(self._registered)
+        return dialog
+
+    def _registered(self, summary: str) -> None:
+        self.status.setText(summary)
+        self.changed.emit()
         self.reload()
