@@ -85,5 +85,7 @@ def build_volume(url: str, families: int, seed: int = 1, *, quiet: bool = False)
         populate_volume(db, families, seed)
         how = "construit"
     if not quiet:
-        print(f"  jeu de données {families} familles {how} en {time.perf_counter() - started:.1f} s")
+        print(
+            f"  jeu de données {families} familles {how} en {time.perf_counter() - started:.1f} s"
+        )
     return db

@@ -283,7 +283,9 @@ def regie_units(session: Session, regie_id: int) -> dict[int, UnitInfo]:
     }
 
 
-def billing_identity(family: Family | Any, guardians: list[Guardian] | list[Any]) -> tuple[str, str, str]:
+def billing_identity(
+    family: Family | Any, guardians: list[Guardian] | list[Any]
+) -> tuple[str, str, str]:
     """(billing name, billing address, billing e-mail) as printed on the invoice.
 
     ``family`` and ``guardians`` are ORM objects or rows with the same attribute names."""
