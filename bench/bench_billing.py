@@ -103,7 +103,7 @@ def floor(db) -> tuple[float, float]:
             values = list(row)
             values[0] += offset
             values[1] = "X" + values[1]  # number
-            values[4] += 1000  # seq
+            values[4] += 1_000_000  # seq
             rows.append(values)
         cur.executemany(
             f"INSERT INTO invoice (id, {INVOICE_COLS}) VALUES ({', '.join([mark] * 17)})", rows

@@ -1,3 +1,4 @@
+# Long module: the billing rules (decide), the anomalies and the draft loop that applies them share their types.
 """What is billed: invoice lines computed from bookings and attendance.
 
 Per activity billing basis (``Activity.billing_basis``, set in the catalogue):
