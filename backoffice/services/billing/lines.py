@@ -361,7 +361,8 @@ def compute_draft(
     # amount is computed once per distinct key (one quantize per distinct line amount).
     decisions: dict[tuple, Decision] = {}
     quotes: dict[tuple, Quote | None] = {}
-    qfs: dict[tuple[int, date], int | None] = {}
+    qfs: dict[tuple[int, date | None], int | None] = {}
+    steady: set[int] = set()
     labels: dict[tuple, str] = {}
     amounts: dict[tuple[Decimal, Decimal], Decimal] = {}
     for b in bookings:
@@ -400,11 +401,16 @@ def compute_draft(
             if decision.anomaly and not (future and decision.anomaly in UPCOMING_OK):
                 flag(decision.anomaly, unit.name)
             continue
-        qf_key = (b.family_id, b.day)
+        # Most families' QF is the same all period long: then once per family.
+        qf_key = (b.family_id, None if b.family_id in steady else b.day)
         if qf_key in qfs:
             qf = qfs[qf_key]
         else:
-            qf = qfs[qf_key] = _quotient_on(quotients.get(b.family_id, ()), b.day)
+            family_qfs = quotients.get(b.family_id, ())
+            if _steady_over(family_qfs, start, end):
+                steady.add(b.family_id)
+                qf_key = (b.family_id, None)
+            qf = qfs[qf_key] = _quotient_on(family_qfs, b.day)
         rank = (
             ranks.rank(b.family_id, unit.activity_id, b.child_id, b.birth_date, b.day)
             if unit.rank_pricing
@@ -537,6 +543,15 @@ def _quotients(session: Session, family_ids: list[int]) -> dict[int, list[tuple]
         ):
             result[family_id].append((valid_from, valid_to, quotient))
     return result
+
+
+def _steady_over(rows, start: date, end: date) -> bool:
+    """Whether :func:`_quotient_on` gives the same answer for every day of [start, end]:
+    no QF starts after ``start`` or ends before ``end`` within the period."""
+    return not any(
+        start < valid_from <= end or (valid_to is not None and start <= valid_to < end)
+        for valid_from, valid_to, _quotient in rows
+    )
 
 
 def _quotient_on(rows, day: date) -> int | None:

@@ -19,9 +19,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, column, insert, select, table
+from sqlalchemy import Integer, Table, column, insert, select, table
 from sqlalchemy.orm import Session
 
 from backoffice.dates import paris_today
@@ -355,7 +355,7 @@ def issue_run(
             }
         )
     session.execute(insert(_LINE_TABLE), line_rows)
-    session.execute(insert(OutboxItem.__table__), outbox_rows)
+    session.execute(insert(cast(Table, OutboxItem.__table__)), outbox_rows)
     run.state = InvoiceRunState.ISSUED
     run.issued_at = utcnow()
     session.flush()
