@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice import paths
 from backoffice.errors import UserError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +88,20 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+# Alembic (and the mako and pygments it brings, ~1 s) is imported only when a migration
+# is due: a database already at the head is recognised from its ``alembic_version`` row
+# and the scripts' ``revision`` lines (:func:`_up_to_date`).
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # only an installation that lost its migration scripts
         raise StorageError(
@@ -103,16 +111,54 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (new database or older one alike)."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.M)
+
+
+def _script_head() -> str | None:
+    """The single head of a linear migration chain, read from the scripts' text.
+
+    None when it cannot be told this way (no scripts, branches, unusual syntax):
+    then Alembic decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(_REVISION_LINE.findall(script.read_text(encoding="utf-8")))
+        revision, down = found.get("revision", ""), found.get("down_revision", "")
+        if not re.fullmatch(r'"[\w-]+"', revision) or not re.fullmatch(r'"[\w-]+"|None', down):
+            return None
+        revisions.add(revision.strip('"'))
+        if down != "None":
+            parents.add(down.strip('"'))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _up_to_date(engine: Engine) -> bool:
+    """Whether the database is already at the scripts' head (checked without Alembic)."""
+    head = _script_head()
+    if head is None:
+        return False
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return stored == [head]
 
 
 @dataclass
@@ -150,7 +196,7 @@ def connect(url: str | None = None, *, migrate: bool = True) -> Database:
     url = resolve_database_url(url)
     try:
         engine = make_engine(url)
-        if migrate:
+        if migrate and not _up_to_date(engine):
             before = current_revision(engine)
             upgrade(engine)
             after = current_revision(engine)

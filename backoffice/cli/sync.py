@@ -10,12 +10,15 @@ import argparse
 import getpass
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from backoffice.errors import UserError
-from backoffice.storage import Database
-from backoffice.sync import client_from_settings, run_round
-from backoffice.sync import settings as sync_settings
-from backoffice.sync.client import PortalError, check_portal_url
+
+if TYPE_CHECKING:
+    from backoffice.storage import Database
+
+# The sync package (the portal client, its HTTP and keyring libraries) is imported by
+# the sync commands only: other commands start without it.
 
 TOKEN_PROMPT = "Jeton du back-office (donné par « portal create-staff-token ») : "
 
@@ -27,6 +30,8 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 def _token_for_run(url: str) -> str | None:
     """None lets the client read the keyring; without one, ask (never stored)."""
+    from backoffice.sync import settings as sync_settings
+
     try:
         sync_settings.read_token(url)
         return None
@@ -42,6 +47,10 @@ def _token_for_run(url: str) -> str | None:
 def cmd_sync(db: Database, args) -> int:
     if getattr(args, "sync_action", None) == "configure":
         return cmd_configure(db, args)
+    from backoffice.sync import client_from_settings, run_round
+    from backoffice.sync import settings as sync_settings
+    from backoffice.sync.client import PortalError
+
     url = args.portal
     if url is None:
         with db.session() as session:
@@ -62,6 +71,9 @@ def cmd_sync(db: Database, args) -> int:
 
 
 def cmd_configure(db: Database, args) -> int:
+    from backoffice.sync import settings as sync_settings
+    from backoffice.sync.client import check_portal_url
+
     url = check_portal_url(args.portal)
     with db.session() as session:
         sync_settings.save_settings(

@@ -32,6 +32,7 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@functools.lru_cache(maxsize=4096)  # a run converts the same few amounts again and again
 def to_cents_int(amount: Decimal) -> int:
     return int(cents(amount).scaleb(2))
 

@@ -1,3 +1,4 @@
+# Long module: the billing rules (decide), the anomalies and the draft loop that applies them share their types.
 """What is billed: invoice lines computed from bookings and attendance.
 
 Per activity billing basis (``Activity.billing_basis``, set in the catalogue):
@@ -31,6 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -282,8 +284,12 @@ def regie_units(session: Session, regie_id: int) -> dict[int, UnitInfo]:
     }
 
 
-def billing_identity(family: Family, guardians: list[Guardian]) -> tuple[str, str, str]:
-    """(billing name, billing address, billing e-mail) as printed on the invoice."""
+def billing_identity(
+    family: Family | Any, guardians: list[Guardian] | list[Any]
+) -> tuple[str, str, str]:
+    """(billing name, billing address, billing e-mail) as printed on the invoice.
+
+    ``family`` and ``guardians`` are ORM objects or rows with the same attribute names."""
     payer = next((g for g in guardians if g.is_payer), guardians[0] if guardians else None)
     if payer is not None:
         name = " ".join(p for p in (payer.civility, payer.first_name, payer.last_name) if p)
@@ -295,7 +301,7 @@ def billing_identity(family: Family, guardians: list[Guardian]) -> tuple[str, st
     return name, address, email
 
 
-def address_complete(family: Family) -> bool:
+def address_complete(family: Family | Any) -> bool:
     return bool(family.address_line1.strip() and family.postcode.strip() and family.commune.strip())
 
 
@@ -351,21 +357,39 @@ def compute_draft(
 
     bills: dict[int, FamilyBill] = {}
     missing_qf_flagged: set[int] = set()
+    # A month's bookings repeat few distinct cases: each decision, quote, QF, label and
+    # amount is computed once per distinct key (one quantize per distinct line amount).
+    decisions: dict[tuple, Decision] = {}
+    quotes: dict[tuple, Quote | None] = {}
+    qfs: dict[tuple[int, date | None], int | None] = {}
+    steady: set[int] = set()
+    labels: dict[tuple, str] = {}
+    amounts: dict[tuple[Decimal, Decimal], Decimal] = {}
     for b in bookings:
         unit = units[b.unit_id]
         family = families[b.family_id]
         child_name = f"{b.first_name} {b.last_name}".strip()
-        decision = decide(
-            unit.basis,
-            unit.hourly,
+        key = (
+            b.unit_id,
             b.state,
             b.attendance,
             b.cancellation_billed,
             b.arrival_time,
             b.departure_time,
-            unit.start,
-            unit.end,
         )
+        decision = decisions.get(key)
+        if decision is None:
+            decision = decisions[key] = decide(
+                unit.basis,
+                unit.hourly,
+                b.state,
+                b.attendance,
+                b.cancellation_billed,
+                b.arrival_time,
+                b.departure_time,
+                unit.start,
+                unit.end,
+            )
 
         def flag(kind: str, detail: str = "", b=b, family=family, child_name=child_name) -> None:
             anomalies.append(
@@ -377,13 +401,26 @@ def compute_draft(
             if decision.anomaly and not (future and decision.anomaly in UPCOMING_OK):
                 flag(decision.anomaly, unit.name)
             continue
-        qf = _quotient_on(quotients.get(b.family_id, ()), b.day)
+        # Most families' QF is the same all period long: then once per family.
+        qf_key = (b.family_id, None if b.family_id in steady else b.day)
+        if qf_key in qfs:
+            qf = qfs[qf_key]
+        else:
+            family_qfs = quotients.get(b.family_id, ())
+            if _steady_over(family_qfs, start, end):
+                steady.add(b.family_id)
+                qf_key = (b.family_id, None)
+            qf = qfs[qf_key] = _quotient_on(family_qfs, b.day)
         rank = (
             ranks.rank(b.family_id, unit.activity_id, b.child_id, b.birth_date, b.day)
             if unit.rank_pricing
             else None
         )
-        quote: Quote | None = book.quote(b.unit_id, b.day, qf, rank)
+        quote_key = (b.unit_id, b.day, qf, rank)
+        if quote_key in quotes:
+            quote = quotes[quote_key]
+        else:
+            quote = quotes[quote_key] = book.quote(b.unit_id, b.day, qf, rank)
         if quote is None:
             flag(AnomalyKind.MISSING_TARIFF, f"{unit.activity_name} — {unit.name}")
             continue
@@ -400,11 +437,19 @@ def compute_draft(
                 family.billing_address,
                 family.billing_email,
             )
-        label = f"{unit.activity_name} — {unit.name}"
-        if decision.note:
-            label += f" ({decision.note})"
-        if rank and rank > 1:
-            label += f" — {rank}e enfant"
+        label_key = (b.unit_id, decision.note, rank)
+        label = labels.get(label_key)
+        if label is None:
+            label = f"{unit.activity_name} — {unit.name}"
+            if decision.note:
+                label += f" ({decision.note})"
+            if rank and rank > 1:
+                label += f" — {rank}e enfant"
+            label = labels[label_key] = label[:200]
+        amount_key = (decision.quantity, quote.price)
+        amount = amounts.get(amount_key)
+        if amount is None:
+            amount = amounts[amount_key] = line_amount(decision.quantity, quote.price)
         bill.lines.append(
             DraftLine(
                 booking_id=b.id,
@@ -413,11 +458,11 @@ def compute_draft(
                 unit_id=b.unit_id,
                 tariff_id=quote.tariff_id,
                 day=b.day,
-                label=label[:200],
+                label=label,
                 qf_bracket=quote.bracket,
                 quantity=decision.quantity,
                 unit_price=quote.price,
-                amount=line_amount(decision.quantity, quote.price),
+                amount=amount,
                 sort_key=(b.birth_date, b.child_id, unit.position, b.unit_id, b.day, b.id),
             )
         )
@@ -448,14 +493,36 @@ def _chunks(ids: list[int], size: int = 900):
 
 
 def _families(session: Session, family_ids: list[int]) -> dict[int, _FamilyFacts]:
+    """The billing facts of these families, read as plain rows (no ORM objects)."""
     result: dict[int, _FamilyFacts] = {}
     for ids in _chunks(family_ids):
-        guardians: dict[int, list[Guardian]] = defaultdict(list)
-        for g in session.scalars(
-            select(Guardian).where(Guardian.family_id.in_(ids)).order_by(Guardian.rank)
+        guardians: dict[int, list[Any]] = defaultdict(list)
+        for g in session.execute(
+            select(
+                Guardian.family_id,
+                Guardian.is_payer,
+                Guardian.civility,
+                Guardian.first_name,
+                Guardian.last_name,
+                Guardian.email,
+            )
+            .where(Guardian.family_id.in_(ids))
+            .order_by(Guardian.family_id, Guardian.rank, Guardian.id)
         ):
             guardians[g.family_id].append(g)
-        for family in session.scalars(select(Family).where(Family.id.in_(ids))):
+        for family in session.execute(
+            select(
+                Family.id,
+                Family.code,
+                Family.name,
+                Family.postcode,
+                Family.commune,
+                Family.address_line1,
+                Family.address_line2,
+                Family.billing_email,
+                Family.login_email,
+            ).where(Family.id.in_(ids))
+        ):
             name, address, email = billing_identity(family, guardians[family.id])
             result[family.id] = _FamilyFacts(
                 family.code, family.name, name, address, email, address_complete(family)
@@ -476,6 +543,15 @@ def _quotients(session: Session, family_ids: list[int]) -> dict[int, list[tuple]
         ):
             result[family_id].append((valid_from, valid_to, quotient))
     return result
+
+
+def _steady_over(rows, start: date, end: date) -> bool:
+    """Whether :func:`_quotient_on` gives the same answer for every day of [start, end]:
+    no QF starts after ``start`` or ends before ``end`` within the period."""
+    return not any(
+        start < valid_from <= end or (valid_to is not None and start <= valid_to < end)
+        for valid_from, valid_to, _quotient in rows
+    )
 
 
 def _quotient_on(rows, day: date) -> int | None:

@@ -19,9 +19,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, Table, column, insert, select, table
 from sqlalchemy.orm import Session
 
 from backoffice.dates import paris_today
@@ -33,6 +33,7 @@ from backoffice.models import (
     InvoiceRunState,
     InvoiceState,
     OutboxItem,
+    ScaledDecimal,
     utcnow,
 )
 from backoffice.services.billing.common import (
@@ -192,6 +193,21 @@ class IssueReport:
         )
 
 
+# ``invoice_line`` with its scaled decimals as the integers they are stored as: the rows
+# carry integer cents, converted once per distinct value by the column's own type.
+_SCALED_TYPES = {
+    c.name: c.type for c in InvoiceLine.__table__.columns if isinstance(c.type, ScaledDecimal)
+}
+_LINE_TABLE = table(
+    InvoiceLine.__tablename__,
+    *(
+        column(c.name, Integer() if c.name in _SCALED_TYPES else c.type)
+        for c in InvoiceLine.__table__.columns
+        if c.name != "id"
+    ),
+)
+
+
 def due_date_for(issue_date: date, period_start: date, delay_days: int) -> date:
     due = issue_date + timedelta(days=delay_days)
     if period_start > issue_date:
@@ -278,6 +294,17 @@ def issue_run(
     ).all()
     line_rows = []
     outbox_rows = []
+    # Lines go in through the plain Core table below with their amounts already in
+    # integer cents: one conversion per distinct amount, not one bind per value.
+    scaled: dict[tuple[str, Decimal], int] = {}
+
+    def stored(name: str, value: Decimal) -> int:
+        key = (name, value)
+        result = scaled.get(key)
+        if result is None:
+            result = scaled[key] = _SCALED_TYPES[name].process_bind_param(value, None)
+        return result
+
     for invoice_id, row, bill in zip(ids, invoice_rows, draft.bills, strict=True):
         for position, line in enumerate(bill.lines, start=1):
             line_rows.append(
@@ -291,9 +318,9 @@ def issue_run(
                     "day": line.day,
                     "label": line.label,
                     "qf_bracket": line.qf_bracket,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "amount": line.amount,
+                    "quantity": stored("quantity", line.quantity),
+                    "unit_price": stored("unit_price", line.unit_price),
+                    "amount": stored("amount", line.amount),
                 }
             )
         outbox_rows.append(
@@ -327,8 +354,8 @@ def issue_run(
                 ),
             }
         )
-    session.execute(insert(InvoiceLine), line_rows)
-    session.execute(insert(OutboxItem), outbox_rows)
+    session.execute(insert(_LINE_TABLE), line_rows)
+    session.execute(insert(cast(Table, OutboxItem.__table__)), outbox_rows)
     run.state = InvoiceRunState.ISSUED
     run.issued_at = utcnow()
     session.flush()
