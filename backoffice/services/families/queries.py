@@ -133,22 +133,30 @@ def search_families(
     session: Session, query: str = "", *, offset: int = 0, limit: int | None = 200
 ) -> list[FamilyRow]:
     """Families matching every word of ``query`` (name, child, commune, identifier)."""
-    stmt = (
-        select(
-            Family.id,
-            Family.code,
-            Family.name,
-            Family.commune,
-            Family.account_state,
-            Family.phone,
-            Family.login_email,
-        )
+    # The page's ids first, ordering only (name, id): a common word matches
+    # thousands of families, and sorting them with every column cost twice as much.
+    page = (
+        select(Family.id)
         .where(*_search_filter(session, query))
         .order_by(Family.name, Family.id)
         .offset(offset)
     )
     if limit is not None:
-        stmt = stmt.limit(limit)
+        page = page.limit(limit)
+    stmt = select(
+        Family.id,
+        Family.code,
+        Family.name,
+        Family.commune,
+        Family.account_state,
+        Family.phone,
+        Family.login_email,
+    ).order_by(Family.name, Family.id)
+    stmt = (
+        stmt.where(Family.id.in_(page.scalar_subquery()))
+        if limit is not None
+        else stmt.where(*_search_filter(session, query)).offset(offset)
+    )
     rows = session.execute(stmt).all()
     ids = [r.id for r in rows]
     names: dict[int, list[str]] = {}
