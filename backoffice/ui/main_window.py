@@ -14,7 +14,9 @@ click first (:meth:`MainWindow.take_focus_back`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from backoffice import __version__
 from backoffice.models import ROLE_LABELS
@@ -22,17 +24,8 @@ from backoffice.services.common.actors import Actor
 from backoffice.services.families.queries import count_families
 from backoffice.storage import Database
 from backoffice.ui import dialogs
-from backoffice.ui.accounts import OpenAccountDialog
-from backoffice.ui.attendance import AttendanceArea
-from backoffice.ui.billing import BillingArea
-from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.families.area import FamiliesArea
 from backoffice.ui.families.list_page import families_count_text
-from backoffice.ui.families.window import FamilyWindow
-from backoffice.ui.help import HelpWindow
-from backoffice.ui.incomplete.page import IncompleteFilesPage
-from backoffice.ui.payments import PaymentsArea
-from backoffice.ui.planning import PlanningArea
 from backoffice.ui.qt import (
     QApplication,
     QHBoxLayout,
@@ -49,11 +42,24 @@ from backoffice.ui.qt import (
     QWindow,
     isValid,
 )
-from backoffice.ui.requests import RequestsArea
-from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
+from backoffice.ui.sync.controller import SyncController
+from backoffice.ui.sync.indicator import SyncIndicator
 from backoffice.ui.tasks import TaskRunner
 from backoffice.ui.widgets import area_shortcut
 from backoffice.ui.widgets.site_activity import SharedSite
+
+if TYPE_CHECKING:
+    from backoffice.ui.accounts import OpenAccountDialog
+    from backoffice.ui.attendance import AttendanceArea
+    from backoffice.ui.billing import BillingArea
+    from backoffice.ui.child_file.editor import ChildFileDialog
+    from backoffice.ui.families.window import FamilyWindow
+    from backoffice.ui.help import HelpWindow
+    from backoffice.ui.incomplete.page import IncompleteFilesPage
+    from backoffice.ui.payments import PaymentsArea
+    from backoffice.ui.planning import PlanningArea
+    from backoffice.ui.requests import RequestsArea
+    from backoffice.ui.sync import SyncArea
 
 WINDOW_TITLE = "Portail Famille — back-office"
 NAV_WIDTH = 150
@@ -93,41 +99,28 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
 
         self.families = FamiliesArea(db, self.runner, actor, today=today)
-        self._add_area("Familles", self.families)
-        self.requests = RequestsArea(db, actor, self.runner, today=today)
-        self._add_area("Demandes", self.requests)
-        self.planning = PlanningArea(db, actor, self.runner, today=today)
-        self._add_area("Planning", self.planning)
-        self.attendance = AttendanceArea(db, actor, self.runner, today=today)
-        self._add_area("Pointage", self.attendance)
-        self.billing = BillingArea(db, actor, self.runner, today=today)
-        self._add_area("Facturation", self.billing)
-        self.payments = PaymentsArea(db, actor, self.runner, today=today)
-        self._add_area("Règlements", self.payments)
-        for area in (self.requests, self.planning, self.attendance):
-            area.open_family.connect(self.open_family)
-        # The billing preview and the payments lists stay on screen: the family opens
-        # in a window beside them.
-        self.billing.open_family.connect(self.open_family_window)
-        self.payments.open_family.connect(self.open_family_window)
+        self.families.planningRequested.connect(self.show_child_planning)
         self.family_windows: dict[int, FamilyWindow] = {}
         # The site chosen in the occupancy is the pointage's, and the other way round.
         self.shared_site = SharedSite(self)
-        self.planning.occupancy_page.picker.share(self.shared_site)
-        self.attendance.picker.share(self.shared_site)
-        for area in (self.requests, self.planning, self.attendance):
-            area.open_child.connect(self.open_child_file)
-        self.families.planningRequested.connect(self.show_child_planning)
-        self.incomplete = IncompleteFilesPage(
-            db, actor, today=today, runner=self.runner, load=False
-        )
-        self.incomplete.open_family.connect(self.open_family)
-        self.incomplete.open_child.connect(self.open_child_file)
-        self._add_area("Dossiers incomplets", self.incomplete)
         self.sync = SyncController(db, self.runner, parent=self)
-        self.sync_area = SyncArea(db, actor, self.sync)
         self.sync.round_finished.connect(self._sync_finished)
-        self._add_area("Synchronisation", self.sync_area)
+        # Only "Familles" is built now; the other areas (and the modules they import:
+        # reportlab, the billing, the planning…) when first shown or asked for.
+        self._areas: dict[str, QWidget] = {}
+        self._builders: dict[int, tuple[str, Callable[[], QWidget]]] = {}
+        self._add_area("Familles", self.families)
+        for label, name, build in (
+            ("Demandes", "requests", self._build_requests),
+            ("Planning", "planning", self._build_planning),
+            ("Pointage", "attendance", self._build_attendance),
+            ("Facturation", "billing", self._build_billing),
+            ("Règlements", "payments", self._build_payments),
+            ("Dossiers incomplets", "incomplete", self._build_incomplete),
+            ("Synchronisation", "sync_area", self._build_sync_area),
+        ):
+            self._builders[self.navigation.count()] = (name, build)
+            self._add_area(label, QWidget())
         self.navigation.currentRowChanged.connect(self._area_changed)
         self.navigation.setCurrentRow(0)
 
@@ -193,14 +186,130 @@ class MainWindow(QMainWindow):
         for number in range(self.navigation.count()):
             name = self.navigation.item(number).text()
             pages.addAction(name).triggered.connect(lambda _c=False, n=name: self.show_help(n))
-        for number in range(self.stack.count()):
-            area = self.stack.widget(number)
-            if not hasattr(area, "show_shortcuts"):  # the requests desk's F1 lists its keys
-                area_shortcut(area, "F1", self.show_help)
+        self._help_key(self.families)
         area_shortcut(self.navigation, "F1", self.show_help)
         help_menu.addSeparator()
         about = help_menu.addAction("À &propos")
         about.triggered.connect(self.show_about)
+
+    def _help_key(self, area: QWidget) -> None:
+        if not hasattr(area, "show_shortcuts"):  # the requests desk's F1 lists its keys
+            area_shortcut(area, "F1", self.show_help)
+
+    # -- areas built on first use ---------------------------------------------
+
+    def _area(self, row: int) -> QWidget:
+        """The area of navigation row ``row``, built (and put in place) if needed."""
+        entry = self._builders.pop(row, None)
+        if entry is None:
+            return self.stack.widget(row)
+        name, build = entry
+        area = build()
+        self._areas[name] = area
+        placeholder = self.stack.widget(row)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(row, area)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        self._help_key(area)
+        return area
+
+    def _named(self, name: str) -> QWidget:
+        area = self._areas.get(name)
+        if area is not None:
+            return area
+        row = next(row for row, (n, _b) in self._builders.items() if n == name)
+        return self._area(row)
+
+    def is_built(self, name: str) -> bool:
+        """Whether the area ``name`` (``"requests"``, ``"billing"``…) exists yet."""
+        return name in self._areas
+
+    @property
+    def requests(self) -> RequestsArea:
+        return self._named("requests")  # type: ignore[return-value]
+
+    @property
+    def planning(self) -> PlanningArea:
+        return self._named("planning")  # type: ignore[return-value]
+
+    @property
+    def attendance(self) -> AttendanceArea:
+        return self._named("attendance")  # type: ignore[return-value]
+
+    @property
+    def billing(self) -> BillingArea:
+        return self._named("billing")  # type: ignore[return-value]
+
+    @property
+    def payments(self) -> PaymentsArea:
+        return self._named("payments")  # type: ignore[return-value]
+
+    @property
+    def incomplete(self) -> IncompleteFilesPage:
+        return self._named("incomplete")  # type: ignore[return-value]
+
+    @property
+    def sync_area(self) -> SyncArea:
+        return self._named("sync_area")  # type: ignore[return-value]
+
+    def _build_requests(self) -> QWidget:
+        from backoffice.ui.requests import RequestsArea
+
+        area = RequestsArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        return area
+
+    def _build_planning(self) -> QWidget:
+        from backoffice.ui.planning import PlanningArea
+
+        area = PlanningArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        area.occupancy_page.picker.share(self.shared_site)
+        return area
+
+    def _build_attendance(self) -> QWidget:
+        from backoffice.ui.attendance import AttendanceArea
+
+        area = AttendanceArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        area.picker.share(self.shared_site)
+        return area
+
+    def _build_billing(self) -> QWidget:
+        from backoffice.ui.billing import BillingArea
+
+        area = BillingArea(self.db, self.actor, self.runner, today=self.today)
+        # The billing preview and the payments lists stay on screen: the family opens
+        # in a window beside them.
+        area.open_family.connect(self.open_family_window)
+        return area
+
+    def _build_payments(self) -> QWidget:
+        from backoffice.ui.payments import PaymentsArea
+
+        area = PaymentsArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family_window)
+        return area
+
+    def _build_incomplete(self) -> QWidget:
+        from backoffice.ui.incomplete.page import IncompleteFilesPage
+
+        area = IncompleteFilesPage(
+            self.db, self.actor, today=self.today, runner=self.runner, load=False
+        )
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        return area
+
+    def _build_sync_area(self) -> QWidget:
+        from backoffice.ui.sync import SyncArea
+
+        return SyncArea(self.db, self.actor, self.sync)
 
     # -- actions -----------------------------------------------------------
 
@@ -216,9 +325,9 @@ class MainWindow(QMainWindow):
         self.families_label.setText(families_count_text(total, searching=False))
 
     def _area_changed(self, row: int) -> None:
+        area = self._area(row)
         self.stack.setCurrentIndex(row)
-        area = self.stack.currentWidget()
-        if area is not self.families and area is not self.sync_area:
+        if area is not self.families and area is not self._areas.get("sync_area"):
             area.reload()
 
     def _sync_finished(self, outcome) -> None:
@@ -227,7 +336,7 @@ class MainWindow(QMainWindow):
         report = outcome.report
         if report is None or not (report.pull.requests or report.auto_decided):
             return
-        if self.stack.currentWidget() is not self.requests:
+        if not self.is_built("requests") or self.stack.currentWidget() is not self.requests:
             return  # reloaded when the agent goes there
         if len(self.requests.selected_requests()) > 1:
             self.requests.status.setText("Nouvelles demandes reçues : F5 pour actualiser.")
@@ -243,6 +352,8 @@ class MainWindow(QMainWindow):
 
     def open_account(self) -> OpenAccountDialog:
         """ "Ouvrir un compte famille…": the paper form's dialog (window-modal)."""
+        from backoffice.ui.accounts import OpenAccountDialog
+
         dialog = OpenAccountDialog(self.db, self.actor, self, today=self.today)
         dialog.account_opened.connect(self._account_opened)
         dialog.open_existing.connect(self.open_family)
@@ -257,12 +368,18 @@ class MainWindow(QMainWindow):
         self.open_family(family_id)
 
     def open_child_file(self, child_id: int) -> ChildFileDialog:
+        from backoffice.ui.child_file.editor import ChildFileDialog
+
         dialog = ChildFileDialog(self.db, self.actor, child_id, self, self.today)
-        dialog.saved.connect(lambda _child_id: self.incomplete.reload())
+        dialog.saved.connect(self._child_file_saved)
         dialog.finished.connect(dialog.deleteLater)
         self.child_dialog = dialog
         dialog.open()
         return dialog
+
+    def _child_file_saved(self, _child_id: int) -> None:
+        if self.is_built("incomplete"):  # else built up to date when first shown
+            self.incomplete.reload()
 
     def show_child_planning(self, child_id: int) -> None:
         """The child's current week in the « Planning » area."""
@@ -284,6 +401,8 @@ class MainWindow(QMainWindow):
 
     def show_help(self, area: str | None = None) -> HelpWindow:
         """The help page of ``area`` (default: the current one), beside the window."""
+        from backoffice.ui.help import HelpWindow
+
         name = area or self.navigation.currentItem().text()
         window = HelpWindow(name, self)
         self.help_window = window
@@ -292,6 +411,8 @@ class MainWindow(QMainWindow):
 
     def open_family_window(self, family_id: int) -> FamilyWindow:
         """The family's card in a window beside the current area (one per family)."""
+        from backoffice.ui.families.window import FamilyWindow
+
         window = self.family_windows.get(family_id)
         if window is None:
             window = FamilyWindow(
