@@ -28,6 +28,7 @@ from backoffice.ui.families.area import FamiliesArea
 from backoffice.ui.families.list_page import families_count_text
 from backoffice.ui.qt import (
     QApplication,
+    QEvent,
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -42,11 +43,8 @@ from backoffice.ui.qt import (
     QWindow,
     isValid,
 )
-from backoffice.ui.sync.controller import SyncController
-from backoffice.ui.sync.indicator import SyncIndicator
 from backoffice.ui.tasks import TaskRunner
 from backoffice.ui.widgets import area_shortcut
-from backoffice.ui.widgets.site_activity import SharedSite
 
 if TYPE_CHECKING:
     from backoffice.ui.accounts import OpenAccountDialog
@@ -59,10 +57,13 @@ if TYPE_CHECKING:
     from backoffice.ui.payments import PaymentsArea
     from backoffice.ui.planning import PlanningArea
     from backoffice.ui.requests import RequestsArea
-    from backoffice.ui.sync import SyncArea
+    from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
+    from backoffice.ui.widgets.site_activity import SharedSite
 
 WINDOW_TITLE = "Portail Famille — back-office"
 NAV_WIDTH = 150
+# The automatic sync of a window loaded but not shown (or not painted) starts after this.
+SYNC_FALLBACK_MS = 2000
 
 
 def actor_text(actor: Actor) -> str:
@@ -101,10 +102,13 @@ class MainWindow(QMainWindow):
         self.families = FamiliesArea(db, self.runner, actor, today=today)
         self.families.planningRequested.connect(self.show_child_planning)
         self.family_windows: dict[int, FamilyWindow] = {}
-        # The site chosen in the occupancy is the pointage's, and the other way round.
-        self.shared_site = SharedSite(self)
-        self.sync = SyncController(db, self.runner, parent=self)
-        self.sync.round_finished.connect(self._sync_finished)
+        self._shared_site: SharedSite | None = None
+        # The sync (its controller imports the portal client, keyring…) is set up
+        # once the window is on screen (``load``), or when first asked for.
+        self._sync: SyncController | None = None
+        self.sync_indicator: SyncIndicator | None = None
+        self.sync_started = False  # the automatic sync armed (after the first paint)
+        self._sync_wanted = False
         # Only "Familles" is built now; the other areas (and the modules they import:
         # reportlab, the billing, the planning…) when first shown or asked for.
         self._areas: dict[str, QWidget] = {}
@@ -139,10 +143,7 @@ class MainWindow(QMainWindow):
             "Agent connecté (les modifications sont enregistrées à son nom)"
         )
         self.actor_label.setContentsMargins(0, 0, 16, 0)
-        self.sync_indicator = SyncIndicator(self.sync)
-        self.sync_indicator.clicked.connect(self.show_sync)
         self.statusBar().addWidget(self.database_label, 1)
-        self.statusBar().addPermanentWidget(self.sync_indicator)
         self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.families_label)
 
@@ -254,6 +255,15 @@ class MainWindow(QMainWindow):
     def sync_area(self) -> SyncArea:
         return self._named("sync_area")  # type: ignore[return-value]
 
+    @property
+    def shared_site(self) -> SharedSite:
+        """The site chosen in the occupancy is the pointage's, and the other way round."""
+        if self._shared_site is None:
+            from backoffice.ui.widgets.site_activity import SharedSite
+
+            self._shared_site = SharedSite(self)
+        return self._shared_site
+
     def _build_requests(self) -> QWidget:
         from backoffice.ui.requests import RequestsArea
 
@@ -306,6 +316,20 @@ class MainWindow(QMainWindow):
         area.open_child.connect(self.open_child_file)
         return area
 
+    @property
+    def sync(self) -> SyncController:
+        """The automatic sync and its status-bar indicator (built on first use)."""
+        if self._sync is None:
+            from backoffice.ui.sync import SyncController, SyncIndicator
+
+            self._sync = SyncController(self.db, self.runner, parent=self)
+            self._sync.round_finished.connect(self._sync_finished)
+            self.sync_indicator = SyncIndicator(self._sync)
+            self.sync_indicator.clicked.connect(self.show_sync)
+            # Before the agent and the families count, as ever.
+            self.statusBar().insertPermanentWidget(1, self.sync_indicator)
+        return self._sync
+
     def _build_sync_area(self) -> QWidget:
         from backoffice.ui.sync import SyncArea
 
@@ -317,7 +341,23 @@ class MainWindow(QMainWindow):
         """First load: the families list, the status bar count, the automatic sync."""
         self.families.list_page.run_search()
         self.refresh_status()
-        self.sync.start()
+        # After the first paint (``event``): the window shows before the sync and
+        # its imports; a window never shown (scripts) arms it a little later.
+        self._sync_wanted = True
+        QTimer.singleShot(SYNC_FALLBACK_MS, self, self._start_sync)
+
+    def event(self, event) -> bool:
+        handled = super().event(event)
+        if getattr(self, "_sync_wanted", False) and event.type() == QEvent.Type.Paint:
+            self._sync_wanted = False
+            QTimer.singleShot(0, self, self._start_sync)
+        return handled
+
+    def _start_sync(self) -> None:
+        self._sync_wanted = False
+        if isValid(self) and not self.sync_started:
+            self.sync.start()
+            self.sync_started = True
 
     def refresh_status(self) -> None:
         with self.db.session() as session:
@@ -488,7 +528,8 @@ class MainWindow(QMainWindow):
         target.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.sync.stop()
+        if self._sync is not None:
+            self._sync.stop()
         if self._owns_runner:
             self.runner.shutdown(wait=True)
         super().closeEvent(event)
