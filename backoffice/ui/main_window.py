@@ -1,3 +1,4 @@
+# Long module: the main window wires every area (built on first use), the menus, the status bar and the focus after dialogs; splitting it would scatter that wiring.
 """The main window: areas of the product on the left, the current one on the right.
 
 An area appears only when it works (DESIGN: no empty placeholder screens):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import func, literal_column, select, table
+from sqlalchemy import ColumnElement, func, literal_column, select, table
 from sqlalchemy.orm import Session, selectinload
 
 from backoffice.errors import UserError
@@ -96,14 +96,14 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _search_filter(session: Session, query: str) -> list:
+def _search_filter(session: Session, query: str) -> list[ColumnElement[bool]]:
     """Every word of ``query`` somewhere in the family's search text, through the
     search index (migration 0005) rather than a scan of every family: on SQLite the
     words of 3 characters or more go to the FTS5 trigram table (shorter ones stay a
     ``LIKE``, narrowed by the others), on PostgreSQL the ``LIKE`` uses the GIN
     trigram index."""
     terms = fold(query).split()
-    where = []
+    where: list[ColumnElement[bool]] = []
     if session.get_bind().dialect.name == "sqlite":
         indexed = [term for term in terms if len(term) >= TRIGRAM]
         if indexed:
