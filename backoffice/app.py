@@ -177,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         log.info("Agent : %s (%s)", actor.login, actor.role.value)
         window = create_main_window(db, actor)
+        from backoffice.ui.first_paint import watch_first_paint
+
+        watch_first_paint(window)
         window.show()
         close_after_delay(window)
         return app.exec()

@@ -155,7 +155,9 @@ def search_keystroke(window, app, query: str) -> tuple[float, int]:
     page.run_search()
     app.processEvents()
     page.view.grab()
-    return time.perf_counter() - started, page.model.total
+    elapsed = time.perf_counter() - started
+    total = page.model.total
+    return elapsed, (f"{page.model.rowCount()}+" if total is None else str(total))
 
 
 def floor(path: Path, query: str) -> tuple[float, float]:
@@ -184,6 +186,50 @@ def floor(path: Path, query: str) -> tuple[float, float]:
     return page_only, everything
 
 
+def pg_search(url: str, count: int, queries) -> None:
+    """The service's search (first page, as the list asks it) on PostgreSQL."""
+    from sqlalchemy import text
+
+    from backoffice.services.families.queries import count_families, search_families
+
+    schema = f"bench_families_{os.getpid()}"
+    with open_database(url, migrate=False).engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    db = open_database(f"{url}{sep}options=-csearch_path%3D{schema}")
+    try:
+        started = time.perf_counter()
+        populate(db, count)
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE family"))
+            conn.execute(text("ANALYZE child"))
+        print(
+            f"\n(c) PostgreSQL, {count} familles (créées en {time.perf_counter() - started:.1f} s)"
+        )
+        print(
+            f"    {'recherche':<14} {'1re page (201 lignes max)':>26} {'compte à la demande':>22}"
+        )
+        for query in queries:
+
+            def page(q=query):
+                with db.session() as s:
+                    t = time.perf_counter()
+                    search_families(s, q, limit=201)
+                    return time.perf_counter() - t
+
+            def counted(q=query):
+                with db.session() as s:
+                    t = time.perf_counter()
+                    count_families(s, q)
+                    return time.perf_counter() - t
+
+            print(f"    {query:<14} {ms(best(page)):>26} {ms(best(counted)):>22}")
+    finally:
+        db.dispose()
+        with open_database(url, migrate=False).engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
 def best(fn, repeat: int = 5):
     return min(fn() for _ in range(repeat))
 
@@ -191,6 +237,10 @@ def best(fn, repeat: int = 5):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=10_000)
+    parser.add_argument(
+        "--database-url",
+        help="also time the service's search on this PostgreSQL (throw-away schema)",
+    )
     parser.add_argument(
         "--dir", type=Path, default=Path(tempfile.gettempdir()) / "backoffice-bench"
     )
@@ -233,7 +283,8 @@ def main() -> int:
     print(
         f"    {'recherche':<14} {'résultats':>9} {'interface':>11} {'plancher':>11} {'+compte':>11} {'ratio':>7}"
     )
-    for query in ("lea", "mayet", "F04242", "martin", "zoe martin", "e", "introuvable"):
+    queries = ("lea", "mayet", "F04242", "martin", "zoe martin", "e", "introuvable")
+    for query in queries:
         elapsed = best(lambda q=query: search_keystroke(window, app, q)[0])
         total = search_keystroke(window, app, query)[1]
         page_only, everything = (best(lambda q=query, i=i: floor(path, q)[i]) for i in (0, 1))
@@ -255,6 +306,8 @@ def main() -> int:
     )
     window.close()
     db.dispose()
+    if args.database_url:
+        pg_search(args.database_url, args.families, queries)
     return 0
 
 

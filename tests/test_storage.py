@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backoffice import storage
 from backoffice.models import AllowanceScheme, Base, Family, FamilyQuotient, Regie, Settlement
+from backoffice.models.search_index import include_in_schema_comparison
 from backoffice.services.database import open_database
 
 pytestmark = pytest.mark.postgres
@@ -21,7 +22,10 @@ pytestmark = pytest.mark.postgres
 def test_migrations_create_the_model_schema(db):
     assert storage.current_revision(db.engine) == storage.head_revision()
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn,
+            opts={"compare_type": True, "include_name": include_in_schema_comparison},
+        )
         assert compare_metadata(ctx, Base.metadata) == []
 
 

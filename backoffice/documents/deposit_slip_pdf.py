@@ -31,7 +31,7 @@ from reportlab.platypus import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.documents.fonts import register_fonts
+from backoffice.documents.fonts import BOLD, REGULAR, register_fonts
 from backoffice.documents.formatting import format_date, format_euros
 from backoffice.documents.invoice_data import Issuer, issuer_from_settings, logo_exists
 from backoffice.documents.page_layout import (
@@ -52,7 +52,7 @@ from backoffice.documents.page_layout import (
 from backoffice.errors import UserError
 from backoffice.models import Payment, PaymentMode, Regie
 
-REGULAR, BOLD = register_fonts()
+# Registered with reportlab on the first PDF (0.5 s), not at import.
 ZERO = Decimal("0.00")
 
 
@@ -186,6 +186,7 @@ LATER_TOP = 24 * mm
 
 
 def _clip(text: str, width: float, font: str = REGULAR, size: float = 8.5) -> str:
+    register_fonts()
     return "\n".join(simpleSplit(text, font, size, width)) if text else ""
 
 
@@ -287,6 +288,7 @@ def _signature_boxes(slip: DepositSlip) -> Table:
 
 def render_deposit_slip(slip: DepositSlip, out: BinaryIO | Path | str) -> None:
     """Write the PDF of the deposit slip to a file object or a path."""
+    register_fonts()
     data: list[list[str]] = [HEADER]
     for i, cheque in enumerate(slip.cheques, 1):
         data.append(

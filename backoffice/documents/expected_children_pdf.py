@@ -27,7 +27,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
 
 from backoffice.dates import long_day
-from backoffice.documents.fonts import register_fonts
+from backoffice.documents.fonts import BOLD, REGULAR, register_fonts
 from backoffice.documents.page_layout import (
     CONTENT_W,
     FOOTER_H,
@@ -44,7 +44,7 @@ from backoffice.documents.page_layout import (
     TableCommand,
 )
 
-REGULAR, BOLD = register_fonts()
+# Registered with reportlab on the first PDF (0.5 s), not at import.
 PARIS = ZoneInfo("Europe/Paris")
 ALERT = colors.HexColor("#B3261E")
 COL_W = [8 * mm, 42 * mm, 14 * mm, 26 * mm, 46 * mm, 22 * mm, 16 * mm]
@@ -94,6 +94,7 @@ class ExpectedList:
 
 
 def _lines(text: str, width: float, font: str = REGULAR) -> str:
+    register_fonts()
     return "\n".join(simpleSplit(text, font, SIZE, width)) if text else ""
 
 
@@ -197,6 +198,7 @@ def _page(c, doc: ExpectedList) -> None:
 
 def render_expected_children(doc: ExpectedList, out: BinaryIO | Path | str) -> None:
     """Write the PDF to a file object or a path."""
+    register_fonts()
     target = str(out) if isinstance(out, Path | str) else out
     template = BaseDocTemplate(
         target,

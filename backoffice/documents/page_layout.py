@@ -10,9 +10,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from backoffice.documents.fonts import register_fonts
+from backoffice.documents.fonts import REGULAR
 
-REGULAR, BOLD = register_fonts()
+# Registered with reportlab on the first PDF (0.5 s), not at import.
 
 PAGE_W, PAGE_H = A4
 MARGIN_L = 18 * mm

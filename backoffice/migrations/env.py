@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import TypeDecorator
 
 from backoffice.models import Base
+from backoffice.models.search_index import include_in_schema_comparison
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,6 +24,7 @@ def _configure(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_in_schema_comparison,
     )
 
 

@@ -156,18 +156,25 @@ def _requeue_overwritten(ctx: ApplyContext, changes: list, since: datetime) -> N
         .group_by(OutboxItem.family_id)
     )
     session = ctx.session
-    for item in session.scalars(select(OutboxItem).where(OutboxItem.id.in_(newest))):
-        pulled_to = (item.payload or {}).get(push.PULLED_TO)
-        if (
-            item.state is OutboxState.ACKNOWLEDGED
-            and pulled_to is not None
-            and item.acknowledged_at is not None
-            and item.acknowledged_at >= since - CLOCK_MARGIN
-            and item.family_id is not None  # always: the query asks for these families
-            and pulled_to < latest[ids[item.family_id]]
-        ):
-            family = ctx.families[ids[item.family_id]]
-            outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
+    # The page is not flushed for this query (it reads outbox items, which the
+    # handlers never write); the payloads below read the families' guardians and
+    # children, which flushes the page once, then the new items go in together
+    # (before, each payload's read flushed the previous family's item on its own).
+    with session.no_autoflush:
+        items = list(session.scalars(select(OutboxItem).where(OutboxItem.id.in_(newest))))
+    again = [
+        ctx.families[ids[item.family_id]]
+        for item in items
+        if item.state is OutboxState.ACKNOWLEDGED
+        and (pulled_to := (item.payload or {}).get(push.PULLED_TO)) is not None
+        and item.acknowledged_at is not None
+        and item.acknowledged_at >= since - CLOCK_MARGIN
+        and item.family_id is not None  # always: the query asks for these families
+        and pulled_to < latest[ids[item.family_id]]
+    ]
+    payloads = [(family.id, account_payload(family)) for family in again]
+    for family_id, payload in payloads:
+        outbox.enqueue(session, "account.upsert", payload, family_id)
 
 
 def _quarantine(session: Session, raw, reason: str, report: PullReport) -> None:

@@ -1,3 +1,4 @@
+# Long module: the main window wires every area (built on first use), the menus, the status bar and the focus after dialogs; splitting it would scatter that wiring.
 """The main window: areas of the product on the left, the current one on the right.
 
 An area appears only when it works (DESIGN: no empty placeholder screens):
@@ -14,7 +15,9 @@ click first (:meth:`MainWindow.take_focus_back`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from backoffice import __version__
 from backoffice.models import ROLE_LABELS
@@ -22,19 +25,11 @@ from backoffice.services.common.actors import Actor
 from backoffice.services.families.queries import count_families
 from backoffice.storage import Database
 from backoffice.ui import dialogs
-from backoffice.ui.accounts import OpenAccountDialog
-from backoffice.ui.attendance import AttendanceArea
-from backoffice.ui.billing import BillingArea
-from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.families.area import FamiliesArea
 from backoffice.ui.families.list_page import families_count_text
-from backoffice.ui.families.window import FamilyWindow
-from backoffice.ui.help import HelpWindow
-from backoffice.ui.incomplete.page import IncompleteFilesPage
-from backoffice.ui.payments import PaymentsArea
-from backoffice.ui.planning import PlanningArea
 from backoffice.ui.qt import (
     QApplication,
+    QEvent,
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -49,15 +44,27 @@ from backoffice.ui.qt import (
     QWindow,
     isValid,
 )
-from backoffice.ui.registrations import card as registrations_card
-from backoffice.ui.requests import RequestsArea
-from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
 from backoffice.ui.tasks import TaskRunner
 from backoffice.ui.widgets import area_shortcut
-from backoffice.ui.widgets.site_activity import SharedSite
+
+if TYPE_CHECKING:
+    from backoffice.ui.accounts import OpenAccountDialog
+    from backoffice.ui.attendance import AttendanceArea
+    from backoffice.ui.billing import BillingArea
+    from backoffice.ui.child_file.editor import ChildFileDialog
+    from backoffice.ui.families.window import FamilyWindow
+    from backoffice.ui.help import HelpWindow
+    from backoffice.ui.incomplete.page import IncompleteFilesPage
+    from backoffice.ui.payments import PaymentsArea
+    from backoffice.ui.planning import PlanningArea
+    from backoffice.ui.requests import RequestsArea
+    from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
+    from backoffice.ui.widgets.site_activity import SharedSite
 
 WINDOW_TITLE = "Portail Famille — back-office"
 NAV_WIDTH = 150
+# The automatic sync of a window loaded but not shown (or not painted) starts after this.
+SYNC_FALLBACK_MS = 2000
 
 
 def actor_text(actor: Actor) -> str:
@@ -94,42 +101,32 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
 
         self.families = FamiliesArea(db, self.runner, actor, today=today)
-        self._add_area("Familles", self.families)
-        self.requests = RequestsArea(db, actor, self.runner, today=today)
-        self._add_area("Demandes", self.requests)
-        self.planning = PlanningArea(db, actor, self.runner, today=today)
-        self._add_area("Planning", self.planning)
-        self.attendance = AttendanceArea(db, actor, self.runner, today=today)
-        self._add_area("Pointage", self.attendance)
-        self.billing = BillingArea(db, actor, self.runner, today=today)
-        self._add_area("Facturation", self.billing)
-        self.payments = PaymentsArea(db, actor, self.runner, today=today)
-        self._add_area("Règlements", self.payments)
-        for area in (self.requests, self.planning, self.attendance):
-            area.open_family.connect(self.open_family)
-        # The billing preview and the payments lists stay on screen: the family opens
-        # in a window beside them.
-        self.billing.open_family.connect(self.open_family_window)
-        self.payments.open_family.connect(self.open_family_window)
-        self.family_windows: dict[int, FamilyWindow] = {}
-        # The site chosen in the occupancy is the pointage's, and the other way round.
-        self.shared_site = SharedSite(self)
-        self.planning.occupancy_page.picker.share(self.shared_site)
-        self.attendance.picker.share(self.shared_site)
-        for area in (self.requests, self.planning, self.attendance):
-            area.open_child.connect(self.open_child_file)
         self.families.planningRequested.connect(self.show_child_planning)
         self.connect_card(self.families)
-        self.incomplete = IncompleteFilesPage(
-            db, actor, today=today, runner=self.runner, load=False
-        )
-        self.incomplete.open_family.connect(self.open_family)
-        self.incomplete.open_child.connect(self.open_child_file)
-        self._add_area("Dossiers incomplets", self.incomplete)
-        self.sync = SyncController(db, self.runner, parent=self)
-        self.sync_area = SyncArea(db, actor, self.sync)
-        self.sync.round_finished.connect(self._sync_finished)
-        self._add_area("Synchronisation", self.sync_area)
+        self.family_windows: dict[int, FamilyWindow] = {}
+        self._shared_site: SharedSite | None = None
+        # The sync (its controller imports the portal client, keyring…) is set up
+        # once the window is on screen (``load``), or when first asked for.
+        self._sync: SyncController | None = None
+        self.sync_indicator: SyncIndicator | None = None
+        self.sync_started = False  # the automatic sync armed (after the first paint)
+        self._sync_wanted = False
+        # Only "Familles" is built now; the other areas (and the modules they import:
+        # reportlab, the billing, the planning…) when first shown or asked for.
+        self._areas: dict[str, QWidget] = {}
+        self._builders: dict[int, tuple[str, Callable[[], QWidget]]] = {}
+        self._add_area("Familles", self.families)
+        for label, name, build in (
+            ("Demandes", "requests", self._build_requests),
+            ("Planning", "planning", self._build_planning),
+            ("Pointage", "attendance", self._build_attendance),
+            ("Facturation", "billing", self._build_billing),
+            ("Règlements", "payments", self._build_payments),
+            ("Dossiers incomplets", "incomplete", self._build_incomplete),
+            ("Synchronisation", "sync_area", self._build_sync_area),
+        ):
+            self._builders[self.navigation.count()] = (name, build)
+            self._add_area(label, QWidget())
         self.navigation.currentRowChanged.connect(self._area_changed)
         self.navigation.setCurrentRow(0)
 
@@ -148,10 +145,7 @@ class MainWindow(QMainWindow):
             "Agent connecté (les modifications sont enregistrées à son nom)"
         )
         self.actor_label.setContentsMargins(0, 0, 16, 0)
-        self.sync_indicator = SyncIndicator(self.sync)
-        self.sync_indicator.clicked.connect(self.show_sync)
         self.statusBar().addWidget(self.database_label, 1)
-        self.statusBar().addPermanentWidget(self.sync_indicator)
         self.statusBar().addPermanentWidget(self.actor_label)
         self.statusBar().addPermanentWidget(self.families_label)
 
@@ -182,11 +176,7 @@ class MainWindow(QMainWindow):
             ("&Désinscrire un enfant…", True),
         ):
             families_menu.addAction(text).triggered.connect(
-                lambda _c=False, u=unregister: registrations_card.from_menu(
-                    self.families.currentWidget() if self.families.currentIndex() > 0 else None,
-                    u,
-                    self,
-                )
+                lambda _c=False, u=unregister: self._registration_from_menu(u)
             )
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
@@ -206,14 +196,153 @@ class MainWindow(QMainWindow):
         for number in range(self.navigation.count()):
             name = self.navigation.item(number).text()
             pages.addAction(name).triggered.connect(lambda _c=False, n=name: self.show_help(n))
-        for number in range(self.stack.count()):
-            area = self.stack.widget(number)
-            if not hasattr(area, "show_shortcuts"):  # the requests desk's F1 lists its keys
-                area_shortcut(area, "F1", self.show_help)
+        self._help_key(self.families)
         area_shortcut(self.navigation, "F1", self.show_help)
         help_menu.addSeparator()
         about = help_menu.addAction("À &propos")
         about.triggered.connect(self.show_about)
+
+    def _help_key(self, area: QWidget) -> None:
+        if not hasattr(area, "show_shortcuts"):  # the requests desk's F1 lists its keys
+            area_shortcut(area, "F1", self.show_help)
+
+    # -- areas built on first use ---------------------------------------------
+
+    def _area(self, row: int) -> QWidget:
+        """The area of navigation row ``row``, built (and put in place) if needed."""
+        entry = self._builders.pop(row, None)
+        if entry is None:
+            return self.stack.widget(row)
+        name, build = entry
+        area = build()
+        self._areas[name] = area
+        placeholder = self.stack.widget(row)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(row, area)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        self._help_key(area)
+        return area
+
+    def _named(self, name: str) -> QWidget:
+        area = self._areas.get(name)
+        if area is not None:
+            return area
+        row = next(row for row, (n, _b) in self._builders.items() if n == name)
+        return self._area(row)
+
+    def is_built(self, name: str) -> bool:
+        """Whether the area ``name`` (``"requests"``, ``"billing"``…) exists yet."""
+        return name in self._areas
+
+    @property
+    def requests(self) -> RequestsArea:
+        return self._named("requests")  # type: ignore[return-value]
+
+    @property
+    def planning(self) -> PlanningArea:
+        return self._named("planning")  # type: ignore[return-value]
+
+    @property
+    def attendance(self) -> AttendanceArea:
+        return self._named("attendance")  # type: ignore[return-value]
+
+    @property
+    def billing(self) -> BillingArea:
+        return self._named("billing")  # type: ignore[return-value]
+
+    @property
+    def payments(self) -> PaymentsArea:
+        return self._named("payments")  # type: ignore[return-value]
+
+    @property
+    def incomplete(self) -> IncompleteFilesPage:
+        return self._named("incomplete")  # type: ignore[return-value]
+
+    @property
+    def sync_area(self) -> SyncArea:
+        return self._named("sync_area")  # type: ignore[return-value]
+
+    @property
+    def shared_site(self) -> SharedSite:
+        """The site chosen in the occupancy is the pointage's, and the other way round."""
+        if self._shared_site is None:
+            from backoffice.ui.widgets.site_activity import SharedSite
+
+            self._shared_site = SharedSite(self)
+        return self._shared_site
+
+    def _build_requests(self) -> QWidget:
+        from backoffice.ui.requests import RequestsArea
+
+        area = RequestsArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        return area
+
+    def _build_planning(self) -> QWidget:
+        from backoffice.ui.planning import PlanningArea
+
+        area = PlanningArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        area.occupancy_page.picker.share(self.shared_site)
+        return area
+
+    def _build_attendance(self) -> QWidget:
+        from backoffice.ui.attendance import AttendanceArea
+
+        area = AttendanceArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        area.picker.share(self.shared_site)
+        return area
+
+    def _build_billing(self) -> QWidget:
+        from backoffice.ui.billing import BillingArea
+
+        area = BillingArea(self.db, self.actor, self.runner, today=self.today)
+        # The billing preview and the payments lists stay on screen: the family opens
+        # in a window beside them.
+        area.open_family.connect(self.open_family_window)
+        return area
+
+    def _build_payments(self) -> QWidget:
+        from backoffice.ui.payments import PaymentsArea
+
+        area = PaymentsArea(self.db, self.actor, self.runner, today=self.today)
+        area.open_family.connect(self.open_family_window)
+        return area
+
+    def _build_incomplete(self) -> QWidget:
+        from backoffice.ui.incomplete.page import IncompleteFilesPage
+
+        area = IncompleteFilesPage(
+            self.db, self.actor, today=self.today, runner=self.runner, load=False
+        )
+        area.open_family.connect(self.open_family)
+        area.open_child.connect(self.open_child_file)
+        return area
+
+    @property
+    def sync(self) -> SyncController:
+        """The automatic sync and its status-bar indicator (built on first use)."""
+        if self._sync is None:
+            from backoffice.ui.sync import SyncController, SyncIndicator
+
+            self._sync = SyncController(self.db, self.runner, parent=self)
+            self._sync.round_finished.connect(self._sync_finished)
+            self.sync_indicator = SyncIndicator(self._sync)
+            self.sync_indicator.clicked.connect(self.show_sync)
+            # Before the agent and the families count, as ever.
+            self.statusBar().insertPermanentWidget(1, self.sync_indicator)
+        return self._sync
+
+    def _build_sync_area(self) -> QWidget:
+        from backoffice.ui.sync import SyncArea
+
+        return SyncArea(self.db, self.actor, self.sync)
 
     # -- actions -----------------------------------------------------------
 
@@ -221,7 +350,23 @@ class MainWindow(QMainWindow):
         """First load: the families list, the status bar count, the automatic sync."""
         self.families.list_page.run_search()
         self.refresh_status()
-        self.sync.start()
+        # After the first paint (``event``): the window shows before the sync and
+        # its imports; a window never shown (scripts) arms it a little later.
+        self._sync_wanted = True
+        QTimer.singleShot(SYNC_FALLBACK_MS, self, self._start_sync)
+
+    def event(self, event) -> bool:
+        handled = super().event(event)
+        if getattr(self, "_sync_wanted", False) and event.type() == QEvent.Type.Paint:
+            self._sync_wanted = False
+            QTimer.singleShot(0, self, self._start_sync)
+        return handled
+
+    def _start_sync(self) -> None:
+        self._sync_wanted = False
+        if isValid(self) and not self.sync_started:
+            self.sync.start()
+            self.sync_started = True
 
     def refresh_status(self) -> None:
         with self.db.session() as session:
@@ -229,9 +374,9 @@ class MainWindow(QMainWindow):
         self.families_label.setText(families_count_text(total, searching=False))
 
     def _area_changed(self, row: int) -> None:
+        area = self._area(row)
         self.stack.setCurrentIndex(row)
-        area = self.stack.currentWidget()
-        if area is not self.families and area is not self.sync_area:
+        if area is not self.families and area is not self._areas.get("sync_area"):
             area.reload()
 
     def _sync_finished(self, outcome) -> None:
@@ -240,7 +385,7 @@ class MainWindow(QMainWindow):
         report = outcome.report
         if report is None or not (report.pull.requests or report.auto_decided):
             return
-        if self.stack.currentWidget() is not self.requests:
+        if not self.is_built("requests") or self.stack.currentWidget() is not self.requests:
             return  # reloaded when the agent goes there
         if len(self.requests.selected_requests()) > 1:
             self.requests.status.setText("Nouvelles demandes reçues : F5 pour actualiser.")
@@ -256,6 +401,8 @@ class MainWindow(QMainWindow):
 
     def open_account(self) -> OpenAccountDialog:
         """ "Ouvrir un compte famille…": the paper form's dialog (window-modal)."""
+        from backoffice.ui.accounts import OpenAccountDialog
+
         dialog = OpenAccountDialog(self.db, self.actor, self, today=self.today)
         dialog.account_opened.connect(self._account_opened)
         dialog.open_existing.connect(self.open_family)
@@ -270,12 +417,24 @@ class MainWindow(QMainWindow):
         self.open_family(family_id)
 
     def open_child_file(self, child_id: int) -> ChildFileDialog:
+        from backoffice.ui.child_file.editor import ChildFileDialog
+
         dialog = ChildFileDialog(self.db, self.actor, child_id, self, self.today)
-        dialog.saved.connect(lambda _child_id: self.incomplete.reload())
+        dialog.saved.connect(self._child_file_saved)
         dialog.finished.connect(dialog.deleteLater)
         self.child_dialog = dialog
         dialog.open()
         return dialog
+
+    def _child_file_saved(self, _child_id: int) -> None:
+        if self.is_built("incomplete"):  # else built up to date when first shown
+            self.incomplete.reload()
+
+    def _registration_from_menu(self, unregister: bool) -> None:
+        from backoffice.ui.registrations import card as registrations_card  # when used
+
+        shown = self.families.currentWidget() if self.families.currentIndex() > 0 else None
+        registrations_card.from_menu(shown, unregister, self)
 
     def show_child_planning(self, child_id: int, day: date | None = None) -> None:
         """The child's week in the « Planning » area (``day``'s, else the current one)."""
@@ -317,6 +476,8 @@ class MainWindow(QMainWindow):
 
     def show_help(self, area: str | None = None) -> HelpWindow:
         """The help page of ``area`` (default: the current one), beside the window."""
+        from backoffice.ui.help import HelpWindow
+
         name = area or self.navigation.currentItem().text()
         window = HelpWindow(name, self)
         self.help_window = window
@@ -325,6 +486,8 @@ class MainWindow(QMainWindow):
 
     def open_family_window(self, family_id: int) -> FamilyWindow:
         """The family's card in a window beside the current area (one per family)."""
+        from backoffice.ui.families.window import FamilyWindow
+
         window = self.family_windows.get(family_id)
         if window is None:
             window = FamilyWindow(
@@ -401,7 +564,8 @@ class MainWindow(QMainWindow):
         target.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.sync.stop()
+        if self._sync is not None:
+            self._sync.stop()
         if self._owns_runner:
             self.runner.shutdown(wait=True)
         super().closeEvent(event)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backoffice.ui.families.model import PAGE_SIZE, FamiliesModel
-from backoffice.ui.qt import QTableView
+from backoffice.ui.qt import Qt, QTableView
 
 from .conftest import bulk_families
 
@@ -59,3 +59,50 @@ def test_status_bar_counts_all_families_while_the_list_is_paged(qtbot, sqlite_db
     assert window.families_label.text() == "230 familles"
     assert window.families.list_page.model.rowCount() == PAGE_SIZE
     assert window.families.list_page.result_label.text() == "230 familles"
+
+
+def test_a_search_is_counted_only_when_the_agent_asks(qtbot, sqlite_db):
+    from sqlalchemy import event
+
+    from backoffice.ui.families.list_page import FamiliesListPage
+
+    bulk_families(sqlite_db, PAGE_SIZE + 30)
+    counted: list[str] = []
+
+    def statement(_conn, _cursor, sql, params, _context, _many):
+        if "count(" in sql.lower():
+            counted.append(params[-1] if params else "")
+
+    # The count is a query of its own: it must not run on each keystroke.
+    event.listen(sqlite_db.engine, "before_cursor_execute", statement)
+    page = FamiliesListPage(sqlite_db)
+    qtbot.addWidget(page)
+    page.show()
+    page.search_field.setText("vaas")
+    page.run_search()
+    assert counted == []
+    assert page.model.rowCount() == PAGE_SIZE and page.model.canFetchMore()
+    assert page.model.total is None
+    assert page.result_label.text() == "200 premières familles"
+    assert page.count_button.isVisible()
+
+    qtbot.mouseClick(page.count_button, Qt.MouseButton.LeftButton)
+    assert len(counted) == 1
+    assert page.result_label.text() == "230 familles trouvées"
+    assert not page.count_button.isVisible()
+
+    # A narrower search loads every match in its first page: its count is known.
+    page.search_field.setText("famille0004")
+    page.run_search()
+    assert len(counted) == 1
+    assert page.result_label.text() == "10 familles trouvées"
+    assert not page.count_button.isVisible()
+
+    # Scrolling to the end of an uncounted search counts it by the way.
+    page.search_field.setText("vaas")
+    page.run_search()
+    assert page.result_label.text() == "200 premières familles"
+    page.model.fetchMore()
+    assert page.model.rowCount() == 230 and not page.model.canFetchMore()
+    assert page.result_label.text() == "230 familles trouvées"
+    assert len(counted) == 1

@@ -56,6 +56,8 @@ def open_window(qtbot, db, agent, runner):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    # The automatic sync is armed once the window is on screen.
+    qtbot.waitUntil(lambda: win.sync_started, timeout=10_000)
     return win
 
 

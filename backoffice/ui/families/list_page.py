@@ -12,6 +12,7 @@ from backoffice.ui.qt import (
     QLineEdit,
     QLocale,
     QModelIndex,
+    QPushButton,
     Qt,
     QTableView,
     QTimer,
@@ -34,6 +35,11 @@ def families_count_text(count: int, searching: bool) -> str:
     if searching:
         return f"{number} {noun} trouvée{'s' if count > 1 else ''}"
     return f"{number} {noun}"
+
+
+def first_families_text(loaded: int) -> str:
+    """ "200 premières familles": a search whose matches are not counted yet."""
+    return f"{QLocale().toString(loaded)} premières familles"
 
 
 class SearchField(QLineEdit):
@@ -70,6 +76,12 @@ class FamiliesListPage(QWidget):
         self.result_label = QLabel()
         self.result_label.setMinimumWidth(160)
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Counting every match of a search is a query of its own: only on demand.
+        self.count_button = QPushButton("Compter")
+        self.count_button.setToolTip("Compter toutes les familles trouvées")
+        self.count_button.setAccessibleName("Compter les familles trouvées")
+        self.count_button.clicked.connect(self.count_results)
+        self.count_button.hide()
 
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -102,10 +114,13 @@ class FamiliesListPage(QWidget):
         self.search_field.toResults.connect(self.focus_results)
         self.search_field.submitted.connect(self._submit)
         self.model.countChanged.connect(self._show_count)
+        # "400 premières familles" once the next page is loaded.
+        self.model.rowsInserted.connect(lambda *_: self._show_count(self.model.total))
 
         top = QHBoxLayout()
         top.addWidget(self.search_field, 1)
         top.addWidget(self.result_label)
+        top.addWidget(self.count_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -141,8 +156,15 @@ class FamiliesListPage(QWidget):
     def _submit(self) -> None:
         self.focus_results()
 
-    def _show_count(self, count: int) -> None:
-        self.result_label.setText(families_count_text(count, bool(self.model.query)))
+    def count_results(self) -> None:
+        self.model.count()
+
+    def _show_count(self, count: int | None) -> None:
+        if count is None:
+            self.result_label.setText(first_families_text(self.model.rowCount()))
+        else:
+            self.result_label.setText(families_count_text(count, bool(self.model.query)))
+        self.count_button.setVisible(count is None)
 
     # -- opening ---------------------------------------------------------
 

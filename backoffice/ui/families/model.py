@@ -34,56 +34,81 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class FamiliesModel(QAbstractTableModel):
-    """Families matching the current search, in name order."""
+    """Families matching the current search, in name order.
 
-    # Total number of families matching the search (the status line shows it).
-    countChanged = Signal(int)
+    A search reads one page (and one row more, to know whether there are others);
+    how many families match a search is counted only when asked (:meth:`count`):
+    ``total`` is ``None`` until then, unless every match is already loaded. The
+    whole list (empty search) is counted at once: that count needs no filter."""
+
+    # Number of families matching the search, or None while not counted.
+    countChanged = Signal(object)
 
     def __init__(self, db: Database, page_size: int = PAGE_SIZE, parent=None):
         super().__init__(parent)
         self.db = db
         self.page_size = page_size
         self.query = ""
-        self.total = 0
+        self.total: int | None = 0
+        self._more = False
         self._rows: list[FamilyRow] = []
 
     # -- loading ---------------------------------------------------------
 
+    def _page(self, session, offset: int) -> list[FamilyRow]:
+        page = search_families(session, self.query, offset=offset, limit=self.page_size + 1)
+        self._more = len(page) > self.page_size
+        return page[: self.page_size]
+
     def search(self, query: str) -> None:
-        """Run a new search: reset, count, first page."""
+        """Run a new search: reset, first page (the count only for the whole list)."""
         started = time.perf_counter()
         self.beginResetModel()
         self.query = query.strip()
         with self.db.session() as session:
-            self.total = count_families(session, self.query)
-            self._rows = search_families(session, self.query, offset=0, limit=self.page_size)
+            self._rows = self._page(session, 0)
+            if not self._more:
+                self.total = len(self._rows)
+            elif not self.query:
+                self.total = count_families(session)
+            else:
+                self.total = None
         self.endResetModel()
         log.debug(
-            "Recherche %r : %d familles, %.1f ms",
+            "Recherche %r : %d familles%s, %.1f ms",
             self.query,
-            self.total,
+            len(self._rows),
+            "" if self._more else " (toutes)",
             (time.perf_counter() - started) * 1000,
         )
         self.countChanged.emit(self.total)
 
+    def count(self) -> int:
+        """How many families match the search (counted in the database once)."""
+        if self.total is None:
+            with self.db.session() as session:
+                self.total = count_families(session, self.query)
+            self.countChanged.emit(self.total)
+        return self.total
+
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008, N802
-        return not parent.isValid() and len(self._rows) < self.total
+        return not parent.isValid() and self._more
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
-        if parent.isValid() or len(self._rows) >= self.total:
+        if parent.isValid() or not self._more:
             return
         with self.db.session() as session:
-            page = search_families(
-                session, self.query, offset=len(self._rows), limit=self.page_size
-            )
-        if not page:
-            # Families were deleted meanwhile: stop asking.
+            page = self._page(session, len(self._rows))
+        if page:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+        if not self._more and self.total != len(self._rows):
+            # Every match is loaded now: the count is known (families may have
+            # been added or deleted meanwhile).
             self.total = len(self._rows)
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self._rows.extend(page)
-        self.endInsertRows()
+            self.countChanged.emit(self.total)
 
     # -- access ----------------------------------------------------------
 
