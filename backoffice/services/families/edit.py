@@ -233,7 +233,8 @@ def update_family(
             },
             family.id,
         )
-    queue_portal_update(session, family, before)
+    if not paper or requested_login is not None:  # a paper family has no portal account
+        queue_portal_update(session, family, before)
     if requested_login is not None and paper:  # after the account.upsert that creates it
         outbox.enqueue(session, "account.send_activation", {"family_code": family.code}, family.id)
     flush_or_stale(session, stale)
