@@ -12,7 +12,7 @@ Work for a worker thread: it takes the :class:`Database`, not a session.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -72,7 +72,7 @@ def write_paper_batch(
             "Aucune facture à imprimer : aucune famille sans portail n'a de facture "
             + ("dans ce lot." if run_id is not None else "à payer.")
         )
-    docs = snapshot_documents(db, invoice_ids=ids)
+    docs = [replace(d, paper_only=True) for d in snapshot_documents(db, invoice_ids=ids)]
     writer = PdfWriter()
     for doc in docs:
         reader = PdfReader(io.BytesIO(render_invoice_bytes(doc)))
