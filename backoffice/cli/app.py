@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from backoffice import __version__
-from backoffice.cli import billing, catalogue, database, families, requests, sync
+from backoffice.cli import billing, catalogue, database, families, paper, requests, sync
 from backoffice.cli.french import FrenchParser
 from backoffice.errors import UserError
 from backoffice.services.database import open_database
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMANDE", parser_class=FrenchParser
     )
 
-    for group in (database, catalogue, families, requests, sync, billing):
+    for group in (database, catalogue, families, requests, sync, billing, paper):
         group.register(sub)
     return parser
 
