@@ -204,6 +204,14 @@ def test_a_child_who_left_needs_no_bookings_ahead_or_has_them_cancelled(db, agen
         assert zoe in [c.id for c in family.children]
     with db.session() as s, pytest.raises(UserError, match="a déjà quitté"):
         children.mark_child_left(s, agent, zoe, TODAY)
+    with db.session() as s:  # not among the current children: card, list, planning search
+        from backoffice.services.bookings.week import find_children
+        from backoffice.services.families.queries import get_family_detail, search_families
+
+        fid = s.get(Child, zoe).family_id
+        assert zoe not in [c.id for c in get_family_detail(s, fid, TODAY).children]
+        assert "Zoé" not in next(r.children for r in search_families(s, "") if r.id == fid)
+        assert zoe not in [c.child_id for c in find_children(s, "Martin", TODAY)]
     # A child without bookings ahead leaves at once.
     with db.session() as s:
         children.mark_child_left(s, agent, world.children["Noé"], TODAY)

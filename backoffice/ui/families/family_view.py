@@ -20,10 +20,12 @@ from backoffice.services.common.actors import Actor
 from backoffice.services.families.queries import ChildSummary, FamilyDetail, get_family_detail
 from backoffice.storage import Database
 from backoffice.ui.accounts import AccountActionsBar
+from backoffice.ui.accounts.children import add_child_dialog, child_left_dialog
 from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.family_edit import FamilyEditDialog
 from backoffice.ui.history import HistoryPage
 from backoffice.ui.qt import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -292,6 +294,13 @@ class FamilyView(QWidget):
         corner_layout = QHBoxLayout(corner)
         corner_layout.setContentsMargins(0, 0, 0, 4)
         corner_layout.addWidget(self.edit_button)
+        # A child added or gone (backoffice/ui/accounts/children.py).
+        self.add_child_button = QPushButton("Ajouter un enfant…")
+        self.add_child_button.clicked.connect(lambda: self.children_dialog(add_child_dialog))
+        self.child_left_button = QPushButton("Enfant parti…")
+        self.child_left_button.clicked.connect(lambda: self.children_dialog(child_left_dialog))
+        corner_layout.insertWidget(0, self.child_left_button)
+        corner_layout.insertWidget(0, self.add_child_button)
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -344,6 +353,12 @@ class FamilyView(QWidget):
         self.edit_dialog = dialog
         dialog.open()
         dialog.load()
+        return dialog
+
+    def children_dialog(self, opener) -> QDialog:
+        dialog = opener(self, self.db, self.actor, self.family_id, self.today)
+        dialog.accepted.connect(self.reload)
+        self.children_dialog_shown = dialog
         return dialog
 
     def _edit_finished(self, dialog: FamilyEditDialog) -> None:
