@@ -206,7 +206,7 @@ class ChildLeftDialog(QDialog):
             return
         with self.db.session() as session:
             ahead = service.bookings_ahead(session, child_id, self.today)
-            units = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
+            units = {uid: name for uid, name in session.execute(select(Unit.id, Unit.name))}
         self.cancel_bookings.setVisible(bool(ahead))
         self.billed.setVisible(bool(ahead))
         if not ahead:
