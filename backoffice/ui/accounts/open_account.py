@@ -33,6 +33,7 @@ from backoffice.ui.accounts.sections import (
     ChildrenSection,
     ChildRow,
     GuardianBox,
+    paper_only_note,
 )
 from backoffice.ui.qt import (
     QAbstractButton,
@@ -223,23 +224,13 @@ class OpenAccountDialog(QDialog):
         )
         self.billing_email = QLineEdit()
         self.billing_email.setPlaceholderText("si différent de l'identifiant")
-        self.paper_note = QLabel(
-            "Sans e-mail : famille sans portail (papier seulement). Aucun compte n'est créé "
-            "sur le portail ; factures et réponses lui sont envoyées par courrier. Le compte "
-            "pourra être créé plus tard depuis « Modifier la famille »."
-        )
-        self.paper_note.setWordWrap(True)
-        self.paper_note.setStyleSheet("color: #8a5a00;")
-        self.login_email.textChanged.connect(
-            lambda text: self.paper_note.setVisible(not text.strip())
-        )
+        self.paper_note = paper_only_note(self.login_email)
         self.family_fields = {
             "family_name": FormField("Nom de la famille", self.family_name, required=True),
             "address": FormField("Adresse", self.address_line1, required=True),
             "address_line2": FormField("Complément d'adresse", self.address_line2),
             "postcode": FormField("Code postal et commune", self.commune, required=True),
             "phone": FormField("Téléphone du foyer", self.phone),
-            # Empty: a paper-only family, no portal account (said by paper_note).
             "login_email": FormField("E-mail (identifiant du portail)", self.login_email),
             "billing_email": FormField("E-mail de facturation", self.billing_email),
         }
@@ -466,14 +457,12 @@ class OpenAccountDialog(QDialog):
             dialogs.warning(self, str(exc))
             return
         self.family_id = family_id
-        if clean.login_email:
-            message = (
-                f"Le compte de la famille {name} ({code}) est créé, en attente d'activation.\n"
-                "Le portail enverra le lien d'activation aux parents à la prochaine "
-                "synchronisation."
-            )
-        else:
-            message = f"La famille {name} ({code}) est créée.\n{PAPER_ONLY_NOTE}"
+        message = (
+            f"Le compte de la famille {name} ({code}) est créé, en attente d'activation.\n"
+            "Le portail enverra le lien d'activation aux parents à la prochaine synchronisation."
+            if clean.login_email
+            else f"La famille {name} ({code}) est créée.\n{PAPER_ONLY_NOTE}"
+        )
         dialogs.information(self, message, title="Compte famille créé")
         self.account_opened.emit(family_id)
         self.done(QDialog.DialogCode.Accepted)
