@@ -23,6 +23,7 @@ from backoffice.services.families.queries import count_families
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.accounts import OpenAccountDialog
+from backoffice.ui.accounts.paper_mail import print_paper_invoices
 from backoffice.ui.attendance import AttendanceArea
 from backoffice.ui.billing import BillingArea
 from backoffice.ui.child_file.editor import ChildFileDialog
@@ -175,6 +176,10 @@ class MainWindow(QMainWindow):
         open_action = families_menu.addAction("&Ouvrir un compte famille…")
         open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         open_action.triggered.connect(self.open_account)
+        paper_action = families_menu.addAction("&Factures papier (familles sans portail)…")
+        paper_action.triggered.connect(
+            lambda: print_paper_invoices(self, self.db, self.runner, self.actor, self.today)
+        )
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
         areas_menu = self.menuBar().addMenu("&Affichage")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,9 @@ if "portal_testkit" not in sys.modules:
     _module = importlib.util.module_from_spec(_spec)
     sys.modules["portal_testkit"] = _module
     _spec.loader.exec_module(_module)
-if str(TESTS / "sync") not in sys.path:
-    sys.path.insert(0, str(TESTS / "sync"))
+for _folder in ("sync", "billing"):
+    if str(TESTS / _folder) not in sys.path:
+        sys.path.insert(0, str(TESTS / _folder))
 
 from portal_testkit import portal, smtp_sink  # noqa: E402,F401
 from sync_helpers import make_client  # noqa: E402
@@ -144,3 +146,38 @@ def test_paper_family_children_then_portal_account(
     assert "création de votre compte" in mail.subject
     held = portal.staff("GET", f"/staff/families/{family.code}").json()
     assert held["account"]["state"] == "awaiting_activation"
+
+
+def test_paper_invoices_from_the_familles_menu(qtbot, desk_window, sqlite_db, no_dialogs, tmp_path):
+    """The invoices of families without the portal, in one PDF, from « Familles »."""
+    import pypdf
+    from billing_world import build
+
+    import backoffice.services.billing  # noqa: F401  (ORM guards)
+    from backoffice.models import Role
+    from backoffice.services.billing.runs import issue_run
+    from backoffice.ui import files
+
+    from .conftest import add_agent
+
+    with sqlite_db.session() as s:
+        build(s)
+    accountant = add_agent(sqlite_db, "rdubois", "René Dubois", Role.ACCOUNTANT)
+    window = desk_window(sqlite_db, accountant)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "F&amilles")
+    action = next(a for a in menu.actions() if "sans portail" in a.text())
+
+    files.scripted_folders[:] = [tmp_path]
+    action.trigger()  # nothing issued yet: said in French, no file
+    assert no_dialogs[-1].kind == "warning" and "Aucune facture à imprimer" in no_dialogs[-1].text
+
+    with sqlite_db.session() as s:
+        issue_run(s, "ALSH", date(2026, 7, 1), date(2026, 7, 31), issue_date=date(2026, 6, 25))
+    files.opened.clear()
+    files.scripted_folders[:] = [tmp_path]
+    action.trigger()
+    out = tmp_path / f"factures-courrier-{TODAY.isoformat()}.pdf"
+    assert files.opened == [out]
+    assert "1 facture(s) de familles sans portail" in no_dialogs[-1].text
+    text = pypdf.PdfReader(out).pages[0].extract_text()
+    assert "ALSH-2026-00001" in text and "Mme Claire Martin" in text
