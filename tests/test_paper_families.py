@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
+from test_planning import MONDAY, TODAY, build_world, make_actor
 
 from backoffice.errors import UserError
 from backoffice.models import (
@@ -26,7 +27,6 @@ from backoffice.services.common.validation import FieldErrors
 from backoffice.services.families import accounts, children
 from backoffice.services.families.accounts import AccountForm, ChildForm, GuardianForm
 from backoffice.services.families.edit import FamilyChanges, update_family
-from tests.test_planning import MONDAY, TODAY, build_world, make_actor
 
 
 def paper_form(**changes) -> AccountForm:
@@ -216,3 +216,19 @@ def test_a_child_who_left_needs_no_bookings_ahead_or_has_them_cancelled(db, agen
     with db.session() as s:
         children.mark_child_left(s, agent, world.children["Noé"], TODAY)
         assert s.get(Child, world.children["Noé"]).left_on == TODAY
+
+
+def test_the_csv_import_still_needs_the_portal_email(db, agent, tmp_path):
+    """The import opens portal accounts: a row without e-mail is refused, as before the
+    e-mail became optional at the desk (paper-only families are opened at the desk)."""
+    from test_families_csv import _family_rows, _import, _write
+
+    from backoffice.services.families.csv_import import CsvImportError
+
+    rows = _family_rows(1)
+    rows[0]["E-mail (identifiant du portail)"] = ""
+    with pytest.raises(CsvImportError) as caught:
+        _import(db, agent, _write(tmp_path / "f.csv", rows))
+    assert caught.value.errors == [
+        (2, "Le champ « E-mail (identifiant du portail) » est obligatoire.")
+    ]
