@@ -23,7 +23,7 @@ from backoffice.services.families.queries import count_families
 from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.accounts import OpenAccountDialog
-from backoffice.ui.accounts.paper_mail import print_paper_invoices
+from backoffice.ui.accounts.paper_mail import print_answer_letter, print_paper_invoices
 from backoffice.ui.attendance import AttendanceArea
 from backoffice.ui.billing import BillingArea
 from backoffice.ui.child_file.editor import ChildFileDialog
@@ -179,6 +179,10 @@ class MainWindow(QMainWindow):
         paper_action = families_menu.addAction("&Factures papier (familles sans portail)…")
         paper_action.triggered.connect(
             lambda: print_paper_invoices(self, self.db, self.runner, self.actor, self.today)
+        )
+        letter_action = families_menu.addAction("&Lettre de réponse à une demande…")
+        letter_action.triggered.connect(
+            lambda: print_answer_letter(self, self.db, self.runner, self.actor, self.today)
         )
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))

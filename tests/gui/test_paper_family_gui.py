@@ -181,3 +181,48 @@ def test_paper_invoices_from_the_familles_menu(qtbot, desk_window, sqlite_db, no
     assert "1 facture(s) de familles sans portail" in no_dialogs[-1].text
     text = pypdf.PdfReader(out).pages[0].extract_text()
     assert "ALSH-2026-00001" in text and "Mme Claire Martin" in text
+
+
+def test_answer_letter_from_the_familles_menu(
+    qtbot, desk_window, sqlite_db, agent, no_dialogs, tmp_path
+):
+    """A decided request's answer as a letter, from « Familles »; an undecided one refused."""
+    from datetime import UTC, datetime
+
+    import pypdf
+    from test_paper_families import paper_form
+
+    from backoffice.models import PortalRequest, RequestKind, RequestState
+    from backoffice.services.families import accounts
+    from backoffice.ui import files
+    from backoffice.ui.accounts import paper_mail
+
+    with sqlite_db.session() as s:
+        family = accounts.open_account(s, agent, paper_form(), TODAY)
+        decided = PortalRequest(
+            kind=RequestKind.BOOKING, family_id=family.id, state=RequestState.ACCEPTED,
+            decided_at=datetime(2026, 11, 26, 10, tzinfo=UTC),
+            answer_text="Tom est inscrit les mercredis de décembre.",
+        )  # fmt: skip
+        pending = PortalRequest(kind=RequestKind.BOOKING, family_id=family.id)
+        s.add_all([decided, pending])
+        s.flush()
+        ids = decided.id, pending.id
+    window = desk_window(sqlite_db, agent)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "F&amilles")
+    action = next(a for a in menu.actions() if "Lettre de réponse" in a.text())
+
+    paper_mail.scripted_request_numbers[:] = [ids[1]]
+    files.scripted_folders[:] = [tmp_path]
+    action.trigger()
+    assert no_dialogs[-1].kind == "warning" and "pas encore décidée" in no_dialogs[-1].text
+
+    files.opened.clear()
+    paper_mail.scripted_request_numbers[:] = [ids[0]]
+    files.scripted_folders[:] = [tmp_path]
+    action.trigger()
+    out = tmp_path / f"reponse-demande-{ids[0]}.pdf"
+    assert files.opened == [out]
+    text = pypdf.PdfReader(out).pages[0].extract_text()
+    assert "Votre demande est acceptée." in text and "mercredis de décembre" in text
+    assert "Odile Chevallier" in text and "La Grange Neuve" in text
