@@ -22,6 +22,7 @@ from backoffice.models import (
     Sex,
 )
 from backoffice.services.bookings.planning import book_days
+from backoffice.services.child_file.completeness import missing_for_family
 from backoffice.services.common.actors import PermissionDenied
 from backoffice.services.common.validation import FieldErrors
 from backoffice.services.families import accounts, children
@@ -69,6 +70,8 @@ def test_a_family_without_email_is_paper_only_then_gets_its_portal_account(db, a
         fid = family.id
         assert family.account_state is AccountState.FORM_RECEIVED
         assert family.login_email == "" and accounts.is_paper_only(family)
+        # Not an incomplete file: a paper family needs no portal e-mail.
+        assert "Adresse e-mail (identifiant du portail)" not in missing_for_family(family)
     assert _topics(db, fid) == []  # nothing for the portal: no account is created
 
     # An e-mail given later (the family edit dialog) creates the account and sends the link.

@@ -190,7 +190,7 @@ class OpenAccountDialog(QDialog):
         buttons = QHBoxLayout()
         note = QLabel(
             "Le compte est créé « en attente d'activation » ; le portail enverra le lien"
-            " d'activation aux parents à la prochaine synchronisation."
+            " d'activation aux parents à la prochaine synchronisation (sans e-mail : courrier)."
         )
         note.setWordWrap(True)
         note.setStyleSheet("color: #555555;")
