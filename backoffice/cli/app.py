@@ -18,6 +18,7 @@ from backoffice.cli import (
     catalogue,
     database,
     families,
+    paper,
     registrations,
     requests,
     sync,
@@ -44,7 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMANDE", parser_class=FrenchParser
     )
 
-    for group in (database, catalogue, families, requests, sync, billing, bookings, registrations):
+    for group in (
+        database,
+        catalogue,
+        families,
+        requests,
+        sync,
+        billing,
+        bookings,
+        registrations,
+        paper,
+    ):
         group.register(sub)
     return parser
 

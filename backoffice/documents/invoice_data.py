@@ -116,6 +116,8 @@ class InvoiceDocument:
     related_number: str = ""  # credit note: the invoice it corrects
     related_date: date | None = None
     reason: str = ""
+    # Printed for a family without the portal: no « pay online » sentence.
+    paper_only: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     @property

@@ -40,6 +40,16 @@ def payment_instructions(doc: InvoiceDocument) -> tuple[str, list[str], str]:
             ],
             precisions,
         )
+    if doc.settlement == Settlement.DESK_AND_ONLINE and doc.paper_only:
+        return (
+            "Comment régler cette facture ?",
+            [
+                f"• Au guichet{due} : {_desk(doc.issuer)}.",
+                "• Pour payer en ligne, communiquez-nous une adresse e-mail : nous vous "
+                "ouvrirons un compte sur le Portail Famille.",
+            ],
+            precisions,
+        )
     if doc.settlement == Settlement.DESK_AND_ONLINE:
         if doc.payment_window:
             opens, closes = doc.payment_window

@@ -22,6 +22,7 @@ fixed parts are drawn straight on the canvas. Output is deterministic
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -211,8 +212,8 @@ def _meta_rows(doc: InvoiceDocument) -> list[tuple[str, str]]:
     return rows
 
 
-def _draw_first_page(c: Canvas, doc: InvoiceDocument) -> None:
-    issuer = doc.issuer
+def draw_issuer_header(c: Canvas, issuer: Issuer) -> None:
+    """The collectivity's header, top left (invoices, answer letters)."""
     top = PAGE_H - 15 * mm
     x = MARGIN_L
     y = top
@@ -243,6 +244,24 @@ def _draw_first_page(c: Canvas, doc: InvoiceDocument) -> None:
         y -= 10.5
         c.drawString(x, y, f"SIRET {issuer.siret_display}")
 
+
+def draw_address_window(c: Canvas, name: str, address_lines: Sequence[str]) -> None:
+    """Name and address in the right window of a DL envelope (see the module docstring)."""
+    wx = WINDOW_X
+    wy = PAGE_H - WINDOW_TOP - 6 * mm
+    c.setFont(BOLD, 10)
+    c.drawString(wx + 4 * mm, wy, name)
+    c.setFont(REGULAR, 10)
+    for line in address_lines[:5]:
+        wy -= 12.5
+        c.drawString(wx + 4 * mm, wy, line)
+
+
+def _draw_first_page(c: Canvas, doc: InvoiceDocument) -> None:
+    draw_issuer_header(c, doc.issuer)
+    top = PAGE_H - 15 * mm
+    x = MARGIN_L
+
     # Title and number, top right.
     right = PAGE_W - MARGIN_R
     c.setFillColor(HEAD_FILL)
@@ -264,14 +283,7 @@ def _draw_first_page(c: Canvas, doc: InvoiceDocument) -> None:
             y -= 11.5
 
     # Billing name and address in the window.
-    wx = WINDOW_X
-    wy = PAGE_H - WINDOW_TOP - 6 * mm
-    c.setFont(BOLD, 10)
-    c.drawString(wx + 4 * mm, wy, doc.billing_name)
-    c.setFont(REGULAR, 10)
-    for line in doc.billing_address_lines[:5]:
-        wy -= 12.5
-        c.drawString(wx + 4 * mm, wy, line)
+    draw_address_window(c, doc.billing_name, doc.billing_address_lines)
 
 
 def _draw_later_page(c: Canvas, doc: InvoiceDocument) -> None:

@@ -169,6 +169,9 @@ class Child(VersionedMixin, TimestampMixin, Base):
     school: Mapped[str] = mapped_column(String(120), default="")
     school_class: Mapped[str] = mapped_column(String(20), default="")  # PS, MS, GS, CP … CM2, 6e…
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The child left the family's care (moved away, grown up): kept for history and
+    # invoices, no longer among the current children.
+    left_on: Mapped[date | None] = mapped_column(Date)
 
     family: Mapped[Family] = relationship(back_populates="children")
     medical_record: Mapped[MedicalRecord | None] = relationship(

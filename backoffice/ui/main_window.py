@@ -178,6 +178,10 @@ class MainWindow(QMainWindow):
             families_menu.addAction(text).triggered.connect(
                 lambda _c=False, u=unregister: self._registration_from_menu(u)
             )
+        paper_action = families_menu.addAction("&Factures papier (familles sans portail)…")
+        paper_action.triggered.connect(lambda: self._paper_mail("invoices"))
+        letter_action = families_menu.addAction("&Lettre de réponse à une demande…")
+        letter_action.triggered.connect(lambda: self._paper_mail("letter"))
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
         areas_menu = self.menuBar().addMenu("&Affichage")
@@ -429,6 +433,16 @@ class MainWindow(QMainWindow):
     def _child_file_saved(self, _child_id: int) -> None:
         if self.is_built("incomplete"):  # else built up to date when first shown
             self.incomplete.reload()
+
+    def _paper_mail(self, what: str) -> None:
+        from backoffice.ui.accounts import paper_mail  # when used (reportlab)
+
+        print_it = (
+            paper_mail.print_paper_invoices
+            if what == "invoices"
+            else paper_mail.print_answer_letter
+        )
+        print_it(self, self.db, self.runner, self.actor, self.today)
 
     def _registration_from_menu(self, unregister: bool) -> None:
         from backoffice.ui.registrations import card as registrations_card  # when used

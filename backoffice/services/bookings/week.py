@@ -108,7 +108,7 @@ def find_children(session: Session, query: str, today: date, limit: int = 30) ->
         return []
     children = session.scalars(
         select(Child)
-        .where(Child.family_id.in_(list(families)))
+        .where(Child.family_id.in_(list(families)), Child.left_on.is_(None))  # current only
         .order_by(Child.last_name, Child.first_name, Child.id)
     ).all()
     out = []

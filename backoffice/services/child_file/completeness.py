@@ -10,7 +10,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
-from backoffice.models import ChildContact, ConsentDefinition, Family, MedicalRecord
+from backoffice.models import (
+    AccountState,
+    ChildContact,
+    ConsentDefinition,
+    Family,
+    MedicalRecord,
+)
 from backoffice.services.child_file.reference import VACCINES, compulsory_vaccines
 from fieldrules.child_file import school_required
 
@@ -103,7 +109,8 @@ def missing_for_family(family: Family) -> list[str]:
     missing: list[str] = []
     if not family.address_line1 or not family.postcode or not family.commune:
         missing.append("Adresse")
-    if not family.login_email:
+    # A paper-only family (form received, no e-mail) lacks nothing: it has no portal account.
+    if not family.login_email and family.account_state is not AccountState.FORM_RECEIVED:
         missing.append("Adresse e-mail (identifiant du portail)")
     if not family.guardians:
         missing.append("Responsable légal")

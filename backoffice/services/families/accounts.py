@@ -103,9 +103,8 @@ def check_account_form(form: AccountForm, today: date) -> CleanAccount:
     if commune is not None:
         f.postcode, f.commune = commune.postcode, commune.name
     f.phone = c.phone("phone", "Téléphone du foyer", f.phone)
-    f.login_email = c.email(
-        "login_email", "E-mail (identifiant du portail)", f.login_email, required=True
-    )
+    # No e-mail: a paper-only family (no portal account until an address is given).
+    f.login_email = c.email("login_email", "E-mail (identifiant du portail)", f.login_email)
     f.billing_email = (
         c.email("billing_email", "E-mail de facturation", f.billing_email) or f.login_email
     )
@@ -152,10 +151,20 @@ def check_account_form(form: AccountForm, today: date) -> CleanAccount:
         c.fail("phone", "Au moins un numéro de téléphone est obligatoire (foyer ou responsable).")
     if not f.children:
         c.fail("children", "Au moins un enfant est obligatoire.")
-    for i, ch in enumerate(f.children, start=1):
-        key = f"children[{i - 1}]"
+    check_children(c, f.children, f.family_name, today)
+    c.raise_if_errors()
+    return CleanAccount(form=f, insee_code=commune.insee_code if commune else "")
+
+
+def check_children(
+    c: Checker, children: Sequence[ChildForm], family_name: str, today: date, first: int = 1
+) -> None:
+    """Check and normalise children blocks (keys ``children[i].<field>``, labels
+    « l'enfant n »); the account opening and « Ajouter un enfant » share it."""
+    for i, ch in enumerate(children, start=first):
+        key = f"children[{i - first}]"
         ch.last_name = c.name(
-            f"{key}.last_name", f"Nom de l'enfant {i}", ch.last_name or f.family_name
+            f"{key}.last_name", f"Nom de l'enfant {i}", ch.last_name or family_name
         )
         ch.first_name = c.name(f"{key}.first_name", f"Prénom de l'enfant {i}", ch.first_name)
         c.required(f"{key}.sex", f"Sexe de l'enfant {i}", ch.sex)
@@ -174,8 +183,6 @@ def check_account_form(form: AccountForm, today: date) -> CleanAccount:
             ),
             None,
         )
-    c.raise_if_errors()
-    return CleanAccount(form=f, insee_code=commune.insee_code if commune else "")
 
 
 @dataclass(frozen=True)
@@ -348,7 +355,10 @@ def open_account(session: Session, actor: Actor, form: AccountForm, today: date)
     family = Family(
         code=next_family_code(session),
         name=f.family_name,
-        account_state=AccountState.AWAITING_ACTIVATION,
+        # No e-mail: paper-only, no portal account until an address is given.
+        account_state=(
+            AccountState.AWAITING_ACTIVATION if f.login_email else AccountState.FORM_RECEIVED
+        ),
         address_line1=f.address_line1,
         address_line2=f.address_line2.strip(),
         postcode=f.postcode,
@@ -401,9 +411,30 @@ def open_account(session: Session, actor: Actor, form: AccountForm, today: date)
     refresh_search_text(family)
     session.add(family)
     session.flush()
-    outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
-    outbox.enqueue(session, "account.send_activation", {"family_code": family.code}, family.id)
+    if f.login_email:
+        outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
+        outbox.enqueue(session, "account.send_activation", {"family_code": family.code}, family.id)
     return family
+
+
+def is_paper_only(family: Family) -> bool:
+    """A family without a portal account: everything goes to it on paper."""
+    return family.account_state is AccountState.FORM_RECEIVED and not family.login_email
+
+
+def give_portal_login(family: Family, email: str) -> None:
+    """A paper family gets its login e-mail: it now awaits activation (the caller queues
+    ``account.upsert`` then ``account.send_activation``, as the opening does)."""
+    family.login_email = email
+    family.billing_email = family.billing_email or email
+    family.account_state = AccountState.AWAITING_ACTIVATION
+
+
+PAPER_ONLY_NOTE = (
+    "Famille sans portail (papier seulement) : aucun compte n'est créé sur le portail ; "
+    "factures et réponses aux demandes lui sont envoyées par courrier. Le compte pourra "
+    "être créé plus tard en indiquant un e-mail dans « Modifier la famille »."
+)
 
 
 def _family(session: Session, family_id: int) -> Family:

@@ -269,6 +269,9 @@ def check_rows(
         if code and code in existing.codes:
             errors.append((line, f"l'identifiant {code} existe déjà dans la base."))
         login = form.login_email.lower()
+        if not login and "login_email" not in parser.bad_keys:
+            # The import opens portal accounts; a paper-only family is opened at the desk.
+            errors.append((line, "Le champ « E-mail (identifiant du portail) » est obligatoire."))
         if login:
             if login in existing.logins:
                 errors.append(

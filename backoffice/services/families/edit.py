@@ -36,7 +36,7 @@ from backoffice.models import AllowanceScheme, Family
 from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, bind
 from backoffice.services.common.validation import Checker, FieldErrors
-from backoffice.services.families.accounts import account_payload
+from backoffice.services.families.accounts import account_payload, give_portal_login, is_paper_only
 from backoffice.services.families.queries import NotFound, refresh_search_text
 
 SOURCE_LABELS = {
@@ -198,12 +198,18 @@ def update_family(
     if "notes" in given:
         new["notes"] = given["notes"].strip()
     requested_login = None
+    paper = is_paper_only(family)  # an e-mail given to a paper family opens its portal account
     if "login_email" in given:
         requested_login = c.email(
-            "login_email", "E-mail (identifiant du portail)", given["login_email"], required=True
+            "login_email",
+            "E-mail (identifiant du portail)",
+            given["login_email"],
+            required=not paper,
         )
-        if "login_email" not in c.errors:
+        if "login_email" not in c.errors and requested_login:
             requested_login = _check_login_change(session, c, family, requested_login)
+        else:
+            requested_login = None
     c.raise_if_errors()
 
     before = account_payload(family)
@@ -213,7 +219,9 @@ def update_family(
             setattr(family, key, value)
     if (family.name, family.commune) != (old_name, old_commune):
         refresh_search_text(family)
-    if requested_login is not None:
+    if requested_login is not None and paper:
+        give_portal_login(family, requested_login)
+    elif requested_login is not None:
         family.pending_login_email = requested_login
         outbox.enqueue(
             session,
@@ -225,7 +233,10 @@ def update_family(
             },
             family.id,
         )
-    queue_portal_update(session, family, before)
+    if not paper or requested_login is not None:  # a paper family has no portal account
+        queue_portal_update(session, family, before)
+    if requested_login is not None and paper:  # after the account.upsert that creates it
+        outbox.enqueue(session, "account.send_activation", {"family_code": family.code}, family.id)
     flush_or_stale(session, stale)
     return family
 

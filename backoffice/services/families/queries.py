@@ -163,7 +163,7 @@ def search_families(
     if ids:
         for family_id, first in session.execute(
             select(Child.family_id, Child.first_name)
-            .where(Child.family_id.in_(ids))
+            .where(Child.family_id.in_(ids), Child.left_on.is_(None))  # current children
             .order_by(Child.family_id, Child.birth_date)
         ):
             names.setdefault(family_id, []).append(first)
@@ -274,6 +274,7 @@ def get_family_detail(session: Session, family_id: int, today: date | None = Non
             authorised_pickups=[_person_label(c) for c in child.contacts if c.authorised_pickup],
         )
         for child in family.children
+        if child.left_on is None  # a child who left: in the history, not on the card
     ]
     qf = family.quotient_on(today)
     return FamilyDetail(

@@ -167,11 +167,17 @@ class AccountActionsBar(QWidget):
             return
         colour = STATE_COLOURS[status.state]
         login = escape(status.login_email) if status.login_email else "aucun"
+        paper = status.state is AccountState.FORM_RECEIVED and not status.login_email
+        label = "Famille sans portail (papier seulement)" if paper else ""
         self.state_label.setText(
-            f"Compte portail : <b style='color:{colour}'>{ACCOUNT_STATE_LABELS[status.state]}</b>"
+            f"Compte portail : <b style='color:{colour}'>"
+            f"{label or ACCOUNT_STATE_LABELS[status.state]}</b>"
             f" &nbsp;·&nbsp; Identifiant : {login}"
         )
-        if status.pending_login_email:
+        if paper:
+            self.pending_label.setText(accounts.PAPER_ONLY_NOTE)
+            self.pending_label.show()
+        elif status.pending_login_email:
             self.pending_label.setText(
                 "Changement d'identifiant en attente : nouvelle adresse "
                 f"{status.pending_login_email} (non confirmée)"
@@ -183,7 +189,7 @@ class AccountActionsBar(QWidget):
         state = status.state
         self.resend_button.setVisible(state is AccountState.AWAITING_ACTIVATION)
         self.reset_button.setVisible(state is AccountState.ACTIVE)
-        self.disable_button.setVisible(state is not AccountState.DISABLED)
+        self.disable_button.setVisible(state is not AccountState.DISABLED and not paper)
         self.reactivate_button.setVisible(state is AccountState.DISABLED)
 
     def _family_label(self) -> str:

@@ -19,6 +19,7 @@ from backoffice.models import AllowanceScheme
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.validation import FieldErrors
 from backoffice.services.families.accounts import (
+    PAPER_ONLY_NOTE,
     AccountForm,
     check_account_form,
     find_duplicates,
@@ -32,6 +33,7 @@ from backoffice.ui.accounts.sections import (
     ChildrenSection,
     ChildRow,
     GuardianBox,
+    paper_only_note,
 )
 from backoffice.ui.qt import (
     QAbstractButton,
@@ -188,7 +190,7 @@ class OpenAccountDialog(QDialog):
         buttons = QHBoxLayout()
         note = QLabel(
             "Le compte est créé « en attente d'activation » ; le portail enverra le lien"
-            " d'activation aux parents à la prochaine synchronisation."
+            " d'activation aux parents à la prochaine synchronisation (sans e-mail : courrier)."
         )
         note.setWordWrap(True)
         note.setStyleSheet("color: #555555;")
@@ -222,15 +224,14 @@ class OpenAccountDialog(QDialog):
         )
         self.billing_email = QLineEdit()
         self.billing_email.setPlaceholderText("si différent de l'identifiant")
+        self.paper_note = paper_only_note(self.login_email)
         self.family_fields = {
             "family_name": FormField("Nom de la famille", self.family_name, required=True),
             "address": FormField("Adresse", self.address_line1, required=True),
             "address_line2": FormField("Complément d'adresse", self.address_line2),
             "postcode": FormField("Code postal et commune", self.commune, required=True),
             "phone": FormField("Téléphone du foyer", self.phone),
-            "login_email": FormField(
-                "E-mail (identifiant du portail)", self.login_email, required=True
-            ),
+            "login_email": FormField("E-mail (identifiant du portail)", self.login_email),
             "billing_email": FormField("E-mail de facturation", self.billing_email),
         }
         # Two independent columns (address, then contact), so an error shown in one
@@ -245,6 +246,8 @@ class OpenAccountDialog(QDialog):
             column.setSpacing(6)
             for key in keys:
                 column.addWidget(self.family_fields[key])
+                if key == "login_email":
+                    column.addWidget(self.paper_note)
             column.addStretch(1)
             columns.addLayout(column, 1)
         return box
@@ -454,12 +457,13 @@ class OpenAccountDialog(QDialog):
             dialogs.warning(self, str(exc))
             return
         self.family_id = family_id
-        dialogs.information(
-            self,
+        message = (
             f"Le compte de la famille {name} ({code}) est créé, en attente d'activation.\n"
-            "Le portail enverra le lien d'activation aux parents à la prochaine synchronisation.",
-            title="Compte famille créé",
+            "Le portail enverra le lien d'activation aux parents à la prochaine synchronisation."
+            if clean.login_email
+            else f"La famille {name} ({code}) est créée.\n{PAPER_ONLY_NOTE}"
         )
+        dialogs.information(self, message, title="Compte famille créé")
         self.account_opened.emit(family_id)
         self.done(QDialog.DialogCode.Accepted)
 

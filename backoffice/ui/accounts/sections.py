@@ -387,3 +387,16 @@ class AllowanceSection(QGroupBox):
             self.quotient_to,
             self.notes,
         ]
+
+
+def paper_only_note(login_email: QLineEdit) -> QLabel:
+    """What an empty login e-mail means, shown while the field is empty."""
+    note = QLabel(
+        "Sans e-mail : famille sans portail (papier seulement). Aucun compte n'est créé "
+        "sur le portail ; factures et réponses lui sont envoyées par courrier. Le compte "
+        "pourra être créé plus tard depuis « Modifier la famille »."
+    )
+    note.setWordWrap(True)
+    note.setStyleSheet("color: #8a5a00;")
+    login_email.textChanged.connect(lambda text: note.setVisible(not text.strip()))
+    return note

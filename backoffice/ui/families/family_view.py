@@ -24,11 +24,13 @@ from backoffice.services.families.card import FamilyCard, family_card
 from backoffice.services.families.queries import ChildSummary, FamilyDetail, get_family_detail
 from backoffice.storage import Database
 from backoffice.ui.accounts import AccountActionsBar
+from backoffice.ui.accounts.children import add_child_dialog, child_left_dialog
 from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.families.card_tabs import ChildrenTab, MoneyTab, RequestsTab, balance_words
 from backoffice.ui.family_edit import FamilyEditDialog
 from backoffice.ui.history import HistoryPage
 from backoffice.ui.qt import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -325,6 +327,13 @@ class FamilyView(QWidget):
         # add_family_action().
         self.family_actions = corner_layout
         corner_layout.addWidget(self.edit_button)
+        # A child added or gone (backoffice/ui/accounts/children.py).
+        self.add_child_button = QPushButton("Ajouter un enfant…")
+        self.add_child_button.clicked.connect(lambda: self.children_dialog(add_child_dialog))
+        self.child_left_button = QPushButton("Enfant parti…")
+        self.child_left_button.clicked.connect(lambda: self.children_dialog(child_left_dialog))
+        corner_layout.insertWidget(0, self.child_left_button)
+        corner_layout.insertWidget(0, self.add_child_button)
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -412,6 +421,12 @@ class FamilyView(QWidget):
         self.edit_dialog = dialog
         dialog.open()
         dialog.load()
+        return dialog
+
+    def children_dialog(self, opener) -> QDialog:
+        dialog = opener(self, self.db, self.actor, self.family_id, self.today)
+        dialog.accepted.connect(self.reload)
+        self.children_dialog_shown = dialog
         return dialog
 
     def _edit_finished(self, dialog: FamilyEditDialog) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from backoffice.models import AllowanceScheme, Family, Guardian
 from backoffice.services.child_file.reference import RELATIONSHIPS
+from backoffice.services.families.accounts import is_paper_only
 from backoffice.services.families.edit import FamilyChanges
 from backoffice.services.families.guardians import GuardianChanges
 from backoffice.ui.qt import (
@@ -33,6 +34,7 @@ from backoffice.ui.widgets import (
     PhoneField,
     PostcodeCommuneField,
 )
+from backoffice.ui.widgets.labels import REQUIRED_MARK
 
 CIVILITIES = ("", "Mme", "M.")
 SCHEMES = (
@@ -143,6 +145,17 @@ class FamilySection(QWidget):
             "Le parent confirme tout changement d'identifiant par un lien envoyé par le portail ; "
             "l'identifiant actuel reste valable en attendant."
         )
+        paper = is_paper_only(family)
+        self.fields["login_email"].required = not paper
+        if self.fields["login_email"].label is not None:
+            self.fields["login_email"].label.setText(
+                "E-mail (identifiant du portail)" + ("" if paper else REQUIRED_MARK)
+            )
+        if paper:
+            text = (
+                "Famille sans portail (papier seulement) : indiquez un e-mail pour lui créer "
+                "son compte ; le portail lui enverra le lien d'activation."
+            )
         if family.pending_login_email:
             text = (
                 f"Identifiant actuel : {family.login_email}. Changement vers "
