@@ -15,6 +15,7 @@ from datetime import date
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 
+from backoffice.documents.fonts import BOLD, REGULAR, register_fonts
 from backoffice.documents.formatting import format_date
 from backoffice.documents.invoice_data import Issuer
 from backoffice.documents.invoice_pdf import (
@@ -23,14 +24,12 @@ from backoffice.documents.invoice_pdf import (
     draw_issuer_header,
 )
 from backoffice.documents.page_layout import (
-    BOLD,
     CONTENT_W,
     MARGIN_L,
     MARGIN_R,
     MUTED,
     PAGE_H,
     PAGE_W,
-    REGULAR,
     TEXT,
     NumberedCanvas,
 )
@@ -63,6 +62,7 @@ def _paragraph_lines(text: str, width: float) -> list[str]:
 
 def render_answer_letter_bytes(letter: AnswerLetter) -> bytes:
     out = io.BytesIO()
+    register_fonts()  # on the first PDF, not at import
     c = NumberedCanvas(out, pagesize=(PAGE_W, PAGE_H), invariant=1)
     c.setTitle(f"Réponse à votre demande — {letter.family_code}")
     c.setAuthor(letter.issuer.name)
