@@ -21,8 +21,9 @@ from backoffice.services.common.actors import Actor
 from backoffice.services.database import open_database
 from backoffice.ui.qt import QApplication, QEvent, QObject
 
-HEAVY = ("alembic", "reportlab", "holidays", "backoffice.sync", "backoffice.ui.billing",
-         "backoffice.ui.payments", "backoffice.ui.planning", "backoffice.ui.requests",
+# The areas' modules (their packages may load for a table or an icon the card shares).
+HEAVY = ("alembic", "reportlab", "holidays", "backoffice.sync", "backoffice.ui.billing.area",
+         "backoffice.ui.payments", "backoffice.ui.planning.area", "backoffice.ui.requests",
          "backoffice.documents.invoice_pdf")
 class AtFirstPaint(QObject):
     loaded = None

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-import holidays
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -60,6 +59,8 @@ CANCELLED = "Annulé"
 
 @lru_cache(maxsize=16)
 def _holidays(year: int) -> dict[date, str]:
+    import holidays  # 0.3 s: when a week is first drawn, not at start-up
+
     return dict(holidays.France(years=year, language="fr"))
 
 

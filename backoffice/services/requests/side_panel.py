@@ -24,7 +24,6 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -302,6 +301,8 @@ def family_unpaid(session: Session, family_code: str) -> Decimal:
 
 @lru_cache(maxsize=8)
 def _public_holidays(year: int) -> frozenset[date]:
+    import holidays  # 0.3 s: when first needed, not at start-up
+
     return frozenset(holidays.France(years=[year - 1, year, year + 1]))
 
 
