@@ -26,6 +26,7 @@ from backoffice.services.families.accounts import (
 )
 from backoffice.storage import Database
 from backoffice.ui import dialogs
+from backoffice.ui.accounts import form_pdf_loader
 from backoffice.ui.accounts.duplicates import DuplicatesPanel
 from backoffice.ui.accounts.sections import (
     AllowanceSection,
@@ -193,6 +194,14 @@ class OpenAccountDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet("color: #555555;")
         buttons.addWidget(note, 1)
+        self.load_pdf_button = QPushButton(form_pdf_loader.BUTTON_TEXT)
+        self.load_pdf_button.setToolTip("Pré-remplir avec le formulaire PDF rempli par les parents")
+        self.load_pdf_button.clicked.connect(lambda: form_pdf_loader.choose_and_load(self))
+        self.load_pdf_button.setAutoDefault(False)
+        buttons.addWidget(self.load_pdf_button)
+        self.account_opened.connect(
+            lambda family_id: form_pdf_loader.save_child_files(self, family_id)
+        )
         self.cancel_button = QPushButton("Annuler")
         self.cancel_button.clicked.connect(self.reject)
         self.save_button = QPushButton("&Enregistrer")
