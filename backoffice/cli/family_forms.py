@@ -12,19 +12,26 @@ from backoffice.storage import Database
 def cmd_families_form_pdf(db: Database, args) -> int:
     from backoffice.services.common.actors import current_actor
     from backoffice.services.common.files import write_atomically
-    from backoffice.services.families.form_pdf import blank_form
+    from backoffice.services.families.form_pdf import blank_form, publish_form
 
     with db.session() as session:
-        data = blank_form(session, current_actor(session))
-    path = write_atomically(Path(args.output), data)
+        actor = current_actor(session)
+        data = blank_form(session, actor)
+        path = write_atomically(Path(args.output), data)  # refused: nothing published
+        if args.publish:
+            publish_form(session, actor)
     if args.json:
-        print_json({"output": str(path), "bytes": len(data)})
+        print_json({"output": str(path), "bytes": len(data), "published": args.publish})
     else:
         print(
             f"Formulaire d'ouverture de compte (PDF à remplir) écrit dans {path}"
             f" ({len(data) // 1024} Kio).",
             file=sys.stderr,
         )
+        if args.publish:
+            print(
+                "Il sera publié sur le portail à la prochaine synchronisation.", file=sys.stderr
+            )
     return 0
 
 
@@ -35,5 +42,10 @@ def add_commands(fam_sub) -> None:
         help="écrit le formulaire d'ouverture de compte à remplir (PDF avec champs)",
     )
     p.add_argument("--output", required=True, help="fichier PDF à écrire")
+    p.add_argument(
+        "--publish",
+        action="store_true",
+        help="le publie aussi sur le portail (page d'accueil) à la prochaine synchronisation",
+    )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_families_form_pdf)

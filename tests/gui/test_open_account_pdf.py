@@ -172,9 +172,7 @@ def snapshot(db) -> dict:
                 ]
                 for c in children
             ],
-            "consents": [
-                sorted((a.consent.code, a.granted) for a in c.consents) for c in children
-            ],
+            "consents": [sorted((a.consent.code, a.granted) for a in c.consents) for c in children],
         }
 
 
@@ -221,9 +219,7 @@ def type_the_same(qtbot, db) -> None:
             save_consents(s, actor, child.id, {image: ConsentChoice(True)}, child.version, TODAY)
 
 
-def test_a_filled_pdf_opens_the_family_typing_it_would(
-    qtbot, db, other_db, tmp_path, no_dialogs
-):
+def test_a_filled_pdf_opens_the_family_typing_it_would(qtbot, db, other_db, tmp_path, no_dialogs):
     with db.session() as s:
         blank = blank_form(s, current_actor(s, "mhuet"))
     path = tmp_path / "formulaire-rempli.pdf"

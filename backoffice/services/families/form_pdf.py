@@ -28,6 +28,7 @@ from backoffice.models import Child, ConsentDefinition, Role
 from backoffice.services.child_file.consents import ConsentChoice, save_consents
 from backoffice.services.child_file.contacts import ContactForm, add_contact, link_contact
 from backoffice.services.child_file.medical import MedicalForm, VaccineAnswer, save_medical_record
+from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, PermissionDenied, bind
 from backoffice.services.common.validation import FieldErrors
 from fieldrules.child_file import DISEASES, DTP, ELEVEN_VACCINES_SINCE, RELATIONSHIPS, VACCINES
@@ -38,6 +39,7 @@ FORM_VERSION = "1"
 CHILD_SLOTS = 3
 CONTACT_SLOTS = 2
 FILE_NAME = "formulaire-inscription.pdf"
+FORM_TOPIC = "document.account_form"  # the sync renders and pushes it (sync/push_documents)
 FORM_ROLES = (Role.ADMIN, Role.DIRECTOR, Role.AGENT)
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -114,6 +116,15 @@ def layout_data(session: Session, actor: Actor) -> FormLayoutData:
 def blank_form(session: Session, actor: Actor) -> bytes:
     """The blank fillable form (PDF bytes)."""
     return render_account_form(layout_data(session, actor))
+
+
+def publish_form(session: Session, actor: Actor) -> None:
+    """Queue the blank form for the portal (``GET /documents/formulaire-inscription.pdf``,
+    linked from its home page); the next sync round renders and sends it."""
+    bind(session, actor)
+    _require_form_role(actor)
+    layout_data(session, actor)  # the form can be rendered: settings and catalogue read
+    outbox.enqueue(session, FORM_TOPIC, {"name": FILE_NAME, "version": FORM_VERSION})
 
 
 # -- reading a filled form ----------------------------------------------------------------
