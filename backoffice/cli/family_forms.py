@@ -29,9 +29,7 @@ def cmd_families_form_pdf(db: Database, args) -> int:
             file=sys.stderr,
         )
         if args.publish:
-            print(
-                "Il sera publié sur le portail à la prochaine synchronisation.", file=sys.stderr
-            )
+            print("Il sera publié sur le portail à la prochaine synchronisation.", file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,7 @@ from backoffice.services.common.actors import Actor
 from backoffice.services.families.queries import count_families
 from backoffice.storage import Database
 from backoffice.ui import dialogs
-from backoffice.ui.accounts import OpenAccountDialog
+from backoffice.ui.accounts import OpenAccountDialog, form_pdf_export
 from backoffice.ui.attendance import AttendanceArea
 from backoffice.ui.billing import BillingArea
 from backoffice.ui.child_file.editor import ChildFileDialog
@@ -175,6 +175,10 @@ class MainWindow(QMainWindow):
         open_action = families_menu.addAction("&Ouvrir un compte famille…")
         open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         open_action.triggered.connect(self.open_account)
+        form_action = families_menu.addAction(form_pdf_export.ACTION_TEXT)
+        form_action.triggered.connect(
+            lambda: form_pdf_export.export_form(self, self.db, self.actor, self.runner)
+        )
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
         areas_menu = self.menuBar().addMenu("&Affichage")

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
-from backoffice.models import ConsentDefinition, Family
+from backoffice.models import ConsentDefinition, Family, OutboxItem
 from backoffice.services.child_file.consents import ConsentChoice, save_consents
 from backoffice.services.child_file.contacts import ContactForm, add_contact, link_contact
 from backoffice.services.child_file.medical import MedicalForm, VaccineAnswer, save_medical_record
@@ -282,3 +282,23 @@ def test_a_pdf_that_is_not_the_form_is_refused_in_french(qtbot, db, tmp_path, no
     said = no_dialogs[-1]
     assert said.kind == "warning" and "PDF" in said.text
     assert dialog.family_name.text() == ""
+
+
+def test_the_families_menu_writes_and_publishes_the_blank_form(
+    qtbot, window, small_db, tmp_path, no_dialogs
+):
+    action = next(
+        a
+        for a in window.menuBar().actions()[1].menu().actions()
+        if a.text() == "&Formulaire d'ouverture de compte (PDF)…"
+    )
+    files.scripted_folders.append(tmp_path)
+    action.trigger()
+    qtbot.waitUntil(lambda: bool(no_dialogs), timeout=30_000)
+    path = tmp_path / "formulaire-inscription.pdf"
+    assert no_dialogs[-1].kind == "information" and str(path) in no_dialogs[-1].text
+    assert files.opened[-1] == path
+    assert "autorisation_image" in PdfReader(path).get_fields()
+    with small_db.session() as s:
+        topics = s.scalars(select(OutboxItem.topic)).all()
+    assert topics.count("document.account_form") == 1
