@@ -102,7 +102,7 @@ class _Writer:
 
     def section(self, title: str) -> None:
         c = self.c
-        self.y -= 2 * mm
+        self.y -= 3.5 * mm
         c.setFillColor(HEAD_FILL)
         c.setFont(BOLD, 9.5)
         c.drawString(MARGIN_L, self.y, title)
@@ -194,6 +194,7 @@ class _Writer:
                 y=y - 0.9 * mm,
                 size=BOX,
                 buttonStyle="circle",
+                shape="square",
                 borderStyle="solid",
                 borderWidth=0.6,
                 borderColor=GREY_LINE,
