@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -36,6 +37,11 @@ ROW_H = 11.5 * mm
 BOX = 4.2 * mm
 FIELD_FONT = "Helvetica"  # AcroForm fields use a standard font (the viewer renders them)
 FIELD_FILL = colors.HexColor("#F3F6FA")
+
+
+def _fields(canvas: Canvas) -> Any:
+    """The canvas's AcroForm (its stubs say ``int`` coordinates; reportlab takes floats)."""
+    return canvas.acroForm
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ class _Writer:
     def text(self, name: str, label: str, x: float, width: float, *, maxlen: int = 120) -> None:
         """A labelled text field on the current row (the row's top is ``self.y``)."""
         self.label(x, self.y - 2.5 * mm, label)
-        self.c.acroForm.textfield(
+        _fields(self.c).textfield(
             name=name,
             tooltip=label,
             x=x,
@@ -158,7 +164,7 @@ class _Writer:
 
     def checkbox(self, name: str, label: str, x: float, y: float) -> float:
         """A box then its label; returns the x after the label."""
-        self.c.acroForm.checkbox(
+        _fields(self.c).checkbox(
             name=name,
             tooltip=label,
             x=x,
@@ -185,7 +191,7 @@ class _Writer:
             self.c.drawString(x, y, label)
             x += self.c.stringWidth(label, REGULAR, 8) + 3 * mm
         for value, text in options:
-            self.c.acroForm.radio(
+            _fields(self.c).radio(
                 name=name,
                 tooltip=f"{label} {text}".strip(),
                 value=value,
@@ -354,7 +360,7 @@ def _page_medical(w: _Writer, slot: int) -> None:
         column, line = index % 2, index // 2
         x = MARGIN_L + column * (half + 6 * mm)
         y = w.y - line * 8.5 * mm
-        w.c.acroForm.checkbox(
+        _fields(w.c).checkbox(
             name=f"{p}vaccin_{code}",
             tooltip=f"{label} : fait",
             x=x,
@@ -372,7 +378,7 @@ def _page_medical(w: _Writer, slot: int) -> None:
         w.c.drawString(x + BOX + 1.5 * mm, y - 3.7 * mm, label)
         w.c.setFont(REGULAR, 7)
         w.c.drawRightString(x + half - 27 * mm, y - 3.7 * mm, "le")
-        w.c.acroForm.textfield(
+        _fields(w.c).textfield(
             name=f"{p}vaccin_{code}_date",
             tooltip=f"{label} : date du dernier rappel",
             x=x + half - 25 * mm,

@@ -109,6 +109,8 @@ def open_dialog(qtbot, db) -> OpenAccountDialog:
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.family_name, timeout=30_000)
     return dialog
 
 
@@ -117,6 +119,9 @@ def load(qtbot, dialog, path: Path, no_dialogs) -> None:
     before = len(no_dialogs)
     qtbot.mouseClick(dialog.load_pdf_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(no_dialogs) > before, timeout=30_000)
+    # A slow read shows the task's progress window for a moment: back to the dialog.
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=30_000)
 
 
 def snapshot(db) -> dict:

@@ -328,8 +328,8 @@ def medical_form(child: MailedChild, today: date) -> tuple[MedicalForm, dict[str
                 )
         vaccines[code] = VaccineAnswer(done=done or last is not None, last_date=last)
     form = MedicalForm(vaccines=vaccines, diseases=dict(child.diseases))
-    for name, value in child.flags.items():
-        setattr(form, name, value)
+    for flag, checked in child.flags.items():
+        setattr(form, flag, checked)
     for name, value in child.texts.items():
         setattr(form, name, value)
     return form, errors

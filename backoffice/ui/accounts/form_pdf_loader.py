@@ -24,6 +24,7 @@ from backoffice.services.families.form_pdf import (
 )
 from backoffice.ui import dialogs, files
 from backoffice.ui.accounts.sections import CIVILITIES
+from backoffice.ui.qt import QHBoxLayout, QPushButton
 from backoffice.ui.tasks import TaskRunner
 
 # The account dialog (backoffice.ui.accounts.open_account.OpenAccountDialog), not
@@ -43,6 +44,18 @@ def _runner(dialog: OpenAccountDialog) -> TaskRunner:
         runner = TaskRunner(parent=dialog)
         dialog.form_pdf_runner = runner  # type: ignore[attr-defined]
     return runner
+
+
+def install(dialog: OpenAccountDialog, buttons: QHBoxLayout) -> QPushButton:
+    """The dialog's « Charger un formulaire PDF… » button; once the account is created,
+    the loaded form's child-file blocks are saved."""
+    button = QPushButton(BUTTON_TEXT)
+    button.setToolTip("Pré-remplir avec le formulaire PDF rempli par les parents")
+    button.setAutoDefault(False)
+    button.clicked.connect(lambda: choose_and_load(dialog))
+    buttons.addWidget(button)
+    dialog.account_opened.connect(lambda family_id: save_child_files(dialog, family_id))
+    return button
 
 
 def choose_and_load(dialog: OpenAccountDialog) -> None:

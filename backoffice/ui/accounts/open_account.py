@@ -194,14 +194,7 @@ class OpenAccountDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet("color: #555555;")
         buttons.addWidget(note, 1)
-        self.load_pdf_button = QPushButton(form_pdf_loader.BUTTON_TEXT)
-        self.load_pdf_button.setToolTip("Pré-remplir avec le formulaire PDF rempli par les parents")
-        self.load_pdf_button.clicked.connect(lambda: form_pdf_loader.choose_and_load(self))
-        self.load_pdf_button.setAutoDefault(False)
-        buttons.addWidget(self.load_pdf_button)
-        self.account_opened.connect(
-            lambda family_id: form_pdf_loader.save_child_files(self, family_id)
-        )
+        self.load_pdf_button = form_pdf_loader.install(self, buttons)  # the mailed PDF form
         self.cancel_button = QPushButton("Annuler")
         self.cancel_button.clicked.connect(self.reject)
         self.save_button = QPushButton("&Enregistrer")
