@@ -35,22 +35,22 @@ Sha256 = Annotated[
 
 
 @router.get(
-    "/documents/{name}",
+    "/documents/{document}",
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "Le document en PDF"},
-        **responses(404),
+        **responses(404, 422),
     },
     summary="Un document public : le formulaire d'ouverture de compte à remplir",
 )
-def get_document(name: DocumentName, svc: ServicesDep):
+def get_document(document: DocumentName, svc: ServicesDep):
     with svc.db.read() as session:
-        content, digest = documents.get_document(session, name)
+        content, digest = documents.get_document(session, document)
     return Response(
         content,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{name}"',
+            "Content-Disposition": f'inline; filename="{document}"',
             "X-Content-SHA256": digest,
             "Cache-Control": "public, max-age=3600",
         },
@@ -58,7 +58,7 @@ def get_document(name: DocumentName, svc: ServicesDep):
 
 
 @router.put(
-    "/staff/documents/{name}",
+    "/staff/documents/{document}",
     tags=["back-office"],
     responses={200: {"description": "Document publié"}, **responses(401, 404, 413, 415, 422)},
     openapi_extra={
@@ -70,13 +70,14 @@ def get_document(name: DocumentName, svc: ServicesDep):
     summary="Publier un document public (application/pdf, empreinte SHA-256 vérifiée)",
 )
 async def put_document(
-    name: DocumentName,
+    document: DocumentName,
     request: Request,
     svc: ServicesDep,
     _staff: StaffDep,
     key: IdempotencyKey,
     sha256: Sha256,
 ):
+    name = document
     documents.check_name(name)
     limit = svc.settings.invoice_pdf_max_bytes
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
