@@ -22,7 +22,7 @@ from backoffice.ui import files
 from backoffice.ui.accounts import OpenAccountDialog
 from backoffice.ui.qt import QApplication, Qt
 
-from .conftest import TODAY
+from .conftest import TODAY, add_agent
 from .test_open_account import choose_commune, fill_child, type_into
 
 pytestmark = pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing")
@@ -307,3 +307,26 @@ def test_the_families_menu_writes_and_publishes_the_blank_form(
     with small_db.session() as s:
         topics = s.scalars(select(OutboxItem.topic)).all()
     assert topics.count("document.account_form") == 1
+
+
+def test_a_desk_agent_gets_everything_but_the_fiche_sanitaire(qtbot, db, tmp_path, no_dialogs):
+    """Health data is for directors: the agent's account is opened with the persons and
+    consents of the form, and told the fiche sanitaire is left for a director."""
+    agent = add_agent(db, login="accueil")
+    with db.session() as s:
+        blank = blank_form(s, agent)
+    path = tmp_path / "formulaire-rempli.pdf"
+    path.write_bytes(fill_pdf(blank, FORM))
+    dialog = OpenAccountDialog(db, agent, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    load(qtbot, dialog, path, no_dialogs)
+    with qtbot.waitSignal(dialog.account_opened, timeout=30_000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert no_dialogs[-1].kind == "information"
+    assert "Fiche sanitaire de Lou : à saisir par un directeur de site" in no_dialogs[-1].text
+    saved = snapshot(db)
+    assert saved["medical"] == [None, None]
+    assert saved["consents"] == [[("image", True)], [("image", True)]]
+    assert len(saved["contacts"][0]) == 1
