@@ -23,6 +23,7 @@ from portal.routes import (
     billing,
     bookings,
     common,
+    documents,
     me,
     pay,
     staff,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(billing.router)
     app.include_router(staff_billing.router)
     app.include_router(pay.router)
+    app.include_router(documents.router)
     _document_feed_position(app)
 
     @app.get("/health", tags=["système"], summary="État du service")

@@ -5,6 +5,7 @@ from __future__ import annotations
 FIELD_LABELS: dict[str, str] = {
     # family
     "name": "Nom de la famille",
+    "document": "Nom du document",
     "address_line1": "Adresse",
     "address_line2": "Complément d'adresse",
     "postcode": "Code postal",

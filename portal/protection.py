@@ -30,7 +30,7 @@ CSP = (
 )
 CSP_HTML = CSP + "; style-src 'self' 'unsafe-inline'"
 
-PDF_UPLOAD = re.compile(r"^/staff/invoices/[^/]+/pdf$")
+PDF_UPLOAD = re.compile(r"^/staff/(?:invoices/[^/]+/pdf|documents/[^/]+)$")
 PDF_SLACK = 64 * 1024
 
 

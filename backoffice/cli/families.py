@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from backoffice.cli import family_children
+from backoffice.cli import family_children, family_forms
 from backoffice.cli.output import print_json
 from backoffice.dates import paris_today
 from backoffice.storage import Database
@@ -254,3 +254,4 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_families_anonymise)
     family_children.register(fam_sub)  # add-child, child-left
+    family_forms.add_commands(fam_sub)

@@ -36,6 +36,7 @@ from backoffice.models import (
     SyncCursor,
     utcnow,
 )
+from backoffice.services.families.form_pdf import FORM_TOPIC
 from backoffice.storage import Database
 from backoffice.sync.calls import Call, Held, Refused, Skip, digest
 from backoffice.sync.catalogue_push import (
@@ -47,6 +48,7 @@ from backoffice.sync.catalogue_push import (
 from backoffice.sync.client import PortalClient, PortalError
 from backoffice.sync.push_billing import PDF_TOPIC, PUBLISH_TOPIC, publish_invoice, send_pdf
 from backoffice.sync.push_decisions import record_refusals
+from backoffice.sync.push_documents import send_account_form
 from backoffice.sync.push_files import change_login, child_file_body
 
 Progress = Callable[[str, int, int], None]
@@ -207,6 +209,7 @@ TOPICS: dict[str, Callable[[Session, OutboxItem], Call]] = {
     "registration.decision": _registration_decision,
     "booking.decisions": _booking_decisions,
     "booking.desk": _desk_bookings,  # services/planning.py: booked at the desk
+    FORM_TOPIC: send_account_form,  # the blank account-opening form (public document)
 }
 # Outbox topic → what to do with the portal's answer, in the transaction acknowledging it.
 ANSWERS: dict[str, Callable[[Session, OutboxItem, object], int]] = {

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 opened: list[Path] = []
 scripted_folders: list[Path | None] = []  # None: the agent cancels
+scripted_files: list[Path | None] = []  # files "chosen" with dialogs off; None: cancelled
 
 
 def open_file(path: Path) -> bool:
@@ -42,4 +43,14 @@ def choose_folder(parent: QWidget | None, title: str, default: Path) -> Path | N
         # The chooser opens all the same; writing into a bad folder says why (UserError).
         log.info("Dossier proposé non créé : %s", default)
     chosen = QFileDialog.getExistingDirectory(parent, title, str(default))
+    return Path(chosen) if chosen else None
+
+
+def choose_file(
+    parent: QWidget | None, title: str, default: Path, name_filter: str = "PDF (*.pdf)"
+) -> Path | None:
+    """The file the agent picks to open (None if cancelled), starting in ``default``."""
+    if dialogs.no_dialogs():
+        return scripted_files.pop(0) if scripted_files else None
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, str(default), name_filter)
     return Path(chosen) if chosen else None

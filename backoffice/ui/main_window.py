@@ -182,6 +182,8 @@ class MainWindow(QMainWindow):
         paper_action.triggered.connect(lambda: self._paper_mail("invoices"))
         letter_action = families_menu.addAction("&Lettre de réponse à une demande…")
         letter_action.triggered.connect(lambda: self._paper_mail("letter"))
+        form_action = families_menu.addAction("Formulaire d'ouverture de compte (&PDF)…")
+        form_action.triggered.connect(self._account_form)
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
         areas_menu = self.menuBar().addMenu("&Affichage")
@@ -433,6 +435,11 @@ class MainWindow(QMainWindow):
     def _child_file_saved(self, _child_id: int) -> None:
         if self.is_built("incomplete"):  # else built up to date when first shown
             self.incomplete.reload()
+
+    def _account_form(self) -> None:
+        from backoffice.ui.accounts import form_pdf_export  # when used (reportlab)
+
+        form_pdf_export.export_form(self, self.db, self.actor, self.runner)
 
     def _paper_mail(self, what: str) -> None:
         from backoffice.ui.accounts import paper_mail  # when used (reportlab)

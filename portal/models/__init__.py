@@ -36,6 +36,7 @@ from portal.models.bookings import (
     Registration,
     RegistrationState,
 )
+from portal.models.documents import PublicDocument
 from portal.models.families import (
     AccountState,
     Child,
@@ -75,6 +76,7 @@ __all__ = [
     "ParentAccount",
     "PlaceCount",
     "PortalSecret",
+    "PublicDocument",
     "Registration",
     "RegistrationState",
     "SingleUseLink",

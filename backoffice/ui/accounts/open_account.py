@@ -1,3 +1,4 @@
+# Long module: the account-opening dialog (family, guardians, children, duplicates, paper-only note, loading a filled PDF form) and its French checks in one window.
 """Opening a family account from the form the parents mailed in.
 
 The dialog follows the paper form top to bottom; Tab and Enter go to the next
@@ -27,6 +28,7 @@ from backoffice.services.families.accounts import (
 )
 from backoffice.storage import Database
 from backoffice.ui import dialogs
+from backoffice.ui.accounts import form_pdf_loader
 from backoffice.ui.accounts.duplicates import DuplicatesPanel
 from backoffice.ui.accounts.sections import (
     AllowanceSection,
@@ -195,6 +197,7 @@ class OpenAccountDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet("color: #555555;")
         buttons.addWidget(note, 1)
+        self.load_pdf_button = form_pdf_loader.install(self, buttons)  # the mailed PDF form
         self.cancel_button = QPushButton("Annuler")
         self.cancel_button.clicked.connect(self.reject)
         self.save_button = QPushButton("&Enregistrer")
