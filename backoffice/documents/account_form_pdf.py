@@ -18,8 +18,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from backoffice.documents.fonts import BOLD, REGULAR, register_fonts
 from backoffice.documents.page_layout import (
-    BOLD,
     CONTENT_W,
     GREY_LINE,
     HEAD_FILL,
@@ -27,7 +27,6 @@ from backoffice.documents.page_layout import (
     MUTED,
     PAGE_H,
     PAGE_W,
-    REGULAR,
     TEXT,
 )
 
@@ -445,6 +444,7 @@ def _page_medical(w: _Writer, slot: int) -> None:
 def render_account_form(data: FormLayoutData) -> bytes:
     """The blank fillable form, as PDF bytes."""
     buffer = BytesIO()
+    register_fonts()  # on the first PDF, not at import
     canvas = Canvas(buffer, pagesize=(PAGE_W, PAGE_H))
     canvas.setTitle(f"Formulaire d'ouverture de compte famille — {data.collectivity}")
     canvas.setAuthor(data.collectivity)
