@@ -16,12 +16,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.dates import date_error, parse_french_date
-from backoffice.documents.account_form_pdf import ConsentLine, FormLayoutData, render_account_form
 from backoffice.documents.invoice_data import issuer_from_settings
 from backoffice.errors import UserError
 from backoffice.models import Child, ConsentDefinition, Role
@@ -32,6 +32,9 @@ from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, PermissionDenied, bind
 from backoffice.services.common.validation import FieldErrors
 from fieldrules.child_file import DISEASES, DTP, ELEVEN_VACCINES_SINCE, RELATIONSHIPS, VACCINES
+
+if TYPE_CHECKING:  # reportlab is imported when a form is drawn, not with this module
+    from backoffice.documents.account_form_pdf import FormLayoutData
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,9 @@ def _vaccines_in_order() -> list[tuple[str, str]]:
 
 
 def layout_data(session: Session, actor: Actor) -> FormLayoutData:
+    # reportlab (the form's module) only when a form is drawn, not when the dialog loads
+    from backoffice.documents.account_form_pdf import ConsentLine, FormLayoutData
+
     """The form's header and questions, from the settings and the catalogue."""
     bind(session, actor)
     _require_form_role(actor)
@@ -115,6 +121,8 @@ def layout_data(session: Session, actor: Actor) -> FormLayoutData:
 
 def blank_form(session: Session, actor: Actor) -> bytes:
     """The blank fillable form (PDF bytes)."""
+    from backoffice.documents.account_form_pdf import render_account_form
+
     return render_account_form(layout_data(session, actor))
 
 
