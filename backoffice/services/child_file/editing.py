@@ -29,7 +29,7 @@ from backoffice.services.child_file.reference import DISEASES, VACCINES
 from backoffice.services.common import audit, outbox
 from backoffice.services.common.actors import Actor, bind
 from backoffice.services.common.validation import Checker
-from backoffice.services.families.accounts import account_payload
+from backoffice.services.families.accounts import account_payload, is_paper_only
 from backoffice.services.families.queries import NotFound, child_alerts, refresh_search_text
 from fieldrules import dates
 
@@ -197,14 +197,15 @@ def flush(session: Session, name: str, family_id: int | None = None) -> None:
     """Flush, turning a concurrent write (version check at UPDATE) into :class:`StaleFile`.
 
     With ``family_id``, the portal is told too: the child's file goes with the
-    family's next ``account.upsert`` (see ``backoffice/sync/push_files.py``)."""
+    family's next ``account.upsert`` (see ``backoffice/sync/push_files.py``) — unless
+    the family is paper only (no portal account: nothing to tell, nothing created)."""
     try:
         session.flush()
     except StaleDataError as exc:
         raise StaleFile(STALE_MESSAGE.format(name=name)) from exc
     if family_id is not None:
         family = session.get(Family, family_id)
-        if family is not None:
+        if family is not None and not is_paper_only(family):
             outbox.enqueue(session, "account.upsert", account_payload(family), family.id)
 
 
