@@ -40,6 +40,7 @@ from backoffice.services.child_file.reference import VACCINES
 from backoffice.sync.calls import Skip
 from backoffice.sync.push_billing import publish_invoice
 from backoffice.ui.accounts.children import AddChildDialog
+from backoffice.ui.planning.icons import state_icon
 from backoffice.ui.qt import Qt, QUrl
 from backoffice.ui.registrations.dialogs import RegisterDialog
 
@@ -264,6 +265,11 @@ def test_paper_family_year_at_the_desk(qtbot, desk_window, sqlite_db, agent, no_
     assert _texts(money.invoices_view, 1) == [number]
     assert _texts(money.invoices_view, 4) == [format_euros(total)]
     assert _texts(money.invoices_view, 6) == ["À payer"]
+    # Its icon is an invoice's (« € »), not a booking state's « ? » (Demandé).
+    shown = money.invoices_view.model().index(0, 6).data(Qt.ItemDataRole.DecorationRole)
+    assert shown.cacheKey() == state_icon("invoice_to_pay").cacheKey()
+    # The Fiche says paper-only too, as the account bar does (not « Dossier reçu »).
+    assert "Compte : Famille sans portail (papier seulement)" in view.browser.toPlainText()
     assert f"{format_euros(total)} dus" in money.summary.text()
     assert _texts(money.balances_view, 5) == [format_euros(total)]
     SHOTS.mkdir(parents=True, exist_ok=True)

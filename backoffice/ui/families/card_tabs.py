@@ -46,13 +46,13 @@ from backoffice.ui.qt import (
     Signal,
 )
 
-# Invoice state → the planning icon that says it best (to pay, paid, Trésor, cancelled).
+# Invoice state → its icon (own signs: « € » to pay, « T » Trésor public, « A » avoir).
 INVOICE_ICONS = {
-    InvoiceState.ISSUED: "requested",
-    InvoiceState.PARTIALLY_PAID: "cancel_requested",
-    InvoiceState.PAID: "booked",
-    InvoiceState.SENT_TO_TRESOR: "waiting_list",
-    InvoiceState.CANCELLED: "closed",
+    InvoiceState.ISSUED: "invoice_to_pay",
+    InvoiceState.PARTIALLY_PAID: "invoice_partly_paid",
+    InvoiceState.PAID: "invoice_paid",
+    InvoiceState.SENT_TO_TRESOR: "invoice_tresor",
+    InvoiceState.CANCELLED: "invoice_cancelled",
 }
 PAYMENT_ICONS = {
     PaymentState.VALIDATED: "booked",

@@ -20,6 +20,7 @@ from html import escape
 from backoffice.dates import paris_today
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
 from backoffice.services.common.actors import Actor
+from backoffice.services.families.accounts import is_paper_only
 from backoffice.services.families.card import FamilyCard, family_card
 from backoffice.services.families.queries import ChildSummary, FamilyDetail, get_family_detail
 from backoffice.storage import Database
@@ -225,11 +226,16 @@ def family_html(detail: FamilyDetail, today: date | None = None) -> str:
     today = today or date.today()
     family = detail.family
     state = family.account_state
+    account_words = (
+        "Famille sans portail (papier seulement)"  # as the account bar says
+        if is_paper_only(family)
+        else ACCOUNT_STATE_LABELS[state]
+    )
     title = (
         f"<h1>{escape(family.name)} "
         f'<span class="muted" style="font-size:12pt">{escape(family.code)}</span></h1>'
         f'<p style="margin-bottom:10px">Compte : <b style="color:{STATE_COLOURS[state]}">'
-        f"{escape(ACCOUNT_STATE_LABELS[state])}</b>"
+        f"{escape(account_words)}</b>"
         f"&nbsp;&nbsp;·&nbsp;&nbsp;"
         + (
             '<span class="complete">Dossier complet</span>'

@@ -37,6 +37,13 @@ STYLES: dict[str, tuple[str, str, str, str]] = {
     "absent_justified": ("#B35C00", "J", "#FFF0D6", "Absent justifié"),
     "absent": ("#B3261E", "✗", "#F6DCDA", "Absent"),
     "past": ("#8A939C", "·", "#F4F5F6", ""),
+    # Invoices on the family card: their own signs, never a booking's (a waiting-list
+    # « … » for « Envoyée au Trésor public » read as a booking state).
+    "invoice_to_pay": ("#E08600", "€", "#FFF0D6", "À payer"),
+    "invoice_partly_paid": ("#B35C00", "€", "#FBE3CF", "Partiellement réglée"),
+    "invoice_paid": ("#2E7D32", "✓", "#DCEFDC", "Réglée"),
+    "invoice_tresor": ("#455A64", "T", "#E3E7EA", "Envoyée au Trésor public"),
+    "invoice_cancelled": ("#8A939C", "A", "#ECEEF0", "Annulée par avoir"),
 }
 ORDER = ("booked", "requested", "waiting_list", "cancel_requested", "refused", "open", "full",
          "closed")  # fmt: skip
