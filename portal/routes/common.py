@@ -3,6 +3,7 @@ the feed position, and writes that answer 409 (never 500) when a concurrent one 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,6 +29,34 @@ FEED_POSITION_DOC = {
 }
 
 CONFLICT = "Conflit avec une autre modification simultanée : réessayez."
+
+
+async def received_pdf(request: Request, limit: int, sha256: str) -> tuple[bytes, str]:
+    """A PDF the back-office uploads (an invoice, a public document): its media type, size
+    (refused before it is read in full), ``%PDF-`` start and SHA-256 checked; returns the
+    bytes and their digest, or raises a French 413, 415 or 422."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/pdf":
+        raise PortalError(415, "Envoyez le PDF avec l'en-tête « Content-Type: application/pdf ».")
+    too_big = PortalError(413, f"PDF trop volumineux : {limit // 1024} Kio au plus.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    content = b"".join(chunks)
+    if not content.startswith(b"%PDF-"):
+        raise PortalError(415, "Le contenu envoyé n'est pas un PDF.")
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != sha256.lower():
+        raise PortalError(
+            422, "L'empreinte SHA-256 ne correspond pas au PDF reçu : renvoyez-le en entier."
+        )
+    return content, digest
 
 
 def with_feed_position(svc: Services, response: JSONResponse) -> JSONResponse:

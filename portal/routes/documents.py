@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, Response
@@ -10,8 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from portal import documents
 from portal.deps import IdempotencyKey, ServicesDep, StaffDep
-from portal.errors import PortalError, responses
-from portal.routes.common import idempotent_write
+from portal.errors import responses
+from portal.routes.common import idempotent_write, received_pdf
 
 router = APIRouter(tags=["documents"])
 
@@ -79,28 +78,7 @@ async def put_document(
 ):
     name = document
     documents.check_name(name)
-    limit = svc.settings.invoice_pdf_max_bytes
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/pdf":
-        raise PortalError(415, "Envoyez le PDF avec l'en-tête « Content-Type: application/pdf ».")
-    too_big = PortalError(413, f"PDF trop volumineux : {limit // 1024} Kio au plus.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    content = b"".join(chunks)
-    if not content.startswith(b"%PDF-"):
-        raise PortalError(415, "Le contenu envoyé n'est pas un PDF.")
-    digest = hashlib.sha256(content).hexdigest()
-    if digest != sha256.lower():
-        raise PortalError(
-            422, "L'empreinte SHA-256 ne correspond pas au PDF reçu : renvoyez-le en entier."
-        )
+    content, digest = await received_pdf(request, svc.settings.invoice_pdf_max_bytes, sha256)
     return await run_in_threadpool(
         idempotent_write,
         request,

@@ -5,7 +5,6 @@ Every write carries an ``Idempotency-Key`` header, like the other staff pushes.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
@@ -21,9 +20,9 @@ from portal.billing.schemas import (
     PaymentWindowsResult,
 )
 from portal.deps import IdempotencyKey, ServicesDep, StaffDep
-from portal.errors import PortalError, responses
+from portal.errors import responses
 from portal.families import family_by_ref
-from portal.routes.common import idempotent_write
+from portal.routes.common import idempotent_write, received_pdf
 
 router = APIRouter(prefix="/staff", tags=["back-office"], responses=responses(401, 422))
 
@@ -100,28 +99,7 @@ async def put_invoice_pdf(
     key: IdempotencyKey,
     sha256: Sha256,
 ):
-    limit = svc.settings.invoice_pdf_max_bytes
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/pdf":
-        raise PortalError(415, "Envoyez le PDF avec l'en-tête « Content-Type: application/pdf ».")
-    declared = request.headers.get("content-length", "")
-    too_big = PortalError(413, f"PDF trop volumineux : {limit // 1024} Kio au plus.")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    content = b"".join(chunks)
-    if not content.startswith(b"%PDF-"):
-        raise PortalError(415, "Le contenu envoyé n'est pas un PDF.")
-    digest = hashlib.sha256(content).hexdigest()
-    if digest != sha256.lower():
-        raise PortalError(
-            422, "L'empreinte SHA-256 ne correspond pas au PDF reçu : renvoyez-le en entier."
-        )
+    content, digest = await received_pdf(request, svc.settings.invoice_pdf_max_bytes, sha256)
     return await run_in_threadpool(
         idempotent_write,
         request,
