@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from results import Results, add_json_argument  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from volume import TODAY, build_volume  # noqa: E402
 
@@ -145,11 +146,22 @@ def measure(url: str, families: int, seed: int, label: str) -> tuple[float, floa
         db.dispose()
 
 
-def run(make_url, scales: dict[str, int], seed: int, label: str) -> None:
+def run(make_url, scales: dict[str, int], seed: int, label: str, out: Results) -> None:
     results = {}
     for name, families in scales.items():
         with make_url() as url:
             results[name] = measure(url, families, seed, f"{label} {name}")
+        seconds, cpu, plancher, lines = results[name]
+        out.add(
+            "Émission d'un mois, toutes régies",
+            name,
+            label,
+            seconds,
+            "s",
+            floor=plancher,
+            target="1× < 5 s, ≤ 10× le plancher",
+            detail=f"{lines} lignes, CPU {cpu:.2f} s",
+        )
     print(f"{label} — figure : émission d'un mois, toutes régies")
     for name, (seconds, cpu, plancher, lines) in results.items():
         print(
@@ -197,10 +209,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    add_json_argument(parser)
     args = parser.parse_args()
+    out = Results.from_args(args)
     scales = {"1×": SCALES["1×"]} if args.quick else SCALES
     if not args.no_sqlite:
-        run(_SQLiteFile, scales, args.seed, "SQLite")
+        run(_SQLiteFile, scales, args.seed, "SQLite", out)
     if args.no_postgres:
         return
     try:
@@ -209,7 +223,7 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - no server: say so and skip
         print(f"PostgreSQL non joignable ({exc}) : mesure ignorée.")
         return
-    run(_PgSchema, scales, args.seed, "PostgreSQL")
+    run(_PgSchema, scales, args.seed, "PostgreSQL", out)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,10 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
+from results import Results, add_json_argument  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from backoffice.models import AuditEvent, Family, utcnow  # noqa: E402
@@ -202,7 +204,10 @@ def main() -> int:
         help="back-office database (default: SQLite in a temp dir); "
         "PostgreSQL: a throw-away schema is created and dropped",
     )
+    parser.add_argument("--scale", default="—", help="étiquette d'échelle (1×, 10×) du JSON")
+    add_json_argument(parser)
     args = parser.parse_args()
+    results = Results.from_args(args)
 
     with tempfile.TemporaryDirectory() as tmp:
         portal_url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
@@ -257,7 +262,17 @@ def main() -> int:
                 f"plancher : {fetched} changements en {floor_s:.2f} s = {floor_rate:,.0f} changements/s "
                 "(HTTP + JSON seuls)"
             )
-            print(f"ratio  : {pull_s / floor_s:.2f}× le plancher (objectif : 3× au plus)")
+            print(f"ratio  : {pull_s / floor_s:.2f}× le plancher (objectif : 2,5× au plus)")
+            results.add(
+                "Réception (pull) des changements du portail",
+                args.scale,
+                "PostgreSQL" if drop else "SQLite",
+                pull_s,
+                "s",
+                floor=floor_s,
+                target="≤ 2,5× le plancher",
+                detail=f"{args.changes} changements, {report.applied} appliqués",
+            )
         finally:
             db.dispose()
             if stop:

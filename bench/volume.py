@@ -13,8 +13,10 @@ multi-accueil arrival and departure times. Deterministic per (families, seed).
 
 SQLite: the database is built once into ``BACKOFFICE_BENCH_CACHE`` (default
 ``~/.cache/portail-famille-bench``), keyed by families, seed and the schema's
-migration head, and copied for each run. PostgreSQL: built into the given
-(throw-away) schema each time.
+migration head, and copied for each run. PostgreSQL: the given (throw-away) schema
+is migrated, then the cached SQLite volume's rows are copied into it table by table
+(Core ``executemany`` in batches, sequences moved past the copied ids) — the same
+rows, in a fraction of the time the generator takes (410 s at 10× before).
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import update  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from backoffice.demo.catalogue import demo_catalogue_toml  # noqa: E402
 from backoffice.demo.load import populate  # noqa: E402
-from backoffice.models import Capacity  # noqa: E402
+from backoffice.models import Base, Capacity  # noqa: E402
 from backoffice.services.catalogue.import_export import apply_catalogue, parse_catalogue  # noqa: E402
 from backoffice.services.database import open_database  # noqa: E402
 from backoffice.storage import Database, head_revision  # noqa: E402
@@ -57,33 +59,67 @@ def populate_volume(db: Database, families: int, seed: int) -> dict[str, int]:
         return populate(session, families, seed, TODAY)
 
 
+BATCH = 20_000
+
+
+def copy_rows(source: Database, target: Database) -> int:
+    """Every row of ``source``'s tables into ``target`` (same schema, empty); row count."""
+    copied = 0
+    with source.engine.connect() as src, target.engine.begin() as dst:
+        for table in Base.metadata.sorted_tables:
+            result = src.execute(select(table)).mappings()
+            while batch := result.fetchmany(BATCH):
+                dst.execute(insert(table), [dict(row) for row in batch])
+                copied += len(batch)
+        if dst.dialect.name == "postgresql":
+            for table in Base.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+                    highest = dst.scalar(select(func.max(table.c.id)))
+                    if highest:
+                        dst.execute(
+                            text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v)"),
+                            {"t": table.name, "v": highest},
+                        )
+            dst.execute(text("ANALYZE"))
+    return copied
+
+
+def cached_volume(families: int, seed: int) -> Path:
+    """The SQLite file of the volume in the cache, built if needed."""
+    cached = CACHE / f"volume-{families}-{seed}-{head_revision()}.sqlite3"
+    if not cached.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        db = open_database(f"sqlite:///{partial}")
+        try:
+            populate_volume(db, families, seed)
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.dispose()
+        partial.replace(cached)
+    return cached
+
+
 def build_volume(url: str, families: int, seed: int = 1, *, quiet: bool = False) -> Database:
-    """The opened database at ``url`` holding the volume (SQLite: from the cache)."""
+    """The opened database at ``url`` holding the volume (built from the cache)."""
     started = time.perf_counter()
     if url.startswith("sqlite:///"):
         target = Path(url.removeprefix("sqlite:///"))
-        cached = CACHE / f"volume-{families}-{seed}-{head_revision()}.sqlite3"
-        if not cached.exists():
-            CACHE.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial")
-            partial.unlink(missing_ok=True)
-            db = open_database(f"sqlite:///{partial}")
-            try:
-                populate_volume(db, families, seed)
-                with db.engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                db.dispose()
-            partial.replace(cached)
+        how = "copié du cache"
+        if not (CACHE / f"volume-{families}-{seed}-{head_revision()}.sqlite3").exists():
             how = "construit et mis en cache"
-        else:
-            how = "copié du cache"
-        shutil.copyfile(cached, target)
+        shutil.copyfile(cached_volume(families, seed), target)
         db = open_database(url)
     else:
+        source = open_database(f"sqlite:///{cached_volume(families, seed)}")
         db = open_database(url)
-        populate_volume(db, families, seed)
-        how = "construit"
+        try:
+            rows = copy_rows(source, db)
+        finally:
+            source.dispose()
+        how = f"copié du cache SQLite ({rows:,} lignes)".replace(",", "\u202f")
     if not quiet:
         print(
             f"  jeu de données {families} familles {how} en {time.perf_counter() - started:.1f} s"
