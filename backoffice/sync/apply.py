@@ -155,7 +155,7 @@ class ApplyContext:
                 select(Child).where(Child.id.in_(child_ids)).options(*options)
             ):
                 self.children[child.id] = child
-        refs = {request_ref(c) for c in changes} - {None}
+        refs = {request_ref(c) for c in changes if c.kind in REQUEST_LANDING} - {None}
         if refs:
             self.request_refs |= set(
                 self.session.scalars(
@@ -307,12 +307,18 @@ def column_value(obj, attr: str, value: Any) -> Any:
 Handler = Callable[[ApplyContext, FeedChange], str]
 # Change kind → handler; filled by the handlers_* modules.
 HANDLERS: dict[str, Handler] = {}
+REQUEST_LANDING: set[str] = set()  # kinds whose changes may land in the requests inbox
 
 
-def handles(*kinds: str) -> Callable[[Handler], Handler]:
+def handles(*kinds: str, lands_requests: bool = False) -> Callable[[Handler], Handler]:
+    """Register a handler; ``lands_requests``: its changes may land in the requests
+    inbox (the page's preload then looks their references up)."""
+
     def register(handler: Handler) -> Handler:
         for kind in kinds:
             HANDLERS[kind] = handler
+            if lands_requests:
+                REQUEST_LANDING.add(kind)
         return handler
 
     return register

@@ -196,7 +196,9 @@ def consents_updated(ctx: ApplyContext, change: FeedChange) -> str:
     return summarise(outcomes)
 
 
-@handles("child.emergency_contacts.updated", "child.authorised_pickups.updated")
+@handles(
+    "child.emergency_contacts.updated", "child.authorised_pickups.updated", lands_requests=True
+)
 def persons_updated(ctx: ApplyContext, change: FeedChange) -> str:
     # The back-office keeps persons per family, with roles per child; the portal
     # sends the child's whole list without person ids: an agent matches them.

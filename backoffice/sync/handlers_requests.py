@@ -238,4 +238,4 @@ def _request_handler(kind: RequestKind):
 
 
 for _feed_kind, _kind in REQUEST_KINDS.items():
-    handles(_feed_kind)(_request_handler(_kind))
+    handles(_feed_kind, lands_requests=True)(_request_handler(_kind))

@@ -18,9 +18,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from backoffice.models import OutboxItem, OutboxState, QuarantinedChange, SyncCursor, utcnow
+from backoffice.models import (
+    Child,
+    Family,
+    Guardian,
+    OutboxItem,
+    OutboxState,
+    QuarantinedChange,
+    SyncCursor,
+    utcnow,
+)
 from backoffice.services.common import outbox
 from backoffice.services.common.actors import PORTAL, bind
+from backoffice.services.common.batch_update import flush_updates
 from backoffice.services.families.accounts import account_payload
 from backoffice.storage import Database
 from backoffice.sync import (  # noqa: F401 (importing the handlers registers them)
@@ -122,6 +132,9 @@ def apply_page(session: Session, changes: list, since: datetime, report: PullRep
         else:
             report.unchanged += 1
         report.by_kind[change.kind] = report.by_kind.get(change.kind, 0) + 1
+    # The page's edits of families, guardians and children: one statement per table
+    # and set of columns instead of one per row (audit trail included).
+    flush_updates(session, (Family, Guardian, Child))
     _requeue_overwritten(ctx, parsed, since)
 
 

@@ -104,7 +104,9 @@ def _audited_columns(mapper) -> dict[str, int]:
     return columns
 
 
-def _events(session: Session, actor: Actor) -> list[dict]:
+def _events(session: Session, actor: Actor, dirty=None, *, only_dirty: bool = False) -> list[dict]:
+    """The audit rows of the session's pending changes (``dirty``: these edited objects
+    instead of the session's; ``only_dirty``: no creations or deletions)."""
     now = utcnow()
     rows: list[dict] = []
     cache: dict[int, int | None] = {}  # child id → family id (None: the child is gone)
@@ -128,10 +130,10 @@ def _events(session: Session, actor: Actor) -> list[dict]:
             }
         )
 
-    for obj in session.new:
+    for obj in () if only_dirty else session.new:
         if type(obj) in AUDITED:
             add(obj, AuditAction.CREATE, new=_label(obj))
-    for obj in session.dirty:
+    for obj in session.dirty if dirty is None else dirty:
         if type(obj) not in AUDITED:
             continue
         state = inspect(obj)
@@ -150,10 +152,16 @@ def _events(session: Session, actor: Actor) -> list[dict]:
             new = as_text(history.added[0]) if history.added else None
             if old != new:
                 add(obj, AuditAction.UPDATE, key, old, new)
-    for obj in session.deleted:
+    for obj in () if only_dirty else session.deleted:
         if type(obj) in AUDITED:
             add(obj, AuditAction.DELETE, old=_label(obj))
     return rows
+
+
+def edit_events(session: Session, objects) -> list[dict]:
+    """The audit rows the next flush would write for these edited objects (the
+    session's actor), for a caller writing their UPDATEs itself (``batch_update``)."""
+    return _events(session, session_actor(session), objects, only_dirty=True)
 
 
 def _after_flush(session: Session, _context) -> None:
