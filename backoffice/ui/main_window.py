@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from backoffice.ui.payments import PaymentsArea
     from backoffice.ui.planning import PlanningArea
     from backoffice.ui.requests import RequestsArea
+    from backoffice.ui.settings import SettingsArea
     from backoffice.ui.sync import SyncArea, SyncController, SyncIndicator
     from backoffice.ui.widgets.site_activity import SharedSite
 
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
             ("Règlements", "payments", self._build_payments),
             ("Dossiers incomplets", "incomplete", self._build_incomplete),
             ("Synchronisation", "sync_area", self._build_sync_area),
+            ("Paramètres", "settings", self._build_settings),
         ):
             self._builders[self.navigation.count()] = (name, build)
             self._add_area(label, QWidget())
@@ -267,6 +269,10 @@ class MainWindow(QMainWindow):
         return self._named("incomplete")  # type: ignore[return-value]
 
     @property
+    def settings(self) -> SettingsArea:
+        return self._named("settings")  # type: ignore[return-value]
+
+    @property
     def sync_area(self) -> SyncArea:
         return self._named("sync_area")  # type: ignore[return-value]
 
@@ -330,6 +336,11 @@ class MainWindow(QMainWindow):
         area.open_family.connect(self.open_family)
         area.open_child.connect(self.open_child_file)
         return area
+
+    def _build_settings(self) -> QWidget:
+        from backoffice.ui.settings import SettingsArea
+
+        return SettingsArea(self.db, self.actor, self.runner)
 
     @property
     def sync(self) -> SyncController:
