@@ -25,7 +25,9 @@ def png(path: Path) -> Path:
     """A real 1×1 PNG."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     raw = b"\x00\xff\xff\xff"
     path.write_bytes(
@@ -109,7 +111,9 @@ def test_default_folders_become_the_programs(sqlite_db, tmp_path):
     try:
         with sqlite_db.session() as s:
             collectivity.save(
-                s, admin, Collectivity(name="CC", pdf_folder=str(folder), exports_folder=str(tmp_path))
+                s,
+                admin,
+                Collectivity(name="CC", pdf_folder=str(folder), exports_folder=str(tmp_path)),
             )
         assert paths.invoices_dir(3) == folder / "factures" / "lot-00003"
         assert paths.slips_dir() == folder / "bordereaux"

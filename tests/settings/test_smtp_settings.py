@@ -44,7 +44,9 @@ def send_test(db, admin, password=PASSWORD, to="it@example.fr"):
 
 def test_test_mail_over_starttls_with_the_collectivitys_ca(sqlite_db, starttls_server):
     admin = actor(sqlite_db)
-    configure(sqlite_db, admin, starttls_server.port, "starttls", starttls_server.certificates.ca_file)
+    configure(
+        sqlite_db, admin, starttls_server.port, "starttls", starttls_server.certificates.ca_file
+    )
     answer = send_test(sqlite_db, admin)
     assert answer == (
         "Courriel de test envoyé à it@example.fr par 127.0.0.1. "
@@ -66,7 +68,9 @@ def test_test_mail_over_implicit_tls(sqlite_db, implicit_tls_server):
 
 def test_wrong_password_shows_the_servers_refusal_in_french(sqlite_db, starttls_server):
     admin = actor(sqlite_db)
-    configure(sqlite_db, admin, starttls_server.port, "starttls", starttls_server.certificates.ca_file)
+    configure(
+        sqlite_db, admin, starttls_server.port, "starttls", starttls_server.certificates.ca_file
+    )
     with pytest.raises(smtp.MailError) as refused:
         send_test(sqlite_db, admin, password="mauvais")
     assert str(refused.value) == (
@@ -127,7 +131,9 @@ def test_saving_is_audited_and_checks_the_ca_file(sqlite_db, tmp_path):
 
 def test_the_typed_password_is_never_stored(sqlite_db, starttls_server):
     admin = actor(sqlite_db)
-    configure(sqlite_db, admin, starttls_server.port, "starttls", starttls_server.certificates.ca_file)
+    configure(
+        sqlite_db, admin, starttls_server.port, "starttls", starttls_server.certificates.ca_file
+    )
     send_test(sqlite_db, admin)
     with sqlite_db.session() as s:
         values = [v for (v,) in s.execute(select(Setting.value))]
