@@ -14,7 +14,7 @@ from backoffice.services.common.files import ensure_folder
 from backoffice.services.settings import catalogue_file
 from backoffice.storage import Database
 from backoffice.ui import files
-from backoffice.ui.qt import QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
+from backoffice.ui.qt import QPlainTextEdit, QPushButton, QWidget
 from backoffice.ui.settings.page_parts import SettingsPageFrame
 from backoffice.ui.tasks import TaskRunner
 
@@ -31,7 +31,7 @@ class CataloguePage(SettingsPageFrame):
             "fermetures, autorisations) dans un seul fichier texte : exportez-le pour le "
             "relire ou le garder, importez-le pour préparer une année. L'import vérifie tout "
             "le fichier d'abord : à la moindre erreur, rien n'est changé. Le format est décrit "
-            "dans le guide du catalogue (docs/catalogue.md).",
+            "dans l'aide (F1).",
             parent,
         )
         self.db, self.actor, self.runner = db, actor, runner
@@ -39,15 +39,11 @@ class CataloguePage(SettingsPageFrame):
         self.import_button.clicked.connect(self.import_file)
         self.export_button = QPushButton("Exporter vers un fichier…")
         self.export_button.clicked.connect(self.export_file)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.import_button)
-        buttons.addWidget(self.export_button)
-        buttons.addStretch(1)
         self.report = QPlainTextEdit()
         self.report.setReadOnly(True)
         self.report.setAccessibleName("Compte rendu de l'import")
         self.report.setPlaceholderText("Le compte rendu du dernier import s'affichera ici.")
-        self.body.addLayout(buttons)
+        self.end_form(self.import_button, self.export_button, stretch=False)
         self.body.addWidget(self.report, 1)
 
     def _busy(self, busy: bool) -> None:

@@ -13,7 +13,6 @@ from backoffice.ui import files
 from backoffice.ui.qt import (
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -92,13 +91,9 @@ class CollectivityPage(SettingsPageFrame):
         self.save_button = QPushButton("Enregistrer")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
         self.body.addWidget(header)
         self.body.addWidget(folders)
-        self.body.addLayout(buttons)
-        self.body.addStretch(1)
+        self.end_form(self.save_button)
         self.fields: dict[str, QWidget] = {
             "name": self.name,
             "address": self.address,
@@ -122,7 +117,10 @@ class CollectivityPage(SettingsPageFrame):
     def show_values(self, c: Collectivity) -> None:
         self.name.setText(c.name)
         self.address.setPlainText(c.address)
-        self.siret.setText(c.siret)
+        digits = c.siret
+        self.siret.setText(
+            f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}" if len(digits) == 14 else digits
+        )
         self.phone.setText(c.phone)
         self.email.setText(c.email)
         self.logo.setText(c.logo)

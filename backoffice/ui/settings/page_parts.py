@@ -26,7 +26,8 @@ FORM_MAX_WIDTH = 760
 
 
 class SettingsPageFrame(QWidget):
-    """Title, explanation, then ``self.body`` (a column that scrolls), ``self.message``."""
+    """Title, explanation, then ``self.body`` (a column that scrolls); :meth:`end_form`
+    puts the buttons and ``self.message`` under the form."""
 
     def __init__(self, title: str, intro: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,7 +48,7 @@ class SettingsPageFrame(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
-        self.message = QLabel()
+        self.message = QLabel(self)  # placed by end_form; never a window of its own
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setVisible(False)
@@ -55,7 +56,17 @@ class SettingsPageFrame(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.message)
+
+    def end_form(self, *buttons: QWidget, stretch: bool = True) -> None:
+        """The buttons in a row under the form, the message line right under them."""
+        row = QHBoxLayout()
+        for button in buttons:
+            row.addWidget(button)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.body.addWidget(self.message)
+        if stretch:
+            self.body.addStretch(1)
 
     def say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)

@@ -89,7 +89,7 @@ class PortalPage(SettingsPageFrame):
             lambda parent, start: files.choose_file(
                 parent, "Autorité de certification du portail", start, CERTIFICATES
             ),
-            "celles du système (laisser vide le plus souvent)",
+            "vide : celles du système",
         )
         with self.db.session() as session:
             self.ca_bundle.setText(sync_settings.ca_bundle(session) or "")
@@ -108,7 +108,9 @@ class PortalPage(SettingsPageFrame):
         form.addRow(ca_row)
         self.body.addWidget(self.setup)
         self.body.addWidget(sync_box)
-        self.body.addStretch(1)
+        self.end_form()
+        for part in (self.setup, sync_box):
+            part.show()  # added after the page was shown: Qt would show them only later
         controller.changed.connect(self._controller_changed)
         self._token_note()
 

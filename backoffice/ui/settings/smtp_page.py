@@ -50,6 +50,7 @@ class SmtpPage(SettingsPageFrame):
         self.port.setRange(1, 65535)
         self.port.setValue(smtp.DEFAULT_PORTS["starttls"])
         self.port.setAccessibleName("Port")
+        self.port.setMaximumWidth(120)
         self.security.currentIndexChanged.connect(self._security_changed)
         self.user = QLineEdit()
         self.user.setAccessibleName("Utilisateur")
@@ -67,7 +68,7 @@ class SmtpPage(SettingsPageFrame):
             lambda parent, start: files.choose_file(
                 parent, "Autorité de certification du serveur", start, CERTIFICATES
             ),
-            "celles du système (laisser vide le plus souvent)",
+            "vide : celles du système",
         )
         server = QGroupBox("Serveur")
         form = QFormLayout(server)
@@ -94,14 +95,10 @@ class SmtpPage(SettingsPageFrame):
         test_row = QHBoxLayout(test_box)
         test_row.addWidget(self.test_to, 1)
         test_row.addWidget(self.test_button)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
         self.body.addWidget(server)
         self.body.addWidget(sending)
-        self.body.addLayout(buttons)
         self.body.addWidget(test_box)
-        self.body.addStretch(1)
+        self.end_form(self.save_button)
         self.load()
 
     def load(self) -> None:
