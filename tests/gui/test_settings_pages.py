@@ -105,11 +105,15 @@ def test_smtp_page_screenshot(desk_window, sqlite_db, admin, starttls_server):
     page.host.setText("127.0.0.1")
     page.port.setValue(starttls_server.port)
     page.user.setText(USER)
-    page.password.setText(PASSWORD)
+    page.password.setText("mauvais")
     page.sender.setText("Régie enfance <regie@example.fr>")
     page.reply_to.setText("enfance@example.fr")
     page.ca_bundle.setText(str(starttls_server.certificates.ca_file))
     assert page.send_test()  # the window's runner is synchronous here
+    assert "535 5.7.8" in page.message.text()
+    shot(window, "settings-smtp-refused.png")
+    page.password.setText(PASSWORD)
+    assert page.send_test()
     assert "Réponse du serveur : 250" in page.message.text()
     page.ca_bundle.setText("C:/Informatique/ca-communaute.pem")  # not the test's temp path
     shot(window, "settings-smtp.png")
@@ -170,3 +174,11 @@ def test_an_agent_sees_none_of_these_pages(desk_window, sqlite_db):
     window = desk_window(sqlite_db, add_agent(sqlite_db))
     keys = {page.key for page in window.settings.pages}
     assert not keys & {"collectivity", "smtp", "portal", "catalogue_toml"}
+
+
+def test_f1_in_the_settings_opens_their_help():
+    from backoffice.ui.help import help_text
+
+    text = help_text("Paramètres")
+    assert text.startswith("# Paramètres")
+    assert "Envoyer un courriel de test" in text and "TLS implicite" in text

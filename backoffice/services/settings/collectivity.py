@@ -104,7 +104,9 @@ def save(session: Session, actor: Actor, new: Collectivity) -> Collectivity:
     try:
         siret_digits = siret(new.siret)
     except Invalid as exc:
-        check.fail("siret", f"{exc} (14 chiffres, comme sur l'avis de situation au répertoire Sirene).")
+        check.fail(
+            "siret", f"{exc} (14 chiffres, comme sur l'avis de situation au répertoire Sirene)."
+        )
         siret_digits = new.siret
     email = check.email("email", "Courriel de contact", new.email)
     phone = check.phone("phone", "Téléphone de contact", new.phone)

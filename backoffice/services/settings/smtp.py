@@ -24,6 +24,7 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from email import policy as email_policy
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -326,7 +327,7 @@ def _wire_bytes(message: EmailMessage, international: bool) -> bytes:
     """The message as ``smtplib.send_message`` writes it (CRLF, SMTPUTF8 when needed)."""
     out = io.BytesIO()
     if international:
-        generator = BytesGenerator(out, policy=message.policy.clone(utf8=True))
+        generator = BytesGenerator(out, policy=email_policy.SMTPUTF8)
     else:
         generator = BytesGenerator(out)
     generator.flatten(message, linesep="\r\n")

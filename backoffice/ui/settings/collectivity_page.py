@@ -119,7 +119,9 @@ class CollectivityPage(SettingsPageFrame):
         self.address.setPlainText(c.address)
         digits = c.siret
         self.siret.setText(
-            f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}" if len(digits) == 14 else digits
+            f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
+            if len(digits) == 14
+            else digits
         )
         self.phone.setText(c.phone)
         self.email.setText(c.email)
