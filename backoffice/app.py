@@ -81,6 +81,14 @@ def resolve_actor(db: Database) -> Actor:
         return current_actor(session)
 
 
+def apply_stored_folders(db: Database) -> None:
+    """The PDF and export folders chosen in « Paramètres › Collectivité »."""
+    from backoffice.services.settings import collectivity
+
+    with db.session() as session:
+        collectivity.apply_folders(collectivity.load(session))
+
+
 def create_main_window(
     db: Database, actor: Actor | None = None, runner=None, today: date | None = None
 ):
@@ -176,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             dialogs.critical(None, str(exc), title=STARTUP_FAILED_TITLE)
             return 1
         log.info("Agent : %s (%s)", actor.login, actor.role.value)
+        apply_stored_folders(db)
         window = create_main_window(db, actor)
         from backoffice.ui.first_paint import watch_first_paint
 

@@ -81,17 +81,37 @@ def default_database_path() -> Path:
 # -- documents written by the back-office (default folders, not created here) ------------
 
 
+# The folders chosen in « Paramètres › Collectivité » (``folders.pdf``, ``folders.exports``),
+# set at start-up and on saving by ``services.settings.collectivity.apply_folders``.
+_output_folders: dict[str, Path | None] = {"pdf": None, "exports": None}
+
+
+def set_output_folders(pdf: Path | None, exports: Path | None) -> None:
+    """Where PDFs and exports go by default (None: under the data folder)."""
+    _output_folders["pdf"], _output_folders["exports"] = pdf, exports
+
+
+def pdf_root() -> Path:
+    """The folder under which the PDFs go by default."""
+    return _output_folders["pdf"] or data_dir()
+
+
+def exports_dir() -> Path:
+    """Default folder of the exports (catalogue TOML, CSV files)."""
+    return _output_folders["exports"] or data_dir() / "exports"
+
+
 def invoices_dir(run_id: int | None = None) -> Path:
     """Default folder of the invoice PDFs: one sub-folder per run, ``pieces`` for the others."""
-    base = data_dir() / "factures"
+    base = pdf_root() / "factures"
     return base / f"lot-{run_id:05d}" if run_id is not None else base / "pieces"
 
 
 def slips_dir() -> Path:
     """Default folder of the cheque deposit slips (bordereaux de remise)."""
-    return data_dir() / "bordereaux"
+    return pdf_root() / "bordereaux"
 
 
 def expected_lists_dir() -> Path:
     """Default folder of the printed lists of the children expected on a day."""
-    return data_dir() / "listes"
+    return pdf_root() / "listes"

@@ -39,7 +39,7 @@ ZERO = Decimal("0.00")
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 
-COLLECTIVITY_KEYS = ("name", "address", "siret", "logo", "email", "phone")
+COLLECTIVITY_KEYS = ("name", "address", "siret", "logo", "email", "phone", "legal_mentions")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class Issuer:
     phone: str = ""
     email: str = ""
     logo_path: str = ""  # used only if the file exists when rendering
+    legal_mentions: str = ""  # one line at the foot of invoices (« Paramètres › Collectivité »)
 
     @property
     def siret_display(self) -> str:
@@ -159,6 +160,7 @@ def issuer_from_settings(session: Session) -> Issuer:
         phone=get("phone"),
         email=get("email"),
         logo_path=get("logo"),
+        legal_mentions=" ".join(get("legal_mentions").split()),
     )
 
 

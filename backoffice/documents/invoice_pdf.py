@@ -314,6 +314,9 @@ def _draw_footer(c: Canvas, doc: InvoiceDocument) -> None:
         y - 18,
         f"Régie de recettes « {doc.regie_name} » — {LEGAL_VAT}",
     )
+    if issuer.legal_mentions:
+        width = PAGE_W - MARGIN_L - MARGIN_R
+        c.drawString(MARGIN_L, y - 27, simpleSplit(issuer.legal_mentions, REGULAR, 7, width)[0])
     c.setFillColor(TEXT)
 
 

@@ -181,8 +181,9 @@ class PortalClient:
             ) from exc
         if response.status_code in (401, 403):
             raise PortalAuthError(
-                "Le portail refuse le jeton du back-office. Enregistrez un jeton valide : "
-                "backoffice-cli sync configure --portal URL."
+                "Le portail refuse le jeton du back-office. Enregistrez un jeton valide dans "
+                "« Paramètres › Portail et synchronisation » (ou en ligne de commande : "
+                "backoffice-cli sync configure --portal URL)."
             )
         try:
             body = response.json() if response.content else None

@@ -143,6 +143,8 @@ def client_from_settings(
         ca_file = settings.ca_bundle(session)
     if not url:
         raise PortalError(
-            "Aucun portail n'est configuré : backoffice-cli sync configure --portal URL"
+            "Aucun portail n'est configuré : indiquez-le dans « Paramètres › Portail et "
+            "synchronisation » (ou en ligne de commande : backoffice-cli sync configure "
+            "--portal URL)."
         )
     return PortalClient(url, token or settings.read_token(url), ca_bundle=ca_file, **options)

@@ -54,3 +54,13 @@ def choose_file(
         return scripted_files.pop(0) if scripted_files else None
     chosen, _ = QFileDialog.getOpenFileName(parent, title, str(default), name_filter)
     return Path(chosen) if chosen else None
+
+
+def choose_save_file(
+    parent: QWidget | None, title: str, default: Path, name_filter: str
+) -> Path | None:
+    """Where the agent saves a file (None if cancelled), ``default`` proposed."""
+    if dialogs.no_dialogs():
+        return scripted_files.pop(0) if scripted_files else default
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(default), name_filter)
+    return Path(chosen) if chosen else None

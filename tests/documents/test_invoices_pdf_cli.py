@@ -9,7 +9,8 @@ from pypdf import PdfReader
 
 from backoffice.cli import app as cli
 from backoffice.demo.load import load_demo
-from backoffice.services.billing import mail as mailer
+from backoffice.services.common.actors import SYSTEM
+from backoffice.services.settings import smtp as smtp_config
 
 
 def test_issue_a_month_then_write_and_mail_its_pdfs(
@@ -17,8 +18,9 @@ def test_issue_a_month_then_write_and_mail_its_pdfs(
 ):
     load_demo(sqlite_db, 30, 1, today=date(2026, 11, 27))
     with sqlite_db.session() as s:
-        mailer.save_smtp_settings(
+        smtp_config.save_smtp_settings(
             s,
+            SYSTEM,
             host="127.0.0.1",
             port=smtp_sink.port,
             security="none",

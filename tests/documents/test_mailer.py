@@ -15,14 +15,16 @@ from backoffice.errors import UserError
 from backoffice.models import AuditEvent, Setting
 from backoffice.services.billing import mail as mailer
 from backoffice.services.billing.invoice_pdfs import EMAIL_ENTITY, email_run
+from backoffice.services.common.actors import SYSTEM
+from backoffice.services.settings import smtp as smtp_config
 
 LINES = [(0, date(2026, 7, 6), "Journée (repas compris)", QF, "1", "14.20")]
 
 
 def configure(db, port: int, **kw) -> mailer.SmtpSettings:
     with db.session() as s:
-        return mailer.save_smtp_settings(
-            s, host="127.0.0.1", port=port, security="none",
+        return smtp_config.save_smtp_settings(
+            s, SYSTEM, host="127.0.0.1", port=port, security="none",
             sender="Communauté de communes Sud Sarthe <portailfamilles@comcomsudsarthe.fr>", **kw,
         )  # fmt: skip
 
@@ -98,9 +100,9 @@ def test_not_configured(billing_db, world, tmp_path):
 
 
 def test_password_never_in_the_database(billing_db, monkeypatch, smtp_sink):
-    monkeypatch.setenv(mailer.PASSWORD_ENV, "s3cret-Pw")
+    monkeypatch.setenv(smtp_config.PASSWORD_ENV, "s3cret-Pw")
     settings = configure(billing_db, smtp_sink.port, user="regie.alsh")
-    assert mailer.read_password(settings) == "s3cret-Pw"
+    assert smtp_config.read_password(settings) == "s3cret-Pw"
     with billing_db.session() as s:
         values = [v for (v,) in s.execute(select(Setting.value))]
     assert not any("s3cret" in v for v in values)
@@ -108,12 +110,14 @@ def test_password_never_in_the_database(billing_db, monkeypatch, smtp_sink):
 
 def test_settings_are_checked(billing_db):
     with billing_db.session() as s, pytest.raises(UserError, match="expéditeur|Expéditeur"):
-        mailer.save_smtp_settings(s, host="smtp.example.fr", sender="pas une adresse")
+        smtp_config.save_smtp_settings(s, SYSTEM, host="smtp.example.fr", sender="pas une adresse")
     with billing_db.session() as s, pytest.raises(UserError, match="sécurité"):
-        mailer.save_smtp_settings(s, host="smtp.example.fr", security="tls", sender="a@b.fr")
+        smtp_config.save_smtp_settings(
+            s, SYSTEM, host="smtp.example.fr", security="tls", sender="a@b.fr"
+        )
     with billing_db.session() as s:
-        saved = mailer.save_smtp_settings(
-            s, host="smtp.example.fr", security="ssl", sender="a@b.fr"
+        saved = smtp_config.save_smtp_settings(
+            s, SYSTEM, host="smtp.example.fr", security="ssl", sender="a@b.fr"
         )
     assert saved.port == 465
     with billing_db.session() as s:

@@ -30,7 +30,8 @@ from portal_testkit import smtp_sink  # noqa: E402,F401
 from backoffice.models import ClosedPeriod, CreditNote, Invoice, Role  # noqa: E402
 from backoffice.paths import invoices_dir  # noqa: E402
 from backoffice.services.billing import family_balance  # noqa: E402
-from backoffice.services.billing import mail as mailer  # noqa: E402
+from backoffice.services.common.actors import SYSTEM  # noqa: E402
+from backoffice.services.settings import smtp as smtp_config  # noqa: E402
 from backoffice.ui import dialogs, files  # noqa: E402
 from backoffice.ui.billing import BillingArea  # noqa: E402
 from backoffice.ui.billing.table import RIGHT  # noqa: E402
@@ -335,8 +336,9 @@ def test_run_sent_by_email_to_the_billing_addresses(
     no_dialogs,
 ):
     with sqlite_db.session() as s:
-        mailer.save_smtp_settings(
+        smtp_config.save_smtp_settings(
             s,
+            SYSTEM,
             host="127.0.0.1",
             port=smtp_sink.port,
             security="none",

@@ -17,7 +17,7 @@ HEADER = """\
 # Catalogue du Portail Famille : régies, établissements, activités, périodes,
 # unités, capacités, règles de traitement, tarifs, fermetures et autorisations.
 # Format décrit dans docs/catalogue.md. Les objets sont reconnus par leur code.
-# Import : backoffice-cli catalogue import FICHIER
+# Import : « Paramètres › Catalogue (fichier TOML) », ou backoffice-cli catalogue import FICHIER
 
 """
 

@@ -65,7 +65,7 @@ def current_actor(session: Session, login: str | None = None) -> Actor:
         if session.scalar(select(func.count(StaffUser.id))):
             raise PermissionDenied(
                 f"Le compte « {login} » n'est pas enregistré comme agent du back-office. "
-                "Demandez à un administrateur de vous ajouter."
+                "Demandez à un administrateur de vous ajouter dans « Paramètres › Personnel »."
             )
         user = StaffUser(login=login, full_name=login, role=Role.ADMIN)
         session.add(user)

@@ -21,7 +21,7 @@ TITLE = "Formulaire d'ouverture de compte"
 
 
 def export_form(parent: QWidget | None, db: Database, actor: Actor, runner: TaskRunner) -> None:
-    folder = files.choose_folder(parent, TITLE, paths.data_dir() / "Formulaires")
+    folder = files.choose_folder(parent, TITLE, paths.pdf_root() / "Formulaires")
     if folder is None:
         return
 

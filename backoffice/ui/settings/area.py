@@ -84,6 +84,14 @@ class SettingsArea(QWidget):
             self.stack.setCurrentIndex(current)
         return widget
 
+    def reload(self) -> None:
+        """The window shows the area again: the current page refreshes (if it can)."""
+        row = self.list.currentRow()
+        if row >= 0 and self.pages[row].key in self.built:
+            refresh = getattr(self.built[self.pages[row].key], "refresh", None)
+            if callable(refresh):
+                refresh()
+
     def _show_row(self, row: int) -> None:
         if row < 0:
             return

@@ -20,4 +20,32 @@ class SettingsPage:
     roles: frozenset[str] = frozenset()  # Role values allowed to see it; empty: all
 
 
-PAGES: tuple[SettingsPage, ...] = ()
+ADMIN = frozenset({"admin"})
+YEAR_PREPARERS = frozenset({"admin", "director"})
+
+PAGES: tuple[SettingsPage, ...] = (
+    SettingsPage(
+        "collectivity",
+        "Collectivité",
+        "backoffice.ui.settings.collectivity_page",
+        "CollectivityPage",
+        ADMIN,
+    ),
+    SettingsPage(
+        "smtp", "Messagerie (SMTP)", "backoffice.ui.settings.smtp_page", "SmtpPage", ADMIN
+    ),
+    SettingsPage(
+        "portal",
+        "Portail et synchronisation",
+        "backoffice.ui.settings.portal_page",
+        "PortalPage",
+        ADMIN,
+    ),
+    SettingsPage(
+        "catalogue_toml",
+        "Catalogue (fichier TOML)",
+        "backoffice.ui.settings.catalogue_page",
+        "CataloguePage",
+        YEAR_PREPARERS,
+    ),
+)

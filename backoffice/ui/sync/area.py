@@ -229,6 +229,10 @@ class SyncArea(QWidget):
             self.next_label.setText(
                 f"{status.day_text(c.next_run_at, now)} ({status.interval_text(c.interval)})"
             )
+        if self.interval.value() != c.interval:  # changed in « Paramètres › Portail »
+            self.interval.blockSignals(True)
+            self.interval.setValue(c.interval)
+            self.interval.blockSignals(False)
         self.sync_button.setEnabled(c.configured and not c.running)
         self.progress.setVisible(c.running)
         self.progress_label.setVisible(c.running)
