@@ -50,6 +50,7 @@ PORTAL_MODES = {
     PaymentMode.TRANSFER: "virement",
     PaymentMode.TRESOR_PUBLIC: "tresor",
     PaymentMode.ONLINE: "en_ligne",
+    PaymentMode.DIRECT_DEBIT: "autre",
 }
 _REF = re.compile(r"^[\w.-]{1,40}$")
 
