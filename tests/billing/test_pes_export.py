@@ -32,7 +32,12 @@ REQUIRED = {
     "EnTetePES": ("DteStr", "IdPost", "IdColl", "CodCol", "CodBud"),
     "PES_RecetteAller/EnTeteRecette": ("IdVer",),
     "PES_RecetteAller/Bordereau/BlocBordereau": (
-        "Exer", "IdBord", "DteBordEm", "TypBord", "NbrPce", "MtBordHt",
+        "Exer",
+        "IdBord",
+        "DteBordEm",
+        "TypBord",
+        "NbrPce",
+        "MtBordHt",
     ),
 }
 PIECE_REQUIRED = ("IdPce", "TypPce", "NatPce", "ObjPce")
@@ -50,21 +55,30 @@ def test_a_demo_month_as_one_pes_file_parsed_back(db, tmp_path):
     demo_month(db, "PERI")
     with db.session() as s:
         expected = {
-            i.number: i
-            for i in s.scalars(select(Invoice).where(Invoice.number.like("PERI-%")))
+            i.number: i for i in s.scalars(select(Invoice).where(Invoice.number.like("PERI-%")))
         }
         owed = {i.number: f.balance for i in expected.values() for f in [figures(s, [i.id])[i.id]]}
         debtor = next(iter(expected.values())).family_id
         code = s.get(Family, debtor).code
         save_mandate(
-            s, REGISSEUR, code, debtor_name="Titulaire Du Compte", iban=GOOD_IBAN, bic=GOOD_BIC,
+            s,
+            REGISSEUR,
+            code,
+            debtor_name="Titulaire Du Compte",
+            iban=GOOD_IBAN,
+            bic=GOOD_BIC,
             signed_on=date(2026, 9, 1),
         )
     assert len(expected) >= 20
     progress: list[tuple[int, int]] = []
     with db.session() as s:
         report = export_pes(
-            s, REGISSEUR, "PERI", *OCTOBER, tmp_path, on_date=ISSUED_ON,
+            s,
+            REGISSEUR,
+            "PERI",
+            *OCTOBER,
+            tmp_path,
+            on_date=ISSUED_ON,
             progress=lambda done, total: progress.append((done, total)),
         )
     data = report.path.read_bytes()

@@ -107,5 +107,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("sepa_debit", "sepa_debit_run", "sepa_mandate", "pes_export_invoice", "pes_export"):
+    for table in (
+        "sepa_debit",
+        "sepa_debit_run",
+        "sepa_mandate",
+        "pes_export_invoice",
+        "pes_export",
+    ):
         op.drop_table(table)

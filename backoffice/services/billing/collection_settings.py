@@ -114,9 +114,7 @@ def _check(key: str, value: str) -> str:
     elif key == "sepa.creditor_id":
         value = value.replace(" ", "").upper()
         if not _ICS.fullmatch(value):
-            raise BillingError(
-                "Identifiant créancier SEPA (ICS) invalide : ex. FR12ZZZ123456."
-            )
+            raise BillingError("Identifiant créancier SEPA (ICS) invalide : ex. FR12ZZZ123456.")
     elif key == "sepa.creditor_iban":
         value = clean_iban(value)
     elif key == "sepa.creditor_bic":

@@ -143,9 +143,7 @@ def _piece(
         last, first, civility = payer.last_name, payer.first_name, payer.civility
     else:
         last, first, civility = invoice.billing_name, "", ""
-    subject = (
-        f"Facture {invoice.number} — {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}"
-    )
+    subject = f"Facture {invoice.number} — {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}"
     debit = None
     if mandate is not None:
         debit = PesDirectDebit(
@@ -221,7 +219,14 @@ def export_pes(
             pdf = render_invoice_bytes(docs[invoice.number])
             fam = invoice.family_id
             pieces.append(
-                _piece(invoice, owed[invoice.id], families[fam], payers.get(fam), mandates.get(fam), pdf)
+                _piece(
+                    invoice,
+                    owed[invoice.id],
+                    families[fam],
+                    payers.get(fam),
+                    mandates.get(fam),
+                    pdf,
+                )
             )
             if progress is not None:
                 progress(len(pieces), total)
@@ -280,7 +285,9 @@ def export_pes(
     )
 
 
-def list_exports(session: Session, actor: Actor, regie_code: str | None = None) -> list[PesExportRow]:
+def list_exports(
+    session: Session, actor: Actor, regie_code: str | None = None
+) -> list[PesExportRow]:
     """The PES files made, newest first: who, when, régie, period, checksum, count, total."""
     require_collection_role(actor, "de consulter les fichiers PES")
     stmt = (

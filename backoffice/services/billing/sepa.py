@@ -119,7 +119,9 @@ def save_mandate(
         raise BillingError("La date de signature du mandat ne peut pas être dans le futur.")
     reference = (reference or "").strip()
     if not reference:
-        count = len(session.scalars(select(SepaMandate.id).where(SepaMandate.family_id == family.id)).all())
+        count = len(
+            session.scalars(select(SepaMandate.id).where(SepaMandate.family_id == family.id)).all()
+        )
         reference = f"PF-{family.code}-{count + 1:02d}"
     if not _RUM.fullmatch(reference):
         raise BillingError(
@@ -159,7 +161,9 @@ def revoke_mandate(session: Session, actor: Actor, mandate_id: int, on: date | N
     session.flush()
 
 
-def list_mandates(session: Session, actor: Actor, family_ref: str | None = None) -> list[MandateRow]:
+def list_mandates(
+    session: Session, actor: Actor, family_ref: str | None = None
+) -> list[MandateRow]:
     require_collection_role(actor, "de consulter les mandats de prélèvement")
     stmt = (
         select(SepaMandate, Family.code, Family.name)
@@ -170,8 +174,16 @@ def list_mandates(session: Session, actor: Actor, family_ref: str | None = None)
         stmt = stmt.where(SepaMandate.family_id == get_family(session, family_ref).id)
     return [
         MandateRow(
-            m.id, code, name, m.debtor_name, m.iban, m.bic, m.reference, m.signed_on,
-            m.sequence.value, m.revoked_on,
+            m.id,
+            code,
+            name,
+            m.debtor_name,
+            m.iban,
+            m.bic,
+            m.reference,
+            m.signed_on,
+            m.sequence.value,
+            m.revoked_on,
         )
         for m, code, name in session.execute(stmt)
     ]
@@ -312,7 +324,9 @@ def record_reject(
     if debit is None:
         raise BillingError("Ce règlement n'est pas un prélèvement SEPA.")
     if debit.rejected_on is not None:
-        raise BillingError(f"Le rejet de ce prélèvement est déjà enregistré ({debit.reject_reason}).")
+        raise BillingError(
+            f"Le rejet de ce prélèvement est déjà enregistré ({debit.reject_reason})."
+        )
     payment = session.get(Payment, payment_id)
     assert payment is not None  # the debit references it
     payment.state = PaymentState.REFUSED
@@ -334,3 +348,53 @@ def family_flag(session: Session, family_id: int) -> str | None:
     why = REJECT_REASONS.get(debit.reject_reason)
     reason = f"{debit.reject_reason} : {why}" if why else debit.reject_reason
     return f"Prélèvement rejeté le {debit.rejected_on:%d/%m/%Y} ({reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class DebitRow:
+    payment_id: int
+    family_code: str
+    debtor_name: str
+    invoice_number: str
+    amount: Decimal
+    due_date: date
+    sequence: str
+    rejected_on: date | None
+    reject_reason: str
+
+    @property
+    def state_label(self) -> str:
+        if self.rejected_on is None:
+            return "Présenté à la banque"
+        why = REJECT_REASONS.get(self.reject_reason, "")
+        return f"Rejeté le {self.rejected_on:%d/%m/%Y} ({self.reject_reason}{' : ' + why if why else ''})"
+
+
+def list_debits(session: Session, actor: Actor, limit: int = 1000) -> list[DebitRow]:
+    """The debits asked for, newest run first (for rejects to be recorded)."""
+    require_collection_role(actor, "de consulter les prélèvements")
+    stmt = (
+        select(
+            SepaDebit, SepaDebitRun.due_date, Family.code, SepaMandate.debtor_name, Invoice.number
+        )
+        .join(SepaDebitRun, SepaDebitRun.id == SepaDebit.run_id)
+        .join(Family, Family.id == SepaDebit.family_id)
+        .join(SepaMandate, SepaMandate.id == SepaDebit.mandate_id)
+        .join(Invoice, Invoice.id == SepaDebit.invoice_id)
+        .order_by(SepaDebitRun.due_date.desc(), SepaDebit.id)
+        .limit(limit)
+    )
+    return [
+        DebitRow(
+            d.payment_id,
+            code,
+            debtor,
+            number,
+            d.amount,
+            due,
+            d.sequence.value,
+            d.rejected_on,
+            d.reject_reason,
+        )
+        for d, due, code, debtor, number in session.execute(stmt)
+    ]

@@ -19,6 +19,7 @@ from html import escape
 
 from backoffice.dates import paris_today
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
+from backoffice.services.billing.sepa import family_flag
 from backoffice.services.common.actors import Actor
 from backoffice.services.families.accounts import is_paper_only
 from backoffice.services.families.card import FamilyCard, family_card
@@ -30,6 +31,7 @@ from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.families.card_tabs import ChildrenTab, MoneyTab, RequestsTab, balance_words
 from backoffice.ui.family_edit import FamilyEditDialog
 from backoffice.ui.history import HistoryPage
+from backoffice.ui.payments.mandate_dialog import MandateDialog
 from backoffice.ui.qt import (
     QDialog,
     QHBoxLayout,
@@ -221,8 +223,11 @@ def _children_grid(children: list[ChildSummary]) -> str:
     return f'<table width="100%" cellspacing="8" cellpadding="0">{rows}</table>'
 
 
-def family_html(detail: FamilyDetail, today: date | None = None) -> str:
-    """The whole family page as rich text (Qt's HTML subset)."""
+def family_html(
+    detail: FamilyDetail, today: date | None = None, debit_flag: str | None = None
+) -> str:
+    """The whole family page as rich text (Qt's HTML subset); ``debit_flag``: the last
+    rejected SEPA direct debit, shown as an alert beside the account state."""
     today = today or date.today()
     family = detail.family
     state = family.account_state
@@ -241,6 +246,11 @@ def family_html(detail: FamilyDetail, today: date | None = None) -> str:
             '<span class="complete">Dossier complet</span>'
             if detail.complete
             else '<span class="missing">Dossier incomplet</span>'
+        )
+        + (
+            f'&nbsp;&nbsp;·&nbsp;&nbsp;<span class="alert">&nbsp;{escape(debit_flag)}&nbsp;</span>'
+            if debit_flag
+            else ""
         )
         + "</p>"
     )
@@ -340,6 +350,13 @@ class FamilyView(QWidget):
         self.child_left_button.clicked.connect(lambda: self.children_dialog(child_left_dialog))
         corner_layout.insertWidget(0, self.child_left_button)
         corner_layout.insertWidget(0, self.add_child_button)
+        # The SEPA mandate (régisseur, administrator): backoffice/ui/payments/mandate_dialog.py.
+        self.mandate_dialog: MandateDialog | None = None
+        if actor.role.value in ("admin", "accountant"):
+            self.mandate_button = QPushButton("Mandat SEPA…")
+            self.mandate_button.setToolTip("Prélèvement automatique : IBAN, BIC, mandat signé")
+            self.mandate_button.clicked.connect(self.open_mandate)
+            corner_layout.insertWidget(corner_layout.count() - 1, self.mandate_button)
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -367,17 +384,18 @@ class FamilyView(QWidget):
         db, family_id, actor = self.db, self.family_id, self.actor
         today = self.today or paris_today()
 
-        def fetch() -> tuple[FamilyDetail, FamilyCard]:
+        def fetch() -> tuple[FamilyDetail, FamilyCard, str | None]:
             with db.session() as session:
                 detail = get_family_detail(session, family_id, today=today)
-                return detail, family_card(session, actor, family_id, today)
+                card = family_card(session, actor, family_id, today)
+                return detail, card, family_flag(session, family_id)
 
         self.runner.run(
             fetch, self._show, self._failed, label="Chargement de la famille…", parent=self
         )
 
-    def _show(self, loaded: tuple[FamilyDetail, FamilyCard]) -> None:
-        detail, card = loaded
+    def _show(self, loaded: tuple[FamilyDetail, FamilyCard, str | None]) -> None:
+        detail, card, debit_flag = loaded
         self.detail = detail
         self.card = card
         self.children_tab.set_card(card)
@@ -385,7 +403,7 @@ class FamilyView(QWidget):
         self.money_tab.set_card(card)
         self._retitle_tabs(card)
         scroll = self.browser.verticalScrollBar().value()
-        self.browser.setHtml(family_html(detail, self.today))
+        self.browser.setHtml(family_html(detail, self.today, debit_flag))
         self.browser.verticalScrollBar().setValue(scroll)
         self.status.hide()
         self.tabs.show()
@@ -434,6 +452,13 @@ class FamilyView(QWidget):
         dialog.accepted.connect(self.reload)
         self.children_dialog_shown = dialog
         return dialog
+
+    def open_mandate(self) -> MandateDialog:
+        code = self.detail.family.code if self.detail is not None else ""
+        self.mandate_dialog = MandateDialog(self.db, self.actor, code, self)
+        self.mandate_dialog.accepted.connect(self.reload)
+        self.mandate_dialog.open()
+        return self.mandate_dialog
 
     def _edit_finished(self, dialog: FamilyEditDialog) -> None:
         if dialog.changed:

@@ -20,4 +20,12 @@ class SettingsPage:
     roles: frozenset[str] = frozenset()  # Role values allowed to see it; empty: all
 
 
-PAGES: tuple[SettingsPage, ...] = ()
+PAGES: tuple[SettingsPage, ...] = (
+    SettingsPage(
+        key="pes",
+        title="Trésor public (PES V2)",
+        module="backoffice.ui.settings.collection_page",
+        attr="CollectionSettingsPage",
+        roles=frozenset({"admin", "accountant"}),
+    ),
+)
