@@ -223,11 +223,8 @@ def _children_grid(children: list[ChildSummary]) -> str:
     return f'<table width="100%" cellspacing="8" cellpadding="0">{rows}</table>'
 
 
-def family_html(
-    detail: FamilyDetail, today: date | None = None, debit_flag: str | None = None
-) -> str:
-    """The whole family page as rich text (Qt's HTML subset); ``debit_flag``: the last
-    rejected SEPA direct debit, shown as an alert beside the account state."""
+def family_html(detail: FamilyDetail, today: date | None = None, flag: str | None = None) -> str:
+    """The whole family page as rich text (Qt's HTML subset); ``flag``: a rejected debit."""
     today = today or date.today()
     family = detail.family
     state = family.account_state
@@ -248,8 +245,8 @@ def family_html(
             else '<span class="missing">Dossier incomplet</span>'
         )
         + (
-            f'&nbsp;&nbsp;·&nbsp;&nbsp;<span class="alert">&nbsp;{escape(debit_flag)}&nbsp;</span>'
-            if debit_flag
+            f'&nbsp;&nbsp;·&nbsp;&nbsp;<span class="alert">&nbsp;{escape(flag)}&nbsp;</span>'
+            if flag
             else ""
         )
         + "</p>"
@@ -350,13 +347,10 @@ class FamilyView(QWidget):
         self.child_left_button.clicked.connect(lambda: self.children_dialog(child_left_dialog))
         corner_layout.insertWidget(0, self.child_left_button)
         corner_layout.insertWidget(0, self.add_child_button)
-        # The SEPA mandate (régisseur, administrator): backoffice/ui/payments/mandate_dialog.py.
-        self.mandate_dialog: MandateDialog | None = None
-        if actor.role.value in ("admin", "accountant"):
-            self.mandate_button = QPushButton("Mandat SEPA…")
-            self.mandate_button.setToolTip("Prélèvement automatique : IBAN, BIC, mandat signé")
-            self.mandate_button.clicked.connect(self.open_mandate)
-            corner_layout.insertWidget(corner_layout.count() - 1, self.mandate_button)
+        if actor.role.value in ("admin", "accountant"):  # payments/mandate_dialog.py
+            self.mandate_button = self.add_family_action(
+                "Mandat SEPA…", self.open_mandate, "Prélèvement automatique : IBAN, BIC, mandat"
+            )
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -454,11 +448,12 @@ class FamilyView(QWidget):
         return dialog
 
     def open_mandate(self) -> MandateDialog:
-        code = self.detail.family.code if self.detail is not None else ""
-        self.mandate_dialog = MandateDialog(self.db, self.actor, code, self)
-        self.mandate_dialog.accepted.connect(self.reload)
-        self.mandate_dialog.open()
-        return self.mandate_dialog
+        dialog = MandateDialog(
+            self.db, self.actor, self.detail.family.code if self.detail else "", self
+        )
+        dialog.accepted.connect(self.reload)
+        dialog.open()
+        return dialog
 
     def _edit_finished(self, dialog: FamilyEditDialog) -> None:
         if dialog.changed:

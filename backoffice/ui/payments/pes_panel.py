@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.paths import pes_dir
+from backoffice.services.billing.common import PARIS
 from backoffice.services.billing.pes import PesExportRow, PesReport, export_pes, list_exports
 from backoffice.services.billing.queries import RegieRow
 from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
 from backoffice.ui import crash, dialogs, files
 from backoffice.ui.billing.period import PeriodPicker, RegieCombo, period_text
-from backoffice.ui.billing.table import Column, RowsModel, day, make_view, money
+from backoffice.ui.billing.table import Column, RowsModel, make_view, money
 from backoffice.ui.qt import (
     QHBoxLayout,
     QLabel,
@@ -29,7 +30,7 @@ from backoffice.ui.qt import (
 from backoffice.ui.tasks import TaskRunner
 
 EXPORT_COLUMNS = (
-    Column("Créé le", lambda r: day(r.created_at.date()), width=90),
+    Column("Créé le", lambda r: f"{r.created_at.astimezone(PARIS):%d/%m/%Y %H:%M}", width=125),
     Column("Par", lambda r: r.created_by, width=150),
     Column("Régie", lambda r: r.regie, width=60),
     Column("Bordereau", lambda r: f"{r.year} n° {r.bordereau}", width=110),
@@ -52,6 +53,7 @@ class PesExportsPanel(QWidget):
         title = QLabel("<b>Fichiers PES V2 transmis au comptable public (Hélios)</b>")
         self.regie = RegieCombo()
         self.regie.setAccessibleName("Régie du fichier PES")
+        self.regie.setMinimumContentsLength(44)  # « PERI — Régie périscolaire TAP … » whole
         self.period = PeriodPicker(today)
         previous = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
         self.period.set_month(previous.year, previous.month)
@@ -129,8 +131,8 @@ class PesExportsPanel(QWidget):
             debits = f", dont {report.debits} en prélèvement" if report.debits else ""
             self.status.setText(
                 f"{report.file_name} : {report.invoice_count} titre(s){debits}, "
-                f"{money(report.total)} — écrit dans {report.path.parent}. "
-                f"SHA-256 {report.sha256}."
+                f"{money(report.total)} — écrit dans {report.path.parent}.\n"
+                f"Empreinte SHA-256 : {report.sha256}"
             )
             self.reload()
             self.exported.emit()

@@ -41,7 +41,9 @@ MANDATE_COLUMNS = (
     Column("Famille", lambda m: m.family_code, width=70),
     Column("Nom", lambda m: m.family_name, width=150),
     Column("Titulaire du compte", lambda m: m.debtor_name, width=190),
-    Column("IBAN", lambda m: m.iban, width=250),
+    Column(
+        "IBAN", lambda m: " ".join(m.iban[i : i + 4] for i in range(0, len(m.iban), 4)), width=270
+    ),
     Column("RUM", lambda m: m.reference, width=130),
     Column("Signé le", lambda m: day(m.signed_on), width=90),
     Column("Séquence", lambda m: m.sequence, width=75),

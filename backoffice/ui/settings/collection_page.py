@@ -44,6 +44,7 @@ LABELS = {
     "sepa.creditor_bic": ("BIC", "8 ou 11 caractères"),
 }
 FIELD_WIDTH = 360
+LABEL_WIDTH = 400  # the three groups' fields line up
 
 
 class CollectionSettingsPage(QWidget):
@@ -85,7 +86,9 @@ class CollectionSettingsPage(QWidget):
         edit.setAccessibleName(label)
         edit.setMaximumWidth(FIELD_WIDTH)
         self.fields[key] = edit
-        form.addRow(f"{label} :", edit)
+        caption = QLabel(f"{label} :")
+        caption.setMinimumWidth(LABEL_WIDTH)
+        form.addRow(caption, edit)
 
     def _form(self, box: QGroupBox, keys: list[str]) -> None:
         form = QFormLayout(box)
