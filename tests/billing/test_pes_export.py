@@ -18,7 +18,7 @@ from backoffice.services.billing.collection_settings import save_collection_sett
 from backoffice.services.billing.guards import ImmutableDocument
 from backoffice.services.billing.ledger import figures
 from backoffice.services.billing.pes import export_pes, list_exports
-from backoffice.services.billing.pes_xml import PES_NS
+from backoffice.services.billing.pes_xml import PES_NS, latin1
 from backoffice.services.billing.sepa import save_mandate
 from backoffice.services.common.actors import PermissionDenied
 
@@ -85,6 +85,7 @@ def test_a_demo_month_as_one_pes_file_parsed_back(db, tmp_path):
     assert hashlib.sha256(data).hexdigest() == report.sha256
     assert progress[-1] == (len(expected), len(expected))
     assert data.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
+    assert b"&#" not in data  # every text in the file's own encoding, no character references
 
     root = ET.fromstring(data)
     assert root.tag == f"{{{PES_NS}}}PES_Aller"
@@ -169,6 +170,10 @@ def test_a_second_file_takes_the_next_bordereau_and_only_new_invoices(db, tmp_pa
         )
     assert first.bordereau == 1 and mac.bordereau == 1 and mac_count == mac.invoice_count
     assert first.file_name != mac.file_name
+
+
+def test_texts_are_made_latin_1():
+    assert latin1("Régie ALSH — Œuvre’s Łukasz") == "Régie ALSH - OEuvre's Lukasz"
 
 
 def test_pes_refuses_the_desk_role_and_desk_regies_and_missing_codes(db, tmp_path):

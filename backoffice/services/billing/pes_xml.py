@@ -25,6 +25,7 @@ Every value sits in a ``V`` attribute, amounts with a dot and two decimals.
 from __future__ import annotations
 
 import base64
+import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
@@ -91,9 +92,31 @@ def amount_text(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'))}"
 
 
+_PLAIN = str.maketrans(
+    {"—": "-", "–": "-", "’": "'", "‘": "'", "œ": "oe", "Œ": "OE", "€": "EUR"}
+    | {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i"}  # no decomposition of their own
+)
+
+
+def latin1(text: str) -> str:
+    """``text`` in ISO-8859-1 (the file's encoding): dashes and quotes made plain, any
+    other foreign letter reduced to its base letter (Ł → L), the rest dropped."""
+    text = text.translate(_PLAIN)
+    if all(ord(c) < 256 for c in text):
+        return text
+    out = []
+    for c in text:
+        if ord(c) < 256:
+            out.append(c)
+        else:
+            base = unicodedata.normalize("NFKD", c)[:1]
+            out.append(base if ord(base) < 256 else "")
+    return "".join(out)
+
+
 def _v(parent: ET.Element, tag: str, value: str) -> ET.Element:
     el = ET.SubElement(parent, tag)
-    el.set("V", value)
+    el.set("V", latin1(value))
     return el
 
 
