@@ -17,6 +17,7 @@ from backoffice.models import (
     Family,
     Invoice,
     InvoiceState,
+    OutboxItem,
     Payment,
     PaymentState,
     SepaDebit,
@@ -46,6 +47,12 @@ def alsh_families(s, count: int) -> list[str]:
         :count
     ]
     return [s.get(Family, i).code for i in ids]
+
+
+def last_push(s, invoice_id: int) -> dict:
+    number = s.get(Invoice, invoice_id).number
+    items = s.scalars(select(OutboxItem).order_by(OutboxItem.id.desc()))
+    return next(i.payload["body"] for i in items if i.payload.get("number") == number)
 
 
 def mandate(s, code: str, **kw):
@@ -119,6 +126,13 @@ def test_a_reject_reopens_the_invoice_and_flags_the_family(db, tmp_path):
     with db.session() as s:
         debit = s.scalars(select(SepaDebit)).first()
         assert family_flag(s, family_id) is None
+        # The portal is told: the invoice settled by a debit (not payable online twice).
+        body = last_push(s, debit.invoice_id)
+        assert body["state"] == "paid"
+        assert [(x["mode"], x["label"]) for x in body["settlements"]] == [
+            ("autre", "Prélèvement SEPA")
+        ]
+        pytest.importorskip("portal.billing.schemas").InvoicePush.model_validate(body)
         with pytest.raises(PermissionDenied):
             record_reject(s, ACCUEIL, debit.payment_id, "AM04")
         with pytest.raises(BillingError, match="Code de rejet invalide"):
@@ -128,6 +142,8 @@ def test_a_reject_reopens_the_invoice_and_flags_the_family(db, tmp_path):
         debit = s.scalars(select(SepaDebit)).first()
         assert s.get(Payment, debit.payment_id).state is PaymentState.REFUSED
         assert s.get(Invoice, debit.invoice_id).state is InvoiceState.ISSUED
+        body = last_push(s, debit.invoice_id)
+        assert body["state"] == "issued" and body["settlements"] == []
         assert family_flag(s, family_id) == (
             "Prélèvement rejeté le 04/12/2026 (AM04 : provision insuffisante)"
         )

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.models import (
@@ -52,6 +52,17 @@ def _chunks(ids: list[int], size: int = 900):
         yield ids[i : i + size]
 
 
+def counted_payment() -> ColumnElement[bool]:
+    """The payments that settle an invoice: validated ones, and SEPA debits asked for."""
+    return or_(
+        Payment.state == PaymentState.VALIDATED,
+        and_(
+            Payment.mode == PaymentMode.DIRECT_DEBIT,
+            Payment.state == PaymentState.PENDING_BANK_VALIDATION,
+        ),
+    )
+
+
 def figures(session: Session, invoice_ids: Iterable[int]) -> dict[int, Figures]:
     ids = sorted(set(invoice_ids))
     totals: dict[int, Decimal] = {}
@@ -72,13 +83,7 @@ def figures(session: Session, invoice_ids: Iterable[int]) -> dict[int, Figures]:
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
             .where(
                 PaymentAllocation.invoice_id.in_(chunk),
-                or_(
-                    Payment.state == PaymentState.VALIDATED,
-                    and_(
-                        Payment.mode == PaymentMode.DIRECT_DEBIT,
-                        Payment.state == PaymentState.PENDING_BANK_VALIDATION,
-                    ),
-                ),
+                counted_payment(),
             )
         ):
             paid[invoice_id] += amount

@@ -49,6 +49,7 @@ from backoffice.services.billing.collection_settings import (
 from backoffice.services.billing.common import BillingError, get_family, get_regie, to_cents_int
 from backoffice.services.billing.ledger import figures, refresh_states
 from backoffice.services.billing.pes import active_mandates
+from backoffice.services.billing.publish import republish
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.files import ensure_folder, write_atomically
 
@@ -303,6 +304,7 @@ def debit_run(
     run.file_name = f"SEPA_{regie.code}_{due_date:%Y-%m-%d}_{run.id:04d}.xml"
     run.sha256, run.debit_count, run.total = sha, len(invoices), total
     refresh_states(session, [i.id for i in invoices])
+    republish(session, [i.id for i in invoices])  # the portal shows them settled
     path = write_atomically(ensure_folder(Path(out_dir)) / run.file_name, data)
     return DebitRunReport(run.id, path, run.file_name, sha, len(invoices), total, first, recurrent)
 
@@ -333,6 +335,7 @@ def record_reject(
     debit.rejected_on = on_date or paris_today()
     debit.reject_reason = code
     refresh_states(session, [debit.invoice_id])
+    republish(session, [debit.invoice_id])
     return debit
 
 
