@@ -112,6 +112,16 @@ def slips_dir() -> Path:
     return pdf_root() / "bordereaux"
 
 
+def pes_dir() -> Path:
+    """Default folder of the PES V2 files for the Trésor public."""
+    return data_dir() / "pes"
+
+
+def sepa_dir() -> Path:
+    """Default folder of the SEPA direct-debit files (pain.008)."""
+    return data_dir() / "prelevements"
+
+
 def expected_lists_dir() -> Path:
     """Default folder of the printed lists of the children expected on a day."""
     return pdf_root() / "listes"

@@ -16,6 +16,7 @@ from backoffice.cli import (
     billing,
     bookings,
     catalogue,
+    collection,
     database,
     families,
     paper,
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         bookings,
         registrations,
         paper,
+        collection,
     ):
         group.register(sub)
     return parser

@@ -209,6 +209,7 @@ class PaymentMode(enum.StrEnum):
     TRANSFER = "transfer"
     ONLINE = "online"  # PayFiP on the portal
     TRESOR_PUBLIC = "tresor_public"  # collected by the Trésor public
+    DIRECT_DEBIT = "direct_debit"  # SEPA direct debit (pending until the bank's answer)
 
 
 PAYMENT_MODE_LABELS = {
@@ -220,6 +221,7 @@ PAYMENT_MODE_LABELS = {
     PaymentMode.TRANSFER: "Virement",
     PaymentMode.ONLINE: "Paiement en ligne",
     PaymentMode.TRESOR_PUBLIC: "Trésor public",
+    PaymentMode.DIRECT_DEBIT: "Prélèvement SEPA",
 }
 
 

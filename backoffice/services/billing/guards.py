@@ -10,6 +10,8 @@ Checked in ``before_flush``, i.e. whatever service makes the change:
   no line is added to an invoice already written;
 - a booking dated inside a closed period of its régie is not created, changed
   nor deleted (state, attendance, hours…);
+- an invoice sent to the Trésor public in a PES file gets no credit note (the
+  comptable public holds the title: a reduction is his, through a cancelling title);
 - a tariff that may apply inside a closed period (``valid_from`` on or before
   the end of a closed period of its régie) is not created, changed nor
   deleted: a new price takes a start date after the closed periods.
@@ -34,6 +36,7 @@ from backoffice.models import (
     DepositSlip,
     Invoice,
     InvoiceLine,
+    PesExportInvoice,
     Tariff,
     Unit,
 )
@@ -111,6 +114,20 @@ def check_documents(session: Session) -> None:
                 )
 
 
+def check_exported_titles(session: Session) -> None:
+    notes = [obj for obj in session.new if isinstance(obj, CreditNote)]
+    for note in notes:
+        exported = session.connection().scalar(
+            select(PesExportInvoice.id).where(PesExportInvoice.invoice_id == note.invoice_id)
+        )
+        if exported is not None:
+            raise ImmutableDocument(
+                "Cette facture a été transmise au Trésor public dans un fichier PES : elle ne "
+                "change plus ici. Une réduction passe par un titre d'annulation auprès du "
+                "comptable public."
+            )
+
+
 def check_closed_periods(session: Session) -> None:
     touched = [
         obj
@@ -178,6 +195,7 @@ def check_closed_periods(session: Session) -> None:
 
 def _before_flush(session: Session, _context, _instances) -> None:
     check_documents(session)
+    check_exported_titles(session)
     check_closed_periods(session)
 
 

@@ -2,7 +2,8 @@
 
 For one invoice: ``balance = total − credit notes − validated payments
 allocated to it`` (online payments awaiting the bank and refused ones do not
-count). Its state follows: ``cancelled`` when credit notes cover the whole
+count; a SEPA direct debit counts from the run that asks for it until the bank
+rejects it). Its state follows: ``cancelled`` when credit notes cover the whole
 total, ``sent_to_tresor`` when a "Trésor public" record settled it, ``paid``
 when the balance is zero or less, ``partially_paid`` when something was paid,
 else ``issued``.
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.models import (
@@ -51,6 +52,17 @@ def _chunks(ids: list[int], size: int = 900):
         yield ids[i : i + size]
 
 
+def counted_payment() -> ColumnElement[bool]:
+    """The payments that settle an invoice: validated ones, and SEPA debits asked for."""
+    return or_(
+        Payment.state == PaymentState.VALIDATED,
+        and_(
+            Payment.mode == PaymentMode.DIRECT_DEBIT,
+            Payment.state == PaymentState.PENDING_BANK_VALIDATION,
+        ),
+    )
+
+
 def figures(session: Session, invoice_ids: Iterable[int]) -> dict[int, Figures]:
     ids = sorted(set(invoice_ids))
     totals: dict[int, Decimal] = {}
@@ -71,7 +83,7 @@ def figures(session: Session, invoice_ids: Iterable[int]) -> dict[int, Figures]:
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
             .where(
                 PaymentAllocation.invoice_id.in_(chunk),
-                Payment.state == PaymentState.VALIDATED,
+                counted_payment(),
             )
         ):
             paid[invoice_id] += amount

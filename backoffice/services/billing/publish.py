@@ -34,10 +34,10 @@ from backoffice.models import (
     Payment,
     PaymentAllocation,
     PaymentMode,
-    PaymentState,
     Regie,
 )
 from backoffice.services.billing.common import to_cents_int
+from backoffice.services.billing.ledger import counted_payment
 from backoffice.services.common.outbox import enqueue
 
 TOPIC = "invoice.publish"
@@ -50,6 +50,7 @@ PORTAL_MODES = {
     PaymentMode.TRANSFER: "virement",
     PaymentMode.TRESOR_PUBLIC: "tresor",
     PaymentMode.ONLINE: "en_ligne",
+    PaymentMode.DIRECT_DEBIT: "autre",
 }
 _REF = re.compile(r"^[\w.-]{1,40}$")
 
@@ -181,7 +182,7 @@ def snapshot(session: Session, invoice_ids: Iterable[int]) -> dict[int, dict]:
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
         .where(
             PaymentAllocation.invoice_id.in_(ids),
-            Payment.state == PaymentState.VALIDATED,
+            counted_payment(),
             PaymentAllocation.amount > 0,
         )
         .order_by(Payment.received_on, Payment.id)
@@ -192,6 +193,8 @@ def snapshot(session: Session, invoice_ids: Iterable[int]) -> dict[int, dict]:
             "mode": PORTAL_MODES[payment.mode],
             "amount_cents": to_cents_int(alloc.amount),
         }
+        if payment.mode is PaymentMode.DIRECT_DEBIT:
+            entry["label"] = "Prélèvement SEPA"
         if payment.portal_ref and _REF.match(payment.portal_ref):
             entry["portal_payment_ref"] = payment.portal_ref
         settlements[alloc.invoice_id].append(entry)

@@ -19,6 +19,7 @@ from html import escape
 
 from backoffice.dates import paris_today
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
+from backoffice.services.billing.sepa import family_flag
 from backoffice.services.common.actors import Actor
 from backoffice.services.families.accounts import is_paper_only
 from backoffice.services.families.card import FamilyCard, family_card
@@ -30,6 +31,7 @@ from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.families.card_tabs import ChildrenTab, MoneyTab, RequestsTab, balance_words
 from backoffice.ui.family_edit import FamilyEditDialog
 from backoffice.ui.history import HistoryPage
+from backoffice.ui.payments.mandate_dialog import MandateDialog
 from backoffice.ui.qt import (
     QDialog,
     QHBoxLayout,
@@ -221,8 +223,8 @@ def _children_grid(children: list[ChildSummary]) -> str:
     return f'<table width="100%" cellspacing="8" cellpadding="0">{rows}</table>'
 
 
-def family_html(detail: FamilyDetail, today: date | None = None) -> str:
-    """The whole family page as rich text (Qt's HTML subset)."""
+def family_html(detail: FamilyDetail, today: date | None = None, flag: str | None = None) -> str:
+    """The whole family page as rich text (Qt's HTML subset); ``flag``: a rejected debit."""
     today = today or date.today()
     family = detail.family
     state = family.account_state
@@ -241,6 +243,11 @@ def family_html(detail: FamilyDetail, today: date | None = None) -> str:
             '<span class="complete">Dossier complet</span>'
             if detail.complete
             else '<span class="missing">Dossier incomplet</span>'
+        )
+        + (
+            f'&nbsp;&nbsp;·&nbsp;&nbsp;<span class="alert">&nbsp;{escape(flag)}&nbsp;</span>'
+            if flag
+            else ""
         )
         + "</p>"
     )
@@ -340,6 +347,10 @@ class FamilyView(QWidget):
         self.child_left_button.clicked.connect(lambda: self.children_dialog(child_left_dialog))
         corner_layout.insertWidget(0, self.child_left_button)
         corner_layout.insertWidget(0, self.add_child_button)
+        if actor.role.value in ("admin", "accountant"):  # payments/mandate_dialog.py
+            self.mandate_button = self.add_family_action(
+                "Mandat SEPA…", self.open_mandate, "Prélèvement automatique : IBAN, BIC, mandat"
+            )
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -367,17 +378,18 @@ class FamilyView(QWidget):
         db, family_id, actor = self.db, self.family_id, self.actor
         today = self.today or paris_today()
 
-        def fetch() -> tuple[FamilyDetail, FamilyCard]:
+        def fetch() -> tuple[FamilyDetail, FamilyCard, str | None]:
             with db.session() as session:
                 detail = get_family_detail(session, family_id, today=today)
-                return detail, family_card(session, actor, family_id, today)
+                card = family_card(session, actor, family_id, today)
+                return detail, card, family_flag(session, family_id)
 
         self.runner.run(
             fetch, self._show, self._failed, label="Chargement de la famille…", parent=self
         )
 
-    def _show(self, loaded: tuple[FamilyDetail, FamilyCard]) -> None:
-        detail, card = loaded
+    def _show(self, loaded: tuple[FamilyDetail, FamilyCard, str | None]) -> None:
+        detail, card, debit_flag = loaded
         self.detail = detail
         self.card = card
         self.children_tab.set_card(card)
@@ -385,7 +397,7 @@ class FamilyView(QWidget):
         self.money_tab.set_card(card)
         self._retitle_tabs(card)
         scroll = self.browser.verticalScrollBar().value()
-        self.browser.setHtml(family_html(detail, self.today))
+        self.browser.setHtml(family_html(detail, self.today, debit_flag))
         self.browser.verticalScrollBar().setValue(scroll)
         self.status.hide()
         self.tabs.show()
@@ -433,6 +445,14 @@ class FamilyView(QWidget):
         dialog = opener(self, self.db, self.actor, self.family_id, self.today)
         dialog.accepted.connect(self.reload)
         self.children_dialog_shown = dialog
+        return dialog
+
+    def open_mandate(self) -> MandateDialog:
+        dialog = MandateDialog(
+            self.db, self.actor, self.detail.family.code if self.detail else "", self
+        )
+        dialog.accepted.connect(self.reload)
+        dialog.open()
         return dialog
 
     def _edit_finished(self, dialog: FamilyEditDialog) -> None:

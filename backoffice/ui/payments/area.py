@@ -15,6 +15,7 @@ from backoffice.services.families.queries import find_family_id
 from backoffice.storage import Database
 from backoffice.ui.payments.family_panel import FamilyPanel
 from backoffice.ui.payments.lists import OnlinePanel, TresorPanel, UnpaidPanel
+from backoffice.ui.payments.sepa_panel import SepaPanel
 from backoffice.ui.payments.slips_panel import SlipsPanel
 from backoffice.ui.qt import QTabWidget, QVBoxLayout, QWidget, Signal
 from backoffice.ui.tasks import TaskRunner
@@ -49,6 +50,12 @@ class PaymentsArea(QWidget):
         self.tabs.addTab(self.tresor, "Trésor public")
         self.tabs.addTab(self.unpaid, "Impayés")
         self.tabs.addTab(self.slips, "Remises de chèques")
+        # Direct debits: the régisseur's and the administrator's.
+        self.sepa: SepaPanel | None = None
+        if actor.role.value in ("admin", "accountant"):
+            self.sepa = SepaPanel(db, actor, runner, self.today)
+            self.sepa.changed.connect(self.family.refresh)
+            self.tabs.addTab(self.sepa, "Prélèvements SEPA")
         layout = QVBoxLayout(self)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.tabs, 1)
@@ -74,6 +81,8 @@ class PaymentsArea(QWidget):
             panel.regie.blockSignals(True)
             panel.set_regies(regies)
             panel.regie.blockSignals(False)
+        if self.sepa is not None:
+            self.sepa.set_regies(regies)
         self._reload_current()
 
     def _reload_current(self) -> None:
@@ -82,6 +91,8 @@ class PaymentsArea(QWidget):
             self.family.run_search()
         elif current in (self.online, self.tresor, self.unpaid, self.slips):
             current.reload()
+        elif current is not None and current is self.sepa:
+            self.sepa.reload()
 
     def show_family(self, family_id: int) -> None:
         self.tabs.setCurrentWidget(self.family)

@@ -21,6 +21,7 @@ from backoffice.storage import Database
 from backoffice.ui import dialogs
 from backoffice.ui.billing.period import RegieCombo
 from backoffice.ui.billing.table import Column, RowsModel, day, make_view, money, selected_rows
+from backoffice.ui.payments.pes_panel import PesExportsPanel
 from backoffice.ui.qt import (
     QComboBox,
     QHBoxLayout,
@@ -160,9 +161,18 @@ class TresorPanel(QWidget):
         layout.addLayout(_header("Régie :", self.regie, None, self.count))
         layout.addWidget(self.view, 1)
         layout.addLayout(_header(self.select_all, self.send_button, None))
+        # The PES V2 files (régisseur, administrator): what was sent, and the next one.
+        self.pes: PesExportsPanel | None = None
+        if actor.role.value in ("admin", "accountant"):
+            self.pes = PesExportsPanel(db, actor, runner, today)
+            self.pes.exported.connect(self.reload)
+            self.pes.exported.connect(self.changed.emit)
+            layout.addWidget(self.pes, 1)
 
     def set_regies(self, regies: list[RegieRow]) -> None:
         self.regie.set_regies([r for r in regies if r.via_tresor])
+        if self.pes is not None:
+            self.pes.set_regies(regies)
 
     def reload(self) -> None:
         code = self.regie.code()
@@ -177,6 +187,8 @@ class TresorPanel(QWidget):
             self.count.setText(f"{len(rows)} facture(s) à transmettre, {money(total)}")
 
         self.runner.run(work, done, label="Chargement des factures…", parent=self)
+        if self.pes is not None:
+            self.pes.reload()
 
     def transmit(self) -> None:
         rows = selected_rows(self.view)

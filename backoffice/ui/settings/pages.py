@@ -48,4 +48,11 @@ PAGES: tuple[SettingsPage, ...] = (
         "CataloguePage",
         YEAR_PREPARERS,
     ),
+    SettingsPage(
+        key="pes",
+        title="Trésor public (PES V2)",
+        module="backoffice.ui.settings.collection_page",
+        attr="CollectionSettingsPage",
+        roles=frozenset({"admin", "accountant"}),
+    ),
 )
