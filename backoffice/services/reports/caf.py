@@ -117,7 +117,7 @@ def _unit_minutes(session: Session, kinds: tuple[ActivityKind, ...]):
     return case(spans, value=Booking.unit_id, else_=0), list(spans)
 
 
-def _time_minutes(session: Session, column):
+def time_minutes(session: Session, column):
     """Minutes since midnight of a TIME column, in the database's own dialect."""
     if session.get_bind().dialect.name == "sqlite":
         return (
@@ -150,7 +150,7 @@ def mac_figures(session: Session, start: date, end: date) -> list[MacRow]:
         Booking.arrival_time.is_not(None),
         Booking.departure_time.is_not(None),
     )
-    attended = _time_minutes(session, Booking.departure_time) - _time_minutes(
+    attended = time_minutes(session, Booking.departure_time) - time_minutes(
         session, Booking.arrival_time
     )
     booked_q = (
