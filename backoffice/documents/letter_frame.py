@@ -193,7 +193,12 @@ class _Writer:
             x += w
         c.setStrokeColor(GREY_LINE)
         c.setLineWidth(0.4)
-        c.line(MARGIN_L, top - height + TABLE_LEADING - 2, MARGIN_L + width, top - height + TABLE_LEADING - 2)
+        c.line(
+            MARGIN_L,
+            top - height + TABLE_LEADING - 2,
+            MARGIN_L + width,
+            top - height + TABLE_LEADING - 2,
+        )
         c.setFillColor(TEXT)
         self.y = top - height
 

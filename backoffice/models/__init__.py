@@ -4,8 +4,8 @@ from backoffice.models.base import Base, Money, ScaledDecimal, UTCDateTime, utcn
 from backoffice.models.billing import *  # noqa: F403
 from backoffice.models.bookings import *  # noqa: F403
 from backoffice.models.catalogue import *  # noqa: F403
-from backoffice.models.reminders import *  # noqa: F403
 from backoffice.models.families import *  # noqa: F403
+from backoffice.models.reminders import *  # noqa: F403
 from backoffice.models.system import *  # noqa: F403
 
 __all__ = ["Base", "Money", "ScaledDecimal", "UTCDateTime", "utcnow"]

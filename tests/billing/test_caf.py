@@ -79,7 +79,9 @@ def test_totals_match_the_attendance_rows(db, world):
             .limit(1)
         )  # fmt: skip
         billed_total = sum(
-            s.scalars(select(InvoiceLine.quantity).where(InvoiceLine.unit_id == world.units["heure"])),
+            s.scalars(
+                select(InvoiceLine.quantity).where(InvoiceLine.unit_id == world.units["heure"])
+            ),
             D("0"),
         )
     assert billed is not None and billed_total > 0

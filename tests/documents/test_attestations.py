@@ -4,6 +4,7 @@ real SMTP sink, role checks. Built on the hand-made billing world (tests/billing
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import shutil
@@ -16,7 +17,16 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "billing"))
+TESTS = Path(__file__).resolve().parents[1]
+if "billing_world" not in sys.modules:  # the hand-made world, without tests/billing on the path
+    _spec = importlib.util.spec_from_file_location(
+        "billing_world", TESTS / "billing" / "billing_world.py"
+    )
+    assert _spec is not None and _spec.loader is not None
+    _module = importlib.util.module_from_spec(_spec)
+    sys.modules["billing_world"] = _module
+    _spec.loader.exec_module(_module)
+
 from billing_world import build  # noqa: E402
 
 from backoffice.documents.receipt_pdf import render_receipt_bytes  # noqa: E402
@@ -153,7 +163,9 @@ def test_attestations_by_email(paid, smtp_sink):
     with_email = [a for a in found if a.billing_email]
     report = email_attestations(db, REGISSEUR, found)
     assert len(smtp_sink.messages) == len(report.sent) == len(with_email)
-    assert sorted(report.without_email) == sorted(a.family_code for a in found if not a.billing_email)
+    assert sorted(report.without_email) == sorted(
+        a.family_code for a in found if not a.billing_email
+    )
     msg = smtp_sink.messages[0]
     assert msg["Subject"].startswith("Attestation de présence du 01/03/2026 au 30/04/2026")
     (attachment,) = list(msg.iter_attachments())

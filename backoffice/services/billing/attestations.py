@@ -92,9 +92,7 @@ class _Identity:
 
 
 def _identities(session: Session, family_ids: set[int]) -> dict[int, _Identity]:
-    families = {
-        f.id: f for f in session.scalars(select(Family).where(Family.id.in_(family_ids)))
-    }
+    families = {f.id: f for f in session.scalars(select(Family).where(Family.id.in_(family_ids)))}
     guardians: dict[int, list[Guardian]] = defaultdict(list)
     for g in session.scalars(
         select(Guardian).where(Guardian.family_id.in_(family_ids)).order_by(Guardian.rank)
@@ -144,7 +142,10 @@ def childcare_attestations(
         return []
     eligible_q = (
         select(
-            InvoiceLine.invoice_id, Invoice.total, Invoice.family_id, InvoiceLine.child_id,
+            InvoiceLine.invoice_id,
+            Invoice.total,
+            Invoice.family_id,
+            InvoiceLine.child_id,
             func.sum(InvoiceLine.amount),
         )  # fmt: skip
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
@@ -161,7 +162,7 @@ def childcare_attestations(
     )
     per_child: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for invoice_id, total, family_id, child_id, amount in session.execute(eligible_q):
-        if total <= 0 or amount <= 0:
+        if total <= 0 or amount <= 0 or child_id is None:
             continue
         share = (paid[invoice_id] * amount / total).quantize(CENT, rounding=ROUND_HALF_UP)
         per_child[family_id][child_id] += min(share, amount)
@@ -246,7 +247,8 @@ def presence_attestations(
         paid_q = paid_q.where(Payment.family_id.in_(only))
     paid = dict(session.execute(paid_q).all())
     activities = {
-        a.id: a for a in session.scalars(select(Activity).where(Activity.id.in_({r[2] for r in rows})))
+        a.id: a
+        for a in session.scalars(select(Activity).where(Activity.id.in_({r[2] for r in rows})))
     }
     children = {
         c.id: c for c in session.scalars(select(Child).where(Child.id.in_({r[1] for r in rows})))
@@ -265,9 +267,17 @@ def presence_attestations(
     issuer = issuer_from_settings(session)
     result = [
         PresenceAttestation(
-            issuer, ids[fid].code, ids[fid].name, ids[fid].address, ids[fid].email, start, end,
+            issuer,
+            ids[fid].code,
+            ids[fid].name,
+            ids[fid].address,
+            ids[fid].email,
+            start,
+            end,
             tuple(sorted(lines[fid], key=lambda line: (line.child_name, line.activity))),
-            paid.get(fid, ZERO), today, f"Le régisseur, {actor.label}",
+            paid.get(fid, ZERO),
+            today,
+            f"Le régisseur, {actor.label}",
         )  # fmt: skip
         for fid in families
     ]
@@ -319,8 +329,14 @@ def compose_attestation_email(
     msg["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].split("@")[-1] or None)
     msg.set_content(
         "\n".join(
-            ["Bonjour,", "", f"Veuillez trouver ci-joint votre {_subject(a).lower()}.", "",
-             "Cordialement,", a.issuer.name]  # fmt: skip
+            [
+                "Bonjour,",
+                "",
+                f"Veuillez trouver ci-joint votre {_subject(a).lower()}.",
+                "",
+                "Cordialement,",
+                a.issuer.name,
+            ]  # fmt: skip
         )
     )
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=a.file_name)
@@ -338,11 +354,12 @@ def email_attestations(
     """E-mail each attestation to its family's billing address, its own PDF attached."""
     require_billing_role(actor, "envoyer des attestations")
     report = AttestationMailReport()
-    todo = []
+    todo: list[Attestation] = []
     for a in attestations:
-        (todo if a.billing_email.strip() else report.without_email).append(
-            a if a.billing_email.strip() else a.family_code
-        )
+        if a.billing_email.strip():
+            todo.append(a)
+        else:
+            report.without_email.append(a.family_code)
     if progress:
         progress(0, len(todo))
     if not todo:

@@ -149,8 +149,15 @@ def desk_payment_rows(session: Session, actor: Actor, regie_code: str) -> list[D
     ):
         numbers[payment_id].append(number)
     return [
-        DeskPaymentRow(p.id, p.received_on, code, p.payer_name, PAYMENT_MODE_LABELS[p.mode],
-                       p.amount, ", ".join(numbers[p.id]))  # fmt: skip
+        DeskPaymentRow(
+            p.id,
+            p.received_on,
+            code,
+            p.payer_name,
+            PAYMENT_MODE_LABELS[p.mode],
+            p.amount,
+            ", ".join(numbers[p.id]),
+        )  # fmt: skip
         for p, code in rows
     ]
 

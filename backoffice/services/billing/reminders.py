@@ -109,7 +109,9 @@ def reminder_settings(session: Session) -> dict[int, LevelWording]:
     for level in LEVELS:
         delay = value[f"reminders.level{level}_delay_days"]
         result[level] = LevelWording(
-            int(delay) if delay.strip().isdigit() else int(DEFAULTS[f"reminders.level{level}_delay_days"]),
+            int(delay)
+            if delay.strip().isdigit()
+            else int(DEFAULTS[f"reminders.level{level}_delay_days"]),
             value[f"reminders.level{level}_subject"],
             value[f"reminders.level{level}_text"],
         )
@@ -447,8 +449,15 @@ def reminder_history(
     """The reminders sent, newest first."""
     require_billing_role(actor, "consulter les relances")
     stmt = (
-        select(Reminder, Invoice.number, Regie.code, Family.code, Invoice.billing_name,
-               StaffUser.full_name, StaffUser.login)  # fmt: skip
+        select(
+            Reminder,
+            Invoice.number,
+            Regie.code,
+            Family.code,
+            Invoice.billing_name,
+            StaffUser.full_name,
+            StaffUser.login,
+        )  # fmt: skip
         .join(Invoice, Invoice.id == Reminder.invoice_id)
         .join(Regie, Regie.id == Invoice.regie_id)
         .join(Family, Family.id == Invoice.family_id)
@@ -463,7 +472,15 @@ def reminder_history(
         stmt = stmt.where(Reminder.sent_on <= end)
     return [
         ReminderRow(
-            number, regie, family, name, r.level, r.sent_on, r.channel, r.recipient, r.balance,
+            number,
+            regie,
+            family,
+            name,
+            r.level,
+            r.sent_on,
+            r.channel,
+            r.recipient,
+            r.balance,
             full_name or login or "",
         )  # fmt: skip
         for r, number, regie, family, name, full_name, login in session.execute(stmt)

@@ -120,9 +120,8 @@ def _unit_minutes(session: Session, kinds: tuple[ActivityKind, ...]):
 def time_minutes(session: Session, column):
     """Minutes since midnight of a TIME column, in the database's own dialect."""
     if session.get_bind().dialect.name == "sqlite":
-        return (
-            cast(func.strftime("%H", column), Integer) * 60
-            + cast(func.strftime("%M", column), Integer)
+        return cast(func.strftime("%H", column), Integer) * 60 + cast(
+            func.strftime("%M", column), Integer
         )
     return cast(extract("hour", column), Integer) * 60 + cast(extract("minute", column), Integer)
 
@@ -181,6 +180,8 @@ def mac_figures(session: Session, start: date, end: date) -> list[MacRow]:
         .group_by(InvoiceLine.child_id, lyear, lmonth)
     )
     for child_id, y, m, quantity in session.execute(billed_q):
+        if child_id is None:
+            continue
         row = figures.setdefault((child_id, y, m), [0, 0, Decimal("0.00")])
         row[2] = Decimal(quantity or 0).quantize(CENT)
     names = {
@@ -230,15 +231,12 @@ def alsh_figures(session: Session, start: date, end: date) -> list[AlshRow]:
         .group_by(Booking.child_id, Booking.day, Period.id, under6)
         .subquery()
     )
-    totals = (
-        select(
-            per_day.c.period_id,
-            per_day.c.under6,
-            func.count(),
-            func.sum(per_day.c.minutes),
-        )
-        .group_by(per_day.c.period_id, per_day.c.under6)
-    )
+    totals = select(
+        per_day.c.period_id,
+        per_day.c.under6,
+        func.count(),
+        func.sum(per_day.c.minutes),
+    ).group_by(per_day.c.period_id, per_day.c.under6)
     periods = {
         pid: (KIND_LABELS[kind], activity, name, pstart)
         for pid, kind, activity, name, pstart in session.execute(
@@ -265,7 +263,8 @@ def caf_figures(session: Session, actor: Actor, start: date, end: date) -> CafFi
     if end < start:
         raise BillingError("Période invalide : la fin précède le début.")
     return CafFigures(
-        start, end, tuple(mac_figures(session, start, end)), tuple(alsh_figures(session, start, end))
+        start,
+        end,
+        tuple(mac_figures(session, start, end)),
+        tuple(alsh_figures(session, start, end)),
     )
-
-

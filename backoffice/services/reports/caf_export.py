@@ -65,23 +65,23 @@ def caf_xlsx_bytes(figures: CafFigures) -> bytes:
     from openpyxl.styles import Font
 
     wb = Workbook()
+    wb.remove(wb.worksheets[0])
     sheets = (
         ("Multi-accueil", MAC_HEADER, mac_table(figures), (3, 4, 5)),
         ("ALSH et périscolaire", ALSH_HEADER, alsh_table(figures), (5,)),
     )
-    for index, (title, header, rows, hour_cols) in enumerate(sheets):
-        ws = wb.active if index == 0 else wb.create_sheet()
-        ws.title = title
+    for title, header, rows, hour_cols in sheets:
+        ws = wb.create_sheet(title)
         ws.append(list(header))
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
             ws.append(list(row))
         for col in hour_cols:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
-                cell.number_format = "#,##0.00"
-        for col, width in zip("ABCDEF", (22, 30, 30, 16, 16, 16), strict=True):
-            ws.column_dimensions[col].width = width
+            for (number,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
+                number.number_format = "#,##0.00"
+        for letter, width in zip("ABCDEF", (22, 30, 30, 16, 16, 16), strict=True):
+            ws.column_dimensions[letter].width = width
         ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)

@@ -34,9 +34,7 @@ from backoffice.ui.widgets.dates import DateField
 
 
 class AttestationsDialog(QDialog):
-    def __init__(
-        self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None
-    ):
+    def __init__(self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None):
         super().__init__(parent)
         self.db, self.actor, self.runner, self.today = db, actor, runner, today
         self.setWindowTitle("Attestations")
@@ -139,6 +137,4 @@ class AttestationsDialog(QDialog):
                 self.status.setText(f"PDF écrit : {result}")
                 files.open_file(result)
 
-        self.runner.run(
-            work, done, label="Attestations…", parent=self, reports_progress=True
-        )
+        self.runner.run(work, done, label="Attestations…", parent=self, reports_progress=True)

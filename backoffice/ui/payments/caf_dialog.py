@@ -49,9 +49,7 @@ ALSH_COLUMNS = (
 
 
 class CafDialog(QDialog):
-    def __init__(
-        self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None
-    ):
+    def __init__(self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None):
         super().__init__(parent)
         self.db, self.actor, self.runner = db, actor, runner
         self.figures: CafFigures | None = None
@@ -126,7 +124,9 @@ class CafDialog(QDialog):
         )
 
         def done(written) -> None:
-            self.summary.setText(self.summary.text().split(" — Fichier")[0] + f" — Fichier : {written}")
+            self.summary.setText(
+                self.summary.text().split(" — Fichier")[0] + f" — Fichier : {written}"
+            )
             files.open_file(written)
 
         self.runner.run(

@@ -44,9 +44,7 @@ CREDIT_COLUMNS = (
 
 
 class DocumentsPanel(QWidget):
-    def __init__(
-        self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None
-    ):
+    def __init__(self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None):
         super().__init__(parent)
         self.db, self.actor, self.runner, self.today = db, actor, runner, today
         self.regie = RegieCombo()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.services.billing.common import ZERO
+from backoffice.services.billing.queries import RegieRow
 from backoffice.services.billing.receipts import regie_documents_dir
 from backoffice.services.billing.reminders import (
     ReminderCandidate,
@@ -16,7 +17,6 @@ from backoffice.services.billing.reminders import (
     reminder_history,
     send_reminders,
 )
-from backoffice.services.billing.queries import RegieRow
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
 from backoffice.ui import dialogs, files
@@ -58,9 +58,7 @@ HISTORY_COLUMNS = (
 
 
 class RemindersPanel(QWidget):
-    def __init__(
-        self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None
-    ):
+    def __init__(self, db: Database, actor: Actor, runner: TaskRunner, today: date, parent=None):
         super().__init__(parent)
         self.db, self.actor, self.runner, self.today = db, actor, runner, today
         self.regie = RegieCombo()
@@ -175,6 +173,4 @@ class RemindersPanel(QWidget):
                 files.open_file(report.letters_pdf)
             self.reload()
 
-        self.runner.run(
-            work, done, label="Envoi des relances…", parent=self, reports_progress=True
-        )
+        self.runner.run(work, done, label="Envoi des relances…", parent=self, reports_progress=True)
