@@ -158,3 +158,23 @@ def test_desk_agent_gets_no_regie_papers(qtbot, sqlite_db, world, sync_runner):
     titles = [widget.tabs.tabText(i) for i in range(widget.tabs.count())]
     assert "Relances" not in titles and "Reçus et avoirs" not in titles
     assert not widget.attestations_button.isEnabled() and not widget.caf_button.isEnabled()
+
+
+def test_reminder_wording_in_settings(desk_window, sqlite_db):
+    window = desk_window(sqlite_db, add_agent(sqlite_db, "regie", "Claire Régie", Role.ACCOUNTANT))
+    page = window.settings.show_page("reminders")
+    page.level.setCurrentIndex(1)
+    assert page.delay.value() == 15 and "{date_relance1}" in page.text.toPlainText()
+    page.delay.setValue(20)
+    page.subject.setText("Dernier rappel {numero}")
+    assert page.save()
+    page.subject.setText("Rappel {inconnu}")
+    assert not page.save()  # refused with the service's French message
+    page.subject.setText("Dernier rappel {numero}")
+    window.settings.resize(1280, 800)
+    shot(window.settings, "settings-reminders.png")
+    from backoffice.services.billing.reminders import reminder_settings
+
+    with sqlite_db.session() as s:
+        assert reminder_settings(s)[2].delay_days == 20
+        assert reminder_settings(s)[2].subject == "Dernier rappel {numero}"

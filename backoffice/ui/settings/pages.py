@@ -20,4 +20,12 @@ class SettingsPage:
     roles: frozenset[str] = frozenset()  # Role values allowed to see it; empty: all
 
 
-PAGES: tuple[SettingsPage, ...] = ()
+PAGES: tuple[SettingsPage, ...] = (
+    SettingsPage(
+        "reminders",
+        "Relances",
+        "backoffice.ui.settings.reminders_page",
+        "RemindersSettingsPage",
+        frozenset({"admin", "accountant", "director"}),
+    ),
+)
