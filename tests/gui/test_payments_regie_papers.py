@@ -178,3 +178,24 @@ def test_reminder_wording_in_settings(desk_window, sqlite_db):
     with sqlite_db.session() as s:
         assert reminder_settings(s)[2].delay_days == 20
         assert reminder_settings(s)[2].subject == "Dernier rappel {numero}"
+
+
+def test_regie_menu_opens_reminders_and_caf(desk_window, sqlite_db):
+    window = desk_window(sqlite_db, add_agent(sqlite_db, "regie", "Claire Régie", Role.ACCOUNTANT))
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Régie")
+    actions = {a.text(): a for a in menu.actions()}
+    assert list(actions) == [
+        "&Relances des factures impayées", "&Attestations…", "&Statistiques CAF…"
+    ]  # fmt: skip
+    actions["&Relances des factures impayées"].trigger()
+    assert window.payments.tabs.currentWidget() is window.payments.reminders
+    actions["&Statistiques CAF…"].trigger()
+    assert window.payments.dialog is not None
+    assert window.payments.dialog.windowTitle() == "Statistiques CAF"
+    window.payments.dialog.close()
+
+
+def test_regie_menu_greyed_for_the_desk_agent(desk_window, sqlite_db):
+    window = desk_window(sqlite_db, add_agent(sqlite_db, "accueil", "Accueil", Role.AGENT))
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Régie")
+    assert not any(a.isEnabled() for a in menu.actions())
