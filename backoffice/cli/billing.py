@@ -246,7 +246,9 @@ def cmd_payments_unpaid(db: Database, args) -> int:
     from backoffice.services.billing.common import ZERO, euros
 
     with db.session() as session:
-        rows = unpaid_invoices(session, args.regie, as_of=_day(args))
+        rows = unpaid_invoices(
+            session, args.regie, as_of=_day(args), include_not_due=args.include_not_due
+        )
     if args.json:
         print_json([r.as_dict() for r in rows])
         return 0
@@ -452,6 +454,12 @@ def register(subparsers) -> None:
     p = pay_sub.add_parser("unpaid", help="factures impayées d'une régie")
     p.add_argument("--regie", required=True, metavar="CODE")
     day_option(p, "date de référence des retards (défaut : aujourd'hui)")
+    p.add_argument(
+        "--non-echues",
+        dest="include_not_due",
+        action="store_true",
+        help="inclure les factures dont l'échéance n'est pas passée",
+    )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_payments_unpaid)
 

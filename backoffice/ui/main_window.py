@@ -44,6 +44,7 @@ from backoffice.ui.qt import (
     QWindow,
     isValid,
 )
+from backoffice.ui.regie_menu import add_regie_menu
 from backoffice.ui.tasks import TaskRunner
 from backoffice.ui.widgets import area_shortcut
 
@@ -188,6 +189,7 @@ class MainWindow(QMainWindow):
         form_action.triggered.connect(self._account_form)
         incomplete_action = families_menu.addAction("Dossiers &incomplets")
         incomplete_action.triggered.connect(lambda: self.show_area(self.incomplete))
+        add_regie_menu(self)  # Régie: relances, attestations, statistiques CAF
         areas_menu = self.menuBar().addMenu("&Affichage")
         for number in range(self.navigation.count()):
             action = areas_menu.addAction(self.navigation.item(number).text())

@@ -139,7 +139,7 @@ def test_text_is_french_and_nothing_is_cut(window):
     # Qt's own strings come translated when the French catalogue is installed by main();
     # the window's own strings are French whatever the locale.
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&Fichier", "F&amilles", "&Affichage", "&Aide"]
+    assert menus == ["&Fichier", "F&amilles", "&Régie", "&Affichage", "&Aide"]
     header = window.families.list_page.view.horizontalHeader()
     metrics = header.fontMetrics()
     model = window.families.list_page.model

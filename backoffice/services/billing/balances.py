@@ -150,12 +150,17 @@ class UnpaidRow:
 
 
 def unpaid_invoices(
-    session: Session, regie_code: str, *, as_of: date | None = None
+    session: Session,
+    regie_code: str,
+    *,
+    as_of: date | None = None,
+    include_not_due: bool = False,
 ) -> list[UnpaidRow]:
-    """Invoices of the régie still owing money, oldest due date first."""
+    """Invoices of the régie still owing money, oldest due date first: by default only
+    those **past their due date** on ``as_of``; ``include_not_due`` adds the others."""
     regie = get_regie(session, regie_code)
     as_of = as_of or paris_today()
-    rows = session.execute(
+    stmt = (
         select(Invoice, Family.code)
         .join(Family, Family.id == Invoice.family_id)
         .where(
@@ -163,7 +168,10 @@ def unpaid_invoices(
             Invoice.state.in_([InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID]),
         )
         .order_by(Invoice.due_date, Invoice.seq)
-    ).all()
+    )
+    if not include_not_due:
+        stmt = stmt.where(Invoice.due_date < as_of)
+    rows = session.execute(stmt).all()
     figs = figures(session, [inv.id for inv, _ in rows])
     result = []
     for inv, code in rows:

@@ -9,15 +9,20 @@ from __future__ import annotations
 from datetime import date
 
 from backoffice.dates import paris_today
+from backoffice.services.billing.common import BILLING_ROLES
 from backoffice.services.billing.queries import RegieRow, regie_rows
 from backoffice.services.common.actors import Actor
 from backoffice.services.families.queries import find_family_id
 from backoffice.storage import Database
+from backoffice.ui.payments.attestations_dialog import AttestationsDialog
+from backoffice.ui.payments.caf_dialog import CafDialog
+from backoffice.ui.payments.documents_panel import DocumentsPanel
 from backoffice.ui.payments.family_panel import FamilyPanel
 from backoffice.ui.payments.lists import OnlinePanel, TresorPanel, UnpaidPanel
 from backoffice.ui.payments.sepa_panel import SepaPanel
+from backoffice.ui.payments.reminders_panel import RemindersPanel
 from backoffice.ui.payments.slips_panel import SlipsPanel
-from backoffice.ui.qt import QTabWidget, QVBoxLayout, QWidget, Signal
+from backoffice.ui.qt import QPushButton, QTabWidget, QVBoxLayout, QWidget, Signal
 from backoffice.ui.tasks import TaskRunner
 from backoffice.ui.widgets import AreaToolbar
 
@@ -44,6 +49,20 @@ class PaymentsArea(QWidget):
         self.tresor = TresorPanel(db, actor, runner, self.today)
         self.unpaid = UnpaidPanel(db, runner, self.today)
         self.slips = SlipsPanel(db, actor, runner, self.today)
+        self.reminders = RemindersPanel(db, actor, runner, self.today)
+        self.documents = DocumentsPanel(db, actor, runner, self.today)
+        self.dialog: AttestationsDialog | CafDialog | None = None
+        self.attestations_button = QPushButton("Attestations…")
+        self.attestations_button.setToolTip(
+            "Attestations de frais de garde et de présence : une famille ou toutes, "
+            "à imprimer ou par courriel"
+        )
+        self.attestations_button.clicked.connect(self.open_attestations)
+        self.caf_button = QPushButton("Statistiques CAF…")
+        self.caf_button.clicked.connect(self.open_caf)
+        self.toolbar.add_stretch()
+        self.toolbar.add(self.attestations_button)
+        self.toolbar.add(self.caf_button)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.family, "Compte d'une famille")
         self.tabs.addTab(self.online, "Paiements en ligne")
@@ -56,6 +75,13 @@ class PaymentsArea(QWidget):
             self.sepa = SepaPanel(db, actor, runner, self.today)
             self.sepa.changed.connect(self.family.refresh)
             self.tabs.addTab(self.sepa, "Prélèvements SEPA")
+        if actor.role in BILLING_ROLES:  # the régisseur's papers
+            self.tabs.addTab(self.reminders, "Relances")
+            self.tabs.addTab(self.documents, "Reçus et avoirs")
+        else:
+            for button in (self.attestations_button, self.caf_button):
+                button.setEnabled(False)
+                button.setToolTip("Réservé au régisseur, au directeur ou à l'administrateur")
         layout = QVBoxLayout(self)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.tabs, 1)
@@ -77,7 +103,7 @@ class PaymentsArea(QWidget):
     def _regies_loaded(self, regies: list[RegieRow]) -> None:
         self.regies = regies
         self.family.regies = regies
-        for panel in (self.tresor, self.unpaid, self.slips):
+        for panel in (self.tresor, self.unpaid, self.slips, self.reminders, self.documents):
             panel.regie.blockSignals(True)
             panel.set_regies(regies)
             panel.regie.blockSignals(False)
@@ -89,7 +115,9 @@ class PaymentsArea(QWidget):
         current = self.tabs.currentWidget()
         if current is self.family:
             self.family.run_search()
-        elif current in (self.online, self.tresor, self.unpaid, self.slips):
+        elif current in (
+            self.online, self.tresor, self.unpaid, self.slips, self.reminders, self.documents
+        ):  # fmt: skip
             current.reload()
         elif current is not None and current is self.sepa:
             self.sepa.reload()
@@ -106,3 +134,13 @@ class PaymentsArea(QWidget):
         with self.db.session() as session:
             family_id = find_family_id(session, code)
         self.show_family(family_id)
+
+    def open_attestations(self) -> AttestationsDialog:
+        self.dialog = AttestationsDialog(self.db, self.actor, self.runner, self.today, self)
+        self.dialog.show()
+        return self.dialog
+
+    def open_caf(self) -> CafDialog:
+        self.dialog = CafDialog(self.db, self.actor, self.runner, self.today, self)
+        self.dialog.show()
+        return self.dialog

@@ -23,6 +23,7 @@ from backoffice.ui.billing.period import RegieCombo
 from backoffice.ui.billing.table import Column, RowsModel, day, make_view, money, selected_rows
 from backoffice.ui.payments.pes_panel import PesExportsPanel
 from backoffice.ui.qt import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -234,6 +235,9 @@ class UnpaidPanel(QWidget):
         self.db, self.runner, self.today = db, runner, today
         self.regie = RegieCombo()
         self.regie.currentIndexChanged.connect(lambda _i: self.reload())
+        self.not_due = QCheckBox("Afficher aussi les factures non échues")
+        self.not_due.setToolTip("Par défaut, seules les factures dont l'échéance est passée")
+        self.not_due.toggled.connect(lambda _on: self.reload())
         self.count = QLabel()
         self.model = RowsModel(UNPAID_COLUMNS, self, alert=lambda r: r.days_overdue > 0)
         self.view = make_view(self.model, "Factures impayées")
@@ -241,7 +245,7 @@ class UnpaidPanel(QWidget):
             lambda index: self.open_family.emit(self.model.row_at(index.row()).family)
         )
         layout = QVBoxLayout(self)
-        layout.addLayout(_header("Régie :", self.regie, None, self.count))
+        layout.addLayout(_header("Régie :", self.regie, self.not_due, None, self.count))
         layout.addWidget(self.view, 1)
         layout.addWidget(
             QLabel("Double-cliquez sur une facture pour ouvrir le compte de la famille.")
@@ -251,14 +255,14 @@ class UnpaidPanel(QWidget):
         self.regie.set_regies(regies)
 
     def reload(self) -> None:
-        code, as_of = self.regie.code(), self.today
+        code, as_of, not_due = self.regie.code(), self.today, self.not_due.isChecked()
         if not code:
             self.model.set_rows([])
             return
 
         def work() -> list[UnpaidRow]:
             with self.db.session() as session:
-                return unpaid_invoices(session, code, as_of=as_of)
+                return unpaid_invoices(session, code, as_of=as_of, include_not_due=not_due)
 
         def done(rows: list[UnpaidRow]) -> None:
             self.model.set_rows(rows)

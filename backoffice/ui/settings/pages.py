@@ -55,4 +55,11 @@ PAGES: tuple[SettingsPage, ...] = (
         attr="CollectionSettingsPage",
         roles=frozenset({"admin", "accountant"}),
     ),
+    SettingsPage(
+        "reminders",
+        "Relances",
+        "backoffice.ui.settings.reminders_page",
+        "RemindersSettingsPage",
+        frozenset({"admin", "accountant", "director"}),
+    ),
 )

@@ -1,0 +1,1 @@
+"""Reports for outside bodies (CAF figures…): read-only, SQL aggregates, Qt-free."""
