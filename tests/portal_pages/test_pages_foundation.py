@@ -1,0 +1,76 @@
+"""The pages' foundation in a real browser: layout, CSRF, session cookie, login redirect."""
+
+from __future__ import annotations
+
+import requests
+from pages_kit import active_family, expect_status, log_in, visit
+from portal_testkit import HTTP_TIMEOUT
+
+
+def test_home_and_legal_pages(page, site):
+    page.goto(site.url("/"))
+    assert page.title().startswith("Accueil — Portail Famille")
+    link = page.get_by_role("link", name="le formulaire d'ouverture d'un compte famille (PDF)")
+    assert link.get_attribute("href") == "/documents/formulaire-inscription.pdf"
+    visit(page, "accueil")
+    page.get_by_role("link", name="Accessibilité : partiellement conforme").click()
+    page.get_by_role("heading", name="Déclaration d'accessibilité").wait_for()
+    assert "Défenseur des droits" in page.content()
+    visit(page, "accessibilite")
+    page.get_by_role("link", name="Données personnelles").click()
+    page.get_by_role("heading", name="Données personnelles", level=1).wait_for()
+    assert "CNIL" in page.content()
+    visit(page, "donnees-personnelles")
+
+
+def test_signed_in_page_redirects_to_login_and_back(page, site, mail):
+    login = active_family(site, mail)
+    page.goto(site.url("/mon-compte"))
+    assert page.url == site.url("/connexion?suite=/mon-compte")
+    page.get_by_label("Identifiant (adresse e-mail)").fill(login)
+    page.get_by_label("Mot de passe").fill("Soleil-d-ete-2026")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(site.url("/mon-compte"))
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    session = cookies["portail_session"]
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    assert not session["secure"]  # plain HTTP on loopback; HTTPS: see the next test
+    assert cookies["portail_csrf"]["httpOnly"] and cookies["portail_csrf"]["sameSite"] == "Lax"
+
+
+def test_cookie_secure_behind_https_proxy(site):
+    r = requests.get(
+        site.url("/connexion"), headers={"X-Forwarded-Proto": "https"}, timeout=HTTP_TIMEOUT
+    )
+    assert r.status_code == 200
+    assert "secure" in r.headers["set-cookie"].lower()
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert "samesite=lax" in r.headers["set-cookie"].lower()
+    csp = r.headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "default-src 'self'" in csp
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_form_without_csrf_token_is_refused(page, site, mail):
+    login = active_family(site, mail)
+    # Straight POST, no token: a French 403 page, nothing done.
+    r = requests.post(
+        site.url("/connexion"),
+        data={"login": login, "password": "Soleil-d-ete-2026"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert r.status_code == 403
+    assert "Formulaire expiré" in r.text and "portail_session" not in r.headers.get(
+        "set-cookie", ""
+    )
+    # Signed in, a form whose token was tampered with is refused too.
+    log_in(page, site, login)
+    page.goto(site.url("/ma-famille/modifier"))
+    page.locator("main input[name=csrf]").evaluate("e => e.value = 'faux-jeton-0123456789abcdef'")
+    page.get_by_label("Commune").fill("Ailleurs")
+    expect_status(page, 403)
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("heading", name="Formulaire expiré").wait_for()
+    visit(page, "formulaire-expire")
+    page.goto(site.url("/ma-famille"))
+    assert "Ailleurs" not in page.content()
