@@ -113,6 +113,7 @@ def change_login(
             exc.status_code,
             errors=errors,
             values={"new_email": new_email},
+            posted="identifiant",
         )
     flash(request, parent_actions.login_change_answer(email))
     return redirect(request, "/mon-compte")
@@ -133,6 +134,8 @@ def change_password(
             address,
         )
     except PortalError as exc:
-        return _account_page(request, svc, parent, exc.status_code, errors=errors_of(exc))
+        return _account_page(
+            request, svc, parent, exc.status_code, errors=errors_of(exc), posted="mot-de-passe"
+        )
     flash(request, "Votre mot de passe a été modifié.")
     return redirect(request, "/mon-compte")

@@ -185,7 +185,7 @@ def confirm_email(request: Request, form: FormDep, svc: ServicesDep):
         return render(
             request,
             "confirm_email.html",
-            {"errors": errors_of(exc), "values": {"token": token}},
+            {"errors": errors_of(exc), "values": {"token": token}, "link_problem": True},
             status_code=exc.status_code,
         )
     flash(request, f"Votre nouvel identifiant est confirmé : {login_email}.")

@@ -31,6 +31,17 @@ from portal.security import new_token, same_secret
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
+
+def phone(number: str) -> str:
+    """A French 10-digit number in pairs (« 02 43 00 00 00 »); others as stored."""
+    digits = number.replace(" ", "")
+    if len(digits) == 10 and digits.isdigit():
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return number
+
+
+templates.env.filters["phone"] = phone
+
 SESSION_COOKIE = "portail_session"
 CSRF_COOKIE = "portail_csrf"
 FLASH_COOKIE = "portail_flash"
