@@ -3,6 +3,9 @@
 // server: copy it into the form's code field, hide that field, and clean the address bar.
 (function () {
   "use strict";
+  // A form sent back with errors: the summary takes the focus (it is read first).
+  var summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); }
   var match = /(?:^#|&)jeton=([A-Za-z0-9_\-]+)/.exec(window.location.hash);
   if (!match) { return; }
   var input = document.querySelector("[data-jeton] input[name=token]");

@@ -74,3 +74,52 @@ def test_form_without_csrf_token_is_refused(page, site, mail):
     visit(page, "formulaire-expire")
     page.goto(site.url("/ma-famille"))
     assert "Ailleurs" not in page.content()
+
+
+def test_keyboard_only_login_and_logout(page, site, mail):
+    """Skip link, the login form and the menu, with the keyboard alone."""
+    login = active_family(site, mail)
+    page.goto(site.url("/connexion"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "f-login"
+    page.keyboard.type(login)
+    page.keyboard.press("Tab")
+    page.keyboard.type("Pas-le-bon-2026")
+    expect_status(page, 401)
+    page.keyboard.press("Enter")
+    # The refusal: the error summary has the focus.
+    page.get_by_role("alert").wait_for()
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    page.keyboard.press("Tab")  # the identifier (kept), then the password
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "f-password"
+    page.keyboard.type("Soleil-d-ete-2026")
+    page.keyboard.press("Enter")
+    page.wait_for_url(site.url("/ma-famille"))
+    # Focus ring visible on the menu entries.
+    page.get_by_role("link", name="Mon compte").focus()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    page.get_by_role("button", name="Se déconnecter").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(site.url("/connexion"))
+
+
+def test_session_ends_with_logout(page, site, mail):
+    """The cookie of a closed session opens nothing (the token is revoked server side)."""
+    login = active_family(site, mail)
+    log_in(page, site, login)
+    old = next(c for c in page.context.cookies() if c["name"] == "portail_session")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(site.url("/connexion"))
+    assert "portail_session" not in {c["name"] for c in page.context.cookies()}
+    page.context.add_cookies([old])
+    page.goto(site.url("/ma-famille"))
+    assert page.url == site.url("/connexion?suite=/ma-famille")
+    # The API token of that session is refused too: one session machinery.
+    r = site.parent("GET", "/me", old["value"])
+    assert r.status_code == 401
