@@ -156,6 +156,8 @@ def link_form(request: Request, form: FormDep, svc: ServicesDep, address: Client
         context["errors"] = errors_of(exc)
         context["values"] = {"token": token}
         context["link_problem"] = exc.status_code in (400, 410)
+        # Used or expired: typing a password again is pointless, only a new link helps.
+        context["link_dead"] = exc.status_code == 410
         return render(request, "set_password.html", context, status_code=exc.status_code)
     start_session(request, session_token)
     flash(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import requests
-from pages_kit import active_family, expect_status, log_in, visit
-from portal_testkit import HTTP_TIMEOUT
+from pages_kit import active_family, expect_status, log_in, new_family, visit
+from portal_testkit import HTTP_TIMEOUT, PASSWORD
+from sqlalchemy import select, update
+
+from portal.models import ParentAccount, SingleUseLink, utcnow
 
 
 def test_home_and_legal_pages(page, site):
@@ -123,3 +129,62 @@ def test_session_ends_with_logout(page, site, mail):
     # The API token of that session is refused too: one session machinery.
     r = site.parent("GET", "/me", old["value"])
     assert r.status_code == 401
+
+
+def test_login_behind_https_return_path_stays_on_the_site(site, mail):
+    """Behind the HTTPS proxy the session cookie is Secure; ``suite`` never leaves the site."""
+    login = active_family(site, mail)
+    https = {"X-Forwarded-Proto": "https"}
+    first = requests.get(site.url("/connexion"), headers=https, timeout=HTTP_TIMEOUT)
+    csrf = first.cookies.get("portail_csrf") or re.search(
+        r"portail_csrf=([^;]+)", first.headers["set-cookie"]
+    ).group(1)
+    for suite, landing in (("//evil.example/x", "/ma-famille"), ("/mon-compte", "/mon-compte")):
+        r = requests.post(
+            site.url("/connexion"),
+            data={"login": login, "password": PASSWORD, "csrf": csrf, "suite": suite},
+            headers={**https, "Cookie": f"portail_csrf={csrf}"},
+            allow_redirects=False,
+            timeout=HTTP_TIMEOUT,
+        )
+        assert r.status_code == 303, r.text
+        assert r.headers["location"] == landing
+        session = [c for c in r.raw.headers.getlist("set-cookie") if "portail_session=" in c]
+        assert session, r.headers
+        flags = session[0].lower()
+        assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags
+        # A new CSRF token comes with the session (none from before the login is kept).
+        assert any(
+            c.startswith("portail_csrf=") and csrf not in c
+            for c in r.raw.headers.getlist("set-cookie")
+        )
+
+
+def test_expired_link_says_so_and_offers_a_new_one(page, site, mail):
+    login = new_family(site)
+    link = mail.last_to(login).link
+    with site.db.session() as session:
+        session.execute(
+            update(SingleUseLink)
+            .where(
+                SingleUseLink.account_id.in_(
+                    select(ParentAccount.id).where(ParentAccount.login_email == login)
+                )
+            )
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+    page.goto(site.url("/" + link.split("/", 3)[3]))
+    page.get_by_label("Nouveau mot de passe").fill(PASSWORD)
+    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
+    expect_status(page, 410)
+    page.get_by_role("button", name="Activer mon compte").click()
+    page.get_by_role("alert").get_by_text("Ce lien a expiré. Demandez-en un nouveau.").wait_for()
+    assert page.get_by_role("button", name="Activer mon compte").count() == 0
+    visit(page, "lien-expire")
+    # « Mot de passe oublié » on an account not yet activated sends a new activation link.
+    page.get_by_role("link", name="Recevoir un nouveau lien").click()
+    page.get_by_label("Adresse e-mail").fill(login)
+    page.get_by_role("button", name="Recevoir un lien").click()
+    page.get_by_role("status").wait_for()
+    fresh = mail.last_to(login).link
+    assert fresh != link and "/activation#jeton=" in fresh
