@@ -188,3 +188,12 @@ def test_expired_link_says_so_and_offers_a_new_one(page, site, mail):
     page.get_by_role("status").wait_for()
     fresh = mail.last_to(login).link
     assert fresh != link and "/activation#jeton=" in fresh
+
+
+def test_unknown_page_is_a_french_page_for_browsers_json_for_the_api(page, site):
+    expect_status(page, 404)
+    page.goto(site.url("/page-qui-n-existe-pas"))
+    page.get_by_role("heading", name="Page introuvable").wait_for()
+    visit(page, "page-introuvable")
+    r = requests.get(site.url("/page-qui-n-existe-pas"), timeout=HTTP_TIMEOUT)
+    assert r.status_code == 404 and r.json()["detail"] == "Ressource introuvable."
