@@ -226,3 +226,21 @@ def test_password_change(page, site, mail):
     page.get_by_text("Votre mot de passe a été modifié.").wait_for()
     log_out(page)
     log_in(page, site, login, NEW_PASSWORD)
+
+
+def test_activation_without_javascript(browser, site, mail):
+    """No script: the link's code is typed in its field, and the form works the same."""
+    login = new_family(site)
+    token = mail.last_to(login).token
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    try:
+        tab = context.new_page()
+        tab.goto(site.url("/activation"))
+        tab.get_by_label("Code du lien reçu par courriel").fill(token)
+        tab.get_by_label("Nouveau mot de passe").fill(PASSWORD)
+        tab.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
+        tab.get_by_role("button", name="Activer mon compte").click()
+        tab.wait_for_url(site.url("/ma-famille"))
+        tab.get_by_text("Votre compte est activé").wait_for()
+    finally:
+        context.close()
