@@ -103,6 +103,18 @@ def ensure_xvfb() -> None:
     apt_install(missing, "pour les captures sous un vrai serveur X (Xvfb)")
 
 
+# Debian's Chromium, driven by Playwright in the parents' pages tests (tests/portal_pages):
+# Playwright's own browser download is not reachable from these machines.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_PACKAGE = "chromium"
+
+
+def ensure_chromium() -> None:
+    if not sys.platform.startswith("linux") or CHROMIUM.exists():
+        return
+    apt_install([CHROMIUM_PACKAGE], "pour les tests des pages des parents (navigateur)")
+
+
 def ensure_venv() -> Path:
     if sys.version_info < (3, 11):  # noqa: UP036 - run by any python3 on the machine
         sys.exit("Python 3.11 ou plus récent est requis.")
@@ -236,6 +248,7 @@ def run_checks(python: Path, env: dict) -> list[str]:
 def test(args: list[str]) -> int:
     python = ensure_venv()
     ensure_xvfb()
+    ensure_chromium()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     failed = run_checks(python, env)
     # Independent tests run on every core (pytest-xdist) unless the caller chose otherwise.

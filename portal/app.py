@@ -16,6 +16,7 @@ from portal.db import open_database
 from portal.deps import Services, ServicesDep
 from portal.errors import install_handlers
 from portal.mail import Mailer
+from portal.pages import install as install_pages
 from portal.protection import install as install_protection
 from portal.providers import from_settings
 from portal.routes import (
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_billing.router)
     app.include_router(pay.router)
     app.include_router(documents.router)
+    install_pages(app)
     _document_feed_position(app)
 
     @app.get("/health", tags=["système"], summary="État du service")

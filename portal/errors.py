@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portal.labels import field_label
@@ -129,6 +129,11 @@ def _translate(err: dict) -> FieldError:
     else:
         msg = f"La valeur du champ « {label} » est invalide."
     return FieldError(field=path or "body", message=msg)
+
+
+def translate_validation(exc: ValidationError) -> list[FieldError]:
+    """A pydantic validation error as French field errors (the pages' forms)."""
+    return [_translate(dict(e)) for e in exc.errors()]
 
 
 def install_handlers(app: FastAPI) -> None:

@@ -42,6 +42,17 @@ class Settings(BaseModel):
     # Base of the links e-mailed to parents (the parents' web pages).
     public_base_url: str = "http://127.0.0.1:8085"
 
+    # The collectivity shown on the parents' pages (header, footer, legal pages): name,
+    # postal address, contact e-mail and phone, logo (URL or path on this site), the data
+    # protection officer's contact, and the date of the accessibility self-assessment.
+    collectivity_name: str = "Communauté de communes Sud Sarthe"
+    collectivity_address: str = "Pôle intercommunal, allée de l'ancienne gare, 72800 Le Lude"
+    collectivity_email: str = "portailfamilles@example.fr"
+    collectivity_phone: str = "02 43 00 00 00"
+    collectivity_logo_url: str = "/static/logo.svg"
+    dpo_email: str = "dpo@example.fr"
+    accessibility_audit_date: str = "décembre 2026"
+
     # Outgoing mail.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from portal import accounts, login_changes
+from portal import parent_actions
 from portal.deps import ClientAddress, ParentDep, ServicesDep
 from portal.errors import responses, too_many_responses
-from portal.models import AccessToken, utcnow
 from portal.schemas import ForgottenIn, LinkToken, LoginIn, Message, SetPassword, TokenOut
 
 router = APIRouter(prefix="/auth", tags=["parents : connexion"], responses=responses(422))
@@ -20,11 +19,9 @@ router = APIRouter(prefix="/auth", tags=["parents : connexion"], responses=respo
     summary="Finaliser la création du compte : lien reçu par courriel et mot de passe (§4.1)",
 )
 def activate(body: SetPassword, svc: ServicesDep, address: ClientAddress):
-    with svc.db.session() as session:
-        account = accounts.activate(
-            session, svc.settings, body.token, body.password, body.password_confirmation, address
-        )
-        token, expires = accounts.open_session(session, svc.settings, account)
+    token, expires = parent_actions.activate(
+        svc, body.token, body.password, body.password_confirmation, address
+    )
     return TokenOut(access_token=token, expires_in=expires)
 
 
@@ -35,13 +32,7 @@ def activate(body: SetPassword, svc: ServicesDep, address: ClientAddress):
     summary="Se connecter avec l'identifiant (adresse e-mail) et le mot de passe (§2)",
 )
 def login(body: LoginIn, svc: ServicesDep, address: ClientAddress):
-    with svc.db.session() as session:
-        outcome = accounts.login(session, svc.settings, body.login, body.password, address)
-        if outcome.account is not None:
-            token, expires = accounts.open_session(session, svc.settings, outcome.account)
-    # A failure is committed before the refusal is answered: it counts.
-    if outcome.error is not None:
-        raise outcome.error
+    token, expires = parent_actions.log_in(svc, body.login, body.password, address)
     return TokenOut(access_token=token, expires_in=expires)
 
 
@@ -52,8 +43,7 @@ def login(body: LoginIn, svc: ServicesDep, address: ClientAddress):
     summary="Se déconnecter (le jeton cesse de fonctionner)",
 )
 def logout(parent: ParentDep, svc: ServicesDep) -> None:
-    with svc.db.session() as session:
-        session.get_one(AccessToken, parent.token_id).revoked_at = utcnow()
+    parent_actions.log_out(svc, parent.token_id)
 
 
 @router.post(
@@ -63,12 +53,8 @@ def logout(parent: ParentDep, svc: ServicesDep) -> None:
     summary="Identifiant ou mot de passe oublié : recevoir un lien par courriel (§3)",
 )
 def password_forgotten(body: ForgottenIn, svc: ServicesDep):
-    with svc.db.session() as session:
-        accounts.request_password_reset(session, svc.settings, svc.mailer, body.email)
-    return Message(
-        message="Si un compte correspond à cette adresse, un courriel vient d'y être envoyé "
-        "avec un lien pour choisir un nouveau mot de passe. Pensez à vérifier vos indésirables."
-    )
+    parent_actions.request_password_reset(svc, body.email)
+    return Message(message=parent_actions.FORGOTTEN_ANSWER)
 
 
 @router.post(
@@ -78,11 +64,9 @@ def password_forgotten(body: ForgottenIn, svc: ServicesDep):
     summary="Choisir un nouveau mot de passe avec le lien reçu par courriel (§3)",
 )
 def password_reset(body: SetPassword, svc: ServicesDep, address: ClientAddress):
-    with svc.db.session() as session:
-        account = accounts.reset_password(
-            session, svc.settings, body.token, body.password, body.password_confirmation, address
-        )
-        token, expires = accounts.open_session(session, svc.settings, account)
+    token, expires = parent_actions.reset_password(
+        svc, body.token, body.password, body.password_confirmation, address
+    )
     return TokenOut(access_token=token, expires_in=expires)
 
 
@@ -93,7 +77,5 @@ def password_reset(body: SetPassword, svc: ServicesDep, address: ClientAddress):
     summary="Confirmer la nouvelle adresse e-mail (identifiant) avec le lien reçu (§4.5)",
 )
 def confirm_email_change(body: LinkToken, svc: ServicesDep):
-    with svc.db.session() as session:
-        account = login_changes.confirm_login_change(session, body.token)
-        login = account.login_email
+    login = parent_actions.confirm_login_change(svc, body.token)
     return Message(message=f"Votre nouvel identifiant est confirmé : {login}.")

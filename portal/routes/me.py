@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, status
 
-from portal import accounts, families, login_changes
+from portal import families, parent_actions
 from portal.deps import ClientAddress, ParentDep, ServicesDep
-from portal.errors import FieldError, invalid, responses, too_many_responses
+from portal.errors import responses, too_many_responses
 from portal.models import Family, ParentAccount
 from portal.schemas import (
     ChildForm,
@@ -75,20 +75,10 @@ def put_family(body: FamilyUpdate, parent: ParentDep, svc: ServicesDep):
 def change_login_email(
     body: LoginEmailChange, parent: ParentDep, svc: ServicesDep, address: ClientAddress
 ):
-    with svc.db.session() as session:  # a wrong password is counted even though refused
-        account = session.get_one(ParentAccount, parent.account_id)
-        password_ok = accounts.verify_current_password(
-            session, svc.settings, account, body.password, address
-        )
-    with svc.db.session() as session:
-        account = session.get_one(ParentAccount, parent.account_id)
-        email = login_changes.request_login_change(
-            session, svc.settings, svc.mailer, account, body.new_email, password_ok
-        )
-    return Message(
-        message=f"Votre demande est prise en charge : un courriel de confirmation a été envoyé "
-        f"à {email}. Tant que cette adresse n'est pas confirmée, votre identifiant reste inchangé."
+    email = parent_actions.change_login_email(
+        svc, parent.account_id, body.new_email, body.password, address
     )
+    return Message(message=parent_actions.login_change_answer(email))
 
 
 @router.post(
@@ -100,22 +90,15 @@ def change_login_email(
 def change_password(
     body: PasswordChange, parent: ParentDep, svc: ServicesDep, address: ClientAddress
 ):
-    with svc.db.session() as session:  # a wrong password is counted even though refused
-        account = session.get_one(ParentAccount, parent.account_id)
-        password_ok = accounts.verify_current_password(
-            session, svc.settings, account, body.current_password, address
-        )
-    if not password_ok:
-        raise invalid(
-            [FieldError(field="current_password", message="Le mot de passe actuel est incorrect.")]
-        )
-    with svc.db.session() as session:
-        account = session.get_one(ParentAccount, parent.account_id)
-        accounts.check_new_password(
-            body.new_password, body.new_password_confirmation, account.login_email, "new_password"
-        )
-        accounts.set_password(session, account, body.new_password)
-        accounts.revoke_tokens(session, account, keep_id=parent.token_id)
+    parent_actions.change_password(
+        svc,
+        parent.account_id,
+        parent.token_id,
+        body.current_password,
+        body.new_password,
+        body.new_password_confirmation,
+        address,
+    )
     return Message(message="Votre mot de passe a été modifié.")
 
 
