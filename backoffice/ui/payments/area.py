@@ -19,8 +19,8 @@ from backoffice.ui.payments.caf_dialog import CafDialog
 from backoffice.ui.payments.documents_panel import DocumentsPanel
 from backoffice.ui.payments.family_panel import FamilyPanel
 from backoffice.ui.payments.lists import OnlinePanel, TresorPanel, UnpaidPanel
-from backoffice.ui.payments.sepa_panel import SepaPanel
 from backoffice.ui.payments.reminders_panel import RemindersPanel
+from backoffice.ui.payments.sepa_panel import SepaPanel
 from backoffice.ui.payments.slips_panel import SlipsPanel
 from backoffice.ui.qt import QPushButton, QTabWidget, QVBoxLayout, QWidget, Signal
 from backoffice.ui.tasks import TaskRunner
