@@ -45,6 +45,7 @@ from backoffice.ui.qt import (
     isValid,
 )
 from backoffice.ui.regie_menu import add_regie_menu
+from backoffice.ui.settings.pages import visible_pages
 from backoffice.ui.tasks import TaskRunner
 from backoffice.ui.widgets import area_shortcut
 
@@ -128,6 +129,8 @@ class MainWindow(QMainWindow):
             ("Synchronisation", "sync_area", self._build_sync_area),
             ("Paramètres", "settings", self._build_settings),
         ):
+            if name == "settings" and not visible_pages(actor.role.value):
+                continue  # no page of « Paramètres » is open to this role
             self._builders[self.navigation.count()] = (name, build)
             self._add_area(label, QWidget())
         self.navigation.currentRowChanged.connect(self._area_changed)

@@ -32,7 +32,6 @@ from billing_world import build  # noqa: E402
 from backoffice.documents.receipt_pdf import render_receipt_bytes  # noqa: E402
 from backoffice.models import Role  # noqa: E402
 from backoffice.services.billing import issue_run, record_payment  # noqa: E402
-from backoffice.services.billing import mail as mailer  # noqa: E402
 from backoffice.services.billing.attestations import (  # noqa: E402
     attestations_pdf,
     childcare_attestations,
@@ -41,7 +40,8 @@ from backoffice.services.billing.attestations import (  # noqa: E402
 )
 from backoffice.services.billing.ledger import figures  # noqa: E402
 from backoffice.services.billing.receipts import receipt_data  # noqa: E402
-from backoffice.services.common.actors import Actor, PermissionDenied  # noqa: E402
+from backoffice.services.common.actors import SYSTEM, Actor, PermissionDenied  # noqa: E402
+from backoffice.services.settings.smtp import save_smtp_settings  # noqa: E402
 
 D = Decimal
 REGISSEUR = Actor(None, "regie", Role.ACCOUNTANT, "Claire Régie")
@@ -157,7 +157,8 @@ def test_presence_attestation_days_hours_and_payments(paid, tmp_path):
 def test_attestations_by_email(paid, smtp_sink):
     db, w = paid
     with db.session() as s:
-        mailer.save_smtp_settings(s, host="127.0.0.1", port=smtp_sink.port, security="none",
+        save_smtp_settings(
+            s, SYSTEM, host="127.0.0.1", port=smtp_sink.port, security="none",
                                   sender="regie@example.org")  # fmt: skip
         found = presence_attestations(s, REGISSEUR, date(2026, 3, 1), date(2026, 4, 30), TODAY)
     with_email = [a for a in found if a.billing_email]

@@ -25,7 +25,8 @@ from backoffice.services.billing.reminders import (
     save_reminder_settings,
     send_reminders,
 )
-from backoffice.services.common.actors import Actor, PermissionDenied
+from backoffice.services.common.actors import SYSTEM, Actor, PermissionDenied
+from backoffice.services.settings.smtp import save_smtp_settings  # noqa: E402
 
 REGISSEUR = Actor(None, "regie", Role.ACCOUNTANT, "Claire Régie")
 ACCUEIL = Actor(None, "accueil", Role.AGENT, "Accueil")
@@ -42,8 +43,8 @@ def pdf_text(data: bytes) -> str:
 @pytest.fixture
 def reminders_db(billing_db, world, smtp_sink):
     with billing_db.session() as s:
-        mailer.save_smtp_settings(
-            s, host="127.0.0.1", port=smtp_sink.port, security="none",
+        save_smtp_settings(
+            s, SYSTEM, host="127.0.0.1", port=smtp_sink.port, security="none",
             sender="Communauté de communes Sud Sarthe <portailfamilles@comcomsudsarthe.fr>",
         )  # fmt: skip
         family = s.get(Family, world.family_id)
@@ -113,7 +114,8 @@ def test_level_1_then_2_each_sent_once(reminders_db, smtp_sink, tmp_path):
 
 def test_a_failed_email_is_not_recorded(reminders_db, smtp_sink, tmp_path):
     with reminders_db.session() as s:  # a port nobody listens on
-        mailer.save_smtp_settings(s, host="127.0.0.1", port=1, security="none",
+        save_smtp_settings(
+            s, SYSTEM, host="127.0.0.1", port=1, security="none",
                                   sender="regie@example.org")  # fmt: skip
     with pytest.raises(mailer.MailError):
         send_reminders(reminders_db, REGISSEUR, "ALSH", 1, date(2026, 7, 20),

@@ -2,13 +2,9 @@
 family's story (registrations, next bookings, requests pending, invoices, balance and
 payments: :mod:`.card_tabs`), its history, and the way to edit it.
 
-The detail is loaded off the GUI thread through the task runner; the page is
-rich text in a ``QTextBrowser`` (selectable, copyable). Only alert flags appear
-here ("PAI", "Allergie alimentaire"): medical details stay in the medical
-record, for the roles allowed to see it. The "Historique" tab loads the first
-time it is shown, so opening a family stays fast. "Modifier la famille…" opens
-:class:`~backoffice.ui.family_edit.FamilyEditDialog`; the view reloads after
-each save.
+Loaded off the GUI thread; rich text in a ``QTextBrowser``. Only alert flags appear
+here ("PAI"): medical details stay in the medical record, for the roles allowed to see
+it. "Historique" loads when first shown; the view reloads after each edit.
 """
 
 from __future__ import annotations
@@ -16,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from html import escape
+from typing import TYPE_CHECKING
 
 from backoffice.dates import paris_today
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
@@ -31,7 +28,6 @@ from backoffice.ui.child_file.editor import ChildFileDialog
 from backoffice.ui.families.card_tabs import ChildrenTab, MoneyTab, RequestsTab, balance_words
 from backoffice.ui.family_edit import FamilyEditDialog
 from backoffice.ui.history import HistoryPage
-from backoffice.ui.payments.mandate_dialog import MandateDialog
 from backoffice.ui.qt import (
     QDialog,
     QHBoxLayout,
@@ -72,6 +68,9 @@ th {{ text-align: left; padding: 2px 10px 2px 0; color: {MUTED_COLOUR}; font-wei
 .complete {{ color: {COMPLETE_COLOUR}; font-weight: bold; }}
 .alert {{ background-color: {ALERT_BACKGROUND}; color: {ALERT_COLOUR}; font-weight: bold; }}
 """
+
+if TYPE_CHECKING:
+    from backoffice.ui.payments.mandate_dialog import MandateDialog
 
 
 def _e(value: object) -> str:
@@ -448,6 +447,8 @@ class FamilyView(QWidget):
         return dialog
 
     def open_mandate(self) -> MandateDialog:
+        from backoffice.ui.payments.mandate_dialog import MandateDialog  # SEPA: on use
+
         dialog = MandateDialog(
             self.db, self.actor, self.detail.family.code if self.detail else "", self
         )

@@ -16,7 +16,7 @@ from backoffice.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from backoffice.ui.settings.pages import PAGES, SettingsPage
+from backoffice.ui.settings.pages import SettingsPage, visible_pages
 from backoffice.ui.tasks import TaskRunner
 from backoffice.ui.widgets.area_toolbar import AreaToolbar
 
@@ -29,9 +29,7 @@ class SettingsArea(QWidget):
     ):
         super().__init__(parent)
         self.db, self.actor, self.runner = db, actor, runner
-        self.pages: list[SettingsPage] = [
-            page for page in PAGES if not page.roles or actor.role.value in page.roles
-        ]
+        self.pages: list[SettingsPage] = visible_pages(actor.role.value)
         self.built: dict[str, QWidget] = {}
 
         self.toolbar = AreaToolbar("Paramètres")

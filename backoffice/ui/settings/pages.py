@@ -63,3 +63,8 @@ PAGES: tuple[SettingsPage, ...] = (
         frozenset({"admin", "accountant", "director"}),
     ),
 )
+
+
+def visible_pages(role: str) -> list[SettingsPage]:
+    """The pages a role sees (the main window shows « Paramètres » only if any)."""
+    return [page for page in PAGES if not page.roles or role in page.roles]
