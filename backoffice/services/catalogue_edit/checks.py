@@ -136,7 +136,7 @@ def period_problems(
             f"après la fin de la période ({period.end:%d/%m/%Y})."
         )
     for other in others:
-        if other.code == period.code or other.kind is not period.kind:
+        if other.code == period.code or other.kind != period.kind:
             continue
         if other.start <= period.end and period.start <= other.end:
             problems.append(

@@ -72,6 +72,7 @@ def save_period(
     others = [_span(p) for p in activity.periods if p.id != period_id]
     if any(o.code == code for o in others):
         problems.append(f"Le code « {code} » est déjà celui d'une autre période de l'activité.")
+    data.kind = PeriodKind(data.kind)
     new = PeriodSpan(code or "?", data.kind, data.start, data.end)
     problems += period_problems(new, others, data.booking_opens_on, data.booking_closes_on)
     unit_ids = [u.id for u in activity.units]

@@ -20,4 +20,24 @@ class SettingsPage:
     roles: frozenset[str] = frozenset()  # Role values allowed to see it; empty: all
 
 
-PAGES: tuple[SettingsPage, ...] = ()
+_CATALOGUE_ROLES = frozenset({"admin", "director"})
+_CATALOGUE = "backoffice.ui.settings.catalogue_pages"
+_PERIODS = "backoffice.ui.settings.period_pages"
+
+PAGES: tuple[SettingsPage, ...] = (
+    # The year's catalogue (issue 17): direction and administrator.
+    SettingsPage("regies", "Régies", _CATALOGUE, "RegiesPage", _CATALOGUE_ROLES),
+    SettingsPage(
+        "sites", "Sites et activités", _CATALOGUE, "SitesActivitiesPage", _CATALOGUE_ROLES
+    ),
+    SettingsPage("periods", "Périodes et fermetures", _PERIODS, "PeriodsPage", _CATALOGUE_ROLES),
+    SettingsPage("rules", "Règles de réservation", _PERIODS, "RulesPage", _CATALOGUE_ROLES),
+    SettingsPage(
+        "payment_windows",
+        "Fenêtres de paiement",
+        _CATALOGUE,
+        "PaymentWindowsPage",
+        _CATALOGUE_ROLES,
+    ),
+    SettingsPage("tariffs", "Tarifs", _CATALOGUE, "CatalogueTariffsPage", _CATALOGUE_ROLES),
+)
