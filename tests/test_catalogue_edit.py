@@ -187,8 +187,8 @@ def test_a_capacity_below_accepted_bookings_names_the_children(world):
             )
         )
     assert reasons == [
-        "Capacité de « Journée (repas compris) » le 19/10/2026 : 3 enfants sont déjà acceptés, "
-        "plus que les 2 places demandées (Inès BERNARD, Léa BERNARD, Noé BERNARD). Annulez "
+        "Capacité de « Journée (repas compris) » le 19/10/2026 : 3 enfants déjà acceptés pour 2 "
+        "places demandées (Inès BERNARD, Léa BERNARD, Noé BERNARD). Annulez "
         "d'abord des réservations ou gardez au moins 3 places."
     ]
     with db.session() as s:  # 3 places: accepted
@@ -224,8 +224,8 @@ def test_the_file_is_refused_for_the_same_capacity(world):
     with db.session() as s, pytest.raises(CatalogueError) as caught:
         apply_catalogue(s, parse_catalogue(text, "exemple.toml"))
     assert (
-        "Capacité de « Journée (repas compris) » (3–5 ans) le 19/10/2026 : 3 enfants sont déjà "
-        "acceptés, plus que les 2 places demandées (Inès BERNARD, Léa BERNARD, Noé BERNARD)."
+        "Capacité de « Journée (repas compris) » (3–5 ans) le 19/10/2026 : 3 enfants déjà acceptés "
+        "pour 2 places demandées (Inès BERNARD, Léa BERNARD, Noé BERNARD)."
     ) in str(caught.value)
 
 

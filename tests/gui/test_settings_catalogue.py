@@ -32,7 +32,9 @@ def director_window(desk_window, sqlite_db):
 
     load_example(sqlite_db)
     actor = add_agent(sqlite_db, "cmoreau", "Claire Moreau", Role.DIRECTOR)
-    return desk_window(sqlite_db, actor)
+    window = desk_window(sqlite_db, actor)
+    window.show_area(window.settings)
+    return window
 
 
 def pending(db) -> list[OutboxItem]:
@@ -137,7 +139,7 @@ def test_capacity_below_accepted_bookings_is_refused_with_the_children(director_
     dialog.submit()
     assert dialog.isVisible() and dialog.errors.isVisible()
     text = dialog.errors.text()
-    assert "2 enfants sont déjà acceptés, plus que les 1 places demandées" in text
+    assert "2 enfants déjà acceptés pour 1 place demandée" in text
     assert "Léa BERNARD, Noé BERNARD" in text
     assert dialog.places.value() == 1  # nothing lost
     shot(dialog, "settings-catalogue-capacity-refused.png")

@@ -198,12 +198,17 @@ def capacity_problems(
         if len(names) > places:
             who = f" ({group.name})" if group is not None else ""
             problems.append(
-                f"Capacité de « {unit_label} »{who} le {day:%d/%m/%Y} : {len(names)} enfants "
-                f"sont déjà acceptés, plus que les {places} places demandées "
+                f"Capacité de « {unit_label} »{who} le {day:%d/%m/%Y} : "
+                f"{_count(len(names), 'enfant déjà accepté', 'enfants déjà acceptés')} pour "
+                f"{_count(places, 'place demandée', 'places demandées')} "
                 f"({', '.join(names)}). Annulez d'abord des réservations ou gardez au moins "
-                f"{len(names)} places."
+                f"{_count(len(names), 'place', 'places')}."
             )
     return problems
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n <= 1 else many}"
 
 
 # -- invoiced days and closed billing periods -------------------------------------------

@@ -92,3 +92,7 @@ class SettingsArea(QWidget):
         refresh = getattr(widget, "refresh", None)
         if callable(refresh):
             refresh()
+
+    def reload(self) -> None:
+        """The main window calls it when the area is shown: the current page refreshes."""
+        self._show_row(self.list.currentRow())

@@ -232,11 +232,13 @@ class RulesPage(CataloguePage):
         for spin in (self.booking_days, self.cancel_days):
             spin.setRange(0, rules.MAX_NOTICE_DAYS)
             spin.setPrefix("J-")
+            spin.setMinimumWidth(70)
         self.booking_time, self.cancel_time = _time_field(time(12)), _time_field(time(12))
         self.skip_weekends = QCheckBox("Ne pas compter les samedis et dimanches")
         self.skip_holidays = QCheckBox("Ne pas compter les jours fériés")
         self.auto_accept = QCheckBox("Accepter automatiquement dans la limite des places")
         self.when_full = QComboBox()
+        self.when_full.setMaximumWidth(420)
         for key, label in WHEN_FULL_LABELS.items():
             self.when_full.addItem(label, key)
         self.complete_file = QCheckBox("Inscription seulement avec un dossier complet")
