@@ -396,7 +396,12 @@ class PaymentWindowsPage(CataloguePage):
 
 
 class CatalogueTariffsPage(TariffsPanel):
-    """« Tarifs »: the tariffs screen of « Facturation », the same widget."""
+    """« Tarifs »: the tariffs screen of « Facturation », the same widget (narrower unit
+    list: the page sits beside the list of the settings' pages)."""
+
+    def __init__(self, db, actor, runner, parent=None):
+        super().__init__(db, actor, runner, parent=parent)
+        self.unit.setMinimumContentsLength(30)
 
     def refresh(self) -> None:
         self.reload()
