@@ -33,7 +33,7 @@ from backoffice.services.catalogue.import_export import (
     apply_catalogue,
     parse_catalogue,
 )
-from backoffice.services.catalogue_edit import activities, periods, regies, rules
+from backoffice.services.catalogue_edit import activities, duplicate, periods, regies, rules
 from backoffice.services.catalogue_edit.common import CatalogueRefused
 from backoffice.services.catalogue_edit.payment_windows import save_window
 from backoffice.services.common.actors import PermissionDenied
@@ -326,3 +326,41 @@ def test_regie_checks_and_payment_windows(world):
         )
     assert reasons == ["Elle chevauche la fenêtre du 01/12/2026 au 15/12/2026."]
     assert outbox(db, "payment_windows.publish") == before + 2
+
+
+def test_duplicate_a_year_onto_next_years_zone_b_holidays(world):
+    db, director = world
+    with db.session() as s:
+        aid = activity_id(s, "ALSH-MAYET")
+        copies = duplicate.propose_next_year(s, director, aid)
+    assert [c.line for c in copies] == [
+        "« toussaint-2026 » → « toussaint-2027 » du 23/10/2027 au 07/11/2027 "
+        "(Vacances de la Toussaint 2027, zone B, 2 capacité(s))",
+        "« hiver-2027 » → « hiver-2028 » du 05/02/2028 au 20/02/2028 "
+        "(Vacances d'hiver 2028, zone B, 2 capacité(s))",
+    ]
+    assert copies[0].data.name == "Vacances de la Toussaint 2027"
+    assert copies[0].data.booking_opens_on == date(2026, 9, 5) + (
+        date(2027, 10, 23) - date(2026, 10, 17)
+    )
+    before = outbox(db)
+    with db.session() as s:
+        assert duplicate.save_next_year(s, director, aid, copies) == 2
+    with db.session() as s:
+        new = s.scalars(select(Period).where(Period.code == "hiver-2028")).one()
+        assert (new.start_date, new.end_date) == (date(2028, 2, 5), date(2028, 2, 20))
+        places = sorted(
+            (c.start_date, c.end_date, c.places)
+            for c in s.scalars(select(Capacity).where(Capacity.start_date >= date(2027, 9, 1)))
+        )
+    assert places == [
+        (date(2027, 10, 23), date(2027, 11, 7), 12),
+        (date(2027, 10, 23), date(2027, 11, 7), 20),
+        (date(2028, 2, 5), date(2028, 2, 20), 12),
+        (date(2028, 2, 5), date(2028, 2, 20), 20),
+    ]
+    assert outbox(db) > before
+    with db.session() as s:  # twice: refused by the same checks (overlap), nothing saved
+        with pytest.raises(CatalogueRefused) as caught:
+            duplicate.save_next_year(s, director, aid, copies)
+        assert "Le code « toussaint-2027 » est déjà celui d'une autre période" in str(caught.value)

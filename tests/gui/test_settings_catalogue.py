@@ -196,3 +196,29 @@ def test_regies_and_payment_windows_pages(director_window, sqlite_db):
     windows.regie.setCurrentIndex(alsh)
     assert windows.table.rowCount() >= 1
     shot(window, "settings-catalogue-payment-windows.png")
+
+
+def test_duplicate_the_year_onto_next_years_zone_b_holidays(director_window):
+    from backoffice.ui import dialogs
+
+    window = director_window
+    page = window.settings.show_page("periods")
+    page.activity.setCurrentIndex(page.activity.findText("Accueil de loisirs Mayet"))
+    dialogs.scripted_answers[:] = [True]
+    page.duplicate.click()
+    assert dialogs.scripted_answers == []  # the review was asked
+    assert "« toussaint-2026 » → « toussaint-2027 » du 23/10/2027 au 07/11/2027" in (
+        page.review_text
+    )
+    codes = [page.periods.item(n, 0).text() for n in range(page.periods.rowCount())]
+    assert codes == ["toussaint-2026", "hiver-2027", "toussaint-2027", "hiver-2028"]
+    assert "2 période(s) copiée(s) sur l'année suivante." in page.status.text()
+    shot(window, "settings-catalogue-duplicated-year.png")
+    from backoffice.ui.qt import QMessageBox
+
+    review = QMessageBox(QMessageBox.Icon.Question, "Portail Famille", page.review_text)
+    review.addButton("Enregistrer la copie", QMessageBox.ButtonRole.AcceptRole)
+    review.addButton("Annuler", QMessageBox.ButtonRole.RejectRole)
+    review.show()
+    shot(review, "settings-catalogue-duplicate-review.png")
+    review.close()

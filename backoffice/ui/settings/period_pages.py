@@ -26,6 +26,7 @@ from backoffice.ui.settings.catalogue_form import (
     make_table,
     selected_key,
 )
+from backoffice.ui.settings.duplicate_year import offer_duplicate
 
 WHEN_FULL_LABELS = {
     WhenFull.WAITING_LIST: "Liste d'attente (une place libérée va au suivant)",
@@ -76,6 +77,12 @@ class PeriodsPage(CataloguePage):
         self.new_closure = QPushButton("Nouvelle fermeture…")
         self.suggest = QPushButton("Proposer fériés et ponts")
         self.delete_closure = QPushButton("Supprimer la fermeture")
+        self.duplicate = QPushButton("Dupliquer vers l'année suivante…")
+        self.duplicate.setToolTip(
+            "Copie les périodes et capacités de la dernière année sur la suivante, "
+            "dates des vacances de la zone B ; à vérifier avant d'enregistrer"
+        )
+        self.review_text = ""  # the last copy shown for review
         self.new_period.clicked.connect(lambda: self.open_period(None))
         self.edit_period.clicked.connect(lambda: self.open_period(selected_key(self.periods)))
         self.periods.doubleClicked.connect(lambda *_: self.open_period(selected_key(self.periods)))
@@ -83,7 +90,10 @@ class PeriodsPage(CataloguePage):
         self.new_closure.clicked.connect(self.open_closure)
         self.suggest.clicked.connect(self.add_suggested)
         self.delete_closure.clicked.connect(self._delete_closure)
-        self.layout_.addLayout(button_row(self.new_period, self.edit_period, self.delete_period))
+        self.duplicate.clicked.connect(lambda: offer_duplicate(self))
+        self.layout_.addLayout(
+            button_row(self.new_period, self.edit_period, self.delete_period, self.duplicate)
+        )
         self.layout_.addWidget(self.periods, 1)
         self.layout_.addWidget(QLabel("<b>Jours fermés</b>"))
         self.layout_.addLayout(button_row(self.new_closure, self.suggest, self.delete_closure))
