@@ -222,3 +222,64 @@ def test_duplicate_the_year_onto_next_years_zone_b_holidays(director_window):
     review.show()
     shot(review, "settings-catalogue-duplicate-review.png")
     review.close()
+
+
+def test_every_catalogue_dialog_in_french(director_window, no_dialogs):
+    """Site, activity, capacity, closure and payment-window dialogs (screenshots); deleting
+    a booked activity is refused in a warning that offers to archive it."""
+    book_children(
+        director_window.settings.db,
+        "ALSH-MAYET",
+        "journee",
+        date(2026, 10, 19),
+        [("Léa", date(2022, 3, 1))],
+    )
+    window = director_window
+    sites = window.settings.show_page("sites")
+    sites.sites.selectRow(0)
+    dialog = sites.open_site(sites.sites.item(0, 0).data(0x0100))
+    assert dialog.code.text() == "CL-MAYET"
+    shot(dialog, "settings-catalogue-site-dialog.png")
+    dialog.reject()
+    sites.select_activity("ALSH-MAYET")
+    dialog = sites.open_activity(sites.activities.item(0, 0).data(0x0100))
+    assert dialog.kind.currentText() == "Accueil de loisirs (ALSH)"
+    shot(dialog, "settings-catalogue-activity-dialog.png")
+    dialog.reject()
+    dialog = sites.open_capacity(None)
+    dialog.start.setText("32/10/2026")
+    dialog.submit()
+    assert "Début : « 32/10/2026 » n'est pas une date (jj/mm/aaaa)." in dialog.errors.text()
+    shot(dialog, "settings-catalogue-capacity-dialog.png")
+    dialog.reject()
+    sites.buttons["delete_activity"].click()
+    assert no_dialogs[-1].text == (
+        "L'activité « Accueil de loisirs Mayet » est utilisé(e) par 1 réservation(s) : "
+        "suppression refusée ; archivez-la plutôt."
+    )
+    sites.buttons["archive"].click()
+    states = {
+        sites.activities.item(n, 0).text(): sites.activities.item(n, 5).text()
+        for n in range(sites.activities.rowCount())
+    }
+    assert states == {"ALSH-MAYET": "Archivée", "PERI-LUDE": "Proposée"}
+
+    periods = window.settings.show_page("periods")
+    dialog = periods.open_closure()
+    dialog.start.setText("11/11/2027")
+    dialog.end.setText("11/11/2027")
+    dialog.submit()
+    assert "Donnez un libellé à la fermeture" in dialog.errors.text()
+    assert dialog.start.text() == "11/11/2027"
+    shot(dialog, "settings-catalogue-closure-dialog.png")
+    dialog.reject()
+
+    windows = window.settings.show_page("payment_windows")
+    dialog = windows.open_window()
+    dialog.label.setText("Noël")
+    dialog.start.setText("15/12/2026")
+    dialog.end.setText("01/12/2026")
+    dialog.submit()
+    assert "La fenêtre ferme le 01/12/2026, avant d'ouvrir le 15/12/2026." in dialog.errors.text()
+    shot(dialog, "settings-catalogue-window-dialog.png")
+    dialog.reject()
