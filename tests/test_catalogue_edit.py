@@ -364,3 +364,19 @@ def test_duplicate_a_year_onto_next_years_zone_b_holidays(world):
         with pytest.raises(CatalogueRefused) as caught:
             duplicate.save_next_year(s, director, aid, copies)
         assert "Le code « toussaint-2027 » est déjà celui d'une autre période" in str(caught.value)
+
+
+def test_age_groups_of_an_activity(world):
+    db, director = world
+    with db.session() as s:
+        aid = activity_id(s, "ALSH-MAYET")
+        assert refused(
+            lambda: activities.save_age_group(s, director, aid, "ados", "Ados", 18 * 12, 12 * 12)
+        ) == ["L'âge maximum est inférieur à l'âge minimum."]
+        group = activities.save_age_group(s, director, aid, "ados", "Ados", 13 * 12, 17 * 12 + 11)
+        assert [g.code for g in s.get(Activity, aid).age_groups][-1] == "ados"
+        assert group.id is not None
+        created = s.scalars(
+            select(AuditEvent.new_value).where(AuditEvent.entity == "age_group")
+        ).all()
+    assert created == ["Ados"]
