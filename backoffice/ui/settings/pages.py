@@ -35,7 +35,7 @@ PAGES: tuple[SettingsPage, ...] = (
     SettingsPage(
         "payment_windows",
         "Fenêtres de paiement",
-        _CATALOGUE,
+        "backoffice.ui.settings.windows_page",
         "PaymentWindowsPage",
         _CATALOGUE_ROLES,
     ),
