@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from backoffice.services.billing.common import CENT, BillingError
+from backoffice.services.catalogue_edit.checks import bracket_problems
 
 MAX_RANK = 9
 MAX_PRICE = Decimal("100000")  # no unit costs that much: a typing slip
@@ -141,18 +142,20 @@ def _check_brackets(rows: list[_Row], errors: list[str]) -> None:
                 f"{prefix}la première tranche doit commencer à QF 0 (ligne {group[0].line} "
                 f"commence à {group[0].qf_min})."
             )
-        for prev, cur in zip(group, group[1:], strict=False):
+        # The same checks as the catalogue file's (catalogue_edit.checks), said with lines.
+        for problem in bracket_problems(group):
+            prev, cur = group[problem.prev], group[problem.cur]
             lines = f"lignes {prev.line} et {cur.line}"
-            if prev.qf_max is None or cur.qf_min <= prev.qf_max:
-                upper = "∞" if prev.qf_max is None else prev.qf_max
-                errors.append(
-                    f"{prefix}les tranches se chevauchent ({lines} : {prev.qf_min}–{upper} "
-                    f"et {cur.qf_min}…)."
-                )
-            elif cur.qf_min > prev.qf_max + 1:
+            if problem.kind == "gap":
+                assert prev.qf_max is not None
                 errors.append(
                     f"{prefix}trou entre les tranches ({lines}) : les QF de {prev.qf_max + 1} "
                     f"à {cur.qf_min - 1} n'ont pas de prix."
+                )
+            else:
+                errors.append(
+                    f"{prefix}les tranches se chevauchent ({lines} : {prev.qf_min}–"
+                    f"{problem.upper} et {cur.qf_min}…)."
                 )
         if group[-1].qf_max is not None:
             errors.append(

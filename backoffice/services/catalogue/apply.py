@@ -47,6 +47,7 @@ from backoffice.services.catalogue.parsed import (
     ClosureDoc,
     UnitDoc,
 )
+from backoffice.services.catalogue_edit.checks import capacity_problems
 from backoffice.services.common.outbox import enqueue
 
 
@@ -120,6 +121,11 @@ class _Applier:
             for unit_doc in activity_doc.units:
                 if unit_doc.code in units:
                     issues.extend(self._tariff_issues(activity_doc, unit_doc, units[unit_doc.code]))
+                    issues.extend(
+                        self._capacity_issues(
+                            activity, activity_doc, unit_doc, units[unit_doc.code]
+                        )
+                    )
         if issues:
             raise CatalogueError(self.doc.source, issues)
 
@@ -142,6 +148,21 @@ class _Applier:
                     "« depuis » postérieure",
                     t.line,
                 )
+
+    def _capacity_issues(
+        self, activity: Activity, activity_doc: ActivityDoc, unit_doc: UnitDoc, unit: Unit
+    ) -> Iterable[CatalogueIssue]:
+        """Places below the children already accepted: the « Sites et activités » check."""
+        groups = {g.code: g.id for g in activity.age_groups}
+        where = f"activite « {activity_doc.code} » › unite « {unit_doc.code} » › capacites"
+        for c in unit_doc.capacities:
+            if c.age_group is not None and c.age_group not in groups:
+                continue  # a new age group: nobody is booked in it yet
+            group_id = groups[c.age_group] if c.age_group is not None else None
+            for message in capacity_problems(
+                self.session, unit.id, unit.name, group_id, c.start, c.end, c.places
+            ):
+                yield CatalogueIssue(where, message, unit_doc.line)
 
     # -- changes ----------------------------------------------------------
 

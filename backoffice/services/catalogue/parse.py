@@ -32,6 +32,7 @@ from backoffice.services.catalogue.parsed import (
     describe_path,
 )
 from backoffice.services.catalogue.vocabulary import Field, Invalid
+from backoffice.services.catalogue_edit import checks
 from backoffice.services.common import postcodes
 
 
@@ -287,6 +288,7 @@ def _read_activity(reader: _Reader, raw: Any, path: Path) -> ActivityDoc | None:
         ):
             periods.append(PeriodDoc(**p))
     _unique_codes(reader, raw, "periode", path, "période")
+    _check_periods(reader, path, periods, raw)
 
     units = []
     for upath, uraw in reader.items(raw, "unite", path):
@@ -368,6 +370,7 @@ def _read_unit(
             seen.append((cpath, _span(c["start"], c["end"]) + group))
     reader.unique(seen, "capacité")
     tariffs = []
+    errors_before = len(reader.issues)
     for tpath, traw in reader.items(raw, "tarifs", path):
         t = reader.table(traw, tpath, schema.TARIFF_FIELDS)
         if t is None:
@@ -384,7 +387,8 @@ def _read_unit(
             )
             continue
         tariffs.append(TariffDoc(**t, line=reader.index.line_of(tpath)))
-    _check_brackets(reader, path, tariffs)
+    if len(reader.issues) == errors_before:  # half-read brackets would mislead
+        _check_brackets(reader, path, tariffs)
     if values is None:
         return None
     return UnitDoc(
@@ -393,23 +397,24 @@ def _read_unit(
 
 
 def _check_brackets(reader: _Reader, path: Path, tariffs: list[TariffDoc]) -> None:
-    """Same date and rank: QF brackets must neither repeat nor overlap."""
+    """Same date and rank: QF brackets must neither repeat, overlap nor leave a gap
+    (the checks of the tariff screens, :mod:`backoffice.services.catalogue_edit.checks`)."""
     groups: dict[tuple, list[tuple[int, TariffDoc]]] = {}
     for i, t in enumerate(tariffs):
         groups.setdefault((t.valid_from, t.child_rank), []).append((i, t))
     for (valid_from, rank), items in groups.items():
-        items.sort(key=lambda it: it[1].qf_min)
-        for (_, prev), (i, cur) in zip(items, items[1:], strict=False):
-            where = path + ("tarifs", i)
-            label = f"tarif du {valid_from:%d/%m/%Y}" + (f", rang {rank}" if rank else "")
-            if cur.qf_min == prev.qf_min:
-                reader.error(where, f"{label} : tranche QF à partir de {cur.qf_min} en double")
-            elif prev.qf_max is None or prev.qf_max >= cur.qf_min:
-                reader.error(
-                    where,
-                    f"{label} : la tranche QF {cur.qf_min}… chevauche la "
-                    f"tranche {prev.qf_min}–{prev.qf_max if prev.qf_max is not None else '∞'}",
-                )
+        label = f"tarif du {valid_from:%d/%m/%Y}" + (f", rang {rank}" if rank else "")
+        for problem in checks.bracket_problems([t for _, t in items]):
+            where = path + ("tarifs", items[problem.cur][0])
+            reader.error(where, f"{label} : {checks.describe_bracket(problem)}")
+
+
+def _check_periods(reader: _Reader, path: Path, periods: list[PeriodDoc], raw: dict) -> None:
+    """Periods of one activity overlapping (same checks as the « Périodes » screen)."""
+    spans = [checks.PeriodSpan(p.code, p.kind, p.start, p.end) for p in periods]
+    paths = {r.get("code"): p for p, r in reader.items(raw, "periode", path) if isinstance(r, dict)}
+    for i, message in checks.period_overlaps(spans):
+        reader.error(paths.get(spans[i].code, path), message)
 
 
 def _check_references(reader: _Reader, data: dict[str, Any], doc: CatalogueDocument) -> None:

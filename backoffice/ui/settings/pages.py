@@ -20,6 +20,10 @@ class SettingsPage:
     roles: frozenset[str] = frozenset()  # Role values allowed to see it; empty: all
 
 
+_CATALOGUE_ROLES = frozenset({"admin", "director"})
+_CATALOGUE = "backoffice.ui.settings.catalogue_pages"
+_PERIODS = "backoffice.ui.settings.period_pages"
+
 ADMIN = frozenset({"admin"})
 YEAR_PREPARERS = frozenset({"admin", "director"})
 
@@ -41,6 +45,21 @@ PAGES: tuple[SettingsPage, ...] = (
         "PortalPage",
         ADMIN,
     ),
+    # The year's catalogue (issue 17): direction and administrator.
+    SettingsPage("regies", "Régies", _CATALOGUE, "RegiesPage", _CATALOGUE_ROLES),
+    SettingsPage(
+        "sites", "Sites et activités", _CATALOGUE, "SitesActivitiesPage", _CATALOGUE_ROLES
+    ),
+    SettingsPage("periods", "Périodes et fermetures", _PERIODS, "PeriodsPage", _CATALOGUE_ROLES),
+    SettingsPage("rules", "Règles de réservation", _PERIODS, "RulesPage", _CATALOGUE_ROLES),
+    SettingsPage(
+        "payment_windows",
+        "Fenêtres de paiement",
+        "backoffice.ui.settings.windows_page",
+        "PaymentWindowsPage",
+        _CATALOGUE_ROLES,
+    ),
+    SettingsPage("tariffs", "Tarifs", _CATALOGUE, "CatalogueTariffsPage", _CATALOGUE_ROLES),
     SettingsPage(
         "catalogue_toml",
         "Catalogue (fichier TOML)",
