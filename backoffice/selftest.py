@@ -7,11 +7,14 @@ The Qt check lives in ``backoffice/ui/`` (the core imports no Qt) and is passed 
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger("backoffice.app")
 
 
 @dataclass(frozen=True)
@@ -104,3 +107,23 @@ def run_checks(checks: Iterable[tuple[str, Check]]) -> list[CheckResult]:
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none hidden
             results.append(CheckResult(name, False, str(exc), traceback.format_exc()))
     return results
+
+
+def report(results: list[CheckResult]) -> int:
+    """Print one French line per check (and log it); the exit code: 1 when one failed."""
+    for result in results:
+        print(result.line(), flush=True)
+        if result.ok:
+            log.info("Auto-test : %s", result.line())
+        else:
+            log.error("Auto-test : %s\n%s", result.line(), result.trace)
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        print(
+            f"Auto-test en échec : {', '.join(failed)}. Cette installation est incomplète ; "
+            "réinstallez le programme ou transmettez ce message au support.",
+            flush=True,
+        )
+        return 1
+    print("Auto-test réussi : l'installation est complète.", flush=True)
+    return 0

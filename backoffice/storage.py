@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import __version__, paths
+from backoffice import __version__, machine_settings, paths
 from backoffice.errors import UserError
 
 if TYPE_CHECKING:
@@ -40,8 +40,13 @@ class StorageError(UserError):
 
 
 def resolve_database_url(explicit: str | None = None) -> str:
-    """``--database-url`` first, then ``BACKOFFICE_DATABASE_URL``, then the SQLite file."""
-    url = explicit or os.environ.get("BACKOFFICE_DATABASE_URL")
+    """``--database-url`` first, then ``BACKOFFICE_DATABASE_URL``, then the settings files
+    (:mod:`backoffice.machine_settings`), then the SQLite file."""
+    url = (
+        explicit
+        or os.environ.get("BACKOFFICE_DATABASE_URL")
+        or machine_settings.load().database_url
+    )
     if url:
         return normalise_url(url)
     return f"sqlite:///{paths.default_database_path()}"

@@ -37,7 +37,9 @@ def test_a_database_from_a_newer_version_is_refused_and_left_untouched(tmp_path)
     assert _digest(file) == before
     engine = storage.make_engine(url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099_futur"
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099_futur"
+        )
     engine.dispose()
 
 
@@ -55,6 +57,8 @@ def test_a_stale_migration_left_in_the_bundle_is_refused_in_french(tmp_path, mon
 
     with pytest.raises(storage.StorageError, match="plusieurs fins de migrations"):
         open_database(f"sqlite:///{tmp_path / 'neuve.sqlite3'}")
-    assert not (tmp_path / "neuve.sqlite3").exists() or storage.current_revision(
-        storage.make_engine(f"sqlite:///{tmp_path / 'neuve.sqlite3'}")
-    ) is None
+    assert (
+        not (tmp_path / "neuve.sqlite3").exists()
+        or storage.current_revision(storage.make_engine(f"sqlite:///{tmp_path / 'neuve.sqlite3'}"))
+        is None
+    )
