@@ -110,9 +110,10 @@ def close_after_delay(window) -> None:
 def self_test() -> int:
     """Run every check, print one French line each; non-zero exit when one fails."""
     from backoffice import selftest
-    from backoffice.ui.selftest import check_qt
+    from backoffice.ui.selftest import check_qt, check_translations
 
-    return selftest.report(selftest.run_checks([*selftest.CORE_CHECKS.items(), ("Qt", check_qt)]))
+    gui = [("Qt", check_qt), ("Traductions", check_translations)]
+    return selftest.report(selftest.run_checks([*selftest.CORE_CHECKS.items(), *gui]))
 
 
 def check_setup() -> tuple[machine_settings.Settings | None, str]:
