@@ -96,7 +96,13 @@ def build_frozen(dist: Path, work: Path) -> Path:
         ],
         check=True,
     )
-    return dist / "backoffice"
+    app = dist / "backoffice"
+    if not (app / "backoffice-cli.exe").exists():
+        # Linux: no console/windowed flag, so no second program; the launcher starts the
+        # command line when called by this name (packaging/launcher.py).
+        (app / "backoffice-cli").unlink(missing_ok=True)
+        (app / "backoffice-cli").symlink_to("backoffice")
+    return app
 
 
 def build_installer(version: str, dist: Path) -> Path | None:

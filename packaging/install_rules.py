@@ -57,7 +57,7 @@ def apply_install_delete(app: Path) -> list[Path]:
     for kind, name in INSTALL_DELETE:
         if kind == "files" and name.endswith(".exe"):
             plain = app / name.removesuffix(".exe")
-            if plain.is_file():
+            if plain.is_file() or plain.is_symlink():  # backoffice-cli links to backoffice
                 plain.unlink()
                 removed.append(plain)
     return removed

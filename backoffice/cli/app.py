@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # adds Qt's); no database of the agent is opened.
         from backoffice import selftest
 
-        return selftest.report(selftest.run_checks(selftest.CORE_CHECKS.items()))
+        return selftest.report(selftest.run_checks(selftest.CORE_CHECKS.items()), logged=False)
     args = build_parser().parse_args(argv)
     try:
         machine_settings.load()  # a wrong settings file stops here, in French
