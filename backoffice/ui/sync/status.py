@@ -156,6 +156,9 @@ class Status:
             text = f"Synchronisé à {clock_text(self.last_success_at)}"
         else:
             text = "Jamais synchronisé"
+        report = self.outcome.report if self.outcome is not None else None
+        if report is not None and report.new_version:
+            text += " — " + report.new_version.rstrip(".")
         problems = []
         if self.conflicts:
             problems.append(plural(self.conflicts, "conflit", "conflits"))
