@@ -187,7 +187,8 @@ class PortalClient:
         if response.status_code in (401, 403):
             raise PortalAuthError(
                 "Le portail refuse le jeton du back-office. Enregistrez un jeton valide : "
-                "backoffice-cli sync configure --portal URL."
+                "Synchronisation › « Modifier le portail… » "
+                "(ou backoffice-cli sync configure --portal URL)."
             )
         try:
             body = response.json() if response.content else None

@@ -152,6 +152,7 @@ def client_from_settings(
         ca_file = settings.ca_bundle(session)
     if not url:
         raise PortalError(
-            "Aucun portail n'est configuré : backoffice-cli sync configure --portal URL"
+            "Aucun portail n'est configuré : renseignez-le dans l'espace Synchronisation "
+            "(ou backoffice-cli sync configure --portal URL)."
         )
     return PortalClient(url, token or settings.read_token(url), ca_bundle=ca_file, **options)

@@ -150,7 +150,8 @@ def read_token(url: str) -> str:
     if not token:
         raise TokenUnavailable(
             f"Aucun jeton n'est enregistré pour le portail {url}. "
-            f"Enregistrez-le avec : backoffice-cli sync configure --portal {url}"
+            "Enregistrez-le dans Synchronisation › « Modifier le portail… » "
+            f"(ou backoffice-cli sync configure --portal {url})."
         )
     return token
 
