@@ -116,3 +116,17 @@ def test_portable_mode_works_where_the_folder_is_writable(tmp_path, monkeypatch)
     monkeypatch.setattr(paths, "_program_dir", lambda: tmp_path)
     assert paths.data_dir() == tmp_path / "data"
     assert list((tmp_path / "data").iterdir()) == []  # the probe file is gone
+
+
+def test_the_example_of_the_packaging_readme_is_a_valid_machine_file(files):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "packaging" / "README.md").read_text(
+        encoding="utf-8"
+    )
+    machine, _user = files
+    machine.write_text(re.search(r"```toml\n(.*?)```", readme, re.S).group(1), encoding="utf-8")
+    settings = machine_settings.load()
+    assert settings.sync_interval_minutes == 15
+    assert settings.user_may_override == {"sync_interval_minutes"}
+    assert str(settings.backup_dir).startswith("\\\\serveur")
