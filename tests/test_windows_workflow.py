@@ -36,6 +36,10 @@ def test_the_test_step_selects_markers_and_files_that_exist():
     markers = set(re.findall(r"[a-z_]+", args[args.index("-m") + 1])) - {"not", "and", "or"}
     declared = (ROOT / "pyproject.toml").read_text("utf-8")
     assert all(f'"{m}:' in declared for m in markers), markers
+    # -k leaves out the PostgreSQL variants: the parameter id the fixtures give them.
+    assert args[args.index("-k") + 1] == "not postgresql"
+    conftest = (ROOT / "tests" / "conftest.py").read_text("utf-8")
+    assert 'backends.append("postgresql")' in conftest
     ignored = [a.split("=", 1)[1] for a in args if a.startswith("--ignore=")]
     assert ignored and all((ROOT / path).is_file() for path in ignored)
     assert 'commands = {"run": run, "test": test}' in (ROOT / "tasks.py").read_text("utf-8")
