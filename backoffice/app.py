@@ -15,7 +15,8 @@ import traceback
 from collections.abc import Sequence
 from datetime import date
 
-from backoffice import APP_NAME, APP_ORG, __version__, logs, paths
+from backoffice import APP_NAME, APP_ORG, __version__, logs, machine_settings, paths
+from backoffice.errors import UserError
 from backoffice.services.common.actors import Actor, PermissionDenied, current_actor
 from backoffice.services.database import open_database
 from backoffice.storage import Database, StorageError
@@ -117,30 +118,43 @@ def close_after_delay(window) -> None:
 def self_test() -> int:
     """Run every check, print one French line each; non-zero exit when one fails."""
     from backoffice import selftest
-    from backoffice.ui.selftest import check_qt
+    from backoffice.ui.selftest import check_qt, check_translations
 
-    results = selftest.run_checks([*selftest.CORE_CHECKS.items(), ("Qt", check_qt)])
-    for result in results:
-        print(result.line(), flush=True)
-        if result.ok:
-            log.info("Auto-test : %s", result.line())
-        else:
-            log.error("Auto-test : %s\n%s", result.line(), result.trace)
-    failed = [r.name for r in results if not r.ok]
-    if failed:
-        print(
-            f"Auto-test en échec : {', '.join(failed)}. Cette installation est incomplète ; "
-            "réinstallez le programme ou transmettez ce message au support.",
-            flush=True,
-        )
-        return 1
-    print("Auto-test réussi : l'installation est complète.", flush=True)
-    return 0
+    gui = [("Qt", check_qt), ("Traductions", check_translations)]
+    return selftest.report(selftest.run_checks([*selftest.CORE_CHECKS.items(), *gui]))
+
+
+def check_setup() -> tuple[machine_settings.Settings | None, str]:
+    """The settings files and the data folder, read before anything else: the settings,
+    or the French reason the program cannot start (a wrong settings file, portable mode
+    where the folder is read-only)."""
+    try:
+        settings = machine_settings.load()
+        paths.data_dir()
+    except UserError as exc:
+        return None, str(exc)
+    return settings, ""
+
+
+def refuse_start(reason: str, qt_args: list[str]) -> int:
+    """Say why the program cannot start (console and dialog); exit code 1."""
+    print(reason, file=sys.stderr, flush=True)
+    from backoffice.ui import dialogs
+    from backoffice.ui.qt import QApplication
+
+    _app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    dialogs.critical(None, reason, title=STARTUP_FAILED_TITLE)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    settings, reason = check_setup()
+    if settings is None:
+        return refuse_start(reason, qt_args)
     log_path = logs.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    for line in settings.describe():
+        log.info("%s", line)
     if args.self_test:
         try:
             return self_test()

@@ -3,7 +3,8 @@
 - ``BACKOFFICE_DATA_DIR`` overrides the data directory (tests, several setups);
   logs go to its ``logs/`` sub-folder then.
 - Portable mode (data beside the program): a ``portable.flag`` file next to the
-  executable, or ``BACKOFFICE_PORTABLE=1``.
+  executable, or ``BACKOFFICE_PORTABLE=1``; refused (:class:`PortableNotWritable`,
+  French) where the agent cannot write beside the program (Program Files).
 - Resources are found the same way from a source checkout and a frozen build.
 - The documents the back-office writes go under the data directory by default:
   invoice PDFs (:func:`invoices_dir`), deposit slips (:func:`slips_dir`), lists of
@@ -20,6 +21,7 @@ from pathlib import Path
 import platformdirs
 
 from backoffice import APP_NAME, APP_ORG
+from backoffice.errors import UserError
 
 _APPNAME = APP_NAME.replace(" ", "")
 
@@ -36,12 +38,40 @@ def is_portable() -> bool:
     )
 
 
+class PortableNotWritable(UserError):
+    """Portable mode where the data folder beside the program cannot be written."""
+
+
+def _writable(folder: Path) -> bool:
+    probe = folder / ".ecriture-possible"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def portable_data_dir() -> Path:
+    """The data folder of portable mode, once checked writable."""
+    path = _program_dir() / "data"
+    if not _writable(path):
+        raise PortableNotWritable(
+            f"Mode portable impossible : le dossier {path} n'est pas modifiable (programme "
+            "installé pour tous les utilisateurs, ou support en lecture seule). Retirez le "
+            f"fichier portable.flag de {_program_dir()} ou installez le programme pour vous "
+            "seul ; aucune donnée n'a été créée ni déplacée."
+        )
+    return path
+
+
 def data_dir() -> Path:
     override = os.environ.get("BACKOFFICE_DATA_DIR")
     if override:
         path = Path(override)
     elif is_portable():
-        path = _program_dir() / "data"
+        path = portable_data_dir()
     else:
         path = Path(platformdirs.user_data_dir(_APPNAME, APP_ORG, roaming=False))
     path.mkdir(parents=True, exist_ok=True)

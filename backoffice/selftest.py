@@ -7,11 +7,15 @@ The Qt check lives in ``backoffice/ui/`` (the core imports no Qt) and is passed 
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+
+log = logging.getLogger("backoffice.app")
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,43 @@ def check_resources() -> str:
     communes = postcodes.communes_for_postcode("72800")
     if not communes:
         raise RuntimeError("aucune commune pour 72800 dans la table des codes postaux")
-    for name in ("fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf", "codes-postaux.LICENSE"):
-        paths.resource(*name.split("/"))
+    paths.resource("codes-postaux.LICENSE")
     if len(list(paths.resource("help").glob("*.md"))) < 8:  # « Aide » : one page per area
         raise RuntimeError(f"pages d'aide manquantes dans {paths.resource('help')}")
     return f"ressources trouvées dans {paths.resources_dir()} ({len(postcodes.all_communes())} communes)"
+
+
+BUNDLED_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+
+
+def check_fonts() -> str:
+    """The fonts the PDFs embed are in the bundle (Windows has no DejaVu of its own)."""
+    from backoffice import paths
+
+    found = [paths.resource("fonts", name) for name in BUNDLED_FONTS]
+    empty = [str(f) for f in found if f.stat().st_size < 10_000]
+    if empty:
+        raise RuntimeError(f"police tronquée : {', '.join(empty)}")
+    return f"polices livrées : {', '.join(BUNDLED_FONTS)}"
+
+
+def check_timezone() -> str:
+    """Europe/Paris from the system's or the bundled (tzdata) time-zone database."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        paris = ZoneInfo.no_cache("Europe/Paris")
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise RuntimeError(
+            "le fuseau horaire Europe/Paris est introuvable (base des fuseaux absente : "
+            "paquet tzdata)"
+        ) from exc
+    summer = datetime(2026, 7, 14, 12, tzinfo=UTC).astimezone(paris).utcoffset()
+    winter = datetime(2026, 1, 5, 12, tzinfo=UTC).astimezone(paris).utcoffset()
+    if (summer, winter) != (timedelta(hours=2), timedelta(hours=1)):
+        raise RuntimeError(f"Europe/Paris donne des décalages inattendus ({summer}, {winter})")
+    return "Europe/Paris chargé (heure d'été UTC+2, d'hiver UTC+1)"
 
 
 def check_pdf() -> str:
@@ -75,22 +111,56 @@ def check_pdf() -> str:
     return f"PDF avec accents et € rendu ({len(data)} octets)"
 
 
+# The keyrings that keep the portal's token encrypted: Windows Credential Locker, macOS
+# Keychain, the Secret Service (GNOME Keyring, KWallet) and keyrings.alt's encrypted file,
+# which must then be chosen explicitly (PYTHON_KEYRING_BACKEND or keyringrc.cfg).
+REAL_KEYRINGS = frozenset(
+    {
+        "keyring.backends.Windows.WinVaultKeyring",
+        "keyring.backends.macOS.Keyring",
+        "keyring.backends.SecretService.Keyring",
+        "keyring.backends.libsecret.Keyring",
+        "keyring.backends.kwallet.DBusKeyring",
+        "keyrings.alt.file.EncryptedKeyring",
+    }
+)
+
+
+def _name(backend: object) -> str:
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def real_keyring(backend: object) -> str | None:
+    """The name of the real keyring behind ``backend`` (a chain counts when one of its
+    members is real), or None for the fail, null and plain-text backends."""
+    members = getattr(backend, "backends", None)
+    candidates = [backend, *members] if isinstance(members, list) else [backend]
+    for candidate in candidates:
+        if _name(candidate) in REAL_KEYRINGS:
+            return _name(candidate)
+    return None
+
+
 def check_keyring() -> str:
     import keyring
-    from keyring.backends import fail
 
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
-        return (
-            "aucun trousseau du système disponible : le jeton du portail sera demandé "
-            "à chaque synchronisation (jamais écrit dans un fichier)"
+    found = real_keyring(backend)
+    if found is None:
+        raise RuntimeError(
+            f"aucun trousseau chiffré du système (moteur « {_name(backend)} ») : le jeton du "
+            "portail ne pourrait pas être gardé. Sous Windows, le Gestionnaire "
+            "d'identification ; sous Linux, le Secret Service (GNOME Keyring) ou un fichier "
+            "chiffré choisi explicitement (PYTHON_KEYRING_BACKEND)"
         )
-    return f"trousseau du système : {type(backend).__module__}.{type(backend).__name__}"
+    return f"trousseau du système : {found}"
 
 
 CORE_CHECKS: dict[str, Check] = {
     "Migrations": check_migrations,
     "Ressources": check_resources,
+    "Polices": check_fonts,
+    "Fuseau horaire": check_timezone,
     "PDF": check_pdf,
     "Trousseau": check_keyring,
 }
@@ -104,3 +174,25 @@ def run_checks(checks: Iterable[tuple[str, Check]]) -> list[CheckResult]:
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none hidden
             results.append(CheckResult(name, False, str(exc), traceback.format_exc()))
     return results
+
+
+def report(results: list[CheckResult], *, logged: bool = True) -> int:
+    """Print one French line per check (and log it); the exit code: 1 when one failed."""
+    for result in results:
+        print(result.line(), flush=True)
+        if not logged:
+            continue
+        if result.ok:
+            log.info("Auto-test : %s", result.line())
+        else:
+            log.error("Auto-test : %s\n%s", result.line(), result.trace)
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        print(
+            f"Auto-test en échec : {', '.join(failed)}. Cette installation est incomplète ; "
+            "réinstallez le programme ou transmettez ce message au support.",
+            flush=True,
+        )
+        return 1
+    print("Auto-test réussi : l'installation est complète.", flush=True)
+    return 0

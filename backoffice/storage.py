@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import paths
+from backoffice import __version__, machine_settings, paths
 from backoffice.errors import UserError
 
 if TYPE_CHECKING:
@@ -40,8 +40,13 @@ class StorageError(UserError):
 
 
 def resolve_database_url(explicit: str | None = None) -> str:
-    """``--database-url`` first, then ``BACKOFFICE_DATABASE_URL``, then the SQLite file."""
-    url = explicit or os.environ.get("BACKOFFICE_DATABASE_URL")
+    """``--database-url`` first, then ``BACKOFFICE_DATABASE_URL``, then the settings files
+    (:mod:`backoffice.machine_settings`), then the SQLite file."""
+    url = (
+        explicit
+        or os.environ.get("BACKOFFICE_DATABASE_URL")
+        or machine_settings.load().database_url
+    )
     if url:
         return normalise_url(url)
     return f"sqlite:///{paths.default_database_path()}"
@@ -111,6 +116,38 @@ def head_revision() -> str:
             f"Aucune migration trouvée dans {MIGRATIONS_DIR} : installation incomplète."
         )
     return head
+
+
+def refuse_unknown_revision(revision: str | None, url: str) -> None:
+    """A database stamped with a revision our scripts do not know was written by a newer
+    back-office: refuse it (French :class:`StorageError`), never migrate it down.
+
+    Several heads among the scripts (a migration left behind by an upgrade that did not
+    clear the old program files) are refused too, before Alembic sees them."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    heads = scripts.get_heads()
+    if len(heads) > 1:
+        raise StorageError(
+            f"Installation incohérente : plusieurs fins de migrations ({', '.join(sorted(heads))}) "
+            f"dans {MIGRATIONS_DIR}. Désinstallez puis réinstallez le programme "
+            "(vos données ne sont pas touchées)."
+        )
+    if revision is None:
+        return
+    try:
+        known = scripts.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
+        raise StorageError(
+            f"Cette base de données ({describe_url(url)}) a été mise à jour par une version "
+            f"plus récente du back-office (révision {revision}, inconnue de la version "
+            f"{__version__}). Installez la dernière version du programme : une base n'est "
+            "jamais ramenée à une version antérieure, elle n'a pas été modifiée."
+        )
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -201,6 +238,11 @@ def connect(url: str | None = None, *, migrate: bool = True) -> Database:
         engine = make_engine(url)
         if migrate and not _up_to_date(engine):
             before = current_revision(engine)
+            try:
+                refuse_unknown_revision(before, url)
+            except StorageError:
+                engine.dispose()
+                raise
             upgrade(engine)
             after = current_revision(engine)
             if before != after:

@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
-"""Build the frozen back-office (PyInstaller onedir) and, where Inno Setup is
-installed, the Windows installer. Prints the sizes.
+"""Build the frozen back-office (PyInstaller onedir: backoffice + backoffice-cli), sign
+it, and make the Windows installer — one step at a time or all. Prints the sizes.
 
-    python packaging/build.py [--skip-installer]
+    python packaging/build.py freeze              # dist/backoffice
+    python packaging/build.py sign                # signs dist/backoffice/*.exe
+    python packaging/build.py installer           # Inno Setup, then signs the installer
+    python packaging/build.py all                 # the three, in this order (default)
+
+Signing runs the command in ``BACKOFFICE_SIGN_COMMAND`` once per file, ``{file}``
+replaced by the file's path, e.g.
+``signtool sign /fd SHA256 /a /tr http://timestamp.digicert.com /td SHA256 {file}``;
+without it the step says it signs nothing.
 
 Run with the project's virtual environment (``.venv``), which has PyInstaller.
 """
@@ -10,6 +18,8 @@ Run with the project's virtual environment (``.venv``), which has PyInstaller.
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -86,7 +96,13 @@ def build_frozen(dist: Path, work: Path) -> Path:
         ],
         check=True,
     )
-    return dist / "backoffice"
+    app = dist / "backoffice"
+    if not (app / "backoffice-cli.exe").exists():
+        # Linux: no console/windowed flag, so no second program; the launcher starts the
+        # command line when called by this name (packaging/launcher.py).
+        (app / "backoffice-cli").unlink(missing_ok=True)
+        (app / "backoffice-cli").symlink_to("backoffice")
+    return app
 
 
 def build_installer(version: str, dist: Path) -> Path | None:
@@ -107,21 +123,64 @@ def build_installer(version: str, dist: Path) -> Path | None:
     return found[-1] if found else None
 
 
+SIGN_ENV = "BACKOFFICE_SIGN_COMMAND"
+STEPS = ("freeze", "sign", "installer", "all")
+
+
+def sign_command(path: Path) -> list[str] | None:
+    """The signing command for ``path`` from :data:`SIGN_ENV`, or None when unset."""
+    template = os.environ.get(SIGN_ENV, "").strip()
+    if not template:
+        return None
+    if "{file}" not in template:
+        sys.exit(f"{SIGN_ENV} doit contenir {{file}} (le fichier à signer).")
+    return [
+        part.replace("{file}", str(path)) for part in shlex.split(template, posix=os.name != "nt")
+    ]
+
+
+def sign(files: list[Path]) -> None:
+    for path in files:
+        command = sign_command(path)
+        if command is None:
+            print(f"{SIGN_ENV} absent : {path.name} n'est pas signé.")
+            continue
+        subprocess.run(command, check=True)
+        print(f"Signé : {path}")
+
+
+def programs(app: Path) -> list[Path]:
+    names = ("backoffice.exe", "backoffice-cli.exe", "backoffice", "backoffice-cli")
+    return [app / name for name in names if (app / name).is_file()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--skip-installer", action="store_true")
+    parser.add_argument("step", nargs="?", choices=STEPS, default="all", help="étape (défaut all)")
+    parser.add_argument(
+        "--skip-installer", action="store_true", help="avec all : ni signature ni installateur"
+    )
     parser.add_argument("--dist", type=Path, default=DIST, help="dossier de sortie (défaut dist/)")
     parser.add_argument(
         "--work", type=Path, default=BUILD, help="dossier de travail (défaut build/)"
     )
     args = parser.parse_args()
     version = check_version_info()
-    app = build_frozen(args.dist, args.work)
-    exe = next(p for p in (app / "backoffice.exe", app / "backoffice") if p.exists())
-    print("\n".join(size_report(app, exe)))
-    if not args.skip_installer:
+    app = args.dist / "backoffice"
+    if args.step in ("freeze", "all"):
+        app = build_frozen(args.dist, args.work)
+        exe = next(p for p in (app / "backoffice.exe", app / "backoffice") if p.exists())
+        print("\n".join(size_report(app, exe)))
+    if args.skip_installer and args.step == "all":
+        return 0
+    if args.step in ("sign", "all"):
+        if not app.is_dir():
+            sys.exit(f"Rien à signer : {app} n'existe pas (lancez d'abord : build.py freeze).")
+        sign([p for p in programs(app) if p.suffix == ".exe"] or programs(app))
+    if args.step in ("installer", "all"):
         installer = build_installer(version, args.dist)
         if installer:
+            sign([installer])
             print(f"Installateur : {installer} — {mo(installer.stat().st_size)}")
     return 0
 

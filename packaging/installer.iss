@@ -2,7 +2,13 @@
 ; Built by packaging/build.py when iscc is on PATH:  iscc /DAppVersion=0.1.0 packaging\installer.iss
 ; Installs the PyInstaller onedir build (dist\backoffice) per user or per machine.
 ; The user's data (database, logs) lives in %LOCALAPPDATA%\ComComSudSarthe\PortailFamille and is
-; never touched by an upgrade or an uninstall: only the files listed in [Files] are removed.
+; never touched by an upgrade or an uninstall. An upgrade first removes the previous program
+; files ([InstallDelete], written by packaging/install_rules.py and checked against it by
+; tests/test_install_rules.py), so no file of the old version (a renamed migration) stays.
+; What decides where the data lives (portable.flag) is never removed, not even by the
+; uninstaller. The machine-wide settings file (%PROGRAMDATA%\ComComSudSarthe\PortailFamille\
+; settings.toml) belongs to IT: the installer neither writes nor removes it.
+; Silent install for every user of a desktop:  setup.exe /VERYSILENT /ALLUSERS /SUPPRESSMSGBOXES /NORESTART
 
 #ifndef AppVersion
   #define AppVersion "0.1.0"
@@ -38,11 +44,18 @@ Name: "french"; MessagesFile: "compiler:Languages\French.isl"
 
 [Tasks]
 Name: "desktopicon"; Description: "Créer un raccourci sur le Bureau"; GroupDescription: "Raccourcis :"
-Name: "portable"; Description: "Mode portable : données à côté du programme (clé USB)"; Flags: unchecked
+; Portable mode only where the agent can write beside the program: never for all users
+; (Program Files is read-only to agents).
+Name: "portable"; Description: "Mode portable : données à côté du programme (clé USB)"; Flags: unchecked; Check: not IsAdminInstallMode
+
+[InstallDelete]
+Type: filesandordirs; Name: "{app}\_internal"
+Type: files; Name: "{app}\backoffice.exe"
+Type: files; Name: "{app}\backoffice-cli.exe"
 
 [Files]
 Source: "{#DistDir}\backoffice\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
-Source: "portable.flag"; DestDir: "{app}"; Tasks: portable; Flags: onlyifdoesntexist
+Source: "portable.flag"; DestDir: "{app}"; Tasks: portable; Flags: onlyifdoesntexist uninsneveruninstall
 
 [Icons]
 Name: "{autoprograms}\Portail Famille"; Filename: "{app}\backoffice.exe"

@@ -30,6 +30,7 @@ from portal.routes import (
     staff,
     staff_billing,
     staff_bookings,
+    staff_version,
 )
 from portal.settings import Settings
 
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(me.router)
     app.include_router(bookings.router)
     app.include_router(staff.router)
+    app.include_router(staff_version.router)
     app.include_router(staff_bookings.router)
     app.include_router(billing.router)
     app.include_router(staff_billing.router)

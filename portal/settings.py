@@ -103,6 +103,10 @@ class Settings(BaseModel):
     # tokens created with ``portal create-staff-token`` (stored hashed in the DB).
     staff_token_hash: SecretStr = SecretStr("")
 
+    # The latest back-office version, announced to the agents at each sync
+    # (« Une nouvelle version est disponible ») ; empty: nothing announced.
+    latest_backoffice_version: str = Field(default="", pattern=r"^(\d+(\.\d+){1,3})?$")
+
     # Invoices (§7): largest PDF accepted from the back-office.
     invoice_pdf_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 

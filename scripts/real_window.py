@@ -40,6 +40,7 @@ AREA_FILES = {
     "Règlements": "reglements",
     "Dossiers incomplets": "dossiers-incomplets",
     "Synchronisation": "synchronisation",
+    "Paramètres": "parametres",
 }
 
 

@@ -30,6 +30,9 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_DATA_DIR", str(data))
     monkeypatch.delenv("BACKOFFICE_DATABASE_URL", raising=False)
     monkeypatch.delenv("BACKOFFICE_PORTABLE", raising=False)
+    # No settings file of this machine or of its user (backoffice.machine_settings).
+    monkeypatch.setenv("BACKOFFICE_MACHINE_SETTINGS", str(data / "aucun-poste.toml"))
+    monkeypatch.setenv("BACKOFFICE_USER_SETTINGS", str(data / "aucun-agent.toml"))
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     yield data
 

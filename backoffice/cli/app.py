@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from backoffice import __version__
+from backoffice import __version__, machine_settings
 from backoffice.cli import (
     billing,
     bookings,
@@ -63,8 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--self-test"]:
+        # The checks that need no Qt, printed on the console (backoffice --self-test
+        # adds Qt's); no database of the agent is opened.
+        from backoffice import selftest
+
+        return selftest.report(selftest.run_checks(selftest.CORE_CHECKS.items()), logged=False)
     args = build_parser().parse_args(argv)
     try:
+        machine_settings.load()  # a wrong settings file stops here, in French
         db = open_database(args.database_url)
         try:
             return args.func(db, args)

@@ -27,6 +27,9 @@ from backoffice import __version__
 from backoffice.errors import UserError
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # seconds: connect, read
+# The version of the staff exchange this back-office speaks (portal/routes/staff_version.py
+# holds the portal's); compared at the start of every round (backoffice.sync.versions).
+API_VERSION = 1
 RETRIED_METHODS = frozenset({"GET", "PUT", "POST"})
 RETRIED_STATUSES = (502, 503, 504)
 
@@ -102,6 +105,8 @@ class PortalClient:
                 "Authorization": f"Bearer {token}",
                 "Accept": "application/json",
                 "User-Agent": f"portail-famille-backoffice/{__version__}",
+                "X-Backoffice-Version": __version__,
+                "X-Api-Version": str(API_VERSION),
             }
         )
         retry = Retry(
@@ -208,6 +213,21 @@ class PortalClient:
         return f"Réponse inattendue du portail (HTTP {response.status})."
 
     # -- the calls the sync makes ----------------------------------------------------
+
+    def get_version(self) -> dict:
+        """The portal's ``{"api_version", "latest_backoffice_version"}``; a portal older
+        than the handshake (404) speaks version 1 and announces nothing."""
+        response = self.request("GET", "/staff/version")
+        if response.status == 404:
+            return {"api_version": 1, "latest_backoffice_version": None}
+        if response.status != 200 or not isinstance(response.body, dict):
+            if response.status >= 500 or response.status == 429:
+                raise PortalUnreachable(
+                    f"Le portail est momentanément indisponible (HTTP {response.status}) : "
+                    "la synchronisation reprendra au prochain essai."
+                )
+            raise PortalError(f"Version du portail illisible : {self.detail(response)}")
+        return response.body
 
     def get_changes(self, after: int, limit: int) -> dict:
         """One page of the change feed: ``{"changes": [...], "last_seq", "has_more"}``."""

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from backoffice.models import OutboxItem, OutboxState, QuarantinedChange, SyncConflict, utcnow
 from backoffice.services.requests import auto_processing
 from backoffice.storage import Database
-from backoffice.sync import settings
+from backoffice.sync import settings, versions
 from backoffice.sync.client import PortalClient, PortalError
 from backoffice.sync.pull import PullReport, pull_changes
 from backoffice.sync.push import PushReport, push_pending
@@ -38,6 +38,7 @@ class RoundReport:
     open_conflicts: int = 0
     open_quarantine: int = 0
     error: str = ""  # why the round stopped early, in French
+    new_version: str = ""  # « Une nouvelle version est disponible (x.y.z). », when announced
 
     @property
     def ok(self) -> bool:
@@ -85,6 +86,8 @@ class RoundReport:
             lines.append(f"Changements en quarantaine : {self.open_quarantine}.")
         if self.error:
             lines.append(f"Synchronisation interrompue : {self.error}")
+        if self.new_version:
+            lines.append(self.new_version)
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -95,11 +98,17 @@ class RoundReport:
 
 
 def run_round(db: Database, client: PortalClient, progress: Progress | None = None) -> RoundReport:
-    """Pull then push; network problems end the round early with a French ``error``
-    (nothing is lost: the cursor and the outbox say where to resume)."""
+    """Agree on the exchange's version, then pull then push; network problems end the
+    round early with a French ``error`` (nothing is lost: the cursor and the outbox say
+    where to resume), and so do different versions, before anything is pulled."""
     report = RoundReport(started_at=utcnow())
-    report.pull = pull_changes(db, client, progress)
-    report.error = report.pull.stopped
+    try:
+        report.new_version = versions.agree(client).notice
+    except PortalError as exc:
+        report.error = str(exc)
+    else:
+        report.pull = pull_changes(db, client, progress)
+        report.error = report.pull.stopped
     if not report.error:
         # The rules' automatic decisions on what just came in go out with this push.
         report.auto_decided = auto_processing.run(db).decided

@@ -26,6 +26,7 @@ import keyring.backends.fail
 import keyring.errors
 from sqlalchemy.orm import Session
 
+from backoffice import machine_settings
 from backoffice.errors import UserError
 from backoffice.models import Setting
 from backoffice.storage import Database
@@ -70,7 +71,8 @@ def _put(session: Session, key: str, value: str) -> None:
 
 
 def portal_url(session: Session) -> str:
-    return _get(session, PORTAL_URL)
+    """The stored URL, else the one IT wrote in the settings files."""
+    return _get(session, PORTAL_URL) or (machine_settings.load().portal_url or "")
 
 
 def ca_bundle(session: Session) -> str | None:
@@ -78,7 +80,9 @@ def ca_bundle(session: Session) -> str | None:
 
 
 def interval_minutes(session: Session) -> int:
-    value = _get(session, INTERVAL_MINUTES)
+    value = _get(session, INTERVAL_MINUTES) or str(
+        machine_settings.load().sync_interval_minutes or ""
+    )
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_INTERVAL_MINUTES
 
 
@@ -109,6 +113,8 @@ def automatic_interval(session: Session) -> int:
     "0" is read here first."""
     row = session.get(Setting, INTERVAL_MINUTES)
     if row is not None and row.value.strip() == "0":
+        return 0
+    if row is None and machine_settings.load().sync_interval_minutes == 0:
         return 0
     return interval_minutes(session)
 

@@ -72,7 +72,13 @@ class CrashDialog(QDialog):
 
         self.details_edit = QPlainTextEdit(details)
         self.details_edit.setReadOnly(True)
-        self.details_edit.setFont(QFont("DejaVu Sans Mono", 9))
+        # The platform's fixed-pitch font (Consolas on Windows, which has no DejaVu).
+        mono = QFont()
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setFixedPitch(True)
+        mono.setFamilies(["Consolas", "DejaVu Sans Mono", "monospace"])
+        mono.setPointSize(9)
+        self.details_edit.setFont(mono)
         self.details_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
 
         self.copy_button = QPushButton("Copier")

@@ -1,5 +1,6 @@
-"""Qt part of ``backoffice --self-test``: the platform plugin, a rendered widget,
-Qt's French translations — what a frozen build most often loses."""
+"""Qt part of ``backoffice --self-test``: the platform plugin and a rendered widget
+(``Qt``), Qt's French translations (``Traductions``) — what a frozen build most often
+loses."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def check_qt() -> str:
     label.deleteLater()
     if image.isNull() or image.width() == 0:
         raise RuntimeError("Qt n'a pas pu dessiner un libellé")
+    return f"greffon « {platform} », rendu d'un libellé {image.width()}×{image.height()}"
+
+
+def check_translations() -> str:
+    """Qt's French catalogue is bundled and translates its standard buttons."""
+    app = QApplication.instance() or QApplication(["backoffice-self-test"])
     translator = QTranslator(app)
     directory = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if not translator.load(QLocale(QLocale.Language.French), "qtbase", "_", directory):
@@ -33,4 +40,4 @@ def check_qt() -> str:
     app.removeTranslator(translator)
     if cancel != "Annuler":
         raise RuntimeError(f"traduction inattendue de « Cancel » : {cancel!r}")
-    return f"greffon « {platform} », rendu d'un libellé {image.width()}×{image.height()}, traductions françaises"
+    return f"traductions françaises de Qt chargées depuis {directory}"

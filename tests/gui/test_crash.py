@@ -105,3 +105,14 @@ def test_no_dialogs_switch_records_instead_of_showing(no_dialogs):
     assert dialogs.no_dialogs()
     assert dialogs.warning(None, "Attention") is None
     assert no_dialogs == [dialogs.DialogRecord("warning", "Portail Famille", "Attention")]
+
+
+def test_the_details_use_a_fixed_pitch_font_this_platform_has(qtbot):
+    """Windows has no « DejaVu Sans Mono »: the details ask for the platform's fixed font."""
+    from PySide6.QtGui import QFontInfo
+
+    dialog = crash.CrashDialog("Traceback…", None)
+    qtbot.addWidget(dialog)
+    font = dialog.details_edit.font()
+    assert font.families()[0] == "Consolas" and font.styleHint() == font.StyleHint.Monospace
+    assert QFontInfo(font).fixedPitch()

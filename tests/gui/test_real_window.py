@@ -31,6 +31,7 @@ AREAS = (
     "reglements",
     "dossiers-incomplets",
     "synchronisation",
+    "parametres",
 )
 SIZES = ((1280, 800), (1920, 1080))
 

@@ -66,9 +66,10 @@ def _assert_each_sent_once(db, portal, smtp_sink) -> None:
 
 def test_connection_cut_mid_push_resumes_without_doubles(db, agent, portal, smtp_sink):
     _open_three(db, agent)
-    # Requests: 1 = changes page, then PUT/POST per item; cut on the 3rd item's answer.
+    # Requests: 1 = version handshake, 2 = changes page, then PUT/POST per item; cut on
+    # the 3rd item's answer.
     with make_client(portal) as client:
-        CutAfter(client, 4)
+        CutAfter(client, 5)
         report = run_round(db, client)
     assert not report.ok and "injoignable" in report.error
     assert report.push.acknowledged == 2
@@ -90,7 +91,7 @@ def test_portal_stopped_mid_push_then_restarted(db, agent, tmp_path, smtp_sink):
     _open_three(db, agent)
     try:
         with make_client(portal) as client:
-            CutAfter(client, 3, after_cut=stop)
+            CutAfter(client, 4, after_cut=stop)  # 1 = version handshake, 2 = changes page
             report = run_round(db, client)
             assert not report.ok
             again = run_round(db, client)  # portal down: the round stops at once

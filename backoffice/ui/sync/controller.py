@@ -69,6 +69,9 @@ class RecordingClient:
     def get_changes(self, *args, **kwargs):
         return self._recorded(self._client.get_changes, *args, **kwargs)
 
+    def get_version(self, *args, **kwargs):
+        return self._recorded(self._client.get_version, *args, **kwargs)
+
     def __getattr__(self, name: str):
         return getattr(self._client, name)
 

@@ -28,6 +28,10 @@ class SyncIndicator(QToolButton):
     def refresh(self) -> None:
         state = self.controller.status()
         self.setText(state.indicator_text())
+        # The status bar has no room to spare: the announcement goes in the tooltip (and
+        # in the round's summary of the area).
+        tip = "Ouvrir l'espace « Synchronisation »"
+        self.setToolTip(f"{state.new_version()}\n{tip}" if state.new_version() else tip)
         problem = (
             state.conflicts
             or state.quarantined

@@ -135,6 +135,11 @@ class Status:
     quarantined: int = 0
     details: list[str] = field(default_factory=list)
 
+    def new_version(self) -> str:
+        """« Une nouvelle version est disponible (x.y.z). » after a round that was told so."""
+        report = self.outcome.report if self.outcome is not None else None
+        return report.new_version if report is not None else ""
+
     def indicator_text(self) -> str:
         """« Synchronisé à 10:42 », « Synchronisation… »,
         « Portail injoignable (nouvel essai à 10:52) », plus the open problems."""
