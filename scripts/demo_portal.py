@@ -539,6 +539,12 @@ def main(argv: list[str] | None = None) -> int:
             db.dispose()
         simulator = Simulator(portal, sink, args.data_dir / "portal" / "parents.json", args.seed)
         simulator.activate(families)
+        if simulator.parents:  # both sides for a newcomer: the parents' pages too
+            parent = simulator.parents[0]
+            say(
+                f"pages des parents : {portal.url}/connexion — identifiant {parent.login}, "
+                f"mot de passe {PASSWORD}"
+            )
         print(f"{READY} {portal.url}", flush=True)
 
         def watch_stdin() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -165,6 +166,15 @@ def test_demo_script_starts_then_stops_when_its_input_closes(data_dir):
             ).status_code
             == 200
         )
+        # A newcomer sees both sides: the parents' pages and a demo parent to log in with.
+        shown = next(s for s in seen if "pages des parents : " in s)
+        match = re.search(
+            r"pages des parents : (\S+) — identifiant (\S+), mot de passe (\S+)", shown
+        )
+        assert match, shown
+        assert requests.get(match[1], timeout=60).status_code == 200
+        login = {"login": match[2], "password": match[3]}
+        assert requests.post(url + "/auth/login", json=login, timeout=60).status_code == 200
         # Parents act on their own, every 0.2 s or so.
         while not any(" : " in s and s.startswith("[démo portail] F") for s in seen):
             line = lines.get(timeout=60)

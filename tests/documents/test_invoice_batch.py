@@ -6,7 +6,7 @@ from datetime import date
 
 import pypdf
 import pytest
-from conftest import QF, add_invoice
+from invoice_kit import QF, add_invoice
 from sqlalchemy import select
 
 from backoffice.errors import UserError

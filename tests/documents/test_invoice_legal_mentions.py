@@ -8,7 +8,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from conftest import QF, add_invoice
+from invoice_kit import QF, add_invoice
 from pypdf import PdfReader
 
 from backoffice.documents.invoice_data import invoice_document

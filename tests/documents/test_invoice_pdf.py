@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pypdf
 import pytest
-from conftest import QF, add_invoice
+from invoice_kit import QF, add_invoice
 
 from backoffice.documents import invoice_pdf
 from backoffice.documents.invoice_data import (

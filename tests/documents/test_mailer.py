@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import QF, add_invoice, free_port
+from invoice_kit import QF, add_invoice, free_port
 from sqlalchemy import select
 
 from backoffice.documents.invoice_data import invoice_document

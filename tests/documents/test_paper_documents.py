@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import QF, add_invoice
+from invoice_kit import QF, add_invoice
 from reportlab.lib.units import mm
 
 from backoffice.errors import UserError

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import QF, add_invoice
+from invoice_kit import QF, add_invoice
 from pypdf import PdfReader
 from sqlalchemy import select
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from backoffice.models import Activity, OutboxItem, OutboxState, Period, Role
 from backoffice.ui.billing.tariff_dialog import PRICE, QF_MAX, QF_MIN, RANK
 from backoffice.ui.qt import QApplication
+from backoffice.ui.settings.pages import visible_pages
 
 from .conftest import add_agent
 
@@ -50,8 +51,17 @@ def pending(db) -> list[OutboxItem]:
 
 def test_agents_do_not_see_the_catalogue_pages(desk_window, sqlite_db):
     window = desk_window(sqlite_db, add_agent(sqlite_db, "accueil", "Accueil", Role.AGENT))
-    keys = {page.key for page in window.settings.pages}
-    assert not keys & {"regies", "sites", "periods", "rules", "payment_windows", "tariffs"}
+    # No page of « Paramètres » is open to the desk: the area is not even listed.
+    rows = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert "Paramètres" not in rows
+    assert not {page.key for page in visible_pages("agent")} & {
+        "regies",
+        "sites",
+        "periods",
+        "rules",
+        "payment_windows",
+        "tariffs",
+    }
 
 
 def test_create_a_period_and_its_rule_from_the_screens(director_window, sqlite_db, qtbot):

@@ -15,6 +15,7 @@ from backoffice.models import Regie, Role
 from backoffice.services.settings import smtp
 from backoffice.sync import settings as sync_settings
 from backoffice.ui import files
+from backoffice.ui.settings.pages import visible_pages
 from backoffice.ui.settings.smtp_page import SmtpPage
 from backoffice.ui.tasks import TaskRunner
 
@@ -172,8 +173,15 @@ def test_catalogue_page_exports_then_imports_with_a_french_report(
 
 def test_an_agent_sees_none_of_these_pages(desk_window, sqlite_db):
     window = desk_window(sqlite_db, add_agent(sqlite_db))
-    keys = {page.key for page in window.settings.pages}
-    assert not keys & {"collectivity", "smtp", "portal", "catalogue_toml"}
+    # No page of « Paramètres » is open to the desk: the area is not even listed.
+    rows = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert "Paramètres" not in rows
+    assert not {page.key for page in visible_pages("agent")} & {
+        "collectivity",
+        "smtp",
+        "portal",
+        "catalogue_toml",
+    }
 
 
 def test_f1_in_the_settings_opens_their_help():

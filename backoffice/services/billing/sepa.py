@@ -50,25 +50,13 @@ from backoffice.services.billing.common import BillingError, get_family, get_reg
 from backoffice.services.billing.ledger import figures, refresh_states
 from backoffice.services.billing.pes import active_mandates
 from backoffice.services.billing.publish import republish
+from backoffice.services.billing.sepa_flags import REJECT_REASONS, family_flag  # noqa: F401
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.files import ensure_folder, write_atomically
 
 # The characters a mandate reference (RUM) may hold in a SEPA file.
 _RUM = re.compile(r"^[A-Za-z0-9+?/:().,' -]{1,35}$")
 _REASON = re.compile(r"^[A-Z]{2}\d{2}$")
-REJECT_REASONS = {
-    "AC01": "IBAN erroné",
-    "AC04": "compte clôturé",
-    "AC06": "compte bloqué",
-    "AG01": "prélèvement interdit sur ce compte",
-    "AM04": "provision insuffisante",
-    "MD01": "pas de mandat",
-    "MD02": "mandat incomplet",
-    "MD06": "contestation du débiteur",
-    "MS02": "refus du débiteur",
-    "MS03": "motif non communiqué",
-    "SL01": "service spécifique de la banque",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,20 +325,6 @@ def record_reject(
     refresh_states(session, [debit.invoice_id])
     republish(session, [debit.invoice_id])
     return debit
-
-
-def family_flag(session: Session, family_id: int) -> str | None:
-    """« Prélèvement rejeté le … (AM04 : provision insuffisante) » for the last reject, if any."""
-    debit = session.scalars(
-        select(SepaDebit)
-        .where(SepaDebit.family_id == family_id, SepaDebit.rejected_on.is_not(None))
-        .order_by(SepaDebit.rejected_on.desc(), SepaDebit.id.desc())
-    ).first()
-    if debit is None or debit.rejected_on is None:
-        return None
-    why = REJECT_REASONS.get(debit.reject_reason)
-    reason = f"{debit.reject_reason} : {why}" if why else debit.reject_reason
-    return f"Prélèvement rejeté le {debit.rejected_on:%d/%m/%Y} ({reason})"
 
 
 @dataclass(frozen=True, slots=True)

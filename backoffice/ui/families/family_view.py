@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from backoffice.dates import paris_today
 from backoffice.models import ACCOUNT_STATE_LABELS, AccountState, AllowanceScheme, Family
-from backoffice.services.billing.sepa import family_flag
+from backoffice.services.billing.sepa_flags import family_flag
 from backoffice.services.common.actors import Actor
 from backoffice.services.families.accounts import is_paper_only
 from backoffice.services.families.card import FamilyCard, family_card
