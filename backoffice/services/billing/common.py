@@ -102,6 +102,11 @@ def get_family(session: Session, reference: str) -> Family:
     return family
 
 
+def regie_id_of(session: Session, regie_code: str) -> int | None:
+    """The id of the régie ``regie_code`` (None when unknown: the service says so)."""
+    return session.scalar(select(Regie.id).where(Regie.code == regie_code.strip().upper()))
+
+
 def require_billing_role(
     actor: Actor | None,
     what: str,
