@@ -21,6 +21,7 @@ from backoffice.cli import (
     paper,
     registrations,
     requests,
+    staff,
     sync,
 )
 from backoffice.cli.french import FrenchParser
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         bookings,
         registrations,
         paper,
+        staff,
     ):
         group.register(sub)
     return parser
