@@ -42,6 +42,11 @@ staff_regie = Table(
 )
 
 
+def _medical_default(context) -> bool:
+    role = context.get_current_parameters().get("role")
+    return role in {r.value for r in MEDICAL_ROLES} or role in MEDICAL_ROLES
+
+
 class StaffUser(VersionedMixin, Base):
     __tablename__ = "staff_user"
 
@@ -50,7 +55,8 @@ class StaffUser(VersionedMixin, Base):
     full_name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.AGENT)
     # The medical right: sees and edits the fiche sanitaire (each opening recorded).
-    medical_access: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Not given: the role's default (MEDICAL_ROLES), as before the right was separate.
+    medical_access: Mapped[bool] = mapped_column(Boolean, default=_medical_default)
     # argon2id hash; None: no password (identification by the Windows session).
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

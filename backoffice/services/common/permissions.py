@@ -157,18 +157,21 @@ def record_refusal(
     engine = _engine(where)
     if engine is None:
         return
-    try:
-        with engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
+    recorded = False
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        try:
             if sqlite:  # the caller's own transaction may hold the write lock: do not wait
                 conn.exec_driver_sql("PRAGMA busy_timeout=300")
-            try:
-                with conn.begin():
-                    conn.execute(insert(AuditEvent), [row])
-            finally:
-                if sqlite:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    except OperationalError:
+            conn.execute(insert(AuditEvent), [row])
+            conn.commit()
+            recorded = True
+        except OperationalError:
+            conn.rollback()
+        finally:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                conn.commit()
+    if not recorded and isinstance(where, Session):
         # SQLite, the caller already writing: recorded with the caller's work instead.
-        if isinstance(where, Session):
-            where.execute(insert(AuditEvent), [row])
+        where.execute(insert(AuditEvent), [row])

@@ -20,4 +20,12 @@ class SettingsPage:
     roles: frozenset[str] = frozenset()  # Role values allowed to see it; empty: all
 
 
-PAGES: tuple[SettingsPage, ...] = ()
+PAGES: tuple[SettingsPage, ...] = (
+    SettingsPage(
+        "staff",
+        "Personnel",
+        "backoffice.ui.settings.staff_page",
+        "StaffPage",
+        frozenset({"admin", "director"}),
+    ),
+)
