@@ -169,6 +169,8 @@ class StaffPage(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.regies_list.addItem(item)
+        if not regies:
+            self.regies_list.addItem("Aucune régie : elles se créent dans le catalogue.")
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
@@ -177,8 +179,8 @@ class StaffPage(QWidget):
                 row.full_name,
                 row.role_label,
                 "oui" if row.medical_access else "non",
-                ", ".join(row.regies) if row.role is Role.ACCOUNTANT else "",
-                "défini" if row.has_password else "—",
+                (", ".join(row.regies) or "aucune") if row.role is Role.ACCOUNTANT else "",
+                "défini" if row.has_password else "aucun",
                 "actif" if row.active else "désactivé",
             )
             for c, value in enumerate(values):
@@ -218,11 +220,14 @@ class StaffPage(QWidget):
         self.active_button.setVisible(True)
         self.active_button.setText("Désactiver le compte" if row.active else "Réactiver le compte")
         self.error.show_error("")
+        self.done.setText("")
         self._role_changed()
 
     def _check_regies(self, codes) -> None:
         for i in range(self.regies_list.count()):
             item = self.regies_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) is None:
+                continue  # the « no régie » line
             code = item.text().split(" — ")[0]
             item.setCheckState(Qt.CheckState.Checked if code in codes else Qt.CheckState.Unchecked)
 
@@ -242,16 +247,18 @@ class StaffPage(QWidget):
         self.password_button.setVisible(False)
         self.active_button.setVisible(False)
         self.error.show_error("")
+        self.done.setText("")
         self._role_changed()
 
     def _role_changed(self) -> None:
-        self.regies_list.setEnabled(self.role_combo.currentData() is Role.ACCOUNTANT)
+        self.regies_list.setEnabled(self.role_combo.currentData() == Role.ACCOUNTANT)
 
     def _chosen_regies(self) -> list[int]:
         return [
             self.regies_list.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(self.regies_list.count())
-            if self.regies_list.item(i).checkState() == Qt.CheckState.Checked
+            if self.regies_list.item(i).data(Qt.ItemDataRole.UserRole) is not None
+            and self.regies_list.item(i).checkState() == Qt.CheckState.Checked
         ]
 
     # -- actions ---------------------------------------------------------------------
@@ -271,7 +278,7 @@ class StaffPage(QWidget):
         return True
 
     def save(self) -> None:
-        role = self.role_combo.currentData()
+        role = Role(self.role_combo.currentData())
         regies = self._chosen_regies() if role is Role.ACCOUNTANT else []
         if self.current is None:
             password = self.password_edit.text() or None
@@ -323,7 +330,7 @@ class StaffPage(QWidget):
         )
 
     def _mode_chosen(self) -> None:
-        mode = self.mode_combo.currentData()
+        mode = Identification(self.mode_combo.currentData())
         from backoffice.services.common.permissions import Permission, require
 
         def save(session) -> str:
