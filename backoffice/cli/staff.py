@@ -181,6 +181,7 @@ def _account_args(p, *, required_role: bool) -> None:
     p.add_argument(
         "--role",
         required=required_role,
+        metavar="RÔLE",
         help="accueil, regisseur, direction ou administrateur",
     )
     p.add_argument(
@@ -209,8 +210,12 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_list)
 
     p = grp_sub.add_parser("add", help="ajoute un membre du personnel")
-    p.add_argument("login", help="identifiant (compte Windows ou identifiant de connexion)")
-    p.add_argument("--name", required=True, help="prénom et nom")
+    p.add_argument(
+        "login",
+        metavar="IDENTIFIANT",
+        help="identifiant (compte Windows ou identifiant de connexion)",
+    )
+    p.add_argument("--name", required=True, metavar="NOM", help="prénom et nom")
     _account_args(p, required_role=True)
     p.add_argument(
         "--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard"
@@ -221,22 +226,22 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_add)
 
     p = grp_sub.add_parser("disable", help="désactive un compte (jamais supprimé)")
-    p.add_argument("login")
+    p.add_argument("login", metavar="IDENTIFIANT")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=lambda db, args: cmd_active(db, args, False))
     p = grp_sub.add_parser("enable", help="réactive un compte")
-    p.add_argument("login")
+    p.add_argument("login", metavar="IDENTIFIANT")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=lambda db, args: cmd_active(db, args, True))
 
     p = grp_sub.add_parser("roles", help="change le rôle, le droit médical ou les régies")
-    p.add_argument("login")
+    p.add_argument("login", metavar="IDENTIFIANT")
     _account_args(p, required_role=False)
     p.add_argument("--no-regie", action="store_true", help="retire toutes les régies")
     p.set_defaults(func=cmd_roles)
 
     p = grp_sub.add_parser("password", help="donne un nouveau mot de passe à un compte")
-    p.add_argument("login")
+    p.add_argument("login", metavar="IDENTIFIANT")
     p.add_argument(
         "--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard"
     )
