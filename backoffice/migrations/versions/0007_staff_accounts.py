@@ -24,9 +24,7 @@ def upgrade() -> None:
             sa.Column("medical_access", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("password_hash", sa.String(length=255), nullable=True))
-    op.execute(
-        "UPDATE staff_user SET medical_access = TRUE WHERE role IN ('admin', 'director')"
-    )
+    op.execute("UPDATE staff_user SET medical_access = TRUE WHERE role IN ('admin', 'director')")
     op.create_table(
         "staff_regie",
         sa.Column("staff_user_id", sa.Integer(), nullable=False),
