@@ -33,7 +33,7 @@ class Actor:
     # The medical right (``StaffUser.medical_access``); None: the role's default
     # (actors built without an account: system, tests).
     medical: bool | None = None
-    # The régies a régisseur is limited to; None: not limited.
+    # The régies a régisseur is limited to; None: not limited (none assigned).
     regie_ids: frozenset[int] | None = None
 
     @property
@@ -58,10 +58,14 @@ def actor_for(user: StaffUser, session: Session | None = None) -> Actor:
     """The actor of a staff account (a régisseur's régies read from ``session``)."""
     regie_ids = None
     if user.role is Role.ACCOUNTANT and session is not None:
-        regie_ids = frozenset(
-            session.scalars(
-                select(staff_regie.c.regie_id).where(staff_regie.c.staff_user_id == user.id)
+        # None assigned: every régie (a collectivity with a single régisseur).
+        regie_ids = (
+            frozenset(
+                session.scalars(
+                    select(staff_regie.c.regie_id).where(staff_regie.c.staff_user_id == user.id)
+                )
             )
+            or None
         )
     return Actor(
         user.id, user.login, user.role, user.full_name, bool(user.medical_access), regie_ids

@@ -105,6 +105,7 @@ class StaffPage(QWidget):
         form.addRow("Rôle :", self.role_combo)
         form.addRow("", self.medical_check)
         form.addRow("Régies (régisseur) :", self.regies_list)
+        form.addRow("", muted_label("Aucune régie cochée : le régisseur les gère toutes."))
         self.password_label = QLabel("Mot de passe :")
         form.addRow(self.password_label, self.password_edit)
         self.save_button = QPushButton("Créer le compte")
@@ -179,7 +180,7 @@ class StaffPage(QWidget):
                 row.full_name,
                 row.role_label,
                 "oui" if row.medical_access else "non",
-                (", ".join(row.regies) or "aucune") if row.role is Role.ACCOUNTANT else "",
+                (", ".join(row.regies) or "toutes") if row.role is Role.ACCOUNTANT else "",
                 "défini" if row.has_password else "aucun",
                 "actif" if row.active else "désactivé",
             )
