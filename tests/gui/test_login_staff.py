@@ -157,6 +157,16 @@ def test_personnel_page_creates_and_disables_a_staff_member(desk_window, sqlite_
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SCREENSHOTS / "settings-staff.png"))
 
+    # Passwords from now on: the page says who could no longer log in.
+    page.mode_combo.setCurrentIndex(page.mode_combo.findData(Identification.PASSWORD))
+    page.mode_combo.activated.emit(page.mode_combo.currentIndex())
+    assert page.done.text() == (
+        "Identification des agents : Mot de passe. Sans mot de passe, ces comptes ne "
+        "pourront plus se connecter : chef, rdubois."
+    )
+    with sqlite_db.session() as s:
+        assert identification(s) is Identification.PASSWORD
+
 
 def test_an_accueil_user_does_not_see_the_personnel_page(desk_window, sqlite_db):
     agent = add_agent(sqlite_db)

@@ -116,6 +116,7 @@ class StaffPage(QWidget):
         self.active_button.clicked.connect(self.toggle_active)
         self.error = ErrorLabel()
         self.done = QLabel()
+        self.done.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.password_button)
@@ -339,4 +340,10 @@ class StaffPage(QWidget):
             set_identification(session, mode)
             return self.current.login if self.current else ""
 
-        self._run(save, f"Identification des agents : {IDENTIFICATION_LABELS[mode]}.")
+        without = [r.login for r in self.rows if r.active and not r.has_password]
+        warning = (
+            f" Sans mot de passe, ces comptes ne pourront plus se connecter : {', '.join(without)}."
+            if mode is Identification.PASSWORD and without
+            else ""
+        )
+        self._run(save, f"Identification des agents : {IDENTIFICATION_LABELS[mode]}.{warning}")
