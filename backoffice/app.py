@@ -1,8 +1,8 @@
 """Entry point of the desktop back-office (``backoffice`` command).
 
 ``main`` stays thin: arguments, logging, crash handler, French locale and Qt
-translations, database, the agent at the keyboard (:func:`resolve_actor`), main
-window. Tests build the window with :func:`create_main_window`.
+translations, database, the agent at the keyboard (:func:`backoffice.ui.login.sign_in`:
+login dialog or first-run wizard when needed), main window. Tests build the window with :func:`create_main_window`.
 """
 
 from __future__ import annotations
@@ -192,11 +192,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         log.info("Base de données : %s", db.description)
         try:
-            actor = resolve_actor(db)
+            from backoffice.ui.login import sign_in
+
+            signed_in = sign_in(db)  # login dialog / first-run wizard when needed
         except PermissionDenied as exc:
             log.error("Agent refusé : %s", exc)
             dialogs.critical(None, str(exc), title=STARTUP_FAILED_TITLE)
             return 1
+        if signed_in is None:
+            log.info("Connexion abandonnée")
+            return 0
+        actor = signed_in
         log.info("Agent : %s (%s)", actor.login, actor.role.value)
         apply_stored_folders(db)
         window = create_main_window(db, actor)

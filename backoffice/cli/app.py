@@ -22,6 +22,7 @@ from backoffice.cli import (
     paper,
     registrations,
     requests,
+    staff,
     sync,
 )
 from backoffice.cli.french import FrenchParser
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         registrations,
         paper,
         collection,
+        staff,
     ):
         group.register(sub)
     return parser

@@ -32,6 +32,7 @@ from backoffice.demo.child_files import FileMaker
 from backoffice.demo.people import People
 from backoffice.errors import UserError
 from backoffice.models import (
+    MEDICAL_ROLES,
     AccountState,
     Activity,
     AllowanceScheme,
@@ -60,6 +61,7 @@ from backoffice.models import (
     Tariff,
     Unit,
     Vaccination,
+    staff_regie,
 )
 from backoffice.storage import Database
 from backoffice.text import fold
@@ -293,6 +295,7 @@ def _ensure_staff(session: Session, today: date) -> tuple[dict[str, int], int]:
             "login": login,
             "full_name": name,
             "role": role,
+            "medical_access": role in MEDICAL_ROLES,
             "active": True,
             "created_at": created,
             "version": 1,
@@ -302,7 +305,19 @@ def _ensure_staff(session: Session, today: date) -> tuple[dict[str, int], int]:
     ]
     if missing:
         session.execute(insert(StaffUser.__table__), missing)
-    return dict(session.execute(select(StaffUser.login, StaffUser.id)).all()), len(missing)
+    ids = dict(session.execute(select(StaffUser.login, StaffUser.id)).all())
+    # The demo's régisseur keeps every régie of the catalogue.
+    assigned = set(session.execute(select(staff_regie.c.staff_user_id, staff_regie.c.regie_id)))
+    pairs = [
+        {"staff_user_id": ids[login], "regie_id": regie_id}
+        for login, _name, role in STAFF
+        if role is Role.ACCOUNTANT
+        for regie_id in session.scalars(select(Regie.id))
+        if (ids[login], regie_id) not in assigned
+    ]
+    if pairs:
+        session.execute(insert(staff_regie), pairs)
+    return ids, len(missing)
 
 
 class _FamilyMaker:

@@ -6,28 +6,45 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.models.base import Base, UTCDateTime, VersionedMixin, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
-    ADMIN = "admin"  # everything, including settings and staff
-    DIRECTOR = "director"  # site director: files including medical data, requests
-    AGENT = "agent"  # desk agent: families, requests, no medical data
-    ACCOUNTANT = "accountant"  # régisseur: billing and payments, no medical data
+    """What a staff member may do (``services/common/permissions.ROLE_PERMISSIONS``).
+
+    The medical right (fiche sanitaire) is not a role: ``StaffUser.medical_access``."""
+
+    ADMIN = "admin"  # administrateur: everything
+    DIRECTOR = "director"  # direction: catalogue, tariffs, settings, staff + all of accueil
+    AGENT = "agent"  # accueil: families, files, requests, planning, attendance
+    ACCOUNTANT = "accountant"  # régisseur: billing and payments of the assigned régies
 
 
 ROLE_LABELS = {
     Role.ADMIN: "Administrateur",
-    Role.DIRECTOR: "Directeur·rice de site",
-    Role.AGENT: "Agent d'accueil",
-    Role.ACCOUNTANT: "Régisseur·se",
+    Role.DIRECTOR: "Direction",
+    Role.AGENT: "Accueil",
+    Role.ACCOUNTANT: "Régisseur",
 }
 
-# Health data (fiche sanitaire) is seen only by these roles, and every access is recorded.
+# The roles given the medical right by default (new accounts, migration 0007 of older rows).
 MEDICAL_ROLES = frozenset({Role.ADMIN, Role.DIRECTOR})
+
+# The régies a régisseur works for (billing and payments limited to them).
+staff_regie = Table(
+    "staff_regie",
+    Base.metadata,
+    Column("staff_user_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("regie_id", ForeignKey("regie.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def _medical_default(context) -> bool:
+    role = context.get_current_parameters().get("role")
+    return role in {r.value for r in MEDICAL_ROLES} or role in MEDICAL_ROLES
 
 
 class StaffUser(VersionedMixin, Base):
@@ -37,12 +54,17 @@ class StaffUser(VersionedMixin, Base):
     login: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.AGENT)
+    # The medical right: sees and edits the fiche sanitaire (each opening recorded).
+    # Not given: the role's default (MEDICAL_ROLES), as before the right was separate.
+    medical_access: Mapped[bool] = mapped_column(Boolean, default=_medical_default)
+    # argon2id hash; None: no password (identification by the Windows session).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def sees_medical_data(self) -> bool:
-        return self.role in MEDICAL_ROLES
+        return self.medical_access
 
 
 class AuditAction(enum.StrEnum):
@@ -51,6 +73,7 @@ class AuditAction(enum.StrEnum):
     DELETE = "delete"
     VIEW_MEDICAL = "view_medical"
     DECIDE = "decide"
+    REFUSED = "refused"  # a permission refused: entity « permission », field = the permission
 
 
 class AuditEvent(Base):

@@ -39,6 +39,8 @@ def test_not_a_database_file_exits_1_with_the_french_message(qapp, tmp_path, no_
 
 
 def test_main_opens_the_window_in_french(qapp, tmp_path, monkeypatch):
+    # A new database with BACKOFFICE_USER set (demo, tests): no first-run wizard.
+    monkeypatch.setenv("BACKOFFICE_USER", "essai")
     seen = {}
 
     def inspect_then_quit():
@@ -110,5 +112,5 @@ def test_main_shows_the_agent_in_the_status_bar(qapp, tmp_path, monkeypatch):
     for window in QApplication.topLevelWidgets():
         if isinstance(window, MainWindow):
             window.deleteLater()
-    assert seen["agent"] == "Laurence Chauvin — Directeur·rice de site"
+    assert seen["agent"] == "Laurence Chauvin — Direction"
     assert seen["actor"].login == "lchauvin" and seen["actor"].sees_medical_data

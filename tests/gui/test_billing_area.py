@@ -177,7 +177,7 @@ def test_a_desk_agent_cannot_issue_nor_close(qtbot, sqlite_db, world, sync_runne
     area = make_area(qtbot, sqlite_db, agent, sync_runner, date(2026, 4, 2))
     assert not area.issue_button.isEnabled() and not area.close_button.isEnabled()
     assert area.role_note.isVisibleTo(area)
-    assert "Agent d'accueil" in area.role_note.text()
+    assert "Votre rôle (Accueil)" in area.role_note.text()
     choose(area, "PERI", 2026, 3)
     area.preview()  # allowed
     assert len(area.preview_panel.family_rows()) == 2

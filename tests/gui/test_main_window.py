@@ -23,7 +23,7 @@ def test_window_shows_database_and_family_count(window, small_db):
     )
     assert window.families_label.text() == "3 familles"
     # Who is working: every change is recorded in this agent's name.
-    assert window.actor_label.text() == "Mélanie Huet — Agent d'accueil"
+    assert window.actor_label.text() == "Mélanie Huet — Accueil"
     assert window.actor_label.isVisible()
     # Only areas that work appear.
     assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == [

@@ -31,6 +31,7 @@ from backoffice.models import (  # noqa: E402
     Payment,
     PaymentMode,
     PaymentState,
+    Role,
 )
 from backoffice.paths import slips_dir  # noqa: E402
 from backoffice.services.billing import (  # noqa: E402
@@ -77,7 +78,8 @@ def billed(sqlite_db):
 def area(qtbot, sqlite_db, billed, sync_runner):
     files.opened.clear()
     dialogs.scripted_answers.clear()
-    agent = add_agent(sqlite_db)
+    # Payments are the régisseur's (Role.ACCOUNTANT); accueil is refused by the services.
+    agent = add_agent(sqlite_db, "rdubois", "René Dubois", Role.ACCOUNTANT)
     widget = PaymentsArea(sqlite_db, agent, sync_runner, today=TODAY)
     qtbot.addWidget(widget)
     widget.resize(1280, 800)

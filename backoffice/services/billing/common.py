@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
 from backoffice.models import Family, Regie, Role
-from backoffice.services.common.actors import Actor, PermissionDenied
+from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -101,13 +102,20 @@ def get_family(session: Session, reference: str) -> Family:
     return family
 
 
-def require_billing_role(actor: Actor | None, what: str) -> None:
-    if actor is not None and actor.role not in BILLING_ROLES:
-        de = "d'" if what[:1].lower() in "aeéèêiouhy" else "de "
-        raise PermissionDenied(
-            f"Votre rôle ne permet pas {de}{what} : il faut être régisseur, directeur "
-            "ou administrateur."
-        )
+def regie_id_of(session: Session, regie_code: str) -> int | None:
+    """The id of the régie ``regie_code`` (None when unknown: the service says so)."""
+    return session.scalar(select(Regie.id).where(Regie.code == regie_code.strip().upper()))
+
+
+def require_billing_role(
+    actor: Actor | None,
+    what: str,
+    session=None,
+    regie_id: int | None = None,
+    permission: Permission = Permission.BILLING,
+) -> None:
+    """Thin alias of :func:`~backoffice.services.common.permissions.require` (BILLING)."""
+    require(session, actor, permission, what, regie_id)
 
 
 def atomic(fn):

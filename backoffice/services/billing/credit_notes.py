@@ -95,7 +95,7 @@ def issue_credit_note(
     ``lines`` maps a line position (as printed, from 1) to the amount to credit,
     or None for all that remains of that line.
     """
-    require_billing_role(actor, "établir un avoir")
+    require_billing_role(actor, "établir un avoir", session)
     reason = (reason or "").strip()
     if not reason:
         raise BillingError("Indiquez le motif de l'avoir.")

@@ -48,6 +48,7 @@ from backoffice.services.common.files import (
     write_atomically,
 )
 from backoffice.services.common.outbox import enqueue
+from backoffice.services.common.permissions import Permission, require
 from backoffice.storage import Database
 
 Progress = Callable[[int, int], None]
@@ -319,6 +320,7 @@ def email_run(
     Raises :class:`mailer.MailError` when the SMTP server cannot be reached or
     refuses the login (nothing sent); a refused message is listed in
     ``failed`` and the others go on."""
+    require(db, actor, Permission.BILLING, "envoyer les factures par courriel")
     with db.session() as session:
         settings = mailer.smtp_settings(session)
     docs = snapshot_documents(db, run_id, invoice_ids=invoice_ids, credit_note_ids=credit_note_ids)

@@ -34,7 +34,7 @@ TO_PAY = (InvoiceState.ISSUED, InvoiceState.PARTIALLY_PAID)
 def paper_invoice_ids(session: Session, actor: Actor, run_id: int | None = None) -> list[int]:
     """The invoices of paper-only families: those of the run ``run_id``, or, without a
     run, every invoice still to pay; in number order (the order of the pile)."""
-    require_billing_role(actor, "imprimer les factures des familles sans portail")
+    require_billing_role(actor, "imprimer les factures des familles sans portail", session)
     query = (
         select(Invoice.id)
         .join(Family, Family.id == Invoice.family_id)
@@ -65,6 +65,7 @@ def write_paper_batch(
     duplex: bool = False,
 ) -> PaperBatch:
     """Write the one PDF of the paper families' invoices at ``out``."""
+    require_billing_role(actor, "imprimer les factures des familles sans portail", db)
     with db.session() as session:
         ids = paper_invoice_ids(session, actor, run_id)
     if not ids:

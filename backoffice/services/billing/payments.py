@@ -50,10 +50,12 @@ from backoffice.services.billing.common import (
     get_family,
     get_regie,
     parse_amount,
+    regie_id_of,
 )
 from backoffice.services.billing.ledger import figures, payment_leftovers, refresh_states
 from backoffice.services.billing.publish import republish
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 
 DESK_MODES = frozenset(
     {
@@ -305,6 +307,10 @@ def record_payment(
     ``allocations``: None allocates oldest first; a mapping (invoice number → amount)
     is the agent's own, and must not be empty while invoices of the régie are open
     (CESU excepted: allocated oldest first within what CESU may pay)."""
+    require(
+        session, actor, Permission.PAYMENTS, "enregistrer un paiement",
+        regie_id_of(session, regie_code),
+    )  # fmt: skip
     mode = parse_mode(mode)
     if mode not in DESK_MODES:
         raise BillingError(
@@ -358,6 +364,10 @@ def apply_family_credit(
     session: Session, family_ref: str, regie_code: str, *, actor: Actor | None = None
 ) -> list[Allocated]:
     """Use the family's credit (unallocated payments) on its open invoices, oldest first."""
+    require(
+        session, actor, Permission.PAYMENTS, "utiliser l'avoir d'une famille",
+        regie_id_of(session, regie_code),
+    )  # fmt: skip
     family = get_family(session, family_ref)
     regie = get_regie(session, regie_code)
     done: list[Allocated] = []

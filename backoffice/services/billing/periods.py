@@ -16,7 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.models import ClosedPeriod, Regie
-from backoffice.services.billing.common import BillingError, atomic, get_regie, require_billing_role
+from backoffice.services.billing.common import (
+    BillingError,
+    atomic,
+    get_regie,
+    regie_id_of,
+    require_billing_role,
+)
 from backoffice.services.billing.guards import PeriodClosed
 from backoffice.services.billing.lines import compute_draft
 from backoffice.services.common.actors import Actor
@@ -79,7 +85,7 @@ def close_period(
 ) -> ClosingReport:
     """Close [start, end] for a régie. Refused while billable days remain unbilled,
     unless ``force`` (they will then never be billed)."""
-    require_billing_role(actor, "clôturer une période")
+    require_billing_role(actor, "clôturer une période", session, regie_id_of(session, regie_code))
     if end < start:
         raise BillingError("Période invalide : la fin précède le début.")
     regie = get_regie(session, regie_code)

@@ -41,6 +41,7 @@ from backoffice.services.billing.common import (
     document_number,
     euros,
     get_regie,
+    regie_id_of,
     require_billing_role,
 )
 from backoffice.services.billing.lines import Anomaly, Draft, compute_draft
@@ -230,7 +231,7 @@ def issue_run(
     The caller commits (one transaction). Refused while blocking anomalies
     (missing tariffs) remain or when the period is closed.
     """
-    require_billing_role(actor, "émettre des factures")
+    require_billing_role(actor, "émettre des factures", session, regie_id_of(session, regie_code))
     if end < start:
         raise BillingError("Période invalide : la fin précède le début.")
     regie = get_regie(session, regie_code)

@@ -27,6 +27,7 @@ from backoffice.paths import slips_dir
 from backoffice.services.billing.slips import SlipData, create_deposit_slip
 from backoffice.services.common.actors import Actor, bind
 from backoffice.services.common.files import FileWriteError, ensure_folder, write_atomically
+from backoffice.services.common.permissions import Permission, require
 from backoffice.storage import Database
 
 
@@ -41,6 +42,7 @@ def write_slip_pdf(db: Database, actor: Actor, number: str, folder: Path | None 
 
     Raises :class:`~backoffice.errors.UserError` for an unknown slip, and
     :class:`FileWriteError` when the folder or the file cannot be written."""
+    require(db, actor, Permission.PAYMENTS, "imprimer un bordereau de remise")
     number = number.strip().upper()
     with db.session() as session:
         slip = deposit_slip_document_for(session, number, depositor=actor.label)

@@ -32,9 +32,11 @@ from backoffice.services.billing.common import (
     atomic,
     document_number,
     get_regie,
+    regie_id_of,
 )
 from backoffice.services.billing.numbering import take_numbers
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ def create_deposit_slip(
 ) -> SlipData:
     """Number a slip with the cheques of the régie not yet deposited: all of them, or
     those of ``payment_ids`` (the ones the agent takes to the bank today)."""
+    require(
+        session, actor, Permission.PAYMENTS, "établir un bordereau de remise",
+        regie_id_of(session, regie_code),
+    )  # fmt: skip
     data = cheques_to_deposit(session, regie_code)
     if payment_ids is not None:
         wanted = set(payment_ids)

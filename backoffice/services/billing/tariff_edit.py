@@ -49,6 +49,7 @@ from backoffice.services.billing.tariff_grid import (
 )
 from backoffice.services.billing.tariff_input import TariffErrors, TariffInput, rank_name, read_rows
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission
 
 __all__ = [
     "GridRow",
@@ -154,7 +155,7 @@ def set_tariffs(
     today: date | None = None,
 ) -> TariffChange:
     """A new set of rows for the unit from ``valid_from`` (see the module's rules)."""
-    require_billing_role(actor, "modifier les tarifs")
+    require_billing_role(actor, "modifier les tarifs", session, None, Permission.TARIFFS)
     today = today or paris_today()
     unit, regie_id = unit_choice(session, unit_id)
     errors = _check_date(session, actor, regie_id, valid_from, today)
@@ -227,7 +228,7 @@ def delete_future_tariffs(
     today: date | None = None,
 ) -> int:
     """Drop a planned change (rows starting ``valid_from``, after today, unused)."""
-    require_billing_role(actor, "modifier les tarifs")
+    require_billing_role(actor, "modifier les tarifs", session, None, Permission.TARIFFS)
     today = today or paris_today()
     unit, _regie_id = unit_choice(session, unit_id)
     if valid_from <= today:

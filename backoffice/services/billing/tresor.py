@@ -30,6 +30,7 @@ from backoffice.services.billing.common import (
 from backoffice.services.billing.ledger import figures, refresh_states
 from backoffice.services.billing.publish import republish
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 
 
 @atomic
@@ -42,6 +43,7 @@ def mark_sent_to_tresor(
     actor: Actor | None = None,
 ) -> int:
     """Settle invoices as "transmise au Trésor public" (périscolaire, multi-accueil)."""
+    require(session, actor, Permission.BILLING, "transmettre des factures au Trésor public")
     stmt = select(Invoice)
     if run_id is not None:
         stmt = stmt.where(Invoice.run_id == run_id)

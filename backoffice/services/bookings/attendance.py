@@ -46,6 +46,7 @@ from backoffice.models import (
 from backoffice.services.bookings.occupancy import health_alerts
 from backoffice.services.common import audit
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.families.queries import child_alerts
 
 EXPECTED = (BookingState.ACCEPTED, BookingState.CANCEL_REQUESTED)
@@ -127,6 +128,9 @@ def sheet_alerts(
 ) -> dict[int, HealthAlert]:
     """The children of ``child_ids`` that have a health alert → the alert (see the
     module docstring); with the details, a medical-access entry per child."""
+    require(
+        session, actor, Permission.ATTENDANCE, "consulter les alertes de la feuille de présence"
+    )
     ids = set(child_ids)
     if not ids:
         return {}
@@ -171,6 +175,7 @@ def record_attendance(
     session: Session, actor: Actor, day: date, marks: Iterable[AttendanceMark], today: date
 ) -> int:
     """Record these marks for ``day``; returns how many days changed."""
+    require(session, actor, Permission.ATTENDANCE, "pointer les présences")
     bind(session, actor)
     _check_day(day, today)
     marks = list(marks)
@@ -260,6 +265,7 @@ def all_present(
     activity_id: int | None = None,
 ) -> int:
     """Every expected day not pointed yet becomes present; returns how many."""
+    require(session, actor, Permission.ATTENDANCE, "pointer les présences")
     rows = attendance_sheet(session, site_id, day, activity_id)
     marks = [
         AttendanceMark(r.booking_id, Attendance.PRESENT, r.arrival, r.departure)

@@ -32,6 +32,7 @@ from backoffice.services.bookings.occupancy import expected_children, occupancy
 from backoffice.services.common import audit
 from backoffice.services.common.actors import Actor
 from backoffice.services.common.files import ensure_folder, write_atomically
+from backoffice.services.common.permissions import Permission, require
 from backoffice.storage import Database
 
 
@@ -44,6 +45,7 @@ def expected_list_document(
     now: datetime | None = None,
 ) -> ExpectedList:
     """Snapshot of the children expected (every unit running that day, even empty)."""
+    require(session, actor, Permission.ATTENDANCE, "imprimer la liste des enfants attendus")
     site = session.get(Site, site_id)
     if site is None:
         raise UserError("Établissement introuvable : actualisez la liste.")

@@ -40,6 +40,7 @@ from backoffice.models import (
 from backoffice.services.bookings.week_cells import public_holiday
 from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.families.queries import child_alerts
 from backoffice.text import fold
 
@@ -245,6 +246,7 @@ def expected_children(
     unit_id: int | None = None,
 ) -> list[ExpectedChild]:
     """The children booked (accepted) that day, per unit in occupancy order, by name."""
+    require(session, actor, Permission.ATTENDANCE, "consulter la liste des enfants attendus")
     units = running_units(session, site_id, day, activity_id)
     if unit_id is not None:
         units = [u for u in units if u.id == unit_id]

@@ -65,6 +65,7 @@ from backoffice.services.bookings.week_cells import (
     WeekContext,
 )
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.requests.capacity import Places
 from backoffice.services.requests.decisions import HOLDING, day_label, offer_freed_places
 
@@ -222,6 +223,7 @@ def book_days(
     """Book these days of ``unit_id`` for the child (see the module docstring). With
     ``explicit`` False (a bulk action), days that are not days of the unit or of the
     period are passed over silently; every other day not booked says why."""
+    require(session, actor, Permission.BOOKINGS_EDIT, "réserver ou annuler des jours")
     bind(session, actor)
     child, unit, days, registrations, ctx = _desk_context(
         session, child_id, unit_id, list(days), today
@@ -289,6 +291,7 @@ def unbook_days(
     billed: bool = False,
 ) -> DeskResult:
     """Cancel these booked (or waiting-list) days; a freed place goes to the waiting list."""
+    require(session, actor, Permission.BOOKINGS_EDIT, "réserver ou annuler des jours")
     bind(session, actor)
     child, unit, days, registrations, ctx = _desk_context(
         session, child_id, unit_id, list(days), today
@@ -348,6 +351,7 @@ def book_cells(
 ) -> DeskResult:
     """Book (``book``) or un-book the days chosen in each unit, in the caller's
     transaction; one :class:`DeskResult` for them all."""
+    require(session, actor, Permission.BOOKINGS_EDIT, "réserver ou annuler des jours")
     action = book_days if book else unbook_days
     total = DeskResult()
     for unit_id, days in days_by_unit.items():
@@ -375,6 +379,7 @@ def book_bulk(
     """« Réservation groupée »: book (or un-book) the ISO ``weekdays`` of the week of
     ``monday``, or, with ``whole_period``, of the period of the child's registration
     around that week (from today on). Days that are not the unit's are passed over."""
+    require(session, actor, Permission.BOOKINGS_EDIT, "réserver ou annuler des jours")
     if whole_period:
         period = period_of(session, child_id, unit_id, max(monday, today))
         days = period_days(period, weekdays)

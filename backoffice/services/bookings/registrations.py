@@ -42,7 +42,8 @@ from backoffice.services.bookings.desk_push import has_portal_account
 from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.child_file.editing import active_consents
 from backoffice.services.common import outbox
-from backoffice.services.common.actors import Actor, PermissionDenied, bind
+from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from fieldrules.child_file import incomplete_file_refusal
 
 REGISTRATION_TOPIC = "registration.decision"  # as the desk's decisions (requests.recording)
@@ -56,12 +57,9 @@ class RegistrationError(UserError):
     """A registration the desk cannot make or undo (French message); nothing changed."""
 
 
-def check_role(actor: Actor) -> None:
-    if actor.role not in ROLES:
-        raise PermissionDenied(
-            "Votre rôle ne permet pas d'inscrire ou de désinscrire un enfant : "
-            "demandez à un agent d'accueil ou à la direction du site."
-        )
+def check_role(actor: Actor, session=None) -> None:
+    """Thin alias of :func:`~backoffice.services.common.permissions.require`."""
+    require(session, actor, Permission.BOOKINGS_EDIT, "inscrire ou désinscrire un enfant")
 
 
 def portal_ref(registration: Registration) -> str:

@@ -20,6 +20,7 @@ from backoffice.services.child_file.editing import (
     touch,
 )
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 
 
@@ -39,6 +40,7 @@ def save_consents(
 ) -> int:
     """Yes/no per active consent (detail when the consent asks for one, e.g. the time
     for "rentrer seul"); returns the child's new version. Field keys: ``consents.<id>``."""
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier les autorisations d'un enfant")
     bind(session, actor)
     child = get_child(session, child_id, selectinload(Child.consents))
     check_version(child.version, version, child.full_name)

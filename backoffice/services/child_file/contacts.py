@@ -19,6 +19,7 @@ from backoffice.models import Child, ChildContact, Person
 from backoffice.services.child_file.editing import check_version, flush, get_child
 from backoffice.services.common import postcodes
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.queries import NotFound
 
@@ -122,6 +123,7 @@ def add_contact(
     authorised_pickup: bool = False,
 ) -> int:
     """A new person of the family, named for this child; returns the person's id."""
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier les contacts d'un enfant")
     bind(session, actor)
     _roles_error(emergency_contact, authorised_pickup)
     values = check_contact_form(form)
@@ -153,6 +155,7 @@ def update_contact(
 ) -> int:
     """Change a person (for every child naming her) and her roles for this child;
     returns the person's new version."""
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier les contacts d'un enfant")
     bind(session, actor)
     _roles_error(emergency_contact, authorised_pickup)
     values = check_contact_form(form)
@@ -183,6 +186,7 @@ def link_contact(
     authorised_pickup: bool = False,
 ) -> None:
     """Name for this child a person the family already named for a brother or sister."""
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier les contacts d'un enfant")
     bind(session, actor)
     _roles_error(emergency_contact, authorised_pickup)
     child = _child_with_links(session, child_id)
@@ -206,6 +210,7 @@ def link_contact(
 
 def delete_contact(session: Session, actor: Actor, child_id: int, person_id: int) -> None:
     """Remove the person from this child's file (both roles)."""
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier les contacts d'un enfant")
     bind(session, actor)
     child = _child_with_links(session, child_id)
     link = _link(child, person_id)
@@ -224,6 +229,7 @@ def set_authorised_pickup(
     not yet named for this child is linked as pick-up person only. Withdrawing
     the last role removes the person from the child's file.
     """
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier les contacts d'un enfant")
     bind(session, actor)
     child = _child_with_links(session, child_id)
     person = _family_person(session, child, person_id)

@@ -28,6 +28,7 @@ from backoffice.services.child_file.completeness import missing_for_child, missi
 from backoffice.services.child_file.reference import DISEASES, VACCINES
 from backoffice.services.common import audit, outbox
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.accounts import account_payload, is_paper_only
 from backoffice.services.families.queries import NotFound, child_alerts, refresh_search_text
@@ -288,6 +289,7 @@ def load_child_file(
     Opening the medical record is recorded in the audit trail; a reload after
     the agent's own save passes ``record_access=False`` (same opening).
     """
+    require(session, actor, Permission.FAMILIES_VIEW, "consulter le dossier d'un enfant")
     bind(session, actor)
     child = get_child(
         session,
@@ -401,6 +403,7 @@ def save_child_information(
     today: date,
 ) -> int:
     """Save the « Informations » block; returns the child's new version."""
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier le dossier d'un enfant")
     bind(session, actor)
     values = check_child_information(form, today)
     child = get_child(session, child_id, selectinload(Child.family).selectinload(Family.children))

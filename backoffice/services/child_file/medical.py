@@ -1,6 +1,6 @@
 """« Fiche sanitaire »: the child's medical record (health data).
 
-Only roles in ``MEDICAL_ROLES`` may save it; the record's own version guards
+Only accounts with the medical right may save it; the record's own version guards
 it (vaccinations and diseases hang off it, so a change to them moves the
 record's version too).
 """
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 from backoffice.models import Child, DiseaseHistory, MedicalRecord, Vaccination
 from backoffice.services.child_file.editing import assign, check_version, flush, get_child, touch
 from backoffice.services.child_file.reference import DISEASES, VACCINES
-from backoffice.services.common.actors import Actor, bind, require_medical_access
+from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from fieldrules import dates
 
@@ -133,7 +134,7 @@ def save_medical_record(
     Refused (:class:`~.actors.PermissionDenied`) for roles without medical access.
     Returns the record's new version.
     """
-    require_medical_access(actor)
+    require(session, actor, Permission.MEDICAL, "modifier la fiche sanitaire")
     bind(session, actor)
     child = get_child(
         session,

@@ -20,6 +20,7 @@ from backoffice.services.child_file.consents import ConsentChoice, save_consents
 from backoffice.services.child_file.editing import ChildInformationForm, save_child_information
 from backoffice.services.child_file.medical import MedicalForm, save_medical_record
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import FieldErrors
 
 
@@ -42,6 +43,7 @@ def save_child_file(
 
     Raises :class:`FieldErrors` with every field error of the three blocks and
     ``typed_errors`` (which win: a date that does not parse says so, not « obligatoire »)."""
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier le dossier d'un enfant")
     found: dict[str, str] = {}
     try:
         version = save_child_information(session, actor, child_id, information, version, today)

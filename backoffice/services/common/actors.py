@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
-from backoffice.models import MEDICAL_ROLES, Role, StaffUser
+from backoffice.models import MEDICAL_ROLES, Role, StaffUser, staff_regie
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,15 @@ class Actor:
     login: str
     role: Role
     full_name: str = ""
+    # The medical right (``StaffUser.medical_access``); None: the role's default
+    # (actors built without an account: system, tests).
+    medical: bool | None = None
+    # The régies a régisseur is limited to; None: not limited (none assigned).
+    regie_ids: frozenset[int] | None = None
 
     @property
     def sees_medical_data(self) -> bool:
-        return self.role in MEDICAL_ROLES
+        return self.role in MEDICAL_ROLES if self.medical is None else self.medical
 
     @property
     def label(self) -> str:
@@ -49,8 +54,22 @@ def os_login() -> str:
     return os.environ.get("BACKOFFICE_USER") or getpass.getuser()
 
 
-def actor_for(user: StaffUser) -> Actor:
-    return Actor(user.id, user.login, user.role, user.full_name)
+def actor_for(user: StaffUser, session: Session | None = None) -> Actor:
+    """The actor of a staff account (a régisseur's régies read from ``session``)."""
+    regie_ids = None
+    if user.role is Role.ACCOUNTANT and session is not None:
+        # None assigned: every régie (a collectivity with a single régisseur).
+        regie_ids = (
+            frozenset(
+                session.scalars(
+                    select(staff_regie.c.regie_id).where(staff_regie.c.staff_user_id == user.id)
+                )
+            )
+            or None
+        )
+    return Actor(
+        user.id, user.login, user.role, user.full_name, bool(user.medical_access), regie_ids
+    )
 
 
 def current_actor(session: Session, login: str | None = None) -> Actor:
@@ -67,13 +86,13 @@ def current_actor(session: Session, login: str | None = None) -> Actor:
                 f"Le compte « {login} » n'est pas enregistré comme agent du back-office. "
                 "Demandez à un administrateur de vous ajouter dans « Paramètres › Personnel »."
             )
-        user = StaffUser(login=login, full_name=login, role=Role.ADMIN)
+        user = StaffUser(login=login, full_name=login, role=Role.ADMIN, medical_access=True)
         session.add(user)
         session.flush()
         log.info("Premier agent enregistré comme administrateur : %s", login)
     elif not user.active:
         raise PermissionDenied(f"Le compte agent « {login} » est désactivé.")
-    return actor_for(user)
+    return actor_for(user, session)
 
 
 def bind(session: Session, actor: Actor) -> Session:
@@ -87,7 +106,13 @@ def session_actor(session: Session) -> Actor:
 
 
 def require_medical_access(actor: Actor) -> None:
+    """Kept for callers without a session; services use ``permissions.require(…, MEDICAL)``,
+    which also records the refusal."""
     if not actor.sees_medical_data:
-        raise PermissionDenied(
-            "La fiche sanitaire contient des données de santé : votre rôle ne permet pas de la consulter."
-        )
+        raise PermissionDenied(MEDICAL_REFUSAL)
+
+
+MEDICAL_REFUSAL = (
+    "La fiche sanitaire contient des données de santé : votre compte n'a pas le droit "
+    "médical nécessaire pour la consulter ou la modifier."
+)

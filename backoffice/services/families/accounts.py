@@ -28,6 +28,7 @@ from backoffice.models import (
 )
 from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.queries import refresh_search_text
 from backoffice.text import fold
@@ -349,6 +350,7 @@ def account_payload(family: AccountHolder) -> dict:
 def open_account(session: Session, actor: Actor, form: AccountForm, today: date) -> Family:
     """Create the family from a checked form, awaiting activation; queue for the portal
     the account creation and the activation e-mail."""
+    require(session, actor, Permission.FAMILIES_EDIT, "ouvrir un compte famille")
     clean = check_account_form(form, today)
     f = clean.form
     bind(session, actor)
@@ -445,6 +447,7 @@ def _family(session: Session, family_id: int) -> Family:
 
 
 def resend_activation(session: Session, actor: Actor, family_id: int) -> None:
+    require(session, actor, Permission.FAMILIES_EDIT, "renvoyer le courriel d'activation")
     family = _family(session, family_id)
     if family.account_state is not AccountState.AWAITING_ACTIVATION:
         raise UserError("Le compte est déjà activé : utilisez la réinitialisation du mot de passe.")
@@ -453,6 +456,7 @@ def resend_activation(session: Session, actor: Actor, family_id: int) -> None:
 
 
 def send_password_reset(session: Session, actor: Actor, family_id: int) -> None:
+    require(session, actor, Permission.FAMILIES_EDIT, "réinitialiser le mot de passe d'une famille")
     family = _family(session, family_id)
     if family.account_state is not AccountState.ACTIVE:
         raise UserError(
@@ -463,6 +467,7 @@ def send_password_reset(session: Session, actor: Actor, family_id: int) -> None:
 
 
 def disable_account(session: Session, actor: Actor, family_id: int, reason: str = "") -> None:
+    require(session, actor, Permission.FAMILIES_EDIT, "désactiver le compte d'une famille")
     family = _family(session, family_id)
     if family.account_state is AccountState.DISABLED:
         raise UserError("Le compte est déjà désactivé.")
@@ -474,6 +479,7 @@ def disable_account(session: Session, actor: Actor, family_id: int, reason: str 
 
 
 def reactivate_account(session: Session, actor: Actor, family_id: int) -> None:
+    require(session, actor, Permission.FAMILIES_EDIT, "réactiver le compte d'une famille")
     family = _family(session, family_id)
     if family.account_state is not AccountState.DISABLED:
         raise UserError("Le compte n'est pas désactivé.")

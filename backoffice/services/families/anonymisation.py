@@ -36,13 +36,13 @@ from backoffice.models import (
     Payment,
     Person,
     PortalRequest,
-    Role,
     SyncConflict,
     Vaccination,
     utcnow,
 )
 from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, PermissionDenied, bind
+from backoffice.services.common.permissions import Permission, has, record_refusal
 from backoffice.services.families.inactivity import chunks, last_activity, unpaid_invoices
 from backoffice.services.families.queries import search_text_for
 
@@ -122,8 +122,9 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role is not Role.ADMIN:
+def _require_admin(actor: Actor, session=None) -> None:
+    if not has(actor, Permission.ANONYMISE):
+        record_refusal(session, actor, Permission.ANONYMISE, "anonymiser des familles")
         raise PermissionDenied(
             f"L'anonymisation des familles est réservée aux administrateurs (« {actor.login} » "
             "n'en est pas un)."

@@ -50,6 +50,7 @@ from backoffice.models import Registration as RegistrationModel
 from backoffice.services.billing.ledger import figures
 from backoffice.services.billing.payments import PAYMENT_STATE_LABELS
 from backoffice.services.common.actors import PORTAL, Actor, PermissionDenied
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.families.queries import NotFound
 
 ZERO = Decimal("0.00")
@@ -243,9 +244,10 @@ class FamilyCard:
         return [i for i in self.invoices if i.to_pay]
 
 
-def require_card_role(actor: Actor) -> None:
-    if actor == PORTAL or actor.role not in CARD_ROLES:
+def require_card_role(actor: Actor, session=None) -> None:
+    if actor == PORTAL:
         raise PermissionDenied("Votre rôle ne permet pas de consulter la fiche d'une famille.")
+    require(session, actor, Permission.FAMILIES_VIEW, "consulter la fiche d'une famille")
 
 
 def _closures(session: Session, activity_ids: set[int], start: date, end: date):

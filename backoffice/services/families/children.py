@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from backoffice.errors import UserError
 from backoffice.models import Booking, BookingState, Child, Role
 from backoffice.services.bookings.planning import unbook_days
-from backoffice.services.common.actors import Actor, PermissionDenied, bind
+from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.accounts import (
     AccountForm,
@@ -43,12 +44,9 @@ AHEAD_STATES = (
 )
 
 
-def require_family_role(actor: Actor, what: str) -> None:
-    if actor.role not in FAMILY_ROLES:
-        raise PermissionDenied(
-            f"Votre rôle ne permet pas de {what} : il faut être agent d'accueil, "
-            "directeur ou administrateur."
-        )
+def require_family_role(actor: Actor, what: str, session=None) -> None:
+    """Thin alias of :func:`~backoffice.services.common.permissions.require`."""
+    require(session, actor, Permission.FAMILIES_EDIT, what)
 
 
 def current_children(children: list[Child]) -> list[Child]:

@@ -36,6 +36,7 @@ from backoffice.models import (
     utcnow,
 )
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.families.accounts import account_payload
 from backoffice.services.families.csv_checks import CheckedFamily, check_rows
 from backoffice.services.families.csv_format import (
@@ -134,6 +135,7 @@ def _insert(session: Session, table, rows: list[dict]) -> None:
 def write_families(session: Session, actor: Actor, families: list[CheckedFamily]) -> list[str]:
     """Insert the checked families (awaiting activation) with their audit events and outbox
     items, in the caller's transaction; returns the family codes."""
+    require(session, actor, Permission.FAMILIES_EDIT, "importer des familles")
     bind(session, actor)
     session.flush()
     now = utcnow()
@@ -323,6 +325,7 @@ def import_families_csv(
     dry_run: bool = False,
 ) -> ImportReport:
     """Check the whole file, then create every family or none (:class:`CsvImportError`)."""
+    require(session, actor, Permission.FAMILIES_EDIT, "importer des familles")
     started = timer.perf_counter()
     try:
         data = Path(path).read_bytes()

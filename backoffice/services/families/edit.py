@@ -35,6 +35,7 @@ from backoffice.errors import UserError
 from backoffice.models import AllowanceScheme, Family
 from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker, FieldErrors
 from backoffice.services.families.accounts import account_payload, give_portal_login, is_paper_only
 from backoffice.services.families.queries import NotFound, refresh_search_text
@@ -161,6 +162,7 @@ def update_family(
     A login e-mail change goes pending (``pending_login_email``) and is queued
     for the portal as ``account.change_login``; ``login_email`` is untouched.
     """
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier une famille")
     bind(session, actor)
     family = load_family(session, family_id)
     stale = stale_family_message(family)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.models import Guardian
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import FieldErrors
 from backoffice.services.families.edit import FamilyChanges, update_family
 from backoffice.services.families.guardians import (
@@ -50,6 +51,7 @@ def save_family_form(
     :class:`~backoffice.services.families.edit.StaleRecord`; other refusals
     (:class:`~backoffice.errors.UserError`) are raised as they come.
     """
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier une famille")
     with session.begin_nested():
         errors: dict[str, str] = {}
         try:

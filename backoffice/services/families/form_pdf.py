@@ -29,7 +29,8 @@ from backoffice.services.child_file.consents import ConsentChoice, save_consents
 from backoffice.services.child_file.contacts import ContactForm, add_contact, link_contact
 from backoffice.services.child_file.medical import MedicalForm, VaccineAnswer, save_medical_record
 from backoffice.services.common import outbox
-from backoffice.services.common.actors import Actor, PermissionDenied, bind
+from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import FieldErrors
 from fieldrules.child_file import DISEASES, DTP, ELEVEN_VACCINES_SINCE, RELATIONSHIPS, VACCINES
 
@@ -70,11 +71,10 @@ HEALTH_TEXTS = {
 }
 
 
-def _require_form_role(actor: Actor) -> None:
-    if actor.role not in FORM_ROLES:
-        raise PermissionDenied(
-            "Votre rôle ne permet pas de traiter les formulaires d'ouverture de compte."
-        )
+def _require_form_role(actor: Actor, session=None) -> None:
+    require(
+        session, actor, Permission.FAMILIES_EDIT, "traiter les formulaires d'ouverture de compte"
+    )
 
 
 # -- the blank form ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from backoffice.errors import UserError
 from backoffice.models import Family, Guardian
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.accounts import account_payload
 from backoffice.services.families.edit import (
@@ -117,6 +118,7 @@ def update_guardian(
     being it); ``is_payer=False`` is refused for the only payer: choose the
     other guardian as payer instead.
     """
+    require(session, actor, Permission.FAMILIES_EDIT, "modifier un responsable légal")
     bind(session, actor)
     guardian = _guardian(session, guardian_id)
     family = guardian.family
@@ -152,6 +154,7 @@ def add_guardian(
     changes: GuardianChanges,
 ) -> Guardian:
     """A second (or first) guardian; the first one of a family is its payer."""
+    require(session, actor, Permission.FAMILIES_EDIT, "ajouter un responsable légal")
     bind(session, actor)
     family = load_family(session, family_id, lock=True)
     if len(family.guardians) >= MAX_GUARDIANS:
@@ -174,6 +177,7 @@ def remove_guardian(
     session: Session, actor: Actor, guardian_id: int, expected_version: int
 ) -> None:
     """Remove a guardian; the family keeps at least one, and the one left pays."""
+    require(session, actor, Permission.FAMILIES_EDIT, "retirer un responsable légal")
     bind(session, actor)
     guardian = _guardian(session, guardian_id)
     family = guardian.family

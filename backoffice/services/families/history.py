@@ -45,6 +45,7 @@ from backoffice.models import (
 from backoffice.services.child_file.reference import DISEASES, VACCINES
 from backoffice.services.common.actors import PORTAL, SYSTEM, Actor
 from backoffice.services.common.audit import MEDICAL_ENTITIES, PRINTED_LIST, as_text
+from backoffice.services.common.permissions import Permission, require
 
 PARIS = ZoneInfo("Europe/Paris")
 MEDICAL_NEUTRAL = "Fiche sanitaire modifiée"
@@ -461,6 +462,7 @@ def family_history(
 
     What ``actor`` sees of health data: see the module docstring.
     """
+    require(session, actor, Permission.FAMILIES_VIEW, "consulter l'historique d'une famille")
     events = _visible_events(session, actor, family_id, child_id, limit)
     names = _Names(session, events)
     entries = []

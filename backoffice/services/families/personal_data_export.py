@@ -47,6 +47,7 @@ from backoffice.models import (
     utcnow,
 )
 from backoffice.services.common.actors import Actor, PermissionDenied
+from backoffice.services.common.permissions import Permission, record_refusal, require
 from backoffice.services.families.queries import NotFound
 
 EXPORT_FORMAT = "portail-famille/donnees-personnelles/1"
@@ -72,8 +73,11 @@ def _row(obj) -> dict:
     }
 
 
-def _require_medical_export(actor: Actor) -> None:
+def _require_medical_export(session: Session, actor: Actor) -> None:
     if not actor.sees_medical_data:
+        record_refusal(
+            session, actor, Permission.MEDICAL, "exporter les données personnelles d'une famille"
+        )
         raise PermissionDenied(
             "L'export des données personnelles contient les fiches sanitaires (données de santé) : "
             f"le rôle de « {actor.login} » ne permet pas de le faire. Demandez-le à un·e "
@@ -85,7 +89,10 @@ def export_personal_data(
     session: Session, actor: Actor, family_id: int, *, destination: str = ""
 ) -> dict:
     """Everything held about the family, as a JSON-ready dict; the export is audited."""
-    _require_medical_export(actor)
+    require(
+        session, actor, Permission.FAMILIES_EDIT, "exporter les données personnelles d'une famille"
+    )
+    _require_medical_export(session, actor)
     family = session.get(Family, family_id)
     if family is None:
         raise NotFound(f"Aucune famille n'a l'identifiant {family_id}.")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.models import AllowanceScheme, ClosedPeriod, FamilyQuotient
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.edit import SOURCE_LABELS, load_family
 
@@ -48,6 +49,7 @@ def add_quotient(
     entered before a later one ends the day before that one starts.
     Field keys of :class:`FieldErrors`: ``quotient``, ``valid_from``, ``valid_to``.
     """
+    require(session, actor, Permission.FAMILIES_EDIT, "enregistrer un quotient familial")
     bind(session, actor)
     family = load_family(session, family_id, lock=True)
     c = Checker()

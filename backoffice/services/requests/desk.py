@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.models import RequestState
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.requests import decisions, duplicates
 
 
@@ -68,6 +69,7 @@ def decide_requests(
     """Accept or refuse ``request_ids`` in the caller's transaction; the ``late``
     cancellations among them accepted billed or not (``decision.billed``); the
     duplicates among them, or of them, closed (:func:`.duplicates.split`)."""
+    require(session, actor, Permission.REQUESTS_DECIDE, "décider des demandes des familles")
     ids, doubles = duplicates.split(session, request_ids)
     if not decision.accept:
         decisions.refuse_requests(session, actor, ids, decision.text)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from backoffice.dates import PARIS
 from backoffice.models import PortalRequest, RequestBooking, RequestKind, RequestState
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.requests.recording import (
     Recorder,
     flush,
@@ -152,6 +153,7 @@ def duplicate_answer(kept: PortalRequest) -> str:
 def close_duplicates(session: Session, actor: Actor, duplicates: dict[int, int]) -> list[int]:
     """Close each duplicate after its kept request was decided (its answer says how);
     recorded for the history and for undo like a decision. Returns the ids closed."""
+    require(session, actor, Permission.REQUESTS_DECIDE, "décider des demandes des familles")
     if not duplicates:
         return []
     bind(session, actor)

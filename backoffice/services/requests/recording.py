@@ -45,7 +45,8 @@ from backoffice.models import (
     utcnow,
 )
 from backoffice.services.common import outbox
-from backoffice.services.common.actors import Actor, PermissionDenied
+from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -78,12 +79,9 @@ class DecisionError(UserError):
 DECIDING_ROLES = frozenset({Role.ADMIN, Role.DIRECTOR, Role.AGENT})
 
 
-def require_deciding_role(actor: Actor) -> None:
-    if actor.role not in DECIDING_ROLES:
-        raise PermissionDenied(
-            "Votre rôle ne permet pas de décider des demandes des familles : il faut être "
-            "agent d'accueil, directeur ou administrateur."
-        )
+def require_deciding_role(actor: Actor, session=None) -> None:
+    """Thin alias of :func:`~backoffice.services.common.permissions.require`."""
+    require(session, actor, Permission.REQUESTS_DECIDE, "décider des demandes des familles")
 
 
 def day_label(day: date) -> str:

@@ -51,6 +51,7 @@ from backoffice.services.child_file.completeness import missing_for_child
 from backoffice.services.child_file.editing import active_consents
 from backoffice.services.common import audit
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.permissions import Permission, require
 from backoffice.services.families.queries import NotFound
 from backoffice.services.families.queries import child_alerts as alert_flags
 from backoffice.services.requests.queue import QueueRow
@@ -251,6 +252,7 @@ class ChildAlerts:
 def child_alerts(session: Session, child_id: int, actor: Actor, today: date) -> ChildAlerts:
     """The child's alerts for the desk; medical details only for roles allowed to see
     them (and then the access is recorded in the audit trail, like the child file)."""
+    require(session, actor, Permission.FAMILIES_VIEW, "consulter les alertes d'un enfant")
     child = session.scalars(
         select(Child)
         .where(Child.id == child_id)
@@ -380,6 +382,7 @@ def side_data(
     ``selected`` requests are about (at most :data:`MAX_PROJECTED` requests,
     :data:`MAX_UNIT_DAYS` unit-days), the ``current`` request's child alerts (its
     access recorded as :func:`child_alerts` does) and its family's unpaid balance."""
+    require(session, actor, Permission.FAMILIES_VIEW, "consulter les demandes des familles")
     ids = [r.id for r in selected if r.decidable][:MAX_PROJECTED]
     pairs = unit_days_of(session, ids)
     shown = pairs[:MAX_UNIT_DAYS]

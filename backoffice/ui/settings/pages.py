@@ -45,6 +45,13 @@ PAGES: tuple[SettingsPage, ...] = (
         "PortalPage",
         ADMIN,
     ),
+    SettingsPage(
+        "staff",
+        "Personnel",
+        "backoffice.ui.settings.staff_page",
+        "StaffPage",
+        frozenset({"admin", "director"}),
+    ),
     # The year's catalogue (issue 17): direction and administrator.
     SettingsPage("regies", "Régies", _CATALOGUE, "RegiesPage", _CATALOGUE_ROLES),
     SettingsPage(
