@@ -98,9 +98,3 @@ class SettingsArea(QWidget):
         refresh = getattr(widget, "refresh", None)
         if callable(refresh):
             refresh()
-
-    def reload(self) -> None:
-        """The area shown again (main window): its current page refreshes."""
-        row = self.list.currentRow()
-        if row >= 0:
-            self._show_row(row)
