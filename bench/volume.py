@@ -12,8 +12,9 @@ attendance recorded for the past days (present, absent, justified) and the
 multi-accueil arrival and departure times. Deterministic per (families, seed).
 
 SQLite: the database is built once into ``BACKOFFICE_BENCH_CACHE`` (default
-``~/.cache/portail-famille-bench``), keyed by families, seed and the schema's
-migration head, and copied for each run. PostgreSQL: the given (throw-away) schema
+``~/.cache/portail-famille-bench``), keyed by families, seed and :data:`FORMAT` (raise
+it when the generator changes), and copied for each run — the copy is migrated to the
+current schema when opened, so a new migration does not rebuild a 10× year. PostgreSQL: the given (throw-away) schema
 is migrated, then the cached SQLite volume's rows are copied into it table by table
 (Core ``executemany`` in batches, sequences moved past the copied ids) — the same
 rows, in a fraction of the time the generator takes (410 s at 10× before).
@@ -37,11 +38,12 @@ from backoffice.demo.load import populate  # noqa: E402
 from backoffice.models import Base, Capacity  # noqa: E402
 from backoffice.services.catalogue.import_export import apply_catalogue, parse_catalogue  # noqa: E402
 from backoffice.services.database import open_database  # noqa: E402
-from backoffice.storage import Database, head_revision  # noqa: E402
+from backoffice.storage import Database  # noqa: E402
 
 TODAY = date(2026, 3, 16)
 # The demo catalogue's capacities suit about this many families.
 FAMILIES_PER_CAPACITY = 150
+FORMAT = 1  # of the cached volume: raise it when what populate_volume makes changes
 CACHE = Path(os.environ.get("BACKOFFICE_BENCH_CACHE", Path.home() / ".cache/portail-famille-bench"))
 
 
@@ -86,7 +88,7 @@ def copy_rows(source: Database, target: Database) -> int:
 
 def cached_volume(families: int, seed: int) -> Path:
     """The SQLite file of the volume in the cache, built if needed."""
-    cached = CACHE / f"volume-{families}-{seed}-{head_revision()}.sqlite3"
+    cached = CACHE / f"volume-{families}-{seed}-v{FORMAT}.sqlite3"
     if not cached.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(".partial")
@@ -108,7 +110,7 @@ def build_volume(url: str, families: int, seed: int = 1, *, quiet: bool = False)
     if url.startswith("sqlite:///"):
         target = Path(url.removeprefix("sqlite:///"))
         how = "copié du cache"
-        if not (CACHE / f"volume-{families}-{seed}-{head_revision()}.sqlite3").exists():
+        if not (CACHE / f"volume-{families}-{seed}-v{FORMAT}.sqlite3").exists():
             how = "construit et mis en cache"
         shutil.copyfile(cached_volume(families, seed), target)
         db = open_database(url)

@@ -11,6 +11,7 @@ from backoffice.ui.qt import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSize,
     QStackedWidget,
     Qt,
     QVBoxLayout,
@@ -38,8 +39,11 @@ class SettingsArea(QWidget):
         self.list.setFixedWidth(LIST_WIDTH)
         self.list.setAccessibleName("Rubriques des paramètres")
         self.stack = QStackedWidget()
+        self.list.setSpacing(1)
         for page in self.pages:
-            self.list.addItem(QListWidgetItem(page.title))
+            item = QListWidgetItem(page.title)
+            item.setSizeHint(QSize(LIST_WIDTH - 8, 30))  # rows like the main navigation's
+            self.list.addItem(item)
             self.stack.addWidget(QWidget())  # placeholder until first shown
         if not self.pages:
             empty = QLabel("Aucune rubrique des paramètres n'est ouverte à votre rôle.")
