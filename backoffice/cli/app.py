@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from backoffice import __version__
 from backoffice.cli import (
+    backup,
     billing,
     bookings,
     catalogue,
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         bookings,
         registrations,
         paper,
+        backup,
     ):
         group.register(sub)
     return parser
@@ -63,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "without_database", False):  # restore: the target stays untouched
+            return args.func(None, args)
         db = open_database(args.database_url)
         try:
             return args.func(db, args)
