@@ -10,7 +10,7 @@ from sqlalchemy import Integer, String, column, insert, table
 from backoffice.models import Role
 from backoffice.models.base import UTCDateTime
 from backoffice.services.common.actors import Actor, PermissionDenied
-from backoffice.services.common.audit_query import (
+from backoffice.services.audit_view import (
     MEDICAL_ACCESS,
     AuditFilter,
     audit_page,
@@ -115,7 +115,7 @@ def test_csv_is_for_french_excel(journal, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").split("\r\n")
     assert lines[0].startswith("N°;Date et heure;Agent;Action;Objet")
-    assert lines[1].startswith("5;04/12/2026 10:00:00;marie;Consultation de la fiche sanitaire;")
+    assert lines[1].startswith("5;04/12/2026 10:00:00;marie;Fiche sanitaire ouverte;")
     assert lines[2] == '4;03/12/2026 10:00:00;marie;Création;Famille;1;2;;nom;;"Durand ; « Léa »"'
     assert lines[3].endswith(";email;a@x.fr;b@x.fr")
     assert text == raw.decode("utf-8-sig")

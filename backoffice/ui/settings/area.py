@@ -84,6 +84,12 @@ class SettingsArea(QWidget):
             self.stack.setCurrentIndex(current)
         return widget
 
+    def reload(self) -> None:
+        """The main window shows the area: the current page reads its data again."""
+        row = self.list.currentRow()
+        if row >= 0:
+            self._show_row(row)
+
     def _show_row(self, row: int) -> None:
         if row < 0:
             return

@@ -20,4 +20,21 @@ class SettingsPage:
     roles: frozenset[str] = frozenset()  # Role values allowed to see it; empty: all
 
 
-PAGES: tuple[SettingsPage, ...] = ()
+_BACKUP_AND_AUDIT = frozenset({"admin", "director"})
+
+PAGES: tuple[SettingsPage, ...] = (
+    SettingsPage(
+        "backups",
+        "Sauvegardes",
+        "backoffice.ui.settings.backups_page",
+        "BackupsPage",
+        _BACKUP_AND_AUDIT,
+    ),
+    SettingsPage(
+        "audit",
+        "Journal des modifications",
+        "backoffice.ui.settings.audit_page",
+        "AuditPage",
+        _BACKUP_AND_AUDIT,
+    ),
+)

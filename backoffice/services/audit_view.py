@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from backoffice.dates import PARIS
 from backoffice.models import AuditAction, AuditEvent, Role, StaffUser
 from backoffice.services.common.actors import Actor, PermissionDenied
+from backoffice.services.families.history import ENTITY_LABELS as HISTORY_ENTITIES
+from backoffice.services.families.history import FIELD_LABELS
 
 VIEWER_ROLES = frozenset({Role.ADMIN, Role.DIRECTOR})
 PAGE_SIZE = 200
@@ -30,21 +32,16 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.CREATE.value: "Création",
     AuditAction.UPDATE.value: "Modification",
     AuditAction.DELETE.value: "Suppression",
-    AuditAction.VIEW_MEDICAL.value: "Consultation de la fiche sanitaire",
+    AuditAction.VIEW_MEDICAL.value: "Fiche sanitaire ouverte",
     AuditAction.DECIDE.value: "Décision sur une demande",
     "refused": "Tentative refusée",
 }
 ENTITY_LABELS: dict[str, str] = {
-    "family": "Famille",
-    "guardian": "Responsable légal",
+    **HISTORY_ENTITIES,
     "family_quotient": "Quotient familial",
     "person": "Personne",
-    "child": "Enfant",
-    "medical_record": "Fiche sanitaire",
     "vaccination": "Vaccination",
     "disease_history": "Antécédent médical",
-    "child_contact": "Contact de l'enfant",
-    "consent_answer": "Autorisation",
     "portal_request": "Demande du portail",
 }
 CSV_HEADER = [
@@ -68,6 +65,11 @@ def action_label(action: str) -> str:
 
 def entity_label(entity: str) -> str:
     return ENTITY_LABELS.get(entity, entity)
+
+
+def field_label(entity: str, field: str) -> str:
+    """The field's French name as the family history shows it, else as stored."""
+    return FIELD_LABELS.get(entity, {}).get(field, field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,10 @@ class AuditRow:
     @property
     def entity_label(self) -> str:
         return entity_label(self.entity)
+
+    @property
+    def field_label(self) -> str:
+        return field_label(self.entity, self.field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +198,7 @@ def _csv_line(row: AuditRow) -> list[str]:
     return [
         str(row.id), row.at.strftime("%d/%m/%Y %H:%M:%S"), row.actor, row.action_label,
         row.entity_label, str(row.entity_id), "" if row.family_id is None else str(row.family_id),
-        "" if row.child_id is None else str(row.child_id), row.field, row.old_value or "",
+        "" if row.child_id is None else str(row.child_id), row.field_label, row.old_value or "",
         row.new_value or "",
     ]  # fmt: skip
 
