@@ -94,3 +94,18 @@ def test_an_agent_sees_neither_page(desk_window, sqlite_db):
     window = desk_window(sqlite_db, add_agent(sqlite_db))
     keys = [page.key for page in window.settings.pages]
     assert "backups" not in keys and "audit" not in keys
+
+
+def test_automatic_backup_once_a_day_and_at_close(qtbot, sqlite_db, sync_runner):
+    from backoffice.ui.auto_backup import AutoBackup
+
+    auto = AutoBackup(sqlite_db, sync_runner)
+    auto.daily_check()
+    first = auto.last
+    assert first is not None and first.exists()
+    auto.last = None
+    auto.daily_check()  # already one today: nothing more
+    assert auto.last is None
+    auto.at_close()
+    assert auto.last is not None and auto.last.parent == first.parent
+    assert not auto.last_error
