@@ -103,6 +103,14 @@ def ensure_xvfb() -> None:
     apt_install(missing, "pour les captures sous un vrai serveur X (Xvfb)")
 
 
+def ensure_postgres_client() -> None:
+    """pg_dump / pg_restore, for the PostgreSQL backups and their tests (docs/backups.md)."""
+    if not sys.platform.startswith("linux"):
+        return
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        apt_install(["postgresql-client"], "pour les sauvegardes PostgreSQL (pg_dump)")
+
+
 def ensure_venv() -> Path:
     if sys.version_info < (3, 11):  # noqa: UP036 - run by any python3 on the machine
         sys.exit("Python 3.11 ou plus récent est requis.")
@@ -236,6 +244,7 @@ def run_checks(python: Path, env: dict) -> list[str]:
 def test(args: list[str]) -> int:
     python = ensure_venv()
     ensure_xvfb()
+    ensure_postgres_client()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     failed = run_checks(python, env)
     # Independent tests run on every core (pytest-xdist) unless the caller chose otherwise.

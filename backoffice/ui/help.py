@@ -25,6 +25,7 @@ PAGES = {
     "Règlements": "reglements.md",
     "Dossiers incomplets": "dossiers-incomplets.md",
     "Synchronisation": "synchronisation.md",
+    "Paramètres": "parametres.md",
 }
 
 
