@@ -9,7 +9,6 @@ from sqlalchemy import Integer, String, column, insert, table
 
 from backoffice.models import Role
 from backoffice.models.base import UTCDateTime
-from backoffice.services.common.actors import Actor, PermissionDenied
 from backoffice.services.audit_view import (
     MEDICAL_ACCESS,
     AuditFilter,
@@ -18,6 +17,7 @@ from backoffice.services.audit_view import (
     export_csv,
     iter_events,
 )
+from backoffice.services.common.actors import Actor, PermissionDenied
 
 ADMIN = Actor(None, "admin", Role.ADMIN)
 DIRECTOR = Actor(None, "dir", Role.DIRECTOR)
@@ -46,16 +46,49 @@ def _event(at, actor, action, entity="family", entity_id=1, family_id=1, child_i
 @pytest.fixture
 def journal(sqlite_db):
     rows = [
-        _event(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "marie", "update", field="email",
-               old="a@x.fr", new="b@x.fr"),  # 1 Dec 00:30 in Paris  # fmt: skip
-        _event(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), "paul", "view_medical",
-               entity="medical_record", entity_id=7, family_id=2, child_id=3),  # fmt: skip
-        _event(datetime(2026, 12, 2, 9, 0, tzinfo=UTC), "paul", "refused", entity="invoice",
-               entity_id=0, family_id=None, field="billing.issue"),  # fmt: skip
-        _event(datetime(2026, 12, 3, 9, 0, tzinfo=UTC), "marie", "create", family_id=2,
-               field="nom", new="Durand ; « Léa »"),  # fmt: skip
-        _event(datetime(2026, 12, 4, 9, 0, tzinfo=UTC), "marie", "view_medical",
-               entity="medical_record", entity_id=8, family_id=1, child_id=4),  # fmt: skip
+        _event(
+            datetime(2026, 11, 30, 23, 30, tzinfo=UTC),
+            "marie",
+            "update",
+            field="email",
+            old="a@x.fr",
+            new="b@x.fr",
+        ),  # 1 Dec 00:30 in Paris  # fmt: skip
+        _event(
+            datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+            "paul",
+            "view_medical",
+            entity="medical_record",
+            entity_id=7,
+            family_id=2,
+            child_id=3,
+        ),  # fmt: skip
+        _event(
+            datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+            "paul",
+            "refused",
+            entity="invoice",
+            entity_id=0,
+            family_id=None,
+            field="billing.issue",
+        ),  # fmt: skip
+        _event(
+            datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+            "marie",
+            "create",
+            family_id=2,
+            field="nom",
+            new="Durand ; « Léa »",
+        ),  # fmt: skip
+        _event(
+            datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+            "marie",
+            "view_medical",
+            entity="medical_record",
+            entity_id=8,
+            family_id=1,
+            child_id=4,
+        ),  # fmt: skip
     ]
     with sqlite_db.engine.begin() as conn:
         conn.execute(insert(AS_TEXT), rows)

@@ -63,8 +63,6 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser(
-        "restore", help="restaure une sauvegarde (PostgreSQL : dans une base vide)"
-    )
+    p = sub.add_parser("restore", help="restaure une sauvegarde (PostgreSQL : dans une base vide)")
     p.add_argument("file", metavar="FICHIER", help="fichier de sauvegarde (.sqlite3 ou .dump)")
     p.set_defaults(func=cmd_restore, without_database=True)

@@ -145,7 +145,10 @@ def test_two_processes_accepting_the_same_requests_fill_exactly_the_places(db, d
         pytest.skip("PostgreSQL : deux processus, deux connexions, verrous de ligne")
     unit, days, per_day = _world(db)
     started = time.perf_counter()
-    workers = [_start("accept", db_url, "agent1", "asc"), _start("accept", db_url, "agent2", "desc")]
+    workers = [
+        _start("accept", db_url, "agent1", "asc"),
+        _start("accept", db_url, "agent2", "desc"),
+    ]
     try:
         for day, ids in zip(days, per_day, strict=True):
             line = "go " + " ".join(map(str, ids)) + "\n"

@@ -110,8 +110,14 @@ def restore_postgres(url: str, dump: Path) -> None:
             "Rien n'a été modifié."
         )
     result = subprocess.run(
-        [program, "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={dsn}",
-         str(dump)],
+        [
+            program,
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={dsn}",
+            str(dump),
+        ],
         env=env,
         capture_output=True,
         text=True,

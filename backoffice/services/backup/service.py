@@ -25,8 +25,7 @@ __all__ = ["BackupError", "BackupFile", "backup_now", "folder_of", "list_backups
 def require_backup_role(actor: Actor) -> None:
     if actor.role not in BACKUP_ROLES:
         raise PermissionDenied(
-            "Les sauvegardes et restaurations sont réservées aux administrateurs "
-            "et à la direction."
+            "Les sauvegardes et restaurations sont réservées aux administrateurs et à la direction."
         )
 
 

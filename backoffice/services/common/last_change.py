@@ -7,7 +7,7 @@ failing (a flush refused as stale) and, on SQLite, may see an older snapshot.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from backoffice.dates import PARIS
@@ -24,7 +24,9 @@ def last_change(session: Session, entity: str, entity_id: int) -> str:
         .order_by(table.c.id.desc())
         .limit(1)
     )
-    with session.get_bind().connect() as conn:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as conn:
         row = conn.execute(stmt).first()
     if row is None:
         return ""

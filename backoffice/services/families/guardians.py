@@ -122,6 +122,7 @@ def update_guardian(
     bind(session, actor)
     guardian = _guardian(session, guardian_id)
     family = guardian.family
+
     def stale() -> str:
         return (
             f"Le responsable {guardian.full_name} a été modifié "
