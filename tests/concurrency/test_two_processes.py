@@ -194,3 +194,45 @@ def test_two_processes_taking_invoice_numbers_give_unique_gapless_numbers(db, db
     on_a = results[0][a] + results[1][a]
     assert sorted(on_a) == list(range(1, 61))  # 30 + 30 committed, none twice, none missing
     assert results[0][b] == list(range(1, 31))
+
+
+def test_two_concurrent_invoice_runs_on_two_regies_and_on_the_same_one(db, db_url, backend):
+    if backend == "sqlite":
+        pytest.skip("PostgreSQL : deux processus, deux connexions, verrous de ligne")
+    from backoffice.demo.billing import REGISSEUR
+    from backoffice.demo.load import load_demo
+    from backoffice.models import Invoice
+
+    load_demo(db, families=30, seed=1, today=date(2026, 11, 20))
+    # Both régies bill these three half-months; each agent takes some, at the same time.
+    first = [
+        "PERI:2026-10-01:2026-10-15",
+        "MAC:2026-10-01:2026-10-15",
+        "PERI:2026-11-01:2026-11-15",
+    ]
+    second = [
+        "MAC:2026-10-16:2026-10-31",
+        "PERI:2026-10-16:2026-10-31",
+        "MAC:2026-11-01:2026-11-15",
+    ]
+    workers = [
+        _start("runs", db_url, REGISSEUR, *first),
+        _start("runs", db_url, REGISSEUR, *second),
+    ]
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    issued = 0
+    for worker in workers:
+        assert worker.stdout is not None
+        reports = json.loads(worker.stdout.readline())
+        assert all(count > 0 for _code, count in reports), reports
+        issued += sum(count for _code, count in reports)
+        _stop(worker)
+    with db.session() as s:
+        numbers = s.scalars(select(Invoice.number)).all()
+    assert len(numbers) == issued
+    for prefix in ("PERI", "MAC"):
+        mine = sorted(int(n.rsplit("-", 1)[1]) for n in numbers if n.startswith(f"{prefix}-2026-"))
+        assert mine == list(range(1, len(mine) + 1)), (prefix, mine)  # unique and gap-free

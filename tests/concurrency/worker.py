@@ -2,6 +2,7 @@
 
     python worker.py accept URL LOGIN ORDER   # reads « go <request ids…> » lines
     python worker.py numbers URL REGIE_IDS N  # takes N numbers per régie, prints them
+    python worker.py runs URL LOGIN CODE:START:END…  # issues these invoice runs
 
 ``accept``: for each line read, accepts each request in its own transaction (like an
 agent clicking « Accepter » on each), in ``ORDER`` (``asc``/``desc``), then prints
@@ -66,9 +67,34 @@ def numbers(url: str, regies: list[int], count: int) -> None:
     print(json.dumps(taken), flush=True)
 
 
+def runs(url: str, login: str, wanted: list[str]) -> None:
+    from datetime import date
+
+    from backoffice.services.billing.runs import issue_run
+    from backoffice.services.common.actors import current_actor
+
+    db = open_database(url, migrate=False)
+    with db.session() as session:
+        actor = current_actor(session, login)
+    print("ready", flush=True)
+    sys.stdin.readline()  # « go »
+    issued = []
+    for item in wanted:
+        code, start, end = item.split(":")
+        with db.session() as session:
+            report = issue_run(
+                session, code, date.fromisoformat(start), date.fromisoformat(end),
+                issue_date=date(2026, 11, 20), actor=actor,
+            )  # fmt: skip
+            issued.append([code, report.invoices])
+    print(json.dumps(issued), flush=True)
+
+
 if __name__ == "__main__":
     mode, url, *rest = sys.argv[1:]
     if mode == "accept":
         accept(url, rest[0], rest[1])
+    elif mode == "runs":
+        runs(url, rest[0], rest[1:])
     else:
         numbers(url, [int(r) for r in rest[0].split(",")], int(rest[1]))

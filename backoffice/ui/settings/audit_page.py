@@ -117,7 +117,7 @@ class AuditPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((115, 80, 140, 105, 55, 50, 170)):
+        for column, width in enumerate((115, 80, 160, 100, 55, 50, 150)):
             self.table.setColumnWidth(column, width)
 
         self.status = QLabel("")
