@@ -16,8 +16,10 @@ from backoffice.cli.app import main as cli_main
 from backoffice.demo.load import load_demo
 from backoffice.models import Base, Role
 from backoffice.services.backup.files import default_folder, list_backups
+from backoffice.services.backup.postgres_backup import dump_revision
 from backoffice.services.backup.service import BackupError, backup_now, restore
 from backoffice.services.common.actors import SYSTEM, Actor, PermissionDenied
+from backoffice.storage import head_revision
 
 NOW = datetime(2026, 12, 6, 18, 30)
 AGENT = Actor(None, "agent", Role.AGENT)
@@ -81,6 +83,7 @@ def test_pg_restore_into_a_new_database_through_the_cli(db, db_url, backend, cap
     assert cli_main(["--database-url", db_url, "backup"]) == 0
     dump = list_backups(default_folder())[0].path
     assert dump.suffix == ".dump"
+    assert dump_revision(dump) == head_revision()  # checked before restoring
     name = f"restore_{uuid.uuid4().hex[:10]}"
     raw = db_url.split("?")[0].replace("+psycopg", "")
     with psycopg.connect(raw, autocommit=True) as conn:

@@ -97,10 +97,35 @@ def check_dump(dump: Path) -> None:
         )
 
 
+def dump_revision(dump: Path) -> str | None:
+    """The migration level stored in the dump (its ``alembic_version`` row)."""
+    result = subprocess.run(
+        [_program("pg_restore"), "--data-only", "--table=alembic_version", "--file=-", str(dump)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = result.stdout.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith("COPY ") and "alembic_version" in line and n + 1 < len(lines):
+            value = lines[n + 1].strip()
+            return None if value == "\\." else value
+    return None
+
+
 def restore_postgres(url: str, dump: Path) -> None:
     """``pg_restore`` of ``dump`` into the EMPTY database at ``url``."""
+    from backoffice.services.backup.sqlite_backup import known_revisions
+
     program = _program("pg_restore")
     check_dump(dump)
+    revision = dump_revision(dump)
+    if revision not in known_revisions():
+        raise BackupError(
+            f"La sauvegarde {dump.name} vient d'une version plus récente du programme ou "
+            f"n'indique pas sa version de schéma ({revision or 'aucune'}) : mettez le "
+            "back-office à jour avant de la restaurer. La base n'a pas été modifiée."
+        )
     dsn, env, schema = _libpq(url)
     tables = _user_tables(url, schema)
     if tables:
