@@ -22,12 +22,13 @@ def _actor(db: Database):
 def cmd_backup(db: Database, args) -> int:
     from backoffice.services.backup.service import backup_now, folder_of, list_backups
 
-    made = backup_now(db, _actor(db))
+    actor = _actor(db)
+    made = backup_now(db, actor)
     if args.json:
         print_json({"fichier": str(made), "taille": made.stat().st_size})
         return 0
     print(f"Sauvegarde écrite : {made} ({made.stat().st_size} octets).")
-    kept = list_backups(folder_of(db, _actor(db)))
+    kept = list_backups(folder_of(db, actor))
     print(f"{len(kept)} sauvegarde(s) conservée(s) dans {made.parent}.")
     return 0
 

@@ -4,6 +4,7 @@ a damaged or foreign file is refused before anything is replaced."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -153,3 +154,21 @@ def test_an_agent_may_not_back_up_nor_restore(sqlite_db, tmp_path):
         backup_now(sqlite_db, AGENT)
     with pytest.raises(PermissionDenied):
         restore(sqlite_db.url, AGENT, tmp_path / "x.sqlite3")
+
+
+def test_sqlite_backup_and_restore_through_the_cli(sqlite_db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BACKOFFICE_USER", "admin")  # the demo's administrator
+    load_demo(sqlite_db, families=2, seed=1, today=date(2026, 11, 20))
+    before = fingerprint(sqlite_db.url)
+    assert cli_main(["--database-url", sqlite_db.url, "backup", "--json"]) == 0
+    made = Path(json.loads(capsys.readouterr().out)["fichier"])
+    sqlite_db.dispose()
+    truncated = tmp_path / "tronquee.sqlite3"
+    truncated.write_bytes(made.read_bytes()[:4096])
+    assert cli_main(["--database-url", sqlite_db.url, "restore", str(truncated)]) == 1
+    assert "endommagée" in capsys.readouterr().err
+    assert cli_main(["--database-url", sqlite_db.url, "restore", str(made)]) == 0
+    assert "L'ancienne base est conservée" in capsys.readouterr().out
+    assert fingerprint(sqlite_db.url) == before
+    monkeypatch.setenv("BACKOFFICE_USER", "mhuet")  # not a staff member of this base
+    assert cli_main(["--database-url", sqlite_db.url, "restore", str(made)]) == 1

@@ -26,7 +26,11 @@ def backup_sqlite(database: Path, folder: Path, taken_at: datetime) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / file_name(taken_at, SQLITE_SUFFIX)
     partial = target.with_name(target.name + ".partiel")
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    if not database.is_file():
+        raise BackupError(f"Base introuvable, rien à sauvegarder : {database}")
+    # A plain connection (it only reads): a read-only one cannot open a WAL database
+    # whose -shm file is absent (the back-office closed).
+    source = sqlite3.connect(database)
     try:
         dest = sqlite3.connect(partial)
         try:
