@@ -134,9 +134,13 @@ class BackupsPage(QWidget):
                     )
                 self.table.setItem(row, column, item)
         if not self.backups:
-            self.status.setText("Aucune sauvegarde dans ce dossier pour l'instant.")
+            text = "Aucune sauvegarde dans ce dossier pour l'instant."
         else:
-            self.status.setText(f"{len(self.backups)} sauvegarde(s) conservée(s).")
+            text = f"{len(self.backups)} sauvegarde(s) conservée(s)."
+        auto = getattr(self.window(), "auto_backup", None)  # ui/auto_backup.AutoBackup
+        if auto is not None and auto.last_error:
+            text += f"\nLa dernière sauvegarde automatique a échoué : {auto.last_error}"
+        self.status.setText(text)
 
     # -- actions -------------------------------------------------------------
 
