@@ -115,6 +115,14 @@ def ensure_chromium() -> None:
     apt_install([CHROMIUM_PACKAGE], "pour les tests des pages des parents (navigateur)")
 
 
+def ensure_postgres_client() -> None:
+    """pg_dump / pg_restore, for the PostgreSQL backups and their tests (docs/backups.md)."""
+    if not sys.platform.startswith("linux"):
+        return
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        apt_install(["postgresql-client"], "pour les sauvegardes PostgreSQL (pg_dump)")
+
+
 def ensure_venv() -> Path:
     if sys.version_info < (3, 11):  # noqa: UP036 - run by any python3 on the machine
         sys.exit("Python 3.11 ou plus récent est requis.")
@@ -249,6 +257,7 @@ def test(args: list[str]) -> int:
     python = ensure_venv()
     ensure_xvfb()
     ensure_chromium()
+    ensure_postgres_client()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     failed = run_checks(python, env)
     # Independent tests run on every core (pytest-xdist) unless the caller chose otherwise.

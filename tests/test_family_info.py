@@ -153,7 +153,8 @@ def test_a_stale_save_is_refused_and_overwrites_nothing(db, agent, colleague, fa
         )
     with db.session() as s, pytest.raises(StaleRecord) as caught:
         family_info.update_family(s, agent, family_id, FamilyChanges(phone="0243940011"), loaded)
-    assert "a été modifiée par un autre agent" in str(caught.value)
+    assert "a été modifiée par un autre agent (" in str(caught.value)
+    assert colleague.label + ", le " in str(caught.value)  # who saved meanwhile, and when
     assert "rechargez" in str(caught.value)
     assert isinstance(caught.value, UserError)
     with db.session() as s:

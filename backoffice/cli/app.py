@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from backoffice import __version__, machine_settings
 from backoffice.cli import (
+    backup,
     billing,
     bookings,
     catalogue,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         paper,
         collection,
         staff,
+        backup,
     ):
         group.register(sub)
     return parser
@@ -74,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         machine_settings.load()  # a wrong settings file stops here, in French
+        if getattr(args, "without_database", False):  # restore: the target stays untouched
+            return args.func(None, args)
         db = open_database(args.database_url)
         try:
             return args.func(db, args)

@@ -376,6 +376,11 @@ class MainWindow(QMainWindow):
         # its imports; a window never shown (scripts) arms it a little later.
         self._sync_wanted = True
         QTimer.singleShot(SYNC_FALLBACK_MS, self, self._start_sync)
+        if self._owns_runner:  # the application's window (tests pass their runner)
+            from backoffice.ui.auto_backup import AutoBackup
+
+            self.auto_backup = AutoBackup(self.db, self.runner, self)
+            self.auto_backup.start()
 
     def event(self, event) -> bool:
         handled = super().event(event)
@@ -603,6 +608,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         if self._sync is not None:
             self._sync.stop()
+        auto_backup = getattr(self, "auto_backup", None)
+        if auto_backup is not None:
+            auto_backup.at_close()  # the runner's shutdown below waits for it
         if self._owns_runner:
             self.runner.shutdown(wait=True)
         super().closeEvent(event)

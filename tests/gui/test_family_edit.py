@@ -168,7 +168,7 @@ def test_a_colleagues_save_in_between_is_not_overwritten(qtbot, martin_view, sma
     retype(qtbot, dialog.family_section.phone, "0243941313")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible()
-    assert "a été modifiée par un autre agent" in dialog.banner.text()
+    assert "a été modifiée par un autre agent (Thierry Papin, le " in dialog.banner.text()
     assert "rechargez" in dialog.banner.text()
     assert dialog.family_section.phone.text().replace(" ", "") == "0243941313"
     with small_db.session() as s:

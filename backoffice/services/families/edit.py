@@ -25,16 +25,19 @@ Rules the functions enforce:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import partial
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from backoffice.errors import UserError
 from backoffice.models import AllowanceScheme, Family
 from backoffice.services.common import outbox
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.last_change import by_whom
 from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker, FieldErrors
 from backoffice.services.families.accounts import account_payload, give_portal_login, is_paper_only
@@ -95,25 +98,35 @@ def load_family(session: Session, family_id: int, *, lock: bool = False) -> Fami
 
 
 def stale_family_message(family: Family) -> str:
+    session = object_session(family)
+    who = by_whom(session, "family", family.id) if session else "par un autre agent"
     return (
-        f"La famille {family.name} ({family.code}) a été modifiée par un autre agent depuis "
+        f"La famille {family.name} ({family.code}) a été modifiée {who} depuis "
         "que vous l'avez ouverte. Vos modifications n'ont pas été enregistrées : "
         "rechargez la famille pour voir les siennes, puis recommencez."
     )
 
 
-def check_version(row, expected_version: int, message: str) -> None:
+# The message of a stale save names who saved meanwhile (read only when stale).
+StaleMessage = str | Callable[[], str]
+
+
+def _text(message: StaleMessage) -> str:
+    return message if isinstance(message, str) else message()
+
+
+def check_version(row, expected_version: int, message: StaleMessage) -> None:
     """:class:`StaleRecord` with ``message`` unless ``row`` is still at the version loaded."""
     if row.version != expected_version:
-        raise StaleRecord(message)
+        raise StaleRecord(_text(message))
 
 
-def flush_or_stale(session: Session, message: str) -> None:
+def flush_or_stale(session: Session, message: StaleMessage) -> None:
     """Write now, so a concurrent save shows up here as :class:`StaleRecord`."""
     try:
         session.flush()
     except StaleDataError as exc:
-        raise StaleRecord(message) from exc
+        raise StaleRecord(_text(message)) from exc
 
 
 def queue_portal_update(session: Session, family: Family, before: dict) -> None:
@@ -165,7 +178,7 @@ def update_family(
     require(session, actor, Permission.FAMILIES_EDIT, "modifier une famille")
     bind(session, actor)
     family = load_family(session, family_id)
-    stale = stale_family_message(family)
+    stale = partial(stale_family_message, family)
     check_version(family, expected_version, stale)
     given = given_fields(changes)
     c = Checker()

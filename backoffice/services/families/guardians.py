@@ -8,12 +8,14 @@ portal updates follow :mod:`backoffice.services.families.edit`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
 from backoffice.models import Family, Guardian
 from backoffice.services.common.actors import Actor, bind
+from backoffice.services.common.last_change import by_whom
 from backoffice.services.common.permissions import Permission, require
 from backoffice.services.common.validation import Checker
 from backoffice.services.families.accounts import account_payload
@@ -122,11 +124,15 @@ def update_guardian(
     bind(session, actor)
     guardian = _guardian(session, guardian_id)
     family = guardian.family
-    stale = (
-        f"Le responsable {guardian.full_name} a été modifié par un autre agent depuis que "
-        "vous avez ouvert la famille. Vos modifications n'ont pas été enregistrées : "
-        "rechargez la famille, puis recommencez."
-    )
+
+    def stale() -> str:
+        return (
+            f"Le responsable {guardian.full_name} a été modifié "
+            f"{by_whom(session, 'guardian', guardian.id)} depuis que vous avez ouvert la "
+            "famille. Vos modifications n'ont pas été enregistrées : rechargez la famille, "
+            "puis recommencez."
+        )
+
     check_version(guardian, expected_version, stale)
     c = Checker()
     values = _guardian_values(c, changes, guardian, guardian.rank)
@@ -169,7 +175,7 @@ def add_guardian(
     if changes.is_payer or not any(g.is_payer for g in family.guardians):
         _make_payer(family, guardian)
     queue_portal_update(session, family, before)
-    flush_or_stale(session, stale_family_message(family))
+    flush_or_stale(session, partial(stale_family_message, family))
     return guardian
 
 
@@ -181,7 +187,7 @@ def remove_guardian(
     bind(session, actor)
     guardian = _guardian(session, guardian_id)
     family = guardian.family
-    stale = stale_family_message(family)
+    stale = partial(stale_family_message, family)
     check_version(guardian, expected_version, stale)
     others = [g for g in family.guardians if g is not guardian]
     if not others:

@@ -52,6 +52,20 @@ PAGES: tuple[SettingsPage, ...] = (
         "StaffPage",
         frozenset({"admin", "director"}),
     ),
+    SettingsPage(
+        "backups",
+        "Sauvegardes",
+        "backoffice.ui.settings.backups_page",
+        "BackupsPage",
+        YEAR_PREPARERS,
+    ),
+    SettingsPage(
+        "audit",
+        "Journal des modifications",
+        "backoffice.ui.settings.audit_page",
+        "AuditPage",
+        YEAR_PREPARERS,
+    ),
     # The year's catalogue (issue 17): direction and administrator.
     SettingsPage("regies", "Régies", _CATALOGUE, "RegiesPage", _CATALOGUE_ROLES),
     SettingsPage(
