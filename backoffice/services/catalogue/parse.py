@@ -33,6 +33,7 @@ from backoffice.services.catalogue.parsed import (
 )
 from backoffice.services.catalogue.vocabulary import Field, Invalid
 from backoffice.services.catalogue_edit import checks
+from backoffice.services.catalogue_edit.activities import clean_documents
 from backoffice.services.common import postcodes
 
 
@@ -255,6 +256,14 @@ def _read_activity(reader: _Reader, raw: Any, path: Path) -> ActivityDoc | None:
     )
     if not isinstance(raw, dict):
         return None
+    if values and values["required_documents"] is not None:
+        values["required_documents"], problems = clean_documents(values["required_documents"])
+        for problem in problems:
+            reader.error(path + ("pieces_a_fournir",), problem.rstrip("."))
+        if problems:
+            values = None
+    if values and values["consents"] is not None:
+        values["consents"] = list(dict.fromkeys(values["consents"]))
     activity = ActivityDoc(**values, line=reader.index.line_of(path)) if values else None
     rank_pricing = bool(values and values["rank_pricing"])
 

@@ -121,7 +121,7 @@ def delete_period(session: Session, actor: Actor, period_id: int, expected_versi
             f"La période « {period.name} »",
             period.start_date,
             period.end_date,
-            archive_hint="gardez-la (ou archivez l'activité entière)",
+            archive_hint="archivez-la plutôt (elle quitte le portail, ses réservations restent)",
         )
     )
     audit(session, actor, AuditAction.DELETE, "period", period, f"{activity.code} › {period.code}")

@@ -159,7 +159,7 @@ def delete_regie(session: Session, actor: Actor, regie_id: int, expected_version
             session,
             unit_ids,
             f"La régie « {regie.code} »",
-            archive_hint="archivez plutôt ses activités",
+            archive_hint="archivez plutôt ses activités, puis la régie",
         ) or [
             f"La régie « {regie.code} » porte des activités ({', '.join(activities)}) : "
             "rattachez-les à une autre régie avant de la supprimer."

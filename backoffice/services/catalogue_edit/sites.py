@@ -97,7 +97,7 @@ def delete_site(session: Session, actor: Actor, site_id: int, expected_version: 
                 session,
                 unit_ids,
                 f"Le site « {site.name} »",
-                archive_hint="archivez plutôt ses activités",
+                archive_hint="archivez plutôt ses activités, puis le site",
             )
             or [
                 f"Le site « {site.name} » accueille des activités ({', '.join(names)}) : "
