@@ -123,7 +123,7 @@ def registration_choices(
                 STATE_WORDS[current[p.id]] if p.id in current else "",
             )
             for p in sorted(activity.periods, key=lambda p: p.start_date)
-            if p.end_date >= today
+            if p.end_date >= today and p.archived_on is None
         )
         if not periods:
             continue
@@ -199,7 +199,8 @@ def register_child(
     if activity is None:
         raise RegistrationError("Cette activité n'existe plus : actualisez la liste.")
     periods = sorted(
-        (p for p in activity.periods if p.end_date >= today), key=lambda p: p.start_date
+        (p for p in activity.periods if p.end_date >= today and p.archived_on is None),
+        key=lambda p: p.start_date,
     )
     if period_ids is not None:
         wanted = set(period_ids)

@@ -34,6 +34,7 @@ from backoffice.services.catalogue.parsed import (
 from backoffice.services.catalogue.vocabulary import Field, Invalid
 from backoffice.services.catalogue_edit import checks
 from backoffice.services.catalogue_edit.activities import clean_documents
+from backoffice.services.catalogue_edit.school_year_check import school_year_problems
 from backoffice.services.common import postcodes
 
 
@@ -424,6 +425,9 @@ def _check_periods(reader: _Reader, path: Path, periods: list[PeriodDoc], raw: d
     paths = {r.get("code"): p for p, r in reader.items(raw, "periode", path) if isinstance(r, dict)}
     for i, message in checks.period_overlaps(spans):
         reader.error(paths.get(spans[i].code, path), message)
+    for span in spans:
+        for message in school_year_problems(span.code, span.start, span.end):
+            reader.error(paths.get(span.code, path), message.rstrip("."))
 
 
 def _check_references(reader: _Reader, data: dict[str, Any], doc: CatalogueDocument) -> None:

@@ -30,8 +30,11 @@ class SiteInput:
     phone: str = ""
 
 
-def list_sites(session: Session) -> list[Site]:
-    return list(session.scalars(select(Site).order_by(Site.name)))
+def list_sites(session: Session, *, with_archived: bool = True) -> list[Site]:
+    query = select(Site).order_by(Site.archived_on.is_not(None), Site.name)
+    if not with_archived:
+        query = query.where(Site.archived_on.is_(None))
+    return list(session.scalars(query))
 
 
 def save_site(
