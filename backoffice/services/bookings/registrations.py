@@ -218,9 +218,7 @@ def register_child(
         )
     rule = activity.rule
     if rule is None or rule.registration_requires_complete_file:
-        missing = missing_for_child(
-            child, active_consents(session), today, asked=activity.consents
-        )
+        missing = missing_for_child(child, active_consents(session), today, asked=activity.consents)
         if missing:
             raise RegistrationError(incomplete_file_refusal(child.full_name, missing) + DESK_HINT)
     groups: dict[int, AgeGroup | None] = {}

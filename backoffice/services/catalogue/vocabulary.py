@@ -117,7 +117,7 @@ def list_of(item: Callable[[Any], Any]) -> Callable[[Any], list]:
 
     def convert(value: Any) -> list:
         if not isinstance(value, list):
-            raise Invalid("une liste entre crochets est attendue, par exemple [\"a\", \"b\"]")
+            raise Invalid('une liste entre crochets est attendue, par exemple ["a", "b"]')
         out = []
         for position, element in enumerate(value, start=1):
             try:
