@@ -9,13 +9,12 @@ from datetime import date
 import pytest
 from catalogue_world import EXAMPLE_TEXT, activity_id, book_children, load_example, staff
 from sqlalchemy import select
-from test_registrations_desk import TODAY, WINTER, _paper_only, _winter, add_winter_and_complete_zoe
 from test_planning import build_world, make_actor
+from test_registrations_desk import TODAY, WINTER, _paper_only, _winter, add_winter_and_complete_zoe
 
 from backoffice.models import (
     Activity,
     AuditEvent,
-    Child,
     ConsentAnswer,
     ConsentDefinition,
     Period,

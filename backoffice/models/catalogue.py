@@ -15,8 +15,8 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     Table,
+    Text,
     Time,
     UniqueConstraint,
 )
