@@ -83,6 +83,16 @@ def clean_documents(labels: list[str]) -> tuple[list[str], list[str]]:
     return kept, problems
 
 
+def consent_choices(session: Session) -> list[tuple[int, str]]:
+    """The autorisations an activity may ask (active ones), as the dialog lists them."""
+    rows = session.scalars(
+        select(ConsentDefinition)
+        .where(ConsentDefinition.active.is_(True))
+        .order_by(ConsentDefinition.position, ConsentDefinition.id)
+    )
+    return [(c.id, c.label + ("" if c.mandatory else " (facultative ailleurs)")) for c in rows]
+
+
 def list_activities(session: Session, *, with_archived: bool = True) -> list[Activity]:
     query = (
         select(Activity)
