@@ -59,6 +59,19 @@ class WhenFull(enum.StrEnum):
     REQUEST = "request"
 
 
+# Autorisations an activity asks (ConsentDefinition ↔ Activity).
+activity_consent = Table(
+    "activity_consent",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "consent_definition_id",
+        ForeignKey("consent_definition.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
 class Regie(VersionedMixin, Base):
     __tablename__ = "regie"
 
@@ -134,7 +147,7 @@ class Activity(VersionedMixin, Base):
     regie: Mapped[Regie] = relationship(back_populates="activities")
     # Autorisations this activity asks (answered before a registration is accepted).
     consents: Mapped[list[ConsentDefinition]] = relationship(
-        secondary=lambda: activity_consent, order_by="ConsentDefinition.position"
+        secondary=activity_consent, order_by="ConsentDefinition.position"
     )
     site: Mapped[Site] = relationship(back_populates="activities")
     age_groups: Mapped[list[AgeGroup]] = relationship(
@@ -333,18 +346,6 @@ class ConsentDefinition(VersionedMixin, Base):
     )  # e.g. time for "rentrer seul"
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-activity_consent = Table(
-    "activity_consent",
-    Base.metadata,
-    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "consent_definition_id",
-        ForeignKey("consent_definition.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-)
 
 
 __all__ = [
