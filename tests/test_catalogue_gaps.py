@@ -4,7 +4,7 @@ deleting them, and a period typed across two school years refused."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from catalogue_world import EXAMPLE_TEXT, activity_id, book_children, load_example, staff
@@ -34,7 +34,7 @@ from backoffice.services.catalogue.import_export import (
     apply_catalogue,
     parse_catalogue,
 )
-from backoffice.services.catalogue_edit import activities, periods, regies, sites
+from backoffice.services.catalogue_edit import activities, periods, regies, sites, units
 from backoffice.services.catalogue_edit.archive import archive_period, archive_regie, archive_site
 from backoffice.services.catalogue_edit.common import CatalogueRefused
 from backoffice.services.common.actors import PermissionDenied
@@ -286,3 +286,32 @@ def test_a_period_across_two_school_years_is_refused_on_screen_and_in_the_file(w
     with pytest.raises(CatalogueError) as caught:
         parse_catalogue(text, "x.toml")
     assert "deux années scolaires" in str(caught.value)
+
+
+# -- units ------------------------------------------------------------------------------
+
+
+def test_a_unit_saved_from_the_screen_reaches_the_portal_push(world):
+    db, director = world
+    with db.session() as s:
+        aid = activity_id(s, "PERI-LUDE")
+        data = units.UnitInput("gouter", "Goûter", time(16, 30), time(16, 0), [1, 2, 4, 5, 9])
+        assert refused(lambda: units.save_unit(s, director, aid, data)) == [
+            "L'unité finit à 16:00, pas après son début (16:30)."
+        ]
+        data.end_time = time(17, 0)
+        unit = units.save_unit(s, director, aid, data)
+        assert (unit.weekdays, unit.position) == ("1,2,4,5", 2)  # after matin, soir
+        lude = next(a for a in catalogue_body(s)["activities"] if a["code"] == "PERI-LUDE")
+        assert {
+            "code": "gouter",
+            "name": "Goûter",
+            "start_time": "16:30",
+            "end_time": "17:00",
+            "weekdays": [1, 2, 4, 5],
+        } in lude["units"]
+        same_code = units.UnitInput("gouter", "Autre", time(8), time(9), [])
+        assert refused(lambda: units.save_unit(s, director, aid, same_code)) == [
+            "Le code « gouter » est déjà celui d'une autre unité de l'activité.",
+            "Cochez au moins un jour de la semaine.",
+        ]

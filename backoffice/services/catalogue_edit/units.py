@@ -81,8 +81,8 @@ def save_unit(
     }
     if unit is None:
         position = max((u.position for u in activity.units), default=-1) + 1
-        unit = Unit(activity_id=activity_id, position=position, **values)
-        session.add(unit)
+        unit = Unit(position=position, **values)
+        activity.units.append(unit)  # the loaded collection sees it (the push reads it)
         audit(session, actor, AuditAction.CREATE, "unit", unit, f"{activity.code} › {name}")
     else:
         check_version(unit, expected_version, f"L'unité « {unit.name} »")
