@@ -272,7 +272,7 @@ def test_deleting_what_bookings_use_is_refused_archiving_is_offered(world):
         period = s.scalars(select(Period).where(Period.code == "toussaint-2026")).one()
         assert refused(lambda: periods.delete_period(s, director, period.id, period.version)) == [
             "La période « Vacances de la Toussaint 2026 » est utilisé(e) par 1 réservation(s) : "
-            "suppression refusée ; gardez-la (ou archivez l'activité entière)."
+            "suppression refusée ; archivez-la plutôt (elle quitte le portail, ses réservations restent)."
         ]
         activity = period.activity
         assert refused(

@@ -8,11 +8,14 @@ from datetime import date, time
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    Column,
     Date,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -56,6 +59,19 @@ class WhenFull(enum.StrEnum):
     REQUEST = "request"
 
 
+# Autorisations an activity asks (ConsentDefinition ↔ Activity).
+activity_consent = Table(
+    "activity_consent",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "consent_definition_id",
+        ForeignKey("consent_definition.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
 class Regie(VersionedMixin, Base):
     __tablename__ = "regie"
 
@@ -67,6 +83,8 @@ class Regie(VersionedMixin, Base):
     settlement: Mapped[Settlement] = mapped_column(enum_column(Settlement))
     payment_instructions: Mapped[str] = mapped_column(Text, default="")
     payment_due_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Archived (no longer offered, hidden from pickers and the portal); its invoices stay.
+    archived_on: Mapped[date | None] = mapped_column(Date)
 
     activities: Mapped[list[Activity]] = relationship(back_populates="regie")
     payment_windows: Mapped[list[PaymentWindow]] = relationship(
@@ -105,6 +123,7 @@ class Site(VersionedMixin, Base):
     commune: Mapped[str] = mapped_column(String(80), default="")
     insee_code: Mapped[str] = mapped_column(String(5), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
+    archived_on: Mapped[date | None] = mapped_column(Date)
 
     activities: Mapped[list[Activity]] = relationship(back_populates="site")
 
@@ -122,8 +141,14 @@ class Activity(VersionedMixin, Base):
     # Tariffs can depend on the child's rank among the family's children registered.
     rank_pricing: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Pièces à fournir for a registration (« Attestation d'assurance »…), in order.
+    required_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     regie: Mapped[Regie] = relationship(back_populates="activities")
+    # Autorisations this activity asks (answered before a registration is accepted).
+    consents: Mapped[list[ConsentDefinition]] = relationship(
+        secondary=activity_consent, order_by="ConsentDefinition.position"
+    )
     site: Mapped[Site] = relationship(back_populates="activities")
     age_groups: Mapped[list[AgeGroup]] = relationship(
         back_populates="activity", cascade="all, delete-orphan", order_by="AgeGroup.min_age_months"
@@ -171,6 +196,7 @@ class Period(VersionedMixin, Base):
     # Parents may register/book on the portal between these dates (inclusive).
     booking_opens_on: Mapped[date | None] = mapped_column(Date)
     booking_closes_on: Mapped[date | None] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date)
 
     activity: Mapped[Activity] = relationship(back_populates="periods")
 
@@ -341,5 +367,6 @@ __all__ = [
     "Tariff",
     "Closure",
     "ConsentDefinition",
+    "activity_consent",
     "ScaledDecimal",
 ]

@@ -4,9 +4,9 @@
   portal's ``CataloguePush`` (it replaces the previous one): every active
   activity with its site, age groups, periods (with their booking dates),
   units, capacities and processing rules, and the closures (global, or of an
-  activity pushed).
+  activity pushed). Archived periods are left out.
 - ``payment_windows.publish`` → ``PUT /staff/payment-windows``: every payment
-  window of every régie (it replaces the previous ones).
+  window of every régie not archived (it replaces the previous ones).
 
 Both bodies are read from the rows when the item is sent, not from the outbox
 snapshot: an item sent late carries the latest catalogue; several items
@@ -80,7 +80,8 @@ def _age(months: int) -> int:
 
 def _activity_body(a: Activity) -> dict:
     units = [u for u in a.units if _bookable(u)]
-    periods = sorted(a.periods, key=lambda p: (p.start_date, p.code))[-MAX_PERIODS:]
+    offered = (p for p in a.periods if p.archived_on is None)  # archived: no longer offered
+    periods = sorted(offered, key=lambda p: (p.start_date, p.code))[-MAX_PERIODS:]
     capacities = sorted(
         (
             {
@@ -172,6 +173,7 @@ def payment_windows_body(session: Session) -> dict:
     rows = session.execute(
         select(PaymentWindow, Regie.code)
         .join(Regie, Regie.id == PaymentWindow.regie_id)
+        .where(Regie.archived_on.is_(None))
         .order_by(PaymentWindow.opens_on, Regie.code, PaymentWindow.closes_on)
     ).all()
     windows = [

@@ -123,7 +123,7 @@ def registration_choices(
                 STATE_WORDS[current[p.id]] if p.id in current else "",
             )
             for p in sorted(activity.periods, key=lambda p: p.start_date)
-            if p.end_date >= today
+            if p.end_date >= today and p.archived_on is None
         )
         if not periods:
             continue
@@ -199,7 +199,8 @@ def register_child(
     if activity is None:
         raise RegistrationError("Cette activité n'existe plus : actualisez la liste.")
     periods = sorted(
-        (p for p in activity.periods if p.end_date >= today), key=lambda p: p.start_date
+        (p for p in activity.periods if p.end_date >= today and p.archived_on is None),
+        key=lambda p: p.start_date,
     )
     if period_ids is not None:
         wanted = set(period_ids)
@@ -217,7 +218,7 @@ def register_child(
         )
     rule = activity.rule
     if rule is None or rule.registration_requires_complete_file:
-        missing = missing_for_child(child, active_consents(session), today)
+        missing = missing_for_child(child, active_consents(session), today, asked=activity.consents)
         if missing:
             raise RegistrationError(incomplete_file_refusal(child.full_name, missing) + DESK_HINT)
     groups: dict[int, AgeGroup | None] = {}

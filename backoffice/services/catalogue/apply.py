@@ -71,6 +71,7 @@ class _Applier:
             for r in session.scalars(select(Regie).options(selectinload(Regie.payment_windows)))
         }
         self.sites = {s.code: s for s in session.scalars(select(Site))}
+        self.unchanged_activities: set[str] = set()  # counted so before their consents
         self.activities = {
             a.code: a
             for a in session.scalars(
@@ -78,6 +79,7 @@ class _Applier:
                     selectinload(Activity.age_groups),
                     selectinload(Activity.periods),
                     selectinload(Activity.rule),
+                    selectinload(Activity.consents),
                     selectinload(Activity.units).selectinload(Unit.capacities),
                     selectinload(Activity.units).selectinload(Unit.tariffs),
                 )
@@ -126,8 +128,24 @@ class _Applier:
                             activity, activity_doc, unit_doc, units[unit_doc.code]
                         )
                     )
+        issues.extend(self._consent_issues())
         if issues:
             raise CatalogueError(self.doc.source, issues)
+
+    def _consent_issues(self) -> Iterable[CatalogueIssue]:
+        """An activity asks autorisations described in the file or already in the base."""
+        known = {c.code for c in self.doc.consents} | set(
+            self.session.scalars(select(ConsentDefinition.code))
+        )
+        for activity_doc in self.doc.activities:
+            for code in activity_doc.consents or ():
+                if code not in known:
+                    yield CatalogueIssue(
+                        f"activite « {activity_doc.code} » › autorisations",
+                        f"autorisation « {code} » inconnue : elle doit être décrite par une "
+                        "[[autorisation]] (dans ce fichier ou déjà importée)",
+                        activity_doc.line,
+                    )
 
     def _tariff_issues(
         self, activity_doc: ActivityDoc, unit_doc: UnitDoc, unit: Unit
@@ -188,16 +206,26 @@ class _Applier:
         if self.doc.closures is not None:
             self._sync_closures(Closure.activity_id.is_(None), self.doc.closures, None)
         consents = {c.code: c for c in self.session.scalars(select(ConsentDefinition))}
+        by_code = dict(consents)
         for position, consent_doc in enumerate(self.doc.consents):
             values = {k: v for k, v in vars(consent_doc).items() if k != "code"}
             values["position"] = position
-            self._upsert(
+            by_code[consent_doc.code] = self._upsert(
                 "consent",
                 ConsentDefinition,
                 consents.get(consent_doc.code),
                 consent_doc.code,
                 values,
             )
+        for doc, activity in applied:
+            if doc.consents is not None:
+                wanted = [by_code[code] for code in doc.consents]
+                if [c.code for c in activity.consents] != doc.consents:
+                    activity.consents = wanted
+                    if doc.code in self.unchanged_activities:  # now changed after all
+                        self.unchanged_activities.discard(doc.code)
+                        self.report.counts["activity"].unchanged -= 1
+                        self.report.counts["activity"].updated += 1
         self._list_absent(consents)
         self.session.flush()
         return self.report
@@ -239,9 +267,16 @@ class _Applier:
             "rank_pricing": doc.rank_pricing,
             "active": doc.active,
         }
+        if doc.required_documents is not None:
+            values["required_documents"] = doc.required_documents
+        elif doc.code not in self.activities:
+            values["required_documents"] = []
+        unchanged_before = self.report.counts["activity"].unchanged
         activity = self._upsert(
             "activity", Activity, self.activities.get(doc.code), doc.code, values
         )
+        if self.report.counts["activity"].unchanged > unchanged_before:
+            self.unchanged_activities.add(doc.code)
         groups = self._sync_coded(
             "age_group", activity.age_groups, AgeGroup, doc.age_groups, f"activité « {doc.code} »"
         )

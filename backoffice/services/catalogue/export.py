@@ -103,6 +103,7 @@ def catalogue_data(session: Session) -> dict[str, Any]:
             selectinload(Activity.age_groups),
             selectinload(Activity.periods),
             selectinload(Activity.rule),
+            selectinload(Activity.consents),
             selectinload(Activity.units).selectinload(Unit.capacities),
             selectinload(Activity.units).selectinload(Unit.tariffs),
         )
@@ -138,8 +139,10 @@ def _regie_out(regie: Regie) -> dict[str, Any]:
 
 
 def _activity_out(activity: Activity, closures: list[Closure]) -> dict[str, Any]:
-    values = vars_of(activity, schema.ACTIVITY_FIELDS)
+    values = vars_of(activity, [f for f in schema.ACTIVITY_FIELDS if f.attr != "consents"])
     values["regie"], values["site"] = activity.regie.code, activity.site.code
+    values["consents"] = [c.code for c in activity.consents] or None
+    values["required_documents"] = list(activity.required_documents or []) or None
     out = table_out(schema.ACTIVITY_FIELDS, values)
     if closures:
         out["fermetures"] = closures_out(closures)

@@ -33,6 +33,8 @@ from backoffice.services.catalogue.parsed import (
 )
 from backoffice.services.catalogue.vocabulary import Field, Invalid
 from backoffice.services.catalogue_edit import checks
+from backoffice.services.catalogue_edit.activities import clean_documents
+from backoffice.services.catalogue_edit.school_year_check import school_year_problems
 from backoffice.services.common import postcodes
 
 
@@ -255,6 +257,14 @@ def _read_activity(reader: _Reader, raw: Any, path: Path) -> ActivityDoc | None:
     )
     if not isinstance(raw, dict):
         return None
+    if values and values["required_documents"] is not None:
+        values["required_documents"], problems = clean_documents(values["required_documents"])
+        for problem in problems:
+            reader.error(path + ("pieces_a_fournir",), problem.rstrip("."))
+        if problems:
+            values = None
+    if values and values["consents"] is not None:
+        values["consents"] = list(dict.fromkeys(values["consents"]))
     activity = ActivityDoc(**values, line=reader.index.line_of(path)) if values else None
     rank_pricing = bool(values and values["rank_pricing"])
 
@@ -415,6 +425,9 @@ def _check_periods(reader: _Reader, path: Path, periods: list[PeriodDoc], raw: d
     paths = {r.get("code"): p for p, r in reader.items(raw, "periode", path) if isinstance(r, dict)}
     for i, message in checks.period_overlaps(spans):
         reader.error(paths.get(spans[i].code, path), message)
+    for span in spans:
+        for message in school_year_problems(span.code, span.start, span.end):
+            reader.error(paths.get(span.code, path), message.rstrip("."))
 
 
 def _check_references(reader: _Reader, data: dict[str, Any], doc: CatalogueDocument) -> None:

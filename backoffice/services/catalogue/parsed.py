@@ -43,6 +43,7 @@ class RegieDoc:
     payment_due_days: int
     payment_windows: list[PaymentWindowDoc] = field(default_factory=list)
     line: int | None = None
+    archived_on: date | None = None
 
 
 @dataclass
@@ -55,6 +56,7 @@ class SiteDoc:
     insee_code: str
     phone: str
     line: int | None = None
+    archived_on: date | None = None
 
 
 @dataclass
@@ -74,6 +76,7 @@ class PeriodDoc:
     end: date
     booking_opens_on: date | None
     booking_closes_on: date | None
+    archived_on: date | None = None
 
 
 @dataclass
@@ -139,6 +142,8 @@ class ActivityDoc:
     billing_basis: BillingBasis
     rank_pricing: bool
     active: bool
+    consents: list[str] | None = None  # codes; None: the file does not say
+    required_documents: list[str] | None = None
     age_groups: list[AgeGroupDoc] = field(default_factory=list)
     periods: list[PeriodDoc] = field(default_factory=list)
     units: list[UnitDoc] = field(default_factory=list)

@@ -112,6 +112,23 @@ def integer(minimum: int = 0, maximum: int | None = None) -> Callable[[Any], int
     return convert
 
 
+def list_of(item: Callable[[Any], Any]) -> Callable[[Any], list]:
+    """A TOML array whose every element ``item`` converts (« [\"a\", \"b\"] »)."""
+
+    def convert(value: Any) -> list:
+        if not isinstance(value, list):
+            raise Invalid('une liste entre crochets est attendue, par exemple ["a", "b"]')
+        out = []
+        for position, element in enumerate(value, start=1):
+            try:
+                out.append(item(element))
+            except Invalid as exc:
+                raise Invalid(f"élément n° {position} : {exc}") from None
+        return out
+
+    return convert
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"true ou false est attendu, pas {_quote(value)}")
@@ -291,6 +308,7 @@ REGIE_FIELDS = (
     F("reglement", "settlement", choice(SETTLEMENTS), True, export=choice_out(SETTLEMENTS)),
     F("instructions_paiement", "payment_instructions", text(4000), default=""),
     F("delai_paiement_jours", "payment_due_days", integer(0, 365), default=30),
+    F("archivee_le", "archived_on", day),
 )
 
 SITE_FIELDS = (
@@ -301,6 +319,7 @@ SITE_FIELDS = (
     F("commune", "commune", text(80), default=""),
     F("code_insee", "insee_code", text(5), default=""),
     F("telephone", "phone", text(20), default=""),
+    F("archive_le", "archived_on", day),
 )
 
 ACTIVITY_FIELDS = (
@@ -318,6 +337,10 @@ ACTIVITY_FIELDS = (
     ),
     F("tarif_par_rang", "rank_pricing", boolean, default=False),
     F("actif", "active", boolean, default=True),
+    # Codes of [[autorisation]] asked before a registration; absent: left as they are.
+    F("autorisations", "consents", list_of(code(40))),
+    # « Attestation d'assurance », « Certificat médical »…; absent: left as they are.
+    F("pieces_a_fournir", "required_documents", list_of(text(120, required=True))),
 )
 
 AGE_GROUP_FIELDS = (
@@ -338,6 +361,7 @@ PERIOD_FIELDS = (
     F("fin", "end", day, required=True),
     F("reservation_debut", "booking_opens_on", day),
     F("reservation_fin", "booking_closes_on", day),
+    F("archivee_le", "archived_on", day),
 )
 
 UNIT_FIELDS = (

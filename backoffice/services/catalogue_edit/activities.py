@@ -13,8 +13,10 @@ from backoffice.models import (
     ActivityKind,
     AgeGroup,
     AuditAction,
+    AuditEvent,
     BillingBasis,
     Capacity,
+    ConsentDefinition,
     Unit,
 )
 from backoffice.services.catalogue_edit.checks import capacity_problems, usage_problems
@@ -50,6 +52,45 @@ class ActivityInput:
     regie_id: int
     site_id: int
     rank_pricing: bool = False
+    # None: left as they are (a caller that does not show them).
+    consent_ids: list[int] | None = None
+    required_documents: list[str] | None = None
+
+
+MAX_DOCUMENTS = 20
+DOCUMENT_LENGTH = 120
+DOCUMENT_EXAMPLES = ("Attestation d'assurance", "Certificat médical", "Brevet de natation")
+
+
+def clean_documents(labels: list[str]) -> tuple[list[str], list[str]]:
+    """The documents' labels as saved (trimmed, blanks and repeats dropped), and the
+    problems in French. One set of checks for the dialog and the catalogue TOML."""
+    kept: list[str] = []
+    problems: list[str] = []
+    for label in labels:
+        label = " ".join(label.split())
+        if not label or label.casefold() in {k.casefold() for k in kept}:
+            continue
+        if len(label) > DOCUMENT_LENGTH:
+            problems.append(
+                f"Pièce « {label[:40]}… » : libellé trop long "
+                f"({len(label)} caractères, {DOCUMENT_LENGTH} au plus)."
+            )
+            continue
+        kept.append(label)
+    if len(kept) > MAX_DOCUMENTS:
+        problems.append(f"{len(kept)} pièces à fournir : {MAX_DOCUMENTS} au plus.")
+    return kept, problems
+
+
+def consent_choices(session: Session) -> list[tuple[int, str]]:
+    """The autorisations an activity may ask (active ones), as the dialog lists them."""
+    rows = session.scalars(
+        select(ConsentDefinition)
+        .where(ConsentDefinition.active.is_(True))
+        .order_by(ConsentDefinition.position, ConsentDefinition.id)
+    )
+    return [(c.id, c.label + ("" if c.mandatory else " (facultative ailleurs)")) for c in rows]
 
 
 def list_activities(session: Session, *, with_archived: bool = True) -> list[Activity]:
@@ -62,6 +103,7 @@ def list_activities(session: Session, *, with_archived: bool = True) -> list[Act
             selectinload(Activity.age_groups),
             selectinload(Activity.periods),
             selectinload(Activity.rule),
+            selectinload(Activity.consents),
             selectinload(Activity.units).selectinload(Unit.capacities),
         )
     )
@@ -89,6 +131,22 @@ def save_activity(
     )
     if clash is not None:
         problems.append(f"Le code « {code} » est déjà celui de l'activité « {clash.name} ».")
+    documents: list[str] | None = None
+    if data.required_documents is not None:
+        documents, document_problems = clean_documents(data.required_documents)
+        problems += document_problems
+    consents: list[ConsentDefinition] | None = None
+    if data.consent_ids is not None:
+        wanted = set(data.consent_ids)
+        consents = list(
+            session.scalars(
+                select(ConsentDefinition)
+                .where(ConsentDefinition.id.in_(wanted))
+                .order_by(ConsentDefinition.position, ConsentDefinition.id)
+            )
+        )
+        if len(consents) != len(wanted):
+            problems.append("Une autorisation cochée n'existe plus : rechargez la page.")
     refuse_if(problems)
     activity = session.get(Activity, activity_id) if activity_id else None
     if activity_id and activity is None:
@@ -101,7 +159,10 @@ def save_activity(
         "site_id": data.site_id,
         "rank_pricing": data.rank_pricing,
     }
+    if documents is not None:
+        values["required_documents"] = documents
     if activity is None:
+        values.setdefault("required_documents", [])
         activity = Activity(**values, billing_basis=BASIS_FOR_KIND[data.kind], active=True)
         session.add(activity)
         audit(session, actor, AuditAction.CREATE, "activity", activity, name)
@@ -111,9 +172,34 @@ def save_activity(
             if getattr(activity, key) != value:
                 setattr(activity, key, value)
         audit(session, actor, AuditAction.UPDATE, "activity", activity)
+    if consents is not None:
+        _set_consents(session, actor, activity, consents)
     session.flush()
     queue_for_portal(session, f"Paramètres : activité {code}")
     return activity
+
+
+def _set_consents(
+    session: Session, actor: Actor, activity: Activity, consents: list[ConsentDefinition]
+) -> None:
+    old = [c.code for c in activity.consents]
+    new = [c.code for c in consents]
+    if old == new:
+        return
+    activity.consents = consents
+    session.flush()
+    session.add(
+        AuditEvent(
+            staff_user_id=actor.staff_id,
+            actor=actor.login,
+            action=AuditAction.UPDATE,
+            entity="activity",
+            entity_id=activity.id,
+            field="consents",
+            old_value=", ".join(old) or None,
+            new_value=", ".join(new) or None,
+        )
+    )
 
 
 def archive_activity(

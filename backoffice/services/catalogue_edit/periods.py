@@ -24,6 +24,7 @@ from backoffice.services.catalogue_edit.common import (
     refuse_if,
     require_catalogue_role,
 )
+from backoffice.services.catalogue_edit.school_year_check import school_year_problems
 from backoffice.services.common.actors import Actor
 
 
@@ -75,6 +76,7 @@ def save_period(
     data.kind = PeriodKind(data.kind)
     new = PeriodSpan(code or "?", data.kind, data.start, data.end)
     problems += period_problems(new, others, data.booking_opens_on, data.booking_closes_on)
+    problems += school_year_problems(code or "?", data.start, data.end)
     unit_ids = [u.id for u in activity.units]
     if period is not None:
         check_version(period, expected_version, f"La période « {period.code} »")
@@ -121,7 +123,7 @@ def delete_period(session: Session, actor: Actor, period_id: int, expected_versi
             f"La période « {period.name} »",
             period.start_date,
             period.end_date,
-            archive_hint="gardez-la (ou archivez l'activité entière)",
+            archive_hint="archivez-la plutôt (elle quitte le portail, ses réservations restent)",
         )
     )
     audit(session, actor, AuditAction.DELETE, "period", period, f"{activity.code} › {period.code}")

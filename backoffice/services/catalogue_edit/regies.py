@@ -49,8 +49,11 @@ class RegieInput:
         return Settlement.DESK_AND_ONLINE if self.payable_online else Settlement.DESK
 
 
-def list_regies(session: Session) -> list[Regie]:
-    return list(session.scalars(select(Regie).order_by(Regie.code)))
+def list_regies(session: Session, *, with_archived: bool = True) -> list[Regie]:
+    query = select(Regie).order_by(Regie.archived_on.is_not(None), Regie.code)
+    if not with_archived:
+        query = query.where(Regie.archived_on.is_(None))
+    return list(session.scalars(query))
 
 
 def payfip_numcli(session: Session, regie: Regie) -> str:
@@ -159,7 +162,7 @@ def delete_regie(session: Session, actor: Actor, regie_id: int, expected_version
             session,
             unit_ids,
             f"La régie « {regie.code} »",
-            archive_hint="archivez plutôt ses activités",
+            archive_hint="archivez plutôt ses activités, puis la régie",
         ) or [
             f"La régie « {regie.code} » porte des activités ({', '.join(activities)}) : "
             "rattachez-les à une autre régie avant de la supprimer."

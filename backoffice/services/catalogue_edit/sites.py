@@ -30,8 +30,11 @@ class SiteInput:
     phone: str = ""
 
 
-def list_sites(session: Session) -> list[Site]:
-    return list(session.scalars(select(Site).order_by(Site.name)))
+def list_sites(session: Session, *, with_archived: bool = True) -> list[Site]:
+    query = select(Site).order_by(Site.archived_on.is_not(None), Site.name)
+    if not with_archived:
+        query = query.where(Site.archived_on.is_(None))
+    return list(session.scalars(query))
 
 
 def save_site(
@@ -97,7 +100,7 @@ def delete_site(session: Session, actor: Actor, site_id: int, expected_version: 
                 session,
                 unit_ids,
                 f"Le site « {site.name} »",
-                archive_hint="archivez plutôt ses activités",
+                archive_hint="archivez plutôt ses activités, puis le site",
             )
             or [
                 f"Le site « {site.name} » accueille des activités ({', '.join(names)}) : "

@@ -67,8 +67,13 @@ def missing_vaccines(
 
 
 def missing_for_child(
-    child: ChildFacts, consents: Iterable[ConsentDefinition], today: date
+    child: ChildFacts,
+    consents: Iterable[ConsentDefinition],
+    today: date,
+    asked: Iterable[ConsentDefinition] = (),
 ) -> list[str]:
+    """``asked``: the autorisations the activity being registered to asks (Paramètres ›
+    Sites et activités): answered beforehand even when they are optional elsewhere."""
     missing: list[str] = []
     age = child.age_on(today)
     if school_required(age) and not child.school:
@@ -96,8 +101,14 @@ def missing_for_child(
     if not any(link.authorised_pickup for link in child.contacts):
         missing.append("Personne autorisée à venir chercher l'enfant")
     answered = {answer.consent_id for answer in child.consents}
-    for consent in consents:
-        if not consent.active or not consent.mandatory or consent.id in answered:
+    asked_ids = {consent.id for consent in asked}
+    seen: set[int] = set()
+    for consent in [*consents, *asked]:
+        if consent.id in seen:
+            continue
+        seen.add(consent.id)
+        required = consent.mandatory or consent.id in asked_ids
+        if not consent.active or not required or consent.id in answered:
             continue
         if consent.min_age_years is not None and age < consent.min_age_years:
             continue

@@ -12,7 +12,16 @@ from backoffice.services.catalogue_edit.checks import PERIOD_KIND_LABELS
 from backoffice.services.catalogue_edit.payment_windows import save_window
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
-from backoffice.ui.qt import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
+from backoffice.ui.qt import (
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QSpinBox,
+    Qt,
+)
 from backoffice.ui.settings.catalogue_form import CatalogueDialog
 from backoffice.ui.tasks import TaskRunner
 
@@ -137,7 +146,17 @@ class SiteDialog(CatalogueDialog):
 
 
 class ActivityDialog(CatalogueDialog):
-    def __init__(self, db, actor, runner, snap: Snapshot, regie_choices, site_choices, parent=None):
+    def __init__(
+        self,
+        db,
+        actor,
+        runner,
+        snap: Snapshot,
+        regie_choices,
+        site_choices,
+        parent=None,
+        consent_choices: Sequence[tuple[int, str]] = (),
+    ):
         super().__init__("Activité" if snap.id else "Nouvelle activité", db, actor, runner, parent)
         v, self.snap = snap.values, snap
         self.code = _line(v.get("code", ""), 30)
@@ -147,6 +166,25 @@ class ActivityDialog(CatalogueDialog):
         self.site = _combo(site_choices, v.get("site_id"))
         self.rank = QCheckBox("Tarif selon le rang de l'enfant dans la famille")
         self.rank.setChecked(v.get("rank_pricing", False))
+        # Autorisations asked before a registration, and the documents to bring.
+        self.consents = QListWidget()
+        self.consents.setAccessibleName("Autorisations demandées")
+        self.consents.setMaximumHeight(110)
+        asked = set(v.get("consent_ids", ()))
+        for consent_id, label in consent_choices:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, consent_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(
+                Qt.CheckState.Checked if consent_id in asked else Qt.CheckState.Unchecked
+            )
+            self.consents.addItem(item)
+        self.documents = QPlainTextEdit("\n".join(v.get("required_documents", ())))
+        self.documents.setAccessibleName("Pièces à fournir")
+        self.documents.setPlaceholderText(
+            "Une pièce par ligne, par exemple :\n" + "\n".join(activities.DOCUMENT_EXAMPLES)
+        )
+        self.documents.setFixedHeight(90)
         for label, widget in (
             ("Code :", self.code),
             ("Nom :", self.name),
@@ -154,8 +192,17 @@ class ActivityDialog(CatalogueDialog):
             ("Régie :", self.regie),
             ("Site :", self.site),
             ("", self.rank),
+            ("Autorisations demandées :", self.consents),
+            ("Pièces à fournir :", self.documents),
         ):
             self.form.addRow(label, widget)
+
+    def checked_consents(self) -> list[int]:
+        return [
+            self.consents.item(row).data(Qt.ItemDataRole.UserRole)
+            for row in range(self.consents.count())
+            if self.consents.item(row).checkState() == Qt.CheckState.Checked
+        ]
 
     def make_work(self, errors):
         if self.regie.currentData() is None or self.site.currentData() is None:
@@ -168,6 +215,8 @@ class ActivityDialog(CatalogueDialog):
             self.regie.currentData(),
             self.site.currentData(),
             self.rank.isChecked(),
+            consent_ids=self.checked_consents(),
+            required_documents=self.documents.toPlainText().splitlines(),
         )
         db, actor, snap = self.db, self.actor, self.snap
 

@@ -1,18 +1,26 @@
-"""« Régies », « Sites et activités » and « Tarifs » pages."""
+"""« Sites et activités » and « Tarifs » pages (« Régies » is in ``regies_page``, kept
+importable from here: the pages list names this module)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from backoffice.models import Settlement
-from backoffice.services.catalogue_edit import activities, regies, sites
+from backoffice.models import BillingUnit
+from backoffice.services.catalogue_edit import activities, archive, regies, sites
 from backoffice.ui.billing.tariffs import TariffsPanel
-from backoffice.ui.qt import QLabel, QPushButton
+from backoffice.ui.qt import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from backoffice.ui.settings.activity_parts import (
+    AgeGroupDialog,
+    UnitDialog,
+    ages_text,
+    weekdays_text,
+)
+from backoffice.ui.settings.archive_rows import ArchiveButton, grey_archived, state_text
 from backoffice.ui.settings.catalogue_base import CataloguePage
 from backoffice.ui.settings.catalogue_dialogs import (
     ActivityDialog,
     CapacityDialog,
-    RegieDialog,
     SiteDialog,
     Snapshot,
 )
@@ -23,91 +31,11 @@ from backoffice.ui.settings.catalogue_form import (
     make_table,
     selected_key,
 )
-
-SETTLEMENT_LABELS = {
-    Settlement.DESK_AND_ONLINE: "Guichet et en ligne",
-    Settlement.DESK: "Guichet",
-    Settlement.TRESOR_PUBLIC: "Trésor public",
-}
+from backoffice.ui.settings.regies_page import RegiesPage, _values
 
 
-def _values(obj, *names: str) -> dict:
-    return {name: getattr(obj, name) for name in names}
-
-
-class RegiesPage(CataloguePage):
-    title = "Régies"
-    intro = (
-        "Chaque régie numérote ses factures et ses avoirs et dit comment les familles paient : "
-        "au guichet, en ligne sur le portail (PayFiP) ou au Trésor public."
-    )
-
-    def __init__(self, db, actor, runner, parent=None):
-        super().__init__(db, actor, runner, parent)
-        self.snaps: dict[int, Snapshot] = {}
-        self.table = make_table(
-            ["Code", "Nom", "Factures", "Avoirs", "Règlement", "PayFiP (numcli)"], "Régies"
-        )
-        self.new_button = QPushButton("Nouvelle régie…")
-        self.edit_button = QPushButton("Modifier…")
-        self.delete_button = QPushButton("Supprimer")
-        self.new_button.clicked.connect(lambda: self.open_regie(None))
-        self.edit_button.clicked.connect(lambda: self.open_regie(selected_key(self.table)))
-        self.table.doubleClicked.connect(lambda *_: self.open_regie(selected_key(self.table)))
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.layout_.addLayout(button_row(self.new_button, self.edit_button, self.delete_button))
-        self.layout_.addWidget(self.table, 1)
-        self.finish_layout()
-
-    def read(self, session):
-        snaps = {}
-        for r in regies.list_regies(session):
-            values = _values(
-                r,
-                "code",
-                "name",
-                "invoice_prefix",
-                "credit_note_prefix",
-                "payment_instructions",
-                "payment_due_days",
-            )
-            values.update(
-                payable_online=r.payable_online,
-                tresor_public=r.settlement is Settlement.TRESOR_PUBLIC,
-                payfip_numcli=regies.payfip_numcli(session, r),
-                settlement=r.settlement,
-            )
-            snaps[r.id] = Snapshot(r.id, r.version, values)
-        return snaps
-
-    def show_data(self, data) -> None:
-        self.snaps = data
-        rows = [
-            (
-                v.values["code"],
-                v.values["name"],
-                v.values["invoice_prefix"],
-                v.values["credit_note_prefix"],
-                SETTLEMENT_LABELS[v.values["settlement"]],
-                v.values["payfip_numcli"] or "—",
-            )
-            for v in data.values()
-        ]
-        fill_table(self.table, rows, list(data))
-
-    def open_regie(self, regie_id: int | None):
-        snap = self.snaps.get(regie_id, Snapshot()) if regie_id else Snapshot()
-        return self.open_dialog(RegieDialog(self.db, self.actor, self.runner, snap, self))
-
-    def delete_selected(self) -> None:
-        key = selected_key(self.table)
-        if key is None:
-            return
-        snap = self.snaps[key]
-        self.act(
-            lambda s: regies.delete_regie(s, self.actor, key, snap.version),
-            f"Régie « {snap.values['code']} » supprimée.",
-        )
+def _hours(start, end) -> str:
+    return f"{start:%H:%M} – {end:%H:%M}" if start and end else "—"
 
 
 @dataclass
@@ -116,9 +44,12 @@ class SitesData:
     activities: dict[int, Snapshot] = field(default_factory=dict)
     regie_choices: list = field(default_factory=list)
     site_choices: list = field(default_factory=list)
+    consent_choices: list = field(default_factory=list)
     units: dict[int, list] = field(default_factory=dict)  # activity → [(unit id, name)]
     groups: dict[int, list] = field(default_factory=dict)  # activity → [(group id, name)]
     capacities: dict[int, list[Snapshot]] = field(default_factory=dict)
+    unit_snaps: dict[int, list[Snapshot]] = field(default_factory=dict)
+    group_snaps: dict[int, list[Snapshot]] = field(default_factory=dict)
 
 
 class SitesActivitiesPage(CataloguePage):
@@ -132,15 +63,23 @@ class SitesActivitiesPage(CataloguePage):
     def __init__(self, db, actor, runner, parent=None):
         super().__init__(db, actor, runner, parent)
         self.data = SitesData()
-        self.sites = make_table(["Code", "Nom", "Commune", "Téléphone"], "Sites")
-        self.sites.setMaximumHeight(150)
+        self.sites = make_table(["Code", "Nom", "Commune", "Téléphone", "État"], "Sites")
+        self.sites.setMaximumHeight(110)
         self.activities = make_table(["Code", "Nom", "Type", "Régie", "Site", "État"], "Activités")
         self.capacities = make_table(["Unité", "Groupe d'âge", "Du", "Au", "Places"], "Capacités")
+        self.units = make_table(["Unité", "Horaires", "Jours", "Facturation"], "Unités")
+        self.groups = make_table(["Groupe d'âge", "Âges"], "Groupes d'âge")
+        for table in (self.units, self.groups):
+            table.setMaximumHeight(100)
         b = {
             name: QPushButton(text)
             for name, text in (
                 ("new_site", "Nouveau site…"),
                 ("edit_site", "Modifier le site…"),
+                ("new_unit", "Nouvelle unité…"),
+                ("edit_unit", "Modifier l'unité…"),
+                ("new_group", "Nouveau groupe d'âge…"),
+                ("edit_group", "Modifier le groupe d'âge…"),
                 ("new_activity", "Nouvelle activité…"),
                 ("edit_activity", "Modifier l'activité…"),
                 ("archive", "Archiver / réactiver"),
@@ -149,6 +88,12 @@ class SitesActivitiesPage(CataloguePage):
                 ("edit_capacity", "Modifier la capacité…"),
             )
         }
+        self.archive_site_button = ArchiveButton(
+            self.sites,
+            lambda key: self.data.sites[key].values["archived_on"] is not None,
+            "Archiver le site",
+        )
+        self.archive_site_button.clicked.connect(self.toggle_site_archive)
         self.buttons = b
         b["new_site"].clicked.connect(lambda: self.open_site(None))
         b["edit_site"].clicked.connect(lambda: self.open_site(selected_key(self.sites)))
@@ -158,17 +103,34 @@ class SitesActivitiesPage(CataloguePage):
         )
         b["archive"].clicked.connect(self.toggle_archive)
         b["delete_activity"].clicked.connect(self.delete_activity)
+        b["new_unit"].clicked.connect(lambda: self.open_unit(None))
+        b["edit_unit"].clicked.connect(lambda: self.open_unit(self.units.currentRow()))
+        self.units.doubleClicked.connect(lambda *_: self.open_unit(self.units.currentRow()))
+        b["new_group"].clicked.connect(lambda: self.open_group(None))
+        b["edit_group"].clicked.connect(lambda: self.open_group(self.groups.currentRow()))
+        self.groups.doubleClicked.connect(lambda *_: self.open_group(self.groups.currentRow()))
         b["new_capacity"].clicked.connect(lambda: self.open_capacity(None))
         b["edit_capacity"].clicked.connect(lambda: self.open_capacity(self.capacities.currentRow()))
         self.activities.itemSelectionChanged.connect(self._show_capacities)
         self.layout_.addWidget(QLabel("<b>Sites</b>"))
-        self.layout_.addLayout(button_row(b["new_site"], b["edit_site"]))
+        self.layout_.addLayout(button_row(b["new_site"], b["edit_site"], self.archive_site_button))
         self.layout_.addWidget(self.sites)
         self.layout_.addWidget(QLabel("<b>Activités</b>"))
         self.layout_.addLayout(
             button_row(b["new_activity"], b["edit_activity"], b["archive"], b["delete_activity"])
         )
         self.layout_.addWidget(self.activities, 1)
+        parts = QHBoxLayout()
+        for title, table, new, edit in (
+            ("Unités de l'activité choisie", self.units, "new_unit", "edit_unit"),
+            ("Groupes d'âge", self.groups, "new_group", "edit_group"),
+        ):
+            column = QVBoxLayout()
+            column.addWidget(QLabel(f"<b>{title}</b>"))
+            column.addLayout(button_row(b[new], b[edit]))
+            column.addWidget(table)
+            parts.addLayout(column, 3 if table is self.units else 2)
+        self.layout_.addLayout(parts)
         self.layout_.addWidget(QLabel("<b>Capacités de l'activité choisie</b>"))
         self.layout_.addLayout(button_row(b["new_capacity"], b["edit_capacity"]))
         self.layout_.addWidget(self.capacities, 1)
@@ -177,18 +139,42 @@ class SitesActivitiesPage(CataloguePage):
     def read(self, session) -> SitesData:
         data = SitesData()
         for site in sites.list_sites(session):
-            values = _values(site, "code", "name", "address", "postcode", "commune", "phone")
+            values = _values(
+                site, "code", "name", "address", "postcode", "commune", "phone", "archived_on"
+            )
             data.sites[site.id] = Snapshot(site.id, site.version, values)
-            data.site_choices.append((site.id, site.name))
-        data.regie_choices = [(r.id, f"{r.code} — {r.name}") for r in regies.list_regies(session)]
+            if site.archived_on is None:  # archived: no longer offered in the pickers
+                data.site_choices.append((site.id, site.name))
+        data.regie_choices = [
+            (r.id, f"{r.code} — {r.name}") for r in regies.list_regies(session, with_archived=False)
+        ]
+        data.consent_choices = activities.consent_choices(session)
         for a in activities.list_activities(session):
             values = _values(
                 a, "code", "name", "kind", "regie_id", "site_id", "rank_pricing", "active"
             )
-            values.update(regie=a.regie.code, site=a.site.name)
+            values.update(
+                regie=a.regie.code,
+                site=a.site.name,
+                consent_ids=[c.id for c in a.consents],
+                required_documents=list(a.required_documents or []),
+            )
             data.activities[a.id] = Snapshot(a.id, a.version, values)
             data.units[a.id] = [(u.id, u.name) for u in a.units]
             data.groups[a.id] = [(g.id, g.name) for g in a.age_groups]
+            data.unit_snaps[a.id] = [
+                Snapshot(
+                    u.id,
+                    u.version,
+                    _values(u, "code", "name", "start_time", "end_time", "weekdays")
+                    | {"billing_unit": u.billing_unit},
+                )
+                for u in a.units
+            ]
+            data.group_snaps[a.id] = [
+                Snapshot(g.id, None, _values(g, "code", "name", "min_age_months", "max_age_months"))
+                for g in a.age_groups
+            ]
             data.capacities[a.id] = [
                 Snapshot(
                     c.id,
@@ -214,11 +200,21 @@ class SitesActivitiesPage(CataloguePage):
         fill_table(
             self.sites,
             [
-                (v.values["code"], v.values["name"], v.values["commune"], v.values["phone"])
+                (
+                    v.values["code"],
+                    v.values["name"],
+                    v.values["commune"],
+                    v.values["phone"],
+                    state_text(v.values["archived_on"], feminine=False),
+                )
                 for v in data.sites.values()
             ],
             list(data.sites),
         )
+        grey_archived(
+            self.sites, [v.values["archived_on"] is not None for v in data.sites.values()]
+        )
+        self.archive_site_button.follow()
         fill_table(
             self.activities,
             [
@@ -240,7 +236,34 @@ class SitesActivitiesPage(CataloguePage):
         self._show_capacities()
 
     def _show_capacities(self) -> None:
-        caps = self.data.capacities.get(selected_key(self.activities), [])
+        key = selected_key(self.activities)
+        unit_snaps = self.data.unit_snaps.get(key, [])
+        fill_table(
+            self.units,
+            [
+                (
+                    u.values["name"],
+                    _hours(u.values["start_time"], u.values["end_time"]),
+                    weekdays_text(u.values["weekdays"]),
+                    "à l'heure" if u.values["billing_unit"] is BillingUnit.HOUR else "à l'unité",
+                )
+                for u in unit_snaps
+            ],
+            [u.id for u in unit_snaps],
+        )
+        group_snaps = self.data.group_snaps.get(key, [])
+        fill_table(
+            self.groups,
+            [
+                (
+                    g.values["name"],
+                    ages_text(g.values["min_age_months"], g.values["max_age_months"]),
+                )
+                for g in group_snaps
+            ],
+            [g.id for g in group_snaps],
+        )
+        caps = self.data.capacities.get(key, [])
         fill_table(
             self.capacities,
             [
@@ -267,16 +290,43 @@ class SitesActivitiesPage(CataloguePage):
 
     def open_activity(self, activity_id):
         snap = self.data.activities.get(activity_id, Snapshot()) if activity_id else Snapshot()
+        regie_choices, site_choices = list(self.data.regie_choices), list(self.data.site_choices)
+        v = snap.values
+        if v and v["regie_id"] not in dict(regie_choices):  # archived: kept, said so
+            regie_choices.append((v["regie_id"], f"{v['regie']} (archivée)"))
+        if v and v["site_id"] not in dict(site_choices):
+            site_choices.append((v["site_id"], f"{v['site']} (archivé)"))
         return self.open_dialog(
             ActivityDialog(
                 self.db,
                 self.actor,
                 self.runner,
                 snap,
-                self.data.regie_choices,
-                self.data.site_choices,
+                regie_choices,
+                site_choices,
                 self,
+                consent_choices=self.data.consent_choices,
             )
+        )
+
+    def open_unit(self, row: int | None):
+        activity_id = selected_key(self.activities)
+        if activity_id is None:
+            return None
+        snaps = self.data.unit_snaps.get(activity_id, [])
+        snap = snaps[row] if row is not None and 0 <= row < len(snaps) else Snapshot()
+        return self.open_dialog(
+            UnitDialog(self.db, self.actor, self.runner, snap, activity_id, self)
+        )
+
+    def open_group(self, row: int | None):
+        activity_id = selected_key(self.activities)
+        if activity_id is None:
+            return None
+        snaps = self.data.group_snaps.get(activity_id, [])
+        snap = snaps[row] if row is not None and 0 <= row < len(snaps) else Snapshot()
+        return self.open_dialog(
+            AgeGroupDialog(self.db, self.actor, self.runner, snap, activity_id, self)
         )
 
     def open_capacity(self, row: int | None):
@@ -309,6 +359,18 @@ class SitesActivitiesPage(CataloguePage):
             + ("archivée : elle quitte le portail." if archived else "de nouveau proposée."),
         )
 
+    def toggle_site_archive(self) -> None:
+        key = selected_key(self.sites)
+        if key is None:
+            return
+        snap, actor = self.data.sites[key], self.actor
+        on = snap.values["archived_on"] is None
+        self.act(
+            lambda s: archive.archive_site(s, actor, key, snap.version, date.today(), on),
+            f"Site « {snap.values['name']} » "
+            + ("archivé : il n'est plus proposé." if on else "de nouveau en service."),
+        )
+
     def delete_activity(self) -> None:
         key = selected_key(self.activities)
         if key is None:
@@ -330,3 +392,6 @@ class CatalogueTariffsPage(TariffsPanel):
 
     def refresh(self) -> None:
         self.reload()
+
+
+__all__ = ["CatalogueTariffsPage", "RegiesPage", "SitesActivitiesPage"]

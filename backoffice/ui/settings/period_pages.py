@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from backoffice.models import WhenFull
-from backoffice.services.catalogue_edit import activities, periods, rules
+from backoffice.services.catalogue_edit import activities, archive, periods, rules
 from backoffice.services.catalogue_edit.checks import PERIOD_KIND_LABELS
 from backoffice.ui.qt import (
     QCheckBox,
@@ -17,6 +17,7 @@ from backoffice.ui.qt import (
     QPushButton,
     QSpinBox,
 )
+from backoffice.ui.settings.archive_rows import ArchiveButton, grey_archived, state_text
 from backoffice.ui.settings.catalogue_base import CataloguePage
 from backoffice.ui.settings.catalogue_dialogs import ClosureDialog, PeriodDialog, Snapshot
 from backoffice.ui.settings.catalogue_form import (
@@ -69,11 +70,20 @@ class PeriodsPage(CataloguePage):
         self.data: dict = {"choices": [], "periods": {}, "closures": {}}
         self.activity = _activity_combo(self)
         self.activity.currentIndexChanged.connect(lambda *_: self._show())
-        self.periods = make_table(["Code", "Nom", "Type", "Du", "Au", "Réservations"], "Périodes")
+        self.periods = make_table(
+            ["Code", "Nom", "Type", "Du", "Au", "Réservations", "État"], "Périodes"
+        )
         self.closures = make_table(["Du", "Au", "Libellé", "Pour"], "Fermetures")
         self.new_period = QPushButton("Nouvelle période…")
         self.edit_period = QPushButton("Modifier…")
         self.delete_period = QPushButton("Supprimer")
+        self.archive_period = ArchiveButton(
+            self.periods,
+            lambda key: (
+                (snap := self._period(key)) is not None and snap.values["archived_on"] is not None
+            ),
+        )
+        self.archive_period.clicked.connect(self._toggle_archive)
         self.new_closure = QPushButton("Nouvelle fermeture…")
         self.suggest = QPushButton("Proposer fériés et ponts")
         self.delete_closure = QPushButton("Supprimer la fermeture")
@@ -92,7 +102,13 @@ class PeriodsPage(CataloguePage):
         self.delete_closure.clicked.connect(self._delete_closure)
         self.duplicate.clicked.connect(lambda: offer_duplicate(self))
         self.layout_.addLayout(
-            button_row(self.new_period, self.edit_period, self.delete_period, self.duplicate)
+            button_row(
+                self.new_period,
+                self.edit_period,
+                self.archive_period,
+                self.delete_period,
+                self.duplicate,
+            )
         )
         self.layout_.addWidget(self.periods, 1)
         self.layout_.addWidget(QLabel("<b>Jours fermés</b>"))
@@ -116,6 +132,7 @@ class PeriodsPage(CataloguePage):
                         "end": p.end_date,
                         "booking_opens_on": p.booking_opens_on,
                         "booking_closes_on": p.booking_closes_on,
+                        "archived_on": p.archived_on,
                     },
                 )
                 for p in a.periods
@@ -151,11 +168,14 @@ class PeriodsPage(CataloguePage):
                     day_text(p.values["end"]),
                     f"{day_text(p.values['booking_opens_on']) or '—'} → "
                     f"{day_text(p.values['booking_closes_on']) or '—'}",
+                    state_text(p.values["archived_on"]),
                 )
                 for p in snaps
             ],
             [p.id for p in snaps],
         )
+        grey_archived(self.periods, [p.values["archived_on"] is not None for p in snaps])
+        self.archive_period.follow()
         closures = self.data["closures"].get(key, [])
         fill_table(
             self.closures,
@@ -211,6 +231,17 @@ class PeriodsPage(CataloguePage):
                 lambda s: periods.delete_period(s, self.actor, snap.id, snap.version),
                 f"Période « {snap.values['code']} » supprimée.",
             )
+
+    def _toggle_archive(self) -> None:
+        snap = self._period(selected_key(self.periods))
+        if snap is None:
+            return
+        on, actor = snap.values["archived_on"] is None, self.actor
+        self.act(
+            lambda s: archive.archive_period(s, actor, snap.id, snap.version, date.today(), on),
+            f"Période « {snap.values['code']} » "
+            + ("archivée : elle quitte le portail." if on else "de nouveau proposée."),
+        )
 
     def _delete_closure(self) -> None:
         key = selected_key(self.closures)
