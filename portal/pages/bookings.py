@@ -116,7 +116,7 @@ def register(request: Request, parent: ParentPage, form: FormDep, svc: ServicesD
         out = write_or_conflict(svc, action)
     except PortalError as exc:
         missing = [e.message for e in exc.errors if e.field == "child_ref"]
-        refusal = None
+        refusal: dict[str, Any] | None = None
         if exc.status_code == 422 and missing and "incomplet" in exc.detail:
             refusal = {
                 "message": exc.detail.split(" Informations obligatoires")[0],
@@ -248,7 +248,9 @@ def planning_save(request: Request, ref: str, parent: ParentPage, form: FormDep,
         after = f"/reservations/{ref}/verifier"
     if changes:
         try:
-            _draft_flash(request, _edit(svc, parent, ref, changes))
+            draft = _edit(svc, parent, ref, changes)
+            if not after.endswith("/verifier"):  # the review page says it all
+                _draft_flash(request, draft)
         except PortalError as exc:
             return _planning_page(
                 request, svc, parent, ref, week, exc.status_code, errors=errors_of(exc)
@@ -278,7 +280,7 @@ def bulk_select(request: Request, ref: str, parent: ParentPage, form: FormDep, s
     try:
         _draft_flash(request, _edit(svc, parent, ref, [change]))
     except PortalError as exc:
-        errors = {"selection": m for m in errors_of(exc).values()}
+        errors = {"selection": " ".join(errors_of(exc).values())}
         return _planning_page(request, svc, parent, ref, week, exc.status_code, errors=errors)
     return redirect(request, f"/reservations/{ref}/planning?semaine={week or ''}")
 
@@ -314,7 +316,9 @@ def review_validate(
 
     def action(session):
         family = session.get_one(Family, parent.family_id)
-        summary = submissions.validate(session, family, _registration(session, parent, ref), svc.now())
+        summary = submissions.validate(
+            session, family, _registration(session, parent, ref), svc.now()
+        )
         to = answers.recipient(family)
         if send and to is not None:
             outbox.append(answers.submission_mail(to, summary))
@@ -337,7 +341,11 @@ def submission_page(request: Request, number: str, parent: ParentPage, svc: Serv
             sub = submissions.submission_of_family(session, parent.family_id, number)
         except PortalError as exc:
             raise HTTPException(404) from exc
-    return render(request, "reservations/detail.html", {"sub": sub, "reg": sub.registration, "icons": STATE_ICONS})
+    return render(
+        request,
+        "reservations/detail.html",
+        {"sub": sub, "reg": sub.registration, "icons": STATE_ICONS},
+    )
 
 
 # Icons of a booking's state (summaries), same as the grid's.
@@ -349,4 +357,3 @@ STATE_ICONS = {
     "cancel_requested": "↺",
     "cancelled": "—",
 }
-

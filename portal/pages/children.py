@@ -179,7 +179,8 @@ def _persons(form: FormData, column: str) -> Persons:
 
 
 def _consents(form: FormData, child: ChildForm) -> tuple[Consents, dict[str, str]]:
-    answers, paths = [], {}
+    answers: list[dict[str, Any]] = []
+    paths: dict[str, str] = {}
     for i, q in enumerate(child.consents):
         granted = text(form, f"consents.{i}.granted", 3)
         if granted not in ("oui", "non"):

@@ -40,9 +40,7 @@ def _bearer(site, login: str) -> str:
 def _cells(site, token: str, reg: str, week: str) -> dict[str, dict]:
     r = site.parent("GET", f"/me/registrations/{reg}/planning?week={week}", token)
     assert r.status_code == 200, r.text
-    return {
-        f"{c['unit']}|{d['date']}": c for d in r.json()["days"] for c in d["cells"]
-    }
+    return {f"{c['unit']}|{d['date']}": c for d in r.json()["days"] for c in d["cells"]}
 
 
 def _family_ref(site, login: str) -> str:
@@ -80,7 +78,7 @@ def test_child_file_then_registration_refused_then_accepted(page, site, mail):
     )
     expect_status(page, 422)
     page.get_by_role("button", name="Demander l'inscription").click()
-    page.get_by_role("heading", name="Informations obligatoires manquantes").wait_for()
+    page.get_by_text("Informations obligatoires manquantes").wait_for()
     assert "dossier de Léa MARTIN est incomplet" in page.get_by_role("alert").inner_text()
     assert page.title().startswith("Erreur — ")
     visit(page, "inscription-refusee")
@@ -108,7 +106,10 @@ def test_child_file_then_registration_refused_then_accepted(page, site, mail):
     assert "Arachide" in page.get_by_role("region", name="Renseignements médicaux").inner_text()
 
     # The two persons (blocks 3 and 4).
-    for slug, title in (("urgence", "Personnes à contacter"), ("recuperation", "Personnes autorisées")):
+    for slug, title in (
+        ("urgence", "Personnes à contacter"),
+        ("recuperation", "Personnes autorisées"),
+    ):
         page.goto(site.url(f"/enfants/C101/{slug}"))
         page.get_by_role("heading", name=re.compile(title)).wait_for()
         person = page.get_by_role("group", name=re.compile("^Personne 1"))
@@ -120,6 +121,45 @@ def test_child_file_then_registration_refused_then_accepted(page, site, mail):
             visit(page, "enfant-urgence")
         page.get_by_role("button", name="Enregistrer").click()
         page.get_by_text("de la fiche est enregistré.").wait_for()
+
+    # Block 1, and block 5 (two optional autorisations, one asking for a detail).
+    page.goto(site.url("/enfants/C101/informations"))
+    page.get_by_label("Classe").fill("CM1")
+    visit(page, "enfant-informations")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Le bloc « Information Enfant » de la fiche est enregistré.").wait_for()
+    definitions = {
+        "definitions": [
+            {
+                "code": "PHOTO",
+                "label": "Droit à l'image (photos des activités)",
+                "mandatory": False,
+            },
+            {
+                "code": "SORTIES",
+                "label": "Sorties hors de l'accueil (à pied ou en car)",
+                "mandatory": False,
+                "asks_detail": True,
+                "position": 1,
+            },
+        ]
+    }
+    r = site.staff("PUT", "/staff/consent-definitions", new_key(), json=definitions)
+    assert r.status_code == 200, r.text
+    page.goto(site.url("/enfants/C101/autorisations"))
+    page.get_by_role("group", name="Droit à l'image (photos des activités)").get_by_label(
+        "Non"
+    ).check()
+    page.get_by_role("group", name=re.compile("^Sorties")).get_by_label("Oui").check()
+    expect_status(page, 422)
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("alert").get_by_text("Précisez").wait_for()
+    visit(page, "enfant-autorisations-erreur")
+    page.get_by_label("Précisez").fill("Accompagnée par un animateur")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Le bloc « Autorisations » de la fiche est enregistré.").wait_for()
+    block = page.get_by_role("region", name="Autorisations").inner_text()
+    assert "Oui — Accompagnée par un animateur" in block and "CM1" in page.inner_text("main")
     visit(page, "enfant-fiche-complete")
 
     # Complete now: the registration is accepted.
@@ -189,14 +229,20 @@ def test_booking_days_bulk_decisions_and_late_cancellation(page, site, mail):
     assert r.status_code == 200, r.text
     page.goto(site.url(f"/reservations/{reg}/planning?semaine=2026-W49"))
     grid = page.get_by_role("table")
-    assert grid.get_by_role("row").filter(has_text="mardi 01/12/2026").get_by_text(
-        "Réservation acceptée"
-    ).is_visible()
+    assert (
+        grid.get_by_role("row")
+        .filter(has_text="mardi 01/12/2026")
+        .get_by_text("Réservation acceptée")
+        .is_visible()
+    )
     assert "Sortie complète ce jour-là." in grid.inner_text()
     assert page.get_by_role("region", name="Légende").get_by_text("Liste d'attente").is_visible()
     visit(page, "reservations-planning-decisions")
     page.goto(site.url(f"/reservations/{reg}/planning?semaine=2026-W50"))
-    assert "Liste d'attente" in page.get_by_role("row").filter(has_text="lundi 07/12/2026").inner_text()
+    assert (
+        "Liste d'attente"
+        in page.get_by_role("row").filter(has_text="lundi 07/12/2026").inner_text()
+    )
 
     # Late cancellation (after « J-1 à 10:00 »): it becomes a request to the service.
     set_now(site, "2026-12-01 11:00")
@@ -236,7 +282,7 @@ def test_a_whole_booking_with_the_keyboard_only(page, site, mail):
     _tab_to(page, "document.activeElement.textContent === 'Inscriptions'")
     page.keyboard.press("Enter")
     page.wait_for_url(site.url("/inscriptions"))
-    _tab_to(page, "document.activeElement.textContent === \"Demander l'inscription\"")
+    _tab_to(page, 'document.activeElement.textContent === "Demander l\'inscription"')
     page.keyboard.press("Enter")
     page.get_by_role("status").get_by_text("acceptée").wait_for()
     _tab_to(page, "document.activeElement.textContent.startsWith('Réserver')")
