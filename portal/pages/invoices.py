@@ -20,9 +20,10 @@ from portal.models import Family
 from portal.pages.web import FormDep, ParentPage, redirect, render, templates, text
 from portal.payfip import PayfipError
 from portal.providers import RESULT_LABELS
-from portal.routes.billing import _expire
+from portal.routes.billing import _expire, api_base
 from portal.routes.common import write_or_conflict
 from portal.routes.pay import CHOICES, _simulated_outcome, _simulated_payment
+from portal.rules import PARIS
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 templates.env.filters["euros"] = amounts.euros
@@ -78,7 +79,8 @@ def pay(request: Request, parent: ParentPage, form: FormDep, svc: ServicesDep):
     base = str(request.base_url).rstrip("/")
     provider = svc.provider
     urls = payments.Urls(
-        notify=f"{base}/payments/{provider.name if provider else 'none'}/notification",
+        notify=f"{api_base(svc, request)}/payments/{provider.name if provider else 'none'}"
+        "/notification",
         return_to=f"{base}/paiement/retour?paiement=",
         page=f"{base}/paiement/simule/",
     )
@@ -112,7 +114,11 @@ def pay(request: Request, parent: ParentPage, form: FormDep, svc: ServicesDep):
         return _invoices_page(
             request, svc, parent, exc.status_code, errors={f"payer-{regie}": message}, posted=regie
         )
-    return redirect(request, out.redirect_url)
+    if out.redirect_url.startswith(base + "/"):
+        return redirect(request, out.redirect_url)
+    # Another site (PayFiP): a link, not a redirect — the pages' policy lets forms post
+    # to this site only (« form-action 'self' »), redirects after a post included.
+    return render(request, "factures/continue.html", {"started": out, "tz": PARIS})
 
 
 def _payment(svc: Services, parent, ref: str):

@@ -347,3 +347,39 @@ def test_invoice_pdf_and_online_payment(page, site, mail):
     page.get_by_text("Règlement validé").wait_for()
     assert "Payé par carte bancaire" in page.get_by_role("status").inner_text()
     visit(page, "paiement-valide")
+
+
+def test_payfip_payment_leaves_the_portal_through_a_link(page, site, mail):
+    """PayFiP is another site: the page offers a link to it (the pages' CSP lets forms
+    post to the portal only, redirects included), and the fake PayFiP shows the operation."""
+    from portal_testkit import PAYFIP_NUMCLI, payfip_provider
+
+    from portal.payfip_fake import FakePayfip
+    from portal.providers import SimulatedProvider
+
+    fake = FakePayfip(numcli=PAYFIP_NUMCLI).start()
+    try:
+        set_now(site, "2026-12-05 10:00")
+        enable_payments(site, payfip_provider(fake))
+        login = active_family(site, mail)
+        family = _family_ref(site, login)
+        push_invoice(site, f"ALSH-2026-{family}", invoice_body(family, cents=(3100,)))
+        push_windows(site, ("ALSH", "2026-12-01", "2026-12-20"))
+        log_in(page, site, login)
+        page.goto(site.url("/factures"))
+        page.get_by_role("button", name="Payer en ligne les factures cochées").click()
+        link = page.get_by_role("link", name="Continuer vers le paiement sécurisé")
+        link.wait_for()
+        assert "31,00" in page.get_by_role("main").inner_text()
+        assert link.get_attribute("href").startswith(fake.page_url)
+        visit(page, "paiement-payfip")
+        expect_status(page, 404)  # the fake PayFiP has no favicon
+        link.click()
+        page.wait_for_url(fake.page_url + "**")
+        page.wait_for_load_state("load")
+        assert "31,00" in page.inner_text("body") or "3100" in page.inner_text("body")
+        page.goto(site.url("/factures"))  # leave the fake before it stops
+        assert page.get_by_text("Paiement en ligne en attente de la banque").is_visible()
+    finally:
+        enable_payments(site, SimulatedProvider())
+        fake.stop()
