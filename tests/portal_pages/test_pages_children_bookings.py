@@ -60,7 +60,8 @@ def _register_in_page(page, site, child_label: str) -> str:
 
 
 def test_child_file_then_registration_refused_then_accepted(page, site, mail):
-    push_catalogue(site)
+    # Registrations decided by the service here (the back-office's decision below).
+    push_catalogue(site, catalogue_body(registration_auto_accept=False))
     set_now(site, "2026-11-20 10:00")
     login = active_family(site, mail)  # Léa (C101): information only, nothing else
     log_in(page, site, login)
@@ -162,10 +163,34 @@ def test_child_file_then_registration_refused_then_accepted(page, site, mail):
     assert "Oui — Accompagnée par un animateur" in block and "CM1" in page.inner_text("main")
     visit(page, "enfant-fiche-complete")
 
-    # Complete now: the registration is accepted.
-    reg = _register_in_page(page, site, "Léa MARTIN")
+    # Complete now: the request is recorded, pending the service's answer…
+    page.get_by_role("link", name="Inscriptions").click()
+    page.get_by_label("Activité et période").select_option(
+        label="Accueil de loisirs du Lude — Décembre 2026"
+    )
+    page.get_by_role("button", name="Demander l'inscription").click()
+    status = page.get_by_role("status")
+    status.get_by_text("en attente de validation").wait_for()
+    reg = re.search(r"Inscription n° (\S+) :", status.inner_text())[1]
+    row = page.get_by_role("row").filter(has_text=reg)
+    assert "En attente de validation" in row.inner_text()
+    visit(page, "inscription-en-attente")
+    # … then the back-office accepts it (staff API): the page shows it, with the answer.
+    decision = {
+        "child_ref": "C101",
+        "family_ref": _family_ref(site, login),
+        "activity": "ALSH-LUDE",
+        "period": "DEC-2026",
+        "state": "accepted",
+        "answer": "Bienvenue à l'accueil de loisirs !",
+    }
+    r = site.staff("PUT", f"/staff/registrations/{reg}", new_key(), json=decision)
+    assert r.status_code in (200, 201), r.text
+    page.reload()
     row = page.get_by_role("row").filter(has_text=reg)
     assert "Acceptée" in row.inner_text()
+    assert "Bienvenue à l'accueil de loisirs !" in row.inner_text()
+    assert row.get_by_role("link", name=re.compile("^Réserver")).is_visible()
     visit(page, "inscriptions")
 
 
