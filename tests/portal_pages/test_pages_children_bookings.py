@@ -408,3 +408,70 @@ def test_payfip_payment_leaves_the_portal_through_a_link(page, site, mail):
     finally:
         enable_payments(site, SimulatedProvider())
         fake.stop()
+
+
+def test_another_familys_pages_are_not_found(page, site, mail):
+    """Registration, booking, invoice and payment numbers are guessable: another family's
+    get the « Page introuvable » page, never their content."""
+    push_catalogue(site)
+    set_now(site, "2026-11-25 10:00")
+    enable_payments(site)
+    owner = active_family(site, mail, children=[complete_child("C101", "Léa")])
+    token = _bearer(site, owner)
+    r = site.parent(
+        "POST",
+        "/me/registrations",
+        token,
+        json={"child_ref": "C101", "activity": "ALSH-LUDE", "period": "DEC-2026"},
+    )
+    assert r.status_code in (200, 201), r.text
+    reg = r.json()["ref"]
+    r = site.parent(
+        "POST",
+        f"/me/registrations/{reg}/draft",
+        token,
+        json={"changes": [{"action": "book", "unit": "JOURNEE", "dates": ["2026-12-01"]}]},
+    )
+    assert r.status_code == 200, r.text
+    number = site.parent("POST", f"/me/registrations/{reg}/draft/validate", token).json()["number"]
+    family = _family_ref(site, owner)
+    invoice = f"ALSH-2026-{family}-X"
+    push_invoice(site, invoice, invoice_body(family))
+    content = sample_pdf(invoice)
+    r = site.staff(
+        "PUT",
+        f"/staff/invoices/{invoice}/pdf",
+        new_key(),
+        data=content,
+        headers={
+            "Content-Type": "application/pdf",
+            "X-Content-SHA256": hashlib.sha256(content).hexdigest(),
+        },
+    )
+    assert r.status_code in (200, 201), r.text
+
+    other = active_family(site, mail)
+    log_in(page, site, other)
+    expect_status(page, 404)
+    for path in (
+        f"/reservations/{reg}/planning",
+        f"/reservations/{reg}/verifier",
+        f"/reservations/detail/{number}",
+        f"/factures/{invoice}/pdf",
+        "/enfants/C999",
+        "/enfants/C101/inconnu",
+    ):
+        response = page.goto(site.url(path))
+        assert response is not None and response.status == 404, path
+        page.get_by_role("heading", name="Page introuvable").wait_for()
+    # A form posted to another family's registration changes nothing.
+    page.goto(site.url("/inscriptions"))
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    answer = page.request.post(
+        site.url(f"/reservations/{reg}/planning"),
+        form={"csrf": csrf, "semaine": "2026-W49", "case": "JOURNEE|2026-12-02"},
+        max_redirects=0,
+    )
+    assert answer.status == 404
+    cells = _cells(site, token, reg, "2026-W49")
+    assert cells["JOURNEE|2026-12-02"]["draft"] is None
