@@ -249,7 +249,8 @@ def planning_save(request: Request, ref: str, parent: ParentPage, form: FormDep,
     if changes:
         try:
             draft = _edit(svc, parent, ref, changes)
-            if not after.endswith("/verifier"):  # the review page says it all
+            # The review page says it all; htmx redraws the cell only (the grid says it).
+            if not after.endswith("/verifier") and "hx-request" not in request.headers:
                 _draft_flash(request, draft)
         except PortalError as exc:
             return _planning_page(

@@ -315,6 +315,9 @@ def test_a_whole_booking_with_the_keyboard_only(page, site, mail):
     page.get_by_role("heading", name="Planning de Léa MARTIN").wait_for()
     _tab_to(page, "document.activeElement.id === 'c-JOURNEE-2026-12-03'")
     page.keyboard.press("Space")
+    # With htmx the ticked box's cell is redrawn at once, the focus stays on the box.
+    page.locator("#case-c-JOURNEE-2026-12-03").get_by_text("Coché, à valider").wait_for()
+    assert page.evaluate("document.activeElement.id") == "c-JOURNEE-2026-12-03"
     _tab_to(page, "document.activeElement.id === 'c-JOURNEE-2026-12-04'")
     page.keyboard.press("Space")
     _tab_to(page, "document.activeElement.textContent === 'Vérifier ma réservation'")
@@ -475,3 +478,33 @@ def test_another_familys_pages_are_not_found(page, site, mail):
     assert answer.status == 404
     cells = _cells(site, token, reg, "2026-W49")
     assert cells["JOURNEE|2026-12-02"]["draft"] is None
+
+
+def test_booking_without_javascript(browser, site, mail):
+    """The grid is a plain form: with JavaScript off (no htmx), tick, review, validate."""
+    push_catalogue(site)
+    set_now(site, "2026-11-25 10:00")
+    login = active_family(site, mail, children=[complete_child("C101", "Léa")])
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="fr-FR", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        log_in(page, site, login)
+        reg = _register_in_page(page, site, "Léa MARTIN")
+        page.goto(site.url(f"/reservations/{reg}/planning?semaine=2026-W49"))
+        page.get_by_role("checkbox", name="Journée, vendredi 04/12/2026").check()
+        page.get_by_role("button", name="Mettre à jour le planning").click()
+        page.get_by_role("status").get_by_text("1 jour(s) à réserver").wait_for()
+        cell = page.locator("#case-c-JOURNEE-2026-12-04")
+        assert "Coché, à valider : sera acceptée" in cell.inner_text()
+        page.get_by_label("Semaine", exact=True).select_option("2026-W50")
+        page.get_by_role("button", name="Afficher").click()
+        page.wait_for_url(re.compile("semaine=2026-W50"))
+        page.get_by_role("button", name="Vérifier ma réservation").click()
+        page.get_by_role("heading", name=re.compile("^Vérifier")).wait_for()
+        page.get_by_role("button", name="Valider ma réservation").click()
+        page.get_by_role("heading", name=re.compile("^Réservation n°")).wait_for()
+        assert page.get_by_role("row").filter(has_text="vendredi 04/12/2026").count() == 1
+    finally:
+        context.close()
