@@ -1,17 +1,15 @@
 """§5–§7 in a real browser, as a parent: the child's file (fiche sanitaire edited), a
 registration refused while the file is incomplete then accepted, the weekly planning
 (days, bulk weekdays, review, summary), the back-office's decisions shown with the
-legend, a late cancellation becoming a request, one booking with the keyboard only,
-an invoice PDF downloaded and an online payment through the simulated provider.
+legend, a late cancellation becoming a request, one booking with the keyboard only
+(htmx on), one with JavaScript off. Invoices and payment: ``test_pages_invoices.py``.
 
 The portal is the real one (uvicorn, SQLite); the back-office's part goes through the
 staff API. Every page shown goes through axe-core and is photographed (``visit``)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from pathlib import Path
 
 from pages_kit import active_family, expect_status, log_in, visit
 from portal_testkit import (
@@ -20,43 +18,11 @@ from portal_testkit import (
     PASSWORD,
     catalogue_body,
     complete_child,
-    enable_payments,
-    invoice_body,
     new_key,
     push_catalogue,
-    push_invoice,
-    push_windows,
-    sample_pdf,
     set_now,
 )
-
-
-def _bearer(site, login: str) -> str:
-    r = site.post("/auth/login", json={"login": login, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return r.json()["access_token"]
-
-
-def _cells(site, token: str, reg: str, week: str) -> dict[str, dict]:
-    r = site.parent("GET", f"/me/registrations/{reg}/planning?week={week}", token)
-    assert r.status_code == 200, r.text
-    return {f"{c['unit']}|{d['date']}": c for d in r.json()["days"] for c in d["cells"]}
-
-
-def _family_ref(site, login: str) -> str:
-    r = site.parent("GET", "/me/family", _bearer(site, login))
-    return r.json()["ref"]
-
-
-def _register_in_page(page, site, child_label: str) -> str:
-    page.goto(site.url("/inscriptions"))
-    page.get_by_label("Enfant (obligatoire)").select_option(label=child_label)
-    page.get_by_label("Activité et période").select_option(
-        label="Accueil de loisirs du Lude — Décembre 2026"
-    )
-    page.get_by_role("button", name="Demander l'inscription").click()
-    page.get_by_role("status").get_by_text("acceptée").wait_for()
-    return re.search(r"Inscription n° (\S+) acceptée", page.get_by_role("status").inner_text())[1]
+from space_kit import bearer, cells, family_ref, register_in_page
 
 
 def test_child_file_then_registration_refused_then_accepted(page, site, mail):
@@ -178,7 +144,7 @@ def test_child_file_then_registration_refused_then_accepted(page, site, mail):
     # … then the back-office accepts it (staff API): the page shows it, with the answer.
     decision = {
         "child_ref": "C101",
-        "family_ref": _family_ref(site, login),
+        "family_ref": family_ref(site, login),
         "activity": "ALSH-LUDE",
         "period": "DEC-2026",
         "state": "accepted",
@@ -199,7 +165,7 @@ def test_booking_days_bulk_decisions_and_late_cancellation(page, site, mail):
     set_now(site, "2026-11-25 10:00")
     login = active_family(site, mail, children=[complete_child("C101", "Léa")])
     log_in(page, site, login)
-    reg = _register_in_page(page, site, "Léa MARTIN")
+    reg = register_in_page(page, site, "Léa MARTIN")
     page.get_by_role("link", name="Réservations").first.click()
     page.get_by_role("link", name=re.compile("Planning de Léa MARTIN")).click()
     page.get_by_role("heading", name="Planning de Léa MARTIN").wait_for()
@@ -238,10 +204,10 @@ def test_booking_days_bulk_decisions_and_late_cancellation(page, site, mail):
     page.get_by_role("heading", name=re.compile("^Réservation n°")).wait_for()
 
     # The back-office decides (staff API): accepted, refused, waiting list.
-    token = _bearer(site, login)
-    cells = _cells(site, token, reg, "2026-W49")
-    ids = {d: cells[f"JOURNEE|2026-12-0{d}"]["booking_id"] for d in (1, 2, 3)}
-    monday_id = _cells(site, token, reg, "2026-W50")["JOURNEE|2026-12-07"]["booking_id"]
+    token = bearer(site, login)
+    week = cells(site, token, reg, "2026-W49")
+    ids = {d: week[f"JOURNEE|2026-12-0{d}"]["booking_id"] for d in (1, 2, 3)}
+    monday_id = cells(site, token, reg, "2026-W50")["JOURNEE|2026-12-07"]["booking_id"]
     decisions = {
         "decisions": [
             {"booking_id": ids[1], "state": "accepted"},
@@ -329,157 +295,6 @@ def test_a_whole_booking_with_the_keyboard_only(page, site, mail):
     assert page.get_by_role("row").filter(has_text="Réservation acceptée").count() == 2
 
 
-def test_invoice_pdf_and_online_payment(page, site, mail):
-    set_now(site, "2026-12-05 10:00")
-    enable_payments(site)
-    login = active_family(site, mail)
-    family = _family_ref(site, login)
-    number = f"ALSH-2026-{family}"
-    push_invoice(site, number, invoice_body(family, cents=(2500, 1700)))
-    push_invoice(site, f"APS-2026-{family}", invoice_body(family, regie="APS", cents=(900,)))
-    content = sample_pdf(number)
-    r = site.staff(
-        "PUT",
-        f"/staff/invoices/{number}/pdf",
-        new_key(),
-        data=content,
-        headers={
-            "Content-Type": "application/pdf",
-            "X-Content-SHA256": hashlib.sha256(content).hexdigest(),
-        },
-    )
-    assert r.status_code in (200, 201), r.text
-    push_windows(site, ("ALSH", "2026-12-01", "2026-12-20"))
-    log_in(page, site, login)
-    page.get_by_role("link", name="Factures").click()
-    page.get_by_role("heading", name="Mes factures et paiements").wait_for()
-    visit(page, "factures")
-    with page.expect_download() as download:
-        page.get_by_role("link", name=f"Télécharger la facture {number} (PDF)").click()
-    data = Path(download.value.path()).read_bytes()
-    assert data.startswith(b"%PDF") and data == content
-
-    page.get_by_role("button", name="Payer en ligne les factures cochées").click()
-    page.get_by_role("heading", name="Paiement en ligne").wait_for()
-    assert "42,00" in page.get_by_role("main").inner_text()
-    visit(page, "paiement-simule")
-    simulated = page.url
-    # The return page before the bank answered: pending.
-    page.goto(site.url("/factures"))
-    assert page.get_by_text("Paiement en ligne en attente de la banque").is_visible()
-    page.get_by_role("link", name=re.compile("^PAY-")).click()
-    page.get_by_text("Règlement en attente de validation par la banque").wait_for()
-    visit(page, "paiement-en-attente")
-    page.goto(simulated)
-    page.get_by_role("button", name="Payer par carte bancaire").click()
-    page.get_by_text("Règlement validé").wait_for()
-    assert "Payé par carte bancaire" in page.get_by_role("status").inner_text()
-    visit(page, "paiement-valide")
-
-
-def test_payfip_payment_leaves_the_portal_through_a_link(page, site, mail):
-    """PayFiP is another site: the page offers a link to it (the pages' CSP lets forms
-    post to the portal only, redirects included), and the fake PayFiP shows the operation."""
-    from portal_testkit import PAYFIP_NUMCLI, payfip_provider
-
-    from portal.payfip_fake import FakePayfip
-    from portal.providers import SimulatedProvider
-
-    fake = FakePayfip(numcli=PAYFIP_NUMCLI).start()
-    try:
-        set_now(site, "2026-12-05 10:00")
-        enable_payments(site, payfip_provider(fake))
-        login = active_family(site, mail)
-        family = _family_ref(site, login)
-        push_invoice(site, f"ALSH-2026-{family}", invoice_body(family, cents=(3100,)))
-        push_windows(site, ("ALSH", "2026-12-01", "2026-12-20"))
-        log_in(page, site, login)
-        page.goto(site.url("/factures"))
-        page.get_by_role("button", name="Payer en ligne les factures cochées").click()
-        link = page.get_by_role("link", name="Continuer vers le paiement sécurisé")
-        link.wait_for()
-        assert "31,00" in page.get_by_role("main").inner_text()
-        assert link.get_attribute("href").startswith(fake.page_url)
-        visit(page, "paiement-payfip")
-        expect_status(page, 404)  # the fake PayFiP has no favicon
-        link.click()
-        page.wait_for_url(fake.page_url + "**")
-        page.wait_for_load_state("load")
-        assert "31,00" in page.inner_text("body") or "3100" in page.inner_text("body")
-        page.goto(site.url("/factures"))  # leave the fake before it stops
-        assert page.get_by_text("Paiement en ligne en attente de la banque").is_visible()
-    finally:
-        enable_payments(site, SimulatedProvider())
-        fake.stop()
-
-
-def test_another_familys_pages_are_not_found(page, site, mail):
-    """Registration, booking, invoice and payment numbers are guessable: another family's
-    get the « Page introuvable » page, never their content."""
-    push_catalogue(site)
-    set_now(site, "2026-11-25 10:00")
-    enable_payments(site)
-    owner = active_family(site, mail, children=[complete_child("C101", "Léa")])
-    token = _bearer(site, owner)
-    r = site.parent(
-        "POST",
-        "/me/registrations",
-        token,
-        json={"child_ref": "C101", "activity": "ALSH-LUDE", "period": "DEC-2026"},
-    )
-    assert r.status_code in (200, 201), r.text
-    reg = r.json()["ref"]
-    r = site.parent(
-        "POST",
-        f"/me/registrations/{reg}/draft",
-        token,
-        json={"changes": [{"action": "book", "unit": "JOURNEE", "dates": ["2026-12-01"]}]},
-    )
-    assert r.status_code == 200, r.text
-    number = site.parent("POST", f"/me/registrations/{reg}/draft/validate", token).json()["number"]
-    family = _family_ref(site, owner)
-    invoice = f"ALSH-2026-{family}-X"
-    push_invoice(site, invoice, invoice_body(family))
-    content = sample_pdf(invoice)
-    r = site.staff(
-        "PUT",
-        f"/staff/invoices/{invoice}/pdf",
-        new_key(),
-        data=content,
-        headers={
-            "Content-Type": "application/pdf",
-            "X-Content-SHA256": hashlib.sha256(content).hexdigest(),
-        },
-    )
-    assert r.status_code in (200, 201), r.text
-
-    other = active_family(site, mail)
-    log_in(page, site, other)
-    expect_status(page, 404)
-    for path in (
-        f"/reservations/{reg}/planning",
-        f"/reservations/{reg}/verifier",
-        f"/reservations/detail/{number}",
-        f"/factures/{invoice}/pdf",
-        "/enfants/C999",
-        "/enfants/C101/inconnu",
-    ):
-        response = page.goto(site.url(path))
-        assert response is not None and response.status == 404, path
-        page.get_by_role("heading", name="Page introuvable").wait_for()
-    # A form posted to another family's registration changes nothing.
-    page.goto(site.url("/inscriptions"))
-    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
-    answer = page.request.post(
-        site.url(f"/reservations/{reg}/planning"),
-        form={"csrf": csrf, "semaine": "2026-W49", "case": "JOURNEE|2026-12-02"},
-        max_redirects=0,
-    )
-    assert answer.status == 404
-    cells = _cells(site, token, reg, "2026-W49")
-    assert cells["JOURNEE|2026-12-02"]["draft"] is None
-
-
 def test_booking_without_javascript(browser, site, mail):
     """The grid is a plain form: with JavaScript off (no htmx), tick, review, validate."""
     push_catalogue(site)
@@ -491,7 +306,7 @@ def test_booking_without_javascript(browser, site, mail):
     try:
         page = context.new_page()
         log_in(page, site, login)
-        reg = _register_in_page(page, site, "Léa MARTIN")
+        reg = register_in_page(page, site, "Léa MARTIN")
         page.goto(site.url(f"/reservations/{reg}/planning?semaine=2026-W49"))
         page.get_by_role("checkbox", name="Journée, vendredi 04/12/2026").check()
         page.get_by_role("button", name="Mettre à jour le planning").click()
