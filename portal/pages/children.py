@@ -20,7 +20,7 @@ from portal.models import Family
 from portal.pages.forms import errors_of, parse
 from portal.pages.web import FormDep, ParentPage, flash, redirect, render, text
 from portal.reference import ALLERGIES, DISEASES, MAX_PERSONS, RELATIONSHIPS, VACCINES
-from portal.routes.me import _today
+from portal.rules import system_now, today_in_paris
 from portal.schemas import ChildForm, ChildInformation, Consents, MedicalRecord, Persons
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -258,7 +258,7 @@ def block_page(request: Request, ref: str, block: str, parent: ParentPage, svc: 
 
 def _save(svc: Services, parent, ref: str, block: str, form: FormData, child: ChildForm) -> None:
     """Saves the block; a refusal is a :class:`PortalError` whose field names are the page's."""
-    today = _today()
+    today = today_in_paris(system_now())  # as the JSON routes: the wall clock, in Paris
     paths: dict[str, str] = {}
     apply: Callable[[Any, Any], None]
     try:

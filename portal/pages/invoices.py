@@ -20,9 +20,9 @@ from portal.models import Family
 from portal.pages.web import FormDep, ParentPage, redirect, render, templates, text
 from portal.payfip import PayfipError
 from portal.providers import RESULT_LABELS
-from portal.routes.billing import _expire, api_base
+from portal.routes.billing import api_base, expire_overdue_payments
 from portal.routes.common import write_or_conflict
-from portal.routes.pay import CHOICES, _simulated_outcome, _simulated_payment
+from portal.routes.pay import CHOICES, simulated_outcome, simulated_payment
 from portal.rules import PARIS
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -30,7 +30,7 @@ templates.env.filters["euros"] = amounts.euros
 
 
 def _invoices_page(request: Request, svc: Services, parent, status_code=200, **extra):
-    _expire(svc, parent.family_id)
+    expire_overdue_payments(svc, parent.family_id)
     with svc.db.read() as session:
         out = invoices.invoices_of(session, parent.family_id, svc.now(), svc.provider is not None)
         paid = payments.payments_of(session, parent.family_id)
@@ -122,7 +122,7 @@ def pay(request: Request, parent: ParentPage, form: FormDep, svc: ServicesDep):
 
 
 def _payment(svc: Services, parent, ref: str):
-    _expire(svc, parent.family_id)
+    expire_overdue_payments(svc, parent.family_id)
     with svc.db.read() as session:
         try:
             return payments.payment_out(payments.payment_of_family(session, parent.family_id, ref))
@@ -141,7 +141,7 @@ def payment_return(request: Request, parent: ParentPage, svc: ServicesDep, paiem
 def simulated_page(request: Request, refdet: str, parent: ParentPage, svc: ServicesDep):
     """The simulated provider's page (tests, demo) for the parent who owns the operation."""
     try:
-        p = _simulated_payment(svc, refdet, parent.family_id)
+        p = simulated_payment(svc, refdet, parent.family_id)
     except PortalError as exc:
         raise HTTPException(404) from exc
     return render(
@@ -156,13 +156,13 @@ def simulated_choice(
     request: Request, refdet: str, parent: ParentPage, form: FormDep, svc: ServicesDep
 ):
     try:
-        p = _simulated_payment(svc, refdet, parent.family_id)
+        p = simulated_payment(svc, refdet, parent.family_id)
         notification = {
             "refdet": refdet,
             "resultrans": text(form, "resultrans", 1),
             "montant": str(p["amount_cents"]),
         }
-        answer = _simulated_outcome(svc, notification, parent.family_id)
+        answer = simulated_outcome(svc, notification, parent.family_id)
     except PortalError as exc:
         raise HTTPException(404 if exc.status_code == 404 else 422) from exc
     return redirect(request, f"/paiement/retour?paiement={answer['payment']}")
