@@ -29,11 +29,13 @@ from portal.mail import Mail, send_after_commit
 from portal.models import Family, RegistrationState
 from portal.pages.children import block_of_missing
 from portal.pages.forms import errors_of, parse
-from portal.pages.web import FormDep, ParentPage, flash, redirect, render, text
+from portal.pages.web import FormDep, ParentPage, flash, redirect, render, templates, text
 from portal.routes.common import write_or_conflict
-from portal.rules import today_in_paris
+from portal.rules import PARIS, today_in_paris
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+# A moment stored in UTC, shown as its date in Paris (jj/mm/aaaa).
+templates.env.filters["date_paris"] = lambda moment: moment.astimezone(PARIS).strftime("%d/%m/%Y")
 
 # Legend of the planning (guide §6.1): icon (decorative) and text, never colour alone.
 LEGEND = [
