@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from portal.pages import account, public
+from portal.pages import account, bookings, children, invoices, public
 from portal.pages.web import HERE, CsrfRefused, LoginRequired, render
 
-ROUTERS = [public.router, account.router]
+ROUTERS = [public.router, account.router, children.router, bookings.router, invoices.router]
 
 
 def install(app: FastAPI) -> None:

@@ -39,7 +39,7 @@ def api_base(svc: Services, request: Request) -> str:
     return (svc.settings.public_api_url or str(request.base_url)).rstrip("/")
 
 
-def _expire(svc: Services, family_id: int) -> None:
+def expire_overdue_payments(svc: Services, family_id: int) -> None:
     now = svc.now()
     with svc.db.read() as session:
         overdue = outcomes.has_overdue(session, now, family_id)
@@ -53,7 +53,7 @@ def _expire(svc: Services, family_id: int) -> None:
     summary="Mes factures par régie, avec leur état et le solde (§7.1)",
 )
 def list_invoices(parent: ParentDep, svc: ServicesDep):
-    _expire(svc, parent.family_id)
+    expire_overdue_payments(svc, parent.family_id)
     with svc.db.read() as session:
         return invoices.invoices_of(session, parent.family_id, svc.now(), svc.provider is not None)
 
@@ -102,7 +102,7 @@ def get_invoice_pdf(number: InvoiceNumber, parent: ParentDep, svc: ServicesDep):
     "par la régie (§7.1)",
 )
 def list_payments(parent: ParentDep, svc: ServicesDep):
-    _expire(svc, parent.family_id)
+    expire_overdue_payments(svc, parent.family_id)
     with svc.db.read() as session:
         return payments.payments_of(session, parent.family_id)
 
@@ -114,7 +114,7 @@ def list_payments(parent: ParentDep, svc: ServicesDep):
     summary="Un paiement en ligne (page de retour après le paiement)",
 )
 def get_payment(ref: PaymentRef, parent: ParentDep, svc: ServicesDep):
-    _expire(svc, parent.family_id)
+    expire_overdue_payments(svc, parent.family_id)
     with svc.db.read() as session:
         return payments.payment_out(payments.payment_of_family(session, parent.family_id, ref))
 

@@ -194,7 +194,7 @@ async def payfip_notification_get(request: Request, svc: ServicesDep):
     return await _payfip(request, svc)
 
 
-def _simulated_outcome(svc: Services, params: dict[str, str], family_id: int) -> dict:
+def simulated_outcome(svc: Services, params: dict[str, str], family_id: int) -> dict:
     if svc.provider is None or svc.provider.name != "simulated":
         raise PortalError(404, "Le paiement simulé n'est pas activé sur ce portail.")
     try:
@@ -212,7 +212,7 @@ def _simulated_outcome(svc: Services, params: dict[str, str], family_id: int) ->
 )
 async def simulated_notification(request: Request, parent: ParentDep, svc: ServicesDep):
     params = await _params(request)
-    return JSONResponse(await run_in_threadpool(_simulated_outcome, svc, params, parent.family_id))
+    return JSONResponse(await run_in_threadpool(simulated_outcome, svc, params, parent.family_id))
 
 
 PAGE = """<!doctype html>
@@ -232,7 +232,7 @@ CHOICES = [
 ]
 
 
-def _simulated_payment(svc: Services, refdet: str, family_id: int) -> dict:
+def simulated_payment(svc: Services, refdet: str, family_id: int) -> dict:
     """The operation, for the parent whose family owns it; anyone else: 404."""
     if svc.provider is None or svc.provider.name != "simulated":
         raise PortalError(404, "Le paiement simulé n'est pas activé sur ce portail.")
@@ -264,7 +264,7 @@ def _return_link(svc: Services, ref: str) -> str:
     "l'opération)",
 )
 def simulated_page(refdet: Refdet, parent: ParentDep, svc: ServicesDep):
-    p = _simulated_payment(svc, refdet, parent.family_id)
+    p = simulated_payment(svc, refdet, parent.family_id)
     esc = html.escape
     facts = (
         f"<p>Opération {esc(refdet)} — {esc(p['object'])}<br>Montant : <strong>"
@@ -294,13 +294,13 @@ def simulated_page(refdet: Refdet, parent: ParentDep, svc: ServicesDep):
 )
 async def simulated_choice(refdet: Refdet, request: Request, parent: ParentDep, svc: ServicesDep):
     params = await _params(request)
-    p = await run_in_threadpool(_simulated_payment, svc, refdet, parent.family_id)
+    p = await run_in_threadpool(simulated_payment, svc, refdet, parent.family_id)
     notification = {
         "refdet": refdet,
         "resultrans": params.get("resultrans", ""),
         "montant": str(p["amount_cents"]),
     }
-    answer = await run_in_threadpool(_simulated_outcome, svc, notification, parent.family_id)
+    answer = await run_in_threadpool(simulated_outcome, svc, notification, parent.family_id)
     label = RESULT_LABELS.get(answer["result"] or "", "")
     content = f"<p>{html.escape(label)}.</p>" + _return_link(svc, answer["payment"])
     return HTMLResponse(PAGE.format(title="Paiement en ligne", content=content))
