@@ -143,6 +143,23 @@ def _page_ids(session: Session, query: str, offset: int, limit: int, walk: int |
     them, then they are sorted)."""
     where = _search_filter(session, query)
     if walk is None:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql" and any(len(t) >= TRIGRAM for t in fold(query).split()):
+            # Every match through the trigram index, then sorted: without the
+            # fence the planner walks the name index hoping to find the page early,
+            # which for a word further down the alphabet reads most of the table.
+            matches = (
+                select(Family.id, Family.name)
+                .where(*where)
+                .cte("matches")
+                .prefix_with("MATERIALIZED")
+            )
+            return (
+                select(matches.c.id)
+                .order_by(matches.c.name, matches.c.id)
+                .offset(offset)
+                .limit(limit)
+            )
         return (
             select(Family.id)
             .where(*where)
@@ -158,12 +175,7 @@ def _page_ids(session: Session, query: str, offset: int, limit: int, walk: int |
         terms = [term for term in terms if len(term) < TRIGRAM]
     text_read = bool(terms)
     columns = [Family.id, Family.name] + ([Family.search_text] if text_read else [])
-    first = (
-        select(*columns)
-        .order_by(Family.name, Family.id)
-        .limit(walk)
-        .subquery("walk")
-    )
+    first = select(*columns).order_by(Family.name, Family.id).limit(walk).subquery("walk")
     on_first = ClauseAdapter(first).traverse  # the filter, on the walk's columns
     page = select(first.c.id).where(*map(on_first, where))
     if not sqlite:
