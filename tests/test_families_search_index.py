@@ -86,7 +86,7 @@ def _plan(db, query: str, which: int = -1, limit: int = 200) -> str:
     seen: list[tuple[str, object]] = []
 
     def remember(_conn, _cursor, sql, params, _context, _many):
-        if sql.lstrip().upper().startswith("SELECT") and "ORDER BY" in sql.upper():
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")) and "ORDER BY" in sql.upper():
             seen.append((sql, params))
 
     with db.session() as s:
