@@ -24,7 +24,8 @@ from backoffice.ui.qt import QApplication, QEvent, QObject
 # The areas' modules (their packages may load for a table or an icon the card shares).
 HEAVY = ("alembic", "reportlab", "holidays", "backoffice.sync", "backoffice.ui.billing.area",
          "backoffice.ui.payments", "backoffice.ui.planning.area", "backoffice.ui.requests",
-         "backoffice.documents.invoice_pdf")
+         "backoffice.documents.invoice_pdf", "backoffice.ui.families.family_view",
+         "backoffice.ui.accounts")
 class AtFirstPaint(QObject):
     loaded = None
     def eventFilter(self, watched, event):
