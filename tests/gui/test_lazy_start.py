@@ -25,7 +25,7 @@ from backoffice.ui.qt import QApplication, QEvent, QObject
 HEAVY = ("alembic", "reportlab", "holidays", "backoffice.sync", "backoffice.ui.billing.area",
          "backoffice.ui.payments", "backoffice.ui.planning.area", "backoffice.ui.requests",
          "backoffice.documents.invoice_pdf", "backoffice.ui.families.family_view",
-         "backoffice.ui.accounts")
+         "backoffice.ui.accounts", "phonenumbers")
 class AtFirstPaint(QObject):
     loaded = None
     def eventFilter(self, watched, event):
