@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, func, literal_column, select, table
+from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select, table
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -97,6 +97,16 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _fts_rowids(words: list[str]) -> Select[int]:
+    """SQLite: the ids of the families whose text holds every word (3 characters
+    or more), from the FTS5 trigram table alone."""
+    return (
+        select(literal_column("rowid", Integer))
+        .select_from(table(FAMILY_FTS_TABLE))
+        .where(literal_column(FAMILY_FTS_TABLE).op("MATCH")(" AND ".join(map(_fts_phrase, words))))
+    )
+
+
 def _search_filter(session: Session, query: str) -> list[ColumnElement[bool]]:
     """Every word of ``query`` somewhere in the family's search text, through the
     search index (migration 0005) rather than a scan of every family: on SQLite the
@@ -108,17 +118,7 @@ def _search_filter(session: Session, query: str) -> list[ColumnElement[bool]]:
     if session.get_bind().dialect.name == "sqlite":
         indexed = [term for term in terms if len(term) >= TRIGRAM]
         if indexed:
-            where.append(
-                Family.id.in_(
-                    select(literal_column("rowid"))
-                    .select_from(table(FAMILY_FTS_TABLE))
-                    .where(
-                        literal_column(FAMILY_FTS_TABLE).op("MATCH")(
-                            " AND ".join(map(_fts_phrase, indexed))
-                        )
-                    )
-                )
-            )
+            where.append(Family.id.in_(_fts_rowids(indexed)))
         terms = [term for term in terms if len(term) < TRIGRAM]
     where += [Family.search_text.contains(term, autoescape=True) for term in terms]
     return where
@@ -133,6 +133,26 @@ def count_families(session: Session, query: str = "") -> int:
 # How many families, in name order, the first try of a search reads (see
 # :func:`search_families`): a word found in one family in 25 fills a page of 200 there.
 WALK_ROWS = 5000
+
+
+# Under this many families found through the trigram index, the matches are sorted
+# at once (a rare word, an identifier): cheaper than a walk that would not fill the page.
+FEW_MATCHES = 1000
+
+
+def _few_matches(session: Session, query: str) -> bool:
+    """Whether the words of ``query`` the trigram index can look up (3 characters
+    or more) match fewer than :data:`FEW_MATCHES` families; False when no word can
+    use it ("e"). Reads at most that many entries of the index."""
+    words = [term for term in fold(query).split() if len(term) >= TRIGRAM]
+    if not words:
+        return False
+    if session.get_bind().dialect.name == "sqlite":
+        first = _fts_rowids(words)  # the FTS table alone, no family row read
+    else:
+        first = select(Family.id).where(*_search_filter(session, " ".join(words)))
+    # Is there a FEW_MATCHES-th match? (Not a count: it stops there.)
+    return session.execute(first.offset(max(FEW_MATCHES - 1, 0)).limit(1)).first() is None
 
 
 def _page_ids(session: Session, query: str, offset: int, limit: int, walk: int | None):
@@ -242,7 +262,8 @@ def search_families(
     """Families matching every word of ``query`` (name, child, commune, identifier),
     in name order.
 
-    A page is looked for first among the first :data:`WALK_ROWS` families in name
+    A rare word (fewer than :data:`FEW_MATCHES` families through the search index)
+    goes straight to its matches, sorted. Otherwise a page is looked for first among the first :data:`WALK_ROWS` families in name
     order (an index scan that stops there): a common word ("lea", "e") fills it
     without sorting its thousands of matches. When that does not fill the page (a
     rare word, a word clustered further down the alphabet, a later page), the
@@ -256,7 +277,7 @@ def search_families(
             .offset(offset)
         )
         return _rows_of_page(session, page)
-    if offset + limit <= WALK_ROWS:
+    if offset + limit <= WALK_ROWS and not _few_matches(session, query):
         rows = _rows_of_page(session, _page_ids(session, query, offset, limit, WALK_ROWS))
         if len(rows) == limit:
             return rows
