@@ -263,12 +263,12 @@ def search_families(
     in name order.
 
     A rare word (fewer than :data:`FEW_MATCHES` families through the search index)
-    goes straight to its matches, sorted. Otherwise a page is looked for first among the first :data:`WALK_ROWS` families in name
-    order (an index scan that stops there): a common word ("lea", "e") fills it
-    without sorting its thousands of matches. When that does not fill the page (a
-    rare word, a word clustered further down the alphabet, a later page), the
-    search index gives every match and they are sorted: few, since the word is rare
-    in the first families."""
+    goes straight to its matches, sorted. Otherwise a page is looked for first
+    among the first :data:`WALK_ROWS` families in name order (an index scan that
+    stops there): a common word ("lea", "e") fills it without sorting its thousands
+    of matches. When that does not fill the page (a word clustered further down the
+    alphabet, "martin"; a later page), the search index gives every match and they
+    are sorted. Issue #21: under 50 ms a keystroke at 100,000 families."""
     if limit is None:
         page = (
             select(Family.id)
