@@ -137,7 +137,7 @@ WALK_ROWS = 5000
 
 # Under this many families found through the trigram index, the matches are sorted
 # at once (a rare word, an identifier): cheaper than a walk that would not fill the page.
-FEW_MATCHES = 1000
+FEW_MATCHES = 3000
 
 
 def _few_matches(session: Session, query: str) -> bool:
