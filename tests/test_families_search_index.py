@@ -79,18 +79,20 @@ def test_the_index_follows_every_write_of_a_family(db):
         assert count_families(s, 'a"b') == 0  # a quote is a plain character
 
 
-def _plan(db, query: str) -> str:
-    """The database's plan of the list's query for ``query``."""
+def _plan(db, query: str, which: int = -1, limit: int = 200) -> str:
+    """The database's plan of the list's query for ``query`` (``which``: the first
+    try, among the first families in name order, or the last query, the one that
+    answered)."""
     seen: list[tuple[str, object]] = []
 
     def remember(_conn, _cursor, sql, params, _context, _many):
-        if sql.lstrip().upper().startswith("SELECT") and "ORDER BY" in sql.upper():
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")) and "ORDER BY" in sql.upper():
             seen.append((sql, params))
 
     with db.session() as s:
         event.listen(s.connection(), "before_cursor_execute", remember)
-        search_families(s, query)
-        sql, params = seen[0]
+        search_families(s, query, limit=limit)
+        sql, params = seen[which]
         conn = s.connection().connection.driver_connection
         if db.is_sqlite:
             cursor = conn.execute("EXPLAIN QUERY PLAN " + sql, params)
@@ -114,3 +116,73 @@ def test_a_rare_word_is_looked_up_in_the_index(db):
     else:
         assert FAMILY_TRGM_INDEX in plan, plan
     assert _codes(db, "nom00123") == ["B00123"]
+
+
+def test_a_common_word_stops_at_the_page_in_name_order(db, monkeypatch):
+    import backoffice.services.families.queries as queries
+
+    _bulk(db, 300)
+    monkeypatch.setattr(queries, "WALK_ROWS", 100)
+    monkeypatch.setattr(queries, "FEW_MATCHES", 50)  # "vaas": in all 300
+    seen: list[str] = []
+
+    def remember(_conn, _cursor, sql, _params, _context, _many):
+        if sql.lstrip().upper().startswith("SELECT"):
+            seen.append(sql)
+
+    with db.session() as s:
+        event.listen(s.connection(), "before_cursor_execute", remember)
+        rows = search_families(s, "vaas", limit=20)
+    # How many through the index (50 at most read), then one query: the page was
+    # full among the first 100 families in name order.
+    assert len(seen) == 2, seen
+    assert "OFFSET" in seen[0] and "walk" not in seen[0], seen[0]
+    assert [r.code for r in rows] == [f"B{n:05d}" for n in range(1, 21)]
+    if db.is_sqlite:
+        plan = _plan(db, "vaas", which=0, limit=20)
+        assert "COVERING INDEX ix_family_name" in plan, plan
+
+
+def test_the_first_families_and_every_match_give_the_same_pages(db, monkeypatch):
+    """The ways of finding a page (the first families in name order, every match
+    sorted, at once when the index finds few) against the same search done in Python, on names out of id order,
+    families with the same name, short and long words, later pages."""
+    import backoffice.services.families.queries as queries
+
+    names = ["MARTIN", "ROUX", "ANDRÉ", "LEA", "MARTINEZ", "ZOLA"]
+    communes = ["Vaas", "Mayet", "Le Lude"]
+    with db.session() as s:
+        s.execute(
+            insert(Family),
+            [
+                {
+                    "code": f"C{n:05d}",
+                    "name": names[(n * 7) % len(names)],
+                    "commune": communes[n % 3],
+                    "search_text": fold(
+                        f"C{n:05d} {names[(n * 7) % len(names)]} {communes[n % 3]}"
+                        + (" Léa" if n % 4 == 0 else "")
+                    ),
+                }
+                for n in range(1, 241)
+            ],
+        )
+    with db.session() as s:
+        everything = [
+            (f.name, f.id, f.code, f.search_text)
+            for f in s.scalars(select(Family).order_by(Family.name, Family.id))
+        ]
+
+    def expected(query, offset, limit):
+        words = fold(query).split()
+        found = [code for _n, _i, code, text_ in everything if all(w in text_ for w in words)]
+        return found[offset : offset + limit]
+
+    for walk, few in ((10, 1), (60, 1), (5000, 1), (5000, 20), (5000, 10_000)):
+        monkeypatch.setattr(queries, "WALK_ROWS", walk)
+        monkeypatch.setattr(queries, "FEW_MATCHES", few)  # 1: "few" only when none
+        for query in ("lea", "martin", "mayet lea", "e", "ma", "zola", "c00017", "vaas ro", "x"):
+            for offset, limit in ((0, 5), (0, 50), (5, 5), (40, 30)):
+                with db.session() as s:
+                    got = [r.code for r in search_families(s, query, offset=offset, limit=limit)]
+                assert got == expected(query, offset, limit), (walk, query, offset, limit)

@@ -25,7 +25,8 @@ from backoffice.ui.qt import QApplication, QEvent, QObject
 HEAVY = ("alembic", "reportlab", "holidays", "backoffice.sync", "backoffice.ui.billing.area",
          "backoffice.ui.payments", "backoffice.ui.planning.area", "backoffice.ui.requests",
          "backoffice.documents.invoice_pdf", "sepaxml", "schwifty", "openpyxl",
-         "backoffice.ui.settings.area")
+         "backoffice.ui.settings.area", "backoffice.ui.families.family_view",
+         "backoffice.ui.accounts", "phonenumbers")
 class AtFirstPaint(QObject):
     loaded = None
     def eventFilter(self, watched, event):

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
-import phonenumbers
-
 from backoffice.errors import UserError
 from backoffice.services.common import postcodes
 from fieldrules import emails, names, phones
@@ -39,6 +37,8 @@ def format_phone(value: str) -> str:
     """A French number in its national form ("02 43 94 00 00", "0692 12 34 56" in
     La Réunion); other countries in international form; raises ValueError when the
     shared rule (:func:`fieldrules.phones.normalise`) refuses the number."""
+    import phonenumbers  # on the first number laid out, not at start-up (issue #21)
+
     number = phones.normalise(value)
     if number is None:
         raise ValueError("numéro invalide")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from backoffice.services.common.actors import Actor
 from backoffice.storage import Database
-from backoffice.ui.families.family_view import FamilyView
 from backoffice.ui.families.list_page import FamiliesListPage
 from backoffice.ui.qt import QKeySequence, QShortcut, Qt, QTabWidget, QWidget, Signal
 from backoffice.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # imported when the first family is opened (start-up, issue #21)
+    from backoffice.ui.families.family_view import FamilyView
 
 
 class FamiliesArea(QTabWidget):
@@ -56,6 +59,8 @@ class FamiliesArea(QTabWidget):
             if view.family_id == family_id:
                 self.setCurrentWidget(view)
                 return view
+        from backoffice.ui.families.family_view import FamilyView
+
         view = FamilyView(self.db, self.runner, family_id, self.actor, today=self.today)
         view.loaded.connect(lambda: self._retitle(view))
         view.closeRequested.connect(lambda: self.close_tab(self.indexOf(view)))

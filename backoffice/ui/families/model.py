@@ -29,6 +29,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 FAMILY_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_ATTRIBUTES = tuple(attribute for attribute, _title in COLUMNS)
+# The roles the model answers (the others are None): plain ints, quick to test.
+_ROLES = frozenset(
+    int(role.value) if hasattr(role, "value") else int(role)
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, FAMILY_ID_ROLE)
+)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -130,14 +136,14 @@ class FamiliesModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        # A paint asks every visible cell for a dozen roles: the others first,
+        # answered before touching the index (issue #21, the keystroke's paint).
+        if role not in _ROLES or not index.isValid():
             return None
         family = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return getattr(family, COLUMNS[index.column()][0])
         if role == FAMILY_ID_ROLE:
             return family.id
-        return None
+        return getattr(family, _ATTRIBUTES[index.column()])
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
