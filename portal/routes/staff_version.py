@@ -43,10 +43,12 @@ def staff_version(
     x_backoffice_version: Annotated[str | None, Header()] = None,
 ) -> StaffVersion:
     if x_api_version and x_api_version != str(STAFF_API_VERSION):
-        log.warning(
-            "Back-office %s : échange v%s, le portail parle v%s",
-            x_backoffice_version or "?",
-            x_api_version,
+        # Information, not a warning: the back-office is the side that stops its round
+        # (and the headers are the client's, so they are logged cut and quoted).
+        log.info(
+            "Back-office %r : échange v%r, le portail parle v%s",
+            (x_backoffice_version or "?")[:40],
+            x_api_version[:20],
             STAFF_API_VERSION,
         )
     response.headers["X-Api-Version"] = str(STAFF_API_VERSION)

@@ -134,12 +134,18 @@ def demo(sqlite_db):
 
 
 @pytest.fixture
-def window(qtbot, demo, sync_runner, french):
+def login():
+    """Who works in the window: a desk agent of the demo, unless a test says otherwise."""
+    return "mhuet"
+
+
+@pytest.fixture
+def window(qtbot, demo, sync_runner, french, login):
     from backoffice.app import create_main_window
 
     db = demo["db"]
     with db.session() as s:
-        agent = current_actor(s, "mhuet")  # a desk agent of the demo
+        agent = current_actor(s, login)
     win = create_main_window(db, agent, runner=sync_runner, today=TODAY)
     qtbot.addWidget(win)
     win.resize(1280, 800)
@@ -344,7 +350,8 @@ def test_postcode_suggestions_readable_in_every_dialog(qtbot, window, demo):
 # -- 10. payments ---------------------------------------------------------------------------
 
 
-def test_payment_amount_prefilled_with_what_the_family_owes(qtbot, window, demo):
+@pytest.mark.parametrize("login", ["jfoucault"])  # payments are the régisseur's (issue #18)
+def test_payment_amount_prefilled_with_what_the_family_owes(qtbot, window, demo, login):
     window.show_area(window.payments)
     panel = window.payments.family
     panel.run_search()

@@ -12,6 +12,7 @@ from backoffice.services.staff.accounts import create_first_admin, create_staff
 from backoffice.services.staff.passwords import Identification, identification
 from backoffice.ui.login import FirstRunDialog, LoginDialog, sign_in
 from backoffice.ui.qt import QApplication, QColor, QDialog, QPainter, QPixmap, Qt, QTimer
+from backoffice.ui.settings.pages import visible_pages
 
 from .conftest import add_agent
 
@@ -171,6 +172,9 @@ def test_personnel_page_creates_and_disables_a_staff_member(desk_window, sqlite_
 def test_an_accueil_user_does_not_see_the_personnel_page(desk_window, sqlite_db):
     agent = add_agent(sqlite_db)
     window = desk_window(sqlite_db, agent)
-    assert "staff" not in [p.key for p in window.settings.pages]
+    # No page of « Paramètres » is the desk's: the area is not listed at all.
+    rows = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert "Paramètres" not in rows
+    assert "staff" not in [p.key for p in visible_pages(agent.role.value)]
     with sqlite_db.session() as s:
         assert current_actor(s, "mhuet").role is Role.AGENT

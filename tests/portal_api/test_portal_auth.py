@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -112,7 +113,8 @@ def test_login_slowed_not_locked(portal, active_parent):
             assert "Il vous reste 1 essai avant un délai d'attente." in r.json()["detail"]
     r = portal.post("/auth/login", json=wrong, headers=elsewhere)
     assert r.status_code == 429
-    assert "réessayez dans 15 secondes" in r.json()["detail"]
+    # 15 s from the last failure (14 when a second went by on a loaded machine).
+    assert re.search(r"réessayez dans 1[45] secondes", r.json()["detail"]), r.json()
     assert 0 < int(r.headers["Retry-After"]) <= 15
     # Too soon: even the right password waits (and is not checked).
     r = portal.post("/auth/login", json={"login": login, "password": PASSWORD}, headers=elsewhere)

@@ -123,7 +123,7 @@ def childcare_attestations(
     family_codes: Sequence[str] | None = None,
 ) -> list[ChildcareAttestation]:
     """The attestations de frais de garde of ``year`` (all families, or those given)."""
-    require_billing_role(actor, "établir les attestations de frais de garde")
+    require_billing_role(actor, "établir les attestations de frais de garde", session)
     only = _family_filter(session, family_codes)
     paid_q = (
         select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount))
@@ -205,7 +205,7 @@ def presence_attestations(
     family_codes: Sequence[str] | None = None,
 ) -> list[PresenceAttestation]:
     """The attestations de présence et de paiement over [start, end]."""
-    require_billing_role(actor, "établir les attestations de présence")
+    require_billing_role(actor, "établir les attestations de présence", session)
     if end < start:
         raise BillingError("Période invalide : la fin précède le début.")
     only = _family_filter(session, family_codes)
@@ -352,7 +352,7 @@ def email_attestations(
     password: str | None = None,
 ) -> AttestationMailReport:
     """E-mail each attestation to its family's billing address, its own PDF attached."""
-    require_billing_role(actor, "envoyer des attestations")
+    require_billing_role(actor, "envoyer des attestations", db)
     report = AttestationMailReport()
     todo: list[Attestation] = []
     for a in attestations:

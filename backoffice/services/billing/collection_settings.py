@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from backoffice.models import Role
 from backoffice.services.billing.common import BillingError
 from backoffice.services.common.actors import Actor, PermissionDenied
+from backoffice.services.common.permissions import Permission, record_refusal
 from backoffice.services.common.settings_store import get_settings, put_setting
 
 # The régisseur and the administrator hand titles to the Trésor and run direct debits.
@@ -30,8 +31,11 @@ PES_LABEL_KEY = "pes.libelle"
 SEPA_KEYS = ("sepa.creditor_id", "sepa.creditor_name", "sepa.creditor_iban", "sepa.creditor_bic")
 
 
-def require_collection_role(actor: Actor, what: str) -> None:
+def require_collection_role(actor: Actor, what: str, where: object | None = None) -> None:
+    """Régisseur or administrator; a refusal is recorded where ``where`` (the session or
+    the database) says, as every refused attempt is."""
     if actor.role not in COLLECTION_ROLES:
+        record_refusal(where, actor, Permission.BILLING, what)
         raise PermissionDenied(
             f"Votre rôle ne permet pas {what} : il faut être régisseur ou administrateur."
         )
@@ -127,7 +131,9 @@ def _check(key: str, value: str) -> str:
 
 def save_collection_settings(session: Session, actor: Actor, values: dict[str, str]) -> None:
     """Check and store ``pes.*`` / ``sepa.*`` values (empty values are left out)."""
-    require_collection_role(actor, "de modifier les codes du Trésor public et du prélèvement")
+    require_collection_role(
+        actor, "de modifier les codes du Trésor public et du prélèvement", session
+    )
     cleaned = {}
     for key, raw in values.items():
         if not (key.startswith("pes.") or key.startswith("sepa.")):

@@ -187,7 +187,7 @@ def export_pes(
     progress: Progress | None = None,
 ) -> PesReport:
     """Write the PES file of a régie and period; record and freeze what it carries."""
-    require_collection_role(actor, "de transmettre des titres au Trésor public")
+    require_collection_role(actor, "de transmettre des titres au Trésor public", session)
     regie = get_regie(session, regie_code)
     if regie.settlement is not Settlement.TRESOR_PUBLIC:
         raise BillingError(
@@ -289,7 +289,7 @@ def list_exports(
     session: Session, actor: Actor, regie_code: str | None = None
 ) -> list[PesExportRow]:
     """The PES files made, newest first: who, when, régie, period, checksum, count, total."""
-    require_collection_role(actor, "de consulter les fichiers PES")
+    require_collection_role(actor, "de consulter les fichiers PES", session)
     stmt = (
         select(PesExport, Regie.code, StaffUser.full_name, StaffUser.login)
         .join(Regie, Regie.id == PesExport.regie_id)

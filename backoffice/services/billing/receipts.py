@@ -46,7 +46,7 @@ def receipt_number(regie_code: str, payment_id: int) -> str:
 
 def receipt_data(session: Session, actor: Actor, payment_id: int, today: date) -> ReceiptData:
     """The receipt of a validated desk payment (refused for online and Trésor public)."""
-    require_billing_role(actor, "imprimer un reçu")
+    require_billing_role(actor, "imprimer un reçu", session)
     payment = session.get(Payment, payment_id)
     if payment is None:
         raise BillingError(f"Aucun règlement n'a le numéro {payment_id}.")
@@ -127,7 +127,7 @@ class DeskPaymentRow:
 
 def desk_payment_rows(session: Session, actor: Actor, regie_code: str) -> list[DeskPaymentRow]:
     """The régie's validated desk payments, newest first (each has a receipt)."""
-    require_billing_role(actor, "consulter les règlements")
+    require_billing_role(actor, "consulter les règlements", session)
     regie = get_regie(session, regie_code)
     numbers: dict[int, list[str]] = defaultdict(list)
     rows = session.execute(
@@ -175,7 +175,7 @@ class CreditNoteRow:
 
 def credit_note_rows(session: Session, actor: Actor, regie_code: str) -> list[CreditNoteRow]:
     """The régie's credit notes, newest first."""
-    require_billing_role(actor, "consulter les avoirs")
+    require_billing_role(actor, "consulter les avoirs", session)
     regie = get_regie(session, regie_code)
     return [
         CreditNoteRow(note.id, note.number, number, code, note.issue_date, note.total, note.reason)
@@ -191,7 +191,7 @@ def credit_note_rows(session: Session, actor: Actor, regie_code: str) -> list[Cr
 
 def write_credit_note_pdf(db: Database, actor: Actor, credit_note_id: int, folder: Path) -> Path:
     """The credit note's PDF (the invoice layout, titled « AVOIR ») written in ``folder``."""
-    require_billing_role(actor, "imprimer un avoir")
+    require_billing_role(actor, "imprimer un avoir", db)
     with db.session() as session:
         doc = credit_note_document(session, credit_note_id)
     path = Path(folder) / doc.file_name

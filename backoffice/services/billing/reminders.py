@@ -122,7 +122,7 @@ def save_reminder_settings(
     session: Session, actor: Actor, level: int, *, delay_days: int, subject: str, text: str
 ) -> None:
     """Store a level's delay and wording (checked: placeholders known, text not empty)."""
-    require_billing_role(actor, "modifier les relances")
+    require_billing_role(actor, "modifier les relances", session)
     _check_level(level)
     if not 0 <= delay_days <= 365:
         raise BillingError("Le délai d'une relance doit être compris entre 0 et 365 jours.")
@@ -196,7 +196,7 @@ def reminder_candidates(
 ) -> list[ReminderCandidate]:
     """The invoices of the régie due for a reminder of ``level`` on ``as_of``, oldest due
     date first (the preview: nothing is written)."""
-    require_billing_role(actor, "préparer les relances")
+    require_billing_role(actor, "préparer les relances", session)
     _check_level(level)
     regie = get_regie(session, regie_code)
     wording = reminder_settings(session)
@@ -253,6 +253,7 @@ def _fields(c: ReminderCandidate) -> _Fields:
 def letter_data(
     session: Session, candidate: ReminderCandidate, day: date, actor: Actor
 ) -> ReminderLetterData:
+    require_billing_role(actor, "préparer une lettre de relance", session)
     wording = reminder_settings(session)[candidate.level]
     fields = _fields(candidate)
     return ReminderLetterData(
@@ -447,7 +448,7 @@ def reminder_history(
     end: date | None = None,
 ) -> list[ReminderRow]:
     """The reminders sent, newest first."""
-    require_billing_role(actor, "consulter les relances")
+    require_billing_role(actor, "consulter les relances", session)
     stmt = (
         select(
             Reminder,

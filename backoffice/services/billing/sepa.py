@@ -97,7 +97,7 @@ def save_mandate(
     reference: str = "",
 ) -> SepaMandate:
     """Record a family's signed mandate; it replaces the one in force (revoked that day)."""
-    require_collection_role(actor, "d'enregistrer un mandat de prélèvement")
+    require_collection_role(actor, "d'enregistrer un mandat de prélèvement", session)
     family = get_family(session, family_ref)
     name = " ".join((debtor_name or "").split())
     if not name or len(name) > 70:
@@ -140,7 +140,7 @@ def save_mandate(
 
 
 def revoke_mandate(session: Session, actor: Actor, mandate_id: int, on: date | None = None) -> None:
-    require_collection_role(actor, "de révoquer un mandat de prélèvement")
+    require_collection_role(actor, "de révoquer un mandat de prélèvement", session)
     mandate = session.get(SepaMandate, mandate_id)
     if mandate is None:
         raise BillingError("Mandat introuvable.")
@@ -153,7 +153,7 @@ def revoke_mandate(session: Session, actor: Actor, mandate_id: int, on: date | N
 def list_mandates(
     session: Session, actor: Actor, family_ref: str | None = None
 ) -> list[MandateRow]:
-    require_collection_role(actor, "de consulter les mandats de prélèvement")
+    require_collection_role(actor, "de consulter les mandats de prélèvement", session)
     stmt = (
         select(SepaMandate, Family.code, Family.name)
         .join(Family, Family.id == SepaMandate.family_id)
@@ -188,7 +188,7 @@ def debit_run(
     period: tuple[date, date] | None = None,
 ) -> DebitRunReport:
     """Debit the open invoices of families with a mandate; write the pain.008 file."""
-    require_collection_role(actor, "de lancer un prélèvement SEPA")
+    require_collection_role(actor, "de lancer un prélèvement SEPA", session)
     regie = get_regie(session, regie_code)
     if regie.settlement is Settlement.TRESOR_PUBLIC:
         raise BillingError(
@@ -306,7 +306,7 @@ def record_reject(
     on_date: date | None = None,
 ) -> SepaDebit:
     """The bank rejected a debit: payment refused, invoice open again, family flagged."""
-    require_collection_role(actor, "d'enregistrer un rejet de prélèvement")
+    require_collection_role(actor, "d'enregistrer un rejet de prélèvement", session)
     code = (reason_code or "").strip().upper()
     if not _REASON.fullmatch(code):
         raise BillingError(f"Code de rejet invalide : « {reason_code} » (ex. AM04, MD06).")
@@ -349,7 +349,7 @@ class DebitRow:
 
 def list_debits(session: Session, actor: Actor, limit: int = 1000) -> list[DebitRow]:
     """The debits asked for, newest run first (for rejects to be recorded)."""
-    require_collection_role(actor, "de consulter les prélèvements")
+    require_collection_role(actor, "de consulter les prélèvements", session)
     stmt = (
         select(
             SepaDebit, SepaDebitRun.due_date, Family.code, SepaMandate.debtor_name, Invoice.number

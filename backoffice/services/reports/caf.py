@@ -259,7 +259,7 @@ def alsh_figures(session: Session, start: date, end: date) -> list[AlshRow]:
 
 def caf_figures(session: Session, actor: Actor, start: date, end: date) -> CafFigures:
     """The CAF figures for bookings dated ``start`` to ``end`` inclusive."""
-    require_billing_role(actor, "consulter les statistiques CAF")
+    require_billing_role(actor, "consulter les statistiques CAF", session)
     if end < start:
         raise BillingError("Période invalide : la fin précède le début.")
     return CafFigures(
