@@ -46,11 +46,16 @@ def staff_version(
         # Information, not a warning: the back-office is the side that stops its round
         # (and the headers are the client's, so they are logged cut and quoted).
         log.info(
-            "Back-office %r : échange v%r, le portail parle v%s",
-            (x_backoffice_version or "?")[:40],
-            x_api_version[:20],
+            "Back-office %s : échange v%s, le portail parle v%s",
+            _printable(x_backoffice_version or "?", 40),
+            _printable(x_api_version, 20),
             STAFF_API_VERSION,
         )
     response.headers["X-Api-Version"] = str(STAFF_API_VERSION)
     latest = svc.settings.latest_backoffice_version or None
     return StaffVersion(api_version=STAFF_API_VERSION, latest_backoffice_version=latest)
+
+
+def _printable(value: str, limit: int) -> str:
+    """A client's header as it may go in a log line: printable characters, cut."""
+    return "".join(c for c in value if c.isprintable())[:limit]
