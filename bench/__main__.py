@@ -7,8 +7,8 @@ be) with ``--json``, and its figures are gathered into one table: the figure at 
 and at 10× of the data, 10×/1× (≤ 11 means nothing grows faster than its data), the
 floor measured in the same run (raw SQL, bare reportlab, raw HTTP) and the ratio.
 
-Scales: billing, 2,000 families (1×, a Communauté de communes' year) and 20,000
-(10×); families search, 10,000 and 100,000 families; sync pull, 10,000 and 100,000
+Scales: billing and the CAF figures, 2,000 families (1×, a Communauté de communes'
+year) and 20,000 (10×); families search, 10,000 and 100,000 families; sync pull, 10,000 and 100,000
 changes; invoice PDFs, 300 and 3,000 invoices; the GUI's peak memory on the 10×
 year. ``--quick``: 1× only (a few minutes once the year's volume is cached).
 The year's volume is built once and cached (bench/volume.py); the first full run
@@ -62,6 +62,7 @@ def plan(quick: bool, postgres: bool) -> list[tuple[str, list[str]]]:
     ]
     if postgres:
         runs.append(("bench_sync_pull.py", ["--changes", "10000", "--scale", "1×", *pg]))
+    runs.append(("bench_caf.py", ["--families", "2000", "--scale", "1×"]))
     runs.append(("bench_billing.py", ["--quick"] if quick else []))
     if not postgres:
         runs[-1][1].append("--no-postgres")
@@ -72,6 +73,7 @@ def plan(quick: bool, postgres: bool) -> list[tuple[str, list[str]]]:
         ("bench_invoice_pdf.py", ["--invoices", "3000", "--scale", "10×", "--repeat", "2"]),
         ("bench_families_list.py", ["--families", "100000", "--scale", "10×", *pg]),
         ("bench_sync_pull.py", ["--changes", "100000", "--scale", "10×"]),
+        ("bench_caf.py", ["--families", "20000", "--scale", "10×", "--runs", "2"]),
     ]
     if postgres:
         runs.append(("bench_sync_pull.py", ["--changes", "100000", "--scale", "10×", *pg]))

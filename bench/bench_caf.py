@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from results import Results, add_json_argument  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from volume import build_volume  # noqa: E402
 
@@ -85,6 +86,8 @@ def main() -> int:
     parser.add_argument("--families", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", default="—", help="étiquette d'échelle (1×, 10×) du JSON")
+    add_json_argument(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "caf.sqlite3"
@@ -112,6 +115,16 @@ def main() -> int:
               f"{'OK' if best < TARGET_S else 'DÉPASSÉE'}")  # fmt: skip
         print(f"  plancher (SQL brut, sqlite3) : {floor_best * 1000:.0f} ms — ratio "
               f"{best / floor_best:.1f}×")  # fmt: skip
+        Results.from_args(args).add(
+            "Statistiques CAF d'une année",
+            args.scale,
+            "SQLite",
+            best,
+            "s",
+            floor=floor_best,
+            target="< 5 s à 1×",
+            detail=f"{args.families} familles, {bookings} réservations",
+        )
     return 0 if best < TARGET_S else 1
 
 
