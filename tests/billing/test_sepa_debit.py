@@ -133,8 +133,12 @@ def test_a_reject_reopens_the_invoice_and_flags_the_family(db, tmp_path):
             ("autre", "Prélèvement SEPA")
         ]
         pytest.importorskip("portal.billing.schemas").InvoicePush.model_validate(body)
-        with pytest.raises(PermissionDenied):
-            record_reject(s, ACCUEIL, debit.payment_id, "AM04")
+        payment_id = debit.payment_id
+    # A refused attempt is an action of its own, rolled back (its audit row is kept).
+    with db.session() as s, pytest.raises(PermissionDenied):
+        record_reject(s, ACCUEIL, payment_id, "AM04")
+    with db.session() as s:
+        debit = s.scalars(select(SepaDebit)).first()
         with pytest.raises(BillingError, match="Code de rejet invalide"):
             record_reject(s, REGISSEUR, debit.payment_id, "provision")
         record_reject(s, REGISSEUR, debit.payment_id, "am04", on_date=date(2026, 12, 4))
@@ -172,16 +176,18 @@ def test_mandates_are_checked_with_french_messages(db, tmp_path):
             mandate(s, code, debtor_name="  ")
         with pytest.raises(BillingError, match="futur"):
             mandate(s, code, signed_on=date(2099, 1, 1))
-        with pytest.raises(PermissionDenied):
-            save_mandate(
-                s,
-                ACCUEIL,
-                code,
-                debtor_name="X",
-                iban=GOOD_IBAN,
-                bic=GOOD_BIC,
-                signed_on=date(2026, 9, 1),
-            )
+    # A refused attempt is an action of its own, rolled back (its audit row is kept).
+    with db.session() as s, pytest.raises(PermissionDenied):
+        save_mandate(
+            s,
+            ACCUEIL,
+            code,
+            debtor_name="X",
+            iban=GOOD_IBAN,
+            bic=GOOD_BIC,
+            signed_on=date(2026, 9, 1),
+        )
+    with db.session() as s:
         first = mandate(s, code)
         assert first.reference == f"PF-{code}-01" and first.iban == "FR7630006000011234567890189"
         with pytest.raises(BillingError, match="existe déjà"):

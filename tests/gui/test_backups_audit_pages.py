@@ -11,6 +11,7 @@ from backoffice.models import Role
 from backoffice.services.backup.files import list_backups
 from backoffice.services.common.audit import record_medical_access
 from backoffice.ui import dialogs, files
+from backoffice.ui.settings.pages import visible_pages
 
 from .conftest import add_agent
 
@@ -92,7 +93,9 @@ def test_audit_page_filters_pages_and_exports(desk_window, sqlite_db, tmp_path):
 
 def test_an_agent_sees_neither_page(desk_window, sqlite_db):
     window = desk_window(sqlite_db, add_agent(sqlite_db))
-    keys = [page.key for page in window.settings.pages]
+    rows = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert "Paramètres" not in rows  # no page of it is the desk's
+    keys = [page.key for page in visible_pages("agent")]
     assert "backups" not in keys and "audit" not in keys
 
 
