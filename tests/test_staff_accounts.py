@@ -160,6 +160,16 @@ def test_migration_0009_keeps_the_medical_right_and_the_regies(tmp_path):
                 ),
                 {"c": code, "p": "A" + code},
             )
+        # Rows pointing at staff and régies, as every real base has: the migrations must
+        # not rebuild those tables (SQLite's foreign keys refuse dropping them).
+        conn.execute(
+            text(
+                "INSERT INTO closed_period (regie_id, start_date, end_date, closed_at,"
+                " closed_by_id) SELECT regie.id, '2025-12-01', '2025-12-31', :now, staff_user.id"
+                " FROM regie, staff_user WHERE regie.code = 'PERI' AND staff_user.login = 'r'"
+            ),
+            {"now": now},
+        )
     engine.dispose()
     db = open_database(url)
     with db.session() as s:

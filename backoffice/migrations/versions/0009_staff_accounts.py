@@ -19,11 +19,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff_user") as batch:
-        batch.add_column(
-            sa.Column("medical_access", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(sa.Column("password_hash", sa.String(length=255), nullable=True))
+    # Plain ADD COLUMN (SQLite can): a batch would copy ``staff_user`` into a new table
+    # and drop the old one, which the audit trail's foreign keys refuse on a real base.
+    op.add_column(
+        "staff_user",
+        sa.Column("medical_access", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("staff_user", sa.Column("password_hash", sa.String(length=255), nullable=True))
     op.execute("UPDATE staff_user SET medical_access = TRUE WHERE role IN ('admin', 'director')")
     op.create_table(
         "staff_regie",

@@ -28,13 +28,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("activity_id", "consent_definition_id"),
     )
-    with op.batch_alter_table("activity") as batch:
-        batch.add_column(
-            sa.Column("required_documents", sa.JSON(), nullable=False, server_default="[]")
-        )
+    # Plain ADD COLUMN (SQLite can): a batch would copy each table into a new one and
+    # drop the old, which the bookings' and invoices' foreign keys refuse on a real base.
+    op.add_column(
+        "activity", sa.Column("required_documents", sa.JSON(), nullable=False, server_default="[]")
+    )
     for table in ("regie", "site", "period"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("archived_on", sa.Date(), nullable=True))
+        op.add_column(table, sa.Column("archived_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
