@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from backoffice import machine_settings
 from backoffice.errors import UserError
 from backoffice.models import Setting
+from backoffice.services.common.settings_store import get_setting, put_setting
 from backoffice.storage import Database
 from backoffice.sync.client import check_portal_url
 
@@ -57,30 +58,17 @@ NO_KEYRING_MESSAGE = (
 )
 
 
-def _get(session: Session, key: str) -> str:
-    row = session.get(Setting, key)
-    return row.value if row is not None else ""
-
-
-def _put(session: Session, key: str, value: str) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-
-
 def portal_url(session: Session) -> str:
     """The stored URL, else the one IT wrote in the settings files."""
-    return _get(session, PORTAL_URL) or (machine_settings.load().portal_url or "")
+    return get_setting(session, PORTAL_URL) or (machine_settings.load().portal_url or "")
 
 
 def ca_bundle(session: Session) -> str | None:
-    return _get(session, CA_BUNDLE) or None
+    return get_setting(session, CA_BUNDLE) or None
 
 
 def interval_minutes(session: Session) -> int:
-    value = _get(session, INTERVAL_MINUTES) or str(
+    value = get_setting(session, INTERVAL_MINUTES) or str(
         machine_settings.load().sync_interval_minutes or ""
     )
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_INTERVAL_MINUTES
@@ -95,15 +83,15 @@ def save_settings(
 ) -> None:
     """Store what is given (``ca_file=""`` removes the custom CA bundle)."""
     if url is not None:
-        _put(session, PORTAL_URL, check_portal_url(url))
+        put_setting(session, PORTAL_URL, check_portal_url(url))
     if ca_file is not None:
         if ca_file and not os.path.isfile(ca_file):
             raise UserError(f"Fichier d'autorités de certification introuvable : {ca_file}")
-        _put(session, CA_BUNDLE, os.path.abspath(ca_file) if ca_file else "")
+        put_setting(session, CA_BUNDLE, os.path.abspath(ca_file) if ca_file else "")
     if interval is not None:
         if not 1 <= interval <= 24 * 60:
             raise UserError("L'intervalle de synchronisation doit être entre 1 et 1440 minutes.")
-        _put(session, INTERVAL_MINUTES, str(interval))
+        put_setting(session, INTERVAL_MINUTES, str(interval))
 
 
 def automatic_interval(session: Session) -> int:
@@ -124,7 +112,7 @@ def save_automatic_interval(session: Session, minutes: int) -> None:
     if not 0 <= minutes <= MAX_INTERVAL_MINUTES:
         raise UserError("L'intervalle doit être entre 0 (jamais) et 1440 minutes.")
     if minutes == 0:
-        _put(session, INTERVAL_MINUTES, "0")
+        put_setting(session, INTERVAL_MINUTES, "0")
         return
     save_settings(session, interval=minutes)
 
