@@ -7,7 +7,8 @@ Each decision carries the day's state and version as the back-office last saw th
 refuse that day (``refused`` in its answer: nothing changed there, nothing e-mailed, no
 place taken). The portal's state wins here too:
 
-- the day (``Booking``) takes the portal's state;
+- the day (``Booking``) takes the portal's state, unless it changed here since with
+  news at least as recent (a new request pulled, then decided: see ``_changed_since``);
 - the request the agent decided is undone: closed as withdrawn (« Sans objet : la
   demande a été retirée par la famille. ») when the day is no longer asked for, or back
   to pending (to decide again) when it still is and no newer request holds it;
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.models import (
+    Booking,
     BookingState,
     Family,
     OutboxItem,
@@ -39,6 +41,7 @@ from backoffice.services.requests.recording import (
     UNDO_KEY,
     audit,
     request_state,
+    seen_version,
     state_text,
 )
 from backoffice.services.requests.side_panel import STALE_NOTE
@@ -91,13 +94,46 @@ def _newer_request_on_day(session: Session, request: PortalRequest, portal_id: i
     return any(r.payload.get("booking_id") == portal_id for r in rows)
 
 
+def _changed_since(
+    session: Session,
+    item: OutboxItem,
+    request: PortalRequest,
+    booking: Booking,
+    portal_id: int,
+    version: object,
+) -> bool:
+    """Did the day change in the back-office after this decision, with news at least as
+    recent as the portal's answer? Then the answer must not set the day's state.
+
+    The decision's snapshot holds the day's row version it wrote. Written again since
+    (the feed told of a withdrawal or a new request, an agent decided that new request):
+    the portal's state in the answer is kept only when the portal knows a later version
+    of the day than any change the feed brought. Otherwise it would undo what came after
+    — a new request already accepted by the agent, whose own decision follows in the
+    queue and which the portal takes: the day would stay « demandé » here and
+    « réservé » there.
+    """
+    written = None
+    for snap in request.payload.get(UNDO_KEY, []):
+        if item.id in (snap.get("items") or []):
+            written = (snap.get("versions") or {}).get(str(booking.id))
+    if written is not None and written == booking.version:
+        return False
+    seen = seen_version(session, booking, portal_id)
+    newer = isinstance(version, int) and not isinstance(version, bool)
+    return not (newer and (seen is None or version > seen))
+
+
 def _converge(
     session: Session, item: OutboxItem, request: PortalRequest, refusal: dict, state: BookingState
 ) -> None:
     portal_id = refusal["booking_id"]
     agent_text = state_text(request, request.state, request.answer_text)
+    version = refusal.get("version")
     for link in request.bookings:
         booking = link.booking
+        if _changed_since(session, item, request, booking, portal_id, version):
+            continue  # the day moved on in the back-office: the answer is older news
         if booking.state is not state:
             booking.state = state
             booking.decided_at, booking.decided_by_id = utcnow(), None
@@ -114,7 +150,6 @@ def _converge(
         request.decided_at, request.decided_by_id = utcnow(), None
         request.answer_text = WITHDRAWN if withdrawn or still_open else str(refusal["reason"])
         note = WITHDRAWN_NOTE if withdrawn else CHANGED_NOTE
-    version = refusal.get("version")
     request.payload = {
         **request.payload,
         STALE_NOTE: note,

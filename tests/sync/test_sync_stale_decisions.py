@@ -256,3 +256,45 @@ def test_a_decision_on_an_unchanged_day_still_goes_through(
     # One answer e-mailed, about Monday only.
     [answer] = smtp_sink.to(LOGIN)[mails:]
     assert "07/12/2026" in answer.body and "08/12/2026" not in answer.body, answer.body
+
+
+def test_an_old_decision_refused_after_the_agent_decided_the_new_request_keeps_the_new_one(
+    db,
+    agent,
+    portal,
+    smtp_sink,
+    client,
+    registered,  # noqa: F811 - the fixture
+):
+    """The agent accepts a request; before that decision reaches the portal the family
+    withdraws it and asks again, the back-office pulls both and the agent accepts the new
+    request too. The old decision's refusal (the day's state then: « requested ») must
+    not overwrite the new acceptance, which the portal takes right after: both sides end
+    accepted (the race the fault test met once in 200 rounds of cuts)."""
+    from backoffice.sync.pull import pull_changes
+
+    parent, _child_id, reg = registered
+    set_now(portal, "2026-12-04 15:00")
+    book(portal, parent.token, reg, MONDAY)
+    assert run_round(db, client).pull.requests == 1
+    first = _pending_request(db)
+    with db.session() as s:
+        accept_requests(s, agent, [first])  # queued, not pushed yet
+    _withdraw(portal, parent, reg)
+    book(portal, parent.token, reg, MONDAY)  # asked again: a new request
+    assert pull_changes(db, client).requests == 2  # the withdrawal and the new request
+    with db.session() as s:
+        [again] = [r.id for r in pending_requests(s) if r.kind is RequestKind.BOOKING]
+        assert again != first
+        accept_requests(s, agent, [again])
+
+    report = run_round(db, client)  # pushes the old decision (refused), then the new one
+
+    assert report.ok and report.push.stale == 1, report.summary()
+    assert _portal_day(portal) == (PortalState.ACCEPTED, 1)
+    with db.session() as s:
+        booking = s.get(PortalRequest, again).bookings[0].booking
+        assert booking.state is BookingState.ACCEPTED
+        assert s.get(PortalRequest, again).state is RequestState.ACCEPTED
+        assert s.get(PortalRequest, first).state is RequestState.REFUSED
+    assert run_round(db, client).moved == 0
