@@ -76,6 +76,10 @@ for row in range(window.navigation.count()):
     while time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.01)
+deadline = time.perf_counter() + 120  # the areas' loads in the background, to their end
+while window.runner.active and time.perf_counter() < deadline:
+    app.processEvents()
+    time.sleep(0.05)
 window.sync.stop()
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
 """
