@@ -3,7 +3,8 @@ through the parents' pages (HTML forms, CSRF, redirects) of a real ``portal serv
 PostgreSQL.
 
     .venv/bin/python bench/bench_registrations_morning.py [--parents 500] [--places 100]
-        [--workers 50] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--spread 60] [--workers 100] [--portal-workers 2]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Set-up (not timed): a throw-away PostgreSQL schema; ``portal serve`` in its own process
 on loopback; the catalogue (one activity, one unit, ``--places`` places on one day two
@@ -11,9 +12,10 @@ weeks ahead, auto-accept, full → waiting list) and ``--parents`` families with
 complete child file pushed through the staff API; the accounts activated with one
 password.
 
-Measured: every parent, in ``--workers`` threads (``requests.Session`` each, a browser
-would do the same requests): the login page, the login, the registration, the planning
-of the week, the ticked box → review, the validation → summary. Each page's time
+Measured: every parent arriving within ``--spread`` seconds (parent i at i × spread /
+parents; at most ``--workers`` at once; a ``requests.Session`` each, a browser would do
+the same requests), against ``portal serve --workers <--portal-workers>``: the login
+page, the login, the registration, the planning of the week, the ticked box → review, the validation → summary. Each page's time
 (redirects timed as their own page). A 409 (two writes on the same rows at once) is
 retried, as a parent would press the button again.
 
@@ -251,13 +253,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parents", type=int, default=500)
     parser.add_argument("--places", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=100, help="parents en même temps, au plus")
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=60.0,
+        help="arrivées étalées sur ces secondes (0 : d'un coup)",
+    )
+    parser.add_argument(
+        "--portal-workers", type=int, default=2, help="processus de « portal serve » (un par cœur)"
+    )
     parser.add_argument("--database-url", default=PG_URL)
     args = parser.parse_args()
 
     url, drop = throwaway_schema(args.database_url)
     db = open_database(url)  # creates the tables (migrations) before the server starts
-    base, stop = serve(url)
+    base, stop = serve(url, workers=args.portal_workers)
     try:
         today = date.today()
         day = the_day(today)
@@ -292,8 +303,15 @@ def main() -> int:
                 failures.append(f"parent {i} : {exc!r}"[:300])
 
         start = time.perf_counter()
+
+        def arriving(i: int) -> None:
+            # Parents arrive one after another over the minute (not all at the same
+            # instant): parent i starts at i × spread / parents.
+            time.sleep(max(0.0, start + i * args.spread / args.parents - time.perf_counter()))
+            one(i)
+
         with ThreadPoolExecutor(args.workers) as pool:
-            list(pool.map(one, range(args.parents)))
+            list(pool.map(arriving, range(args.parents)))
         duration = time.perf_counter() - start
 
         with db.read() as session:
@@ -324,7 +342,8 @@ def main() -> int:
 
     print(
         f"Matinée : {args.parents} parents, {len(all_times)} pages en {duration:.1f} s "
-        f"({args.workers} fils ; cible : moins d'une minute)"
+        f"(arrivées sur {args.spread:.0f} s, {args.workers} fils au plus, "
+        f"{args.portal_workers} processus serveur ; cible : moins d'une minute)"
     )
     print("Réservations : " + ", ".join(f"{s.value} {n}" for s, n in sorted(states.items())))
     print(

@@ -55,7 +55,7 @@ TODAY = date(2026, 11, 27)
 CLASSES = ("CP", "CE1", "CE2", "CM1", "CM2")
 
 
-def serve(database_url: str):
+def serve(database_url: str, workers: int = 1):
     """``portal serve`` in its own process, as in production (not sharing our GIL)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -75,6 +75,8 @@ def serve(database_url: str):
             "warning",
             "--database-url",
             database_url,
+            "--workers",
+            str(workers),
         ],
         env=env,
     )

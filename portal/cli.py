@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -35,9 +36,23 @@ def cmd_serve(args) -> int:
 
     from portal.app import create_app
 
-    app = create_app(_settings(args))
     # The app reads X-Forwarded-* itself, from PORTAL_TRUSTED_PROXIES only (portal.protection).
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    if args.workers > 1:
+        # Several processes: each builds its app from the environment (sessions, throttle
+        # counters and idempotency keys live in the database, shared by all).
+        settings = _settings(args)
+        os.environ["PORTAL_DATABASE_URL"] = settings.resolved_database_url()
+        uvicorn.run(
+            "portal.app:create_app",
+            factory=True,
+            workers=args.workers,
+            proxy_headers=False,
+            **common,
+        )
+        return 0
+    app = create_app(_settings(args))
+    uvicorn.run(app, proxy_headers=False, **common)
     return 0
 
 
@@ -138,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8085)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Nombre de processus (un par cœur du serveur ; 1 par défaut).",
+    )
     db_option(serve)
     serve.set_defaults(func=cmd_serve)
 
