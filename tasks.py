@@ -123,6 +123,13 @@ def ensure_postgres_client() -> None:
         apt_install(["postgresql-client"], "pour les sauvegardes PostgreSQL (pg_dump)")
 
 
+def ensure_poppler() -> None:
+    """pdftoppm, for the documents' tests that render a PDF page to look at its ink."""
+    if not sys.platform.startswith("linux") or shutil.which("pdftoppm") is not None:
+        return
+    apt_install(["poppler-utils"], "pour rendre les PDF en images (pdftoppm)")
+
+
 def ensure_venv() -> Path:
     if sys.version_info < (3, 11):  # noqa: UP036 - run by any python3 on the machine
         sys.exit("Python 3.11 ou plus récent est requis.")
@@ -258,6 +265,7 @@ def test(args: list[str]) -> int:
     ensure_xvfb()
     ensure_chromium()
     ensure_postgres_client()
+    ensure_poppler()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     failed = run_checks(python, env)
     # Independent tests run on every core (pytest-xdist) unless the caller chose otherwise.
