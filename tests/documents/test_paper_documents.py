@@ -3,6 +3,7 @@ the answer to a request as a letter; the address sits in the DL envelope's windo
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -33,6 +34,10 @@ PAGE_H = 297 * mm
 # The address box of the invoice layout (right window of a DL envelope, sheet folded in
 # three): 110 mm from the left edge, 48 mm from the top, 85 × 38 mm.
 WINDOW = (110 * mm, 48 * mm, 195 * mm, 86 * mm)  # left, top, right, bottom (from the top)
+# Poppler's pdftoppm renders the page for the ink check; where it is missing (Windows
+# runners, a machine without poppler-utils) the text positions above still place the
+# address in the window, as the other document tests do.
+PDFTOPPM = shutil.which("pdftoppm")
 
 
 def text_positions(page) -> dict[str, list[tuple[float, float]]]:
@@ -132,8 +137,8 @@ def test_the_paper_families_invoices_make_one_pdf_addressed_for_the_window(
         billing_db, ACCOUNTANT, tmp_path / "recto-verso.pdf", run_id, duplex=True
     )
     assert duplex.pages == 4  # 1 + a blank back, then 2
-    image = png(out, tmp_path / "factures-papier")
-    assert ink_in_window(image) > 200  # the rendered page shows the address in the window
+    if PDFTOPPM:  # the rendered page shows the address in the window
+        assert ink_in_window(png(out, tmp_path / "factures-papier")) > 200
 
     with pytest.raises(UserError, match="aucune famille sans portail"):
         write_paper_batch(billing_db, ACCOUNTANT, tmp_path / "vide.pdf", run_id + 1)
@@ -188,4 +193,5 @@ def test_the_answer_to_a_request_is_a_one_page_letter(billing_db, world, tmp_pat
         assert expected in text, expected
     assert_in_window(text_positions(reader.pages[0]), "Mme Élodie MARTIN", "La Grange Neuve",
                      "72800 Le Lude")  # fmt: skip
-    assert ink_in_window(png(out, tmp_path / "reponse")) > 200
+    if PDFTOPPM:
+        assert ink_in_window(png(out, tmp_path / "reponse")) > 200
