@@ -398,6 +398,16 @@ def test_demo_billing_has_desk_payments_whatever_the_day(tmp_path, today):
             )
             assert billed.get(Settlement.TRESOR_PUBLIC, 0) > 0
             assert sum(n for k, n in billed.items() if k is not Settlement.TRESOR_PUBLIC) > 0
+            # Every régie has a month on screen — jeunesse too, which has no Christmas
+            # holidays: it shows its Toussaint (it had none when loaded in December).
+            per_regie = dict(
+                s.execute(
+                    select(Regie.code, func.count(Invoice.id))
+                    .outerjoin(Invoice, Invoice.regie_id == Regie.id)
+                    .group_by(Regie.code)
+                ).all()
+            )
+            assert per_regie and all(n > 0 for n in per_regie.values()), per_regie
             assert s.scalar(select(func.max(Invoice.issue_date))) <= today
     finally:
         db.dispose()

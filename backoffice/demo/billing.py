@@ -8,7 +8,8 @@ previous month:
   transmitted to the Trésor public;
 - ALSH and jeunesse on the 5th of that month, from bookings, before the holidays
   (DESIGN §5) — or, when that month had no holidays (November, say), the next month
-  that has bookings, so the desk has payments whatever the day the demo is loaded;
+  that has bookings (else the last one before), so the desk has payments and every
+  régie has invoices whatever the day the demo is loaded;
   most of their invoices are paid at the desk (cheques, ANCV, cash, card), a few
   partly, the rest still due; the first fortnight's cheques are on a deposit slip,
   the later ones wait.
@@ -65,6 +66,16 @@ def _months_from(first: date, count: int) -> list[tuple[date, date]]:
     return months
 
 
+def _months_before(first: date, count: int) -> list[tuple[date, date]]:
+    """``count`` calendar months before the one starting on ``first``, latest first."""
+    months = []
+    for _ in range(count):
+        last = first - timedelta(days=1)
+        first = last.replace(day=1)
+        months.append((first, last))
+    return months
+
+
 def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling:
     """Issue last month for every régie, then the payments (see the module docstring)."""
     rng = random.Random(seed * 7919)
@@ -76,8 +87,10 @@ def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling
         # Attendance-billed régies after the month; the others (ALSH, jeunesse) from
         # bookings, before the holidays start (DESIGN §5). A month without holidays has
         # nothing of theirs to bill: they then bill the next month that has (this one or
-        # the next), so the desk has payments whatever the day the demo is loaded.
-        months = [(start, end)] if tresor else _months_from(start, 3)
+        # the next), so the desk has payments whatever the day the demo is loaded — or,
+        # when none has (jeunesse in December: no Christmas holidays, nothing before
+        # February), the last holidays before (Toussaint).
+        months = [(start, end)] if tresor else _months_from(start, 3) + _months_before(start, 2)
         for first, last in months:
             issued_on = min(
                 last + timedelta(days=5) if tresor else first + timedelta(days=4), today

@@ -62,6 +62,8 @@ FAMILY_COLUMNS = (
     Column("Nom", lambda f: f.name, width=110, tooltip=lambda f: f.name),
     Column("Commune", lambda f: f.commune, tooltip=lambda f: f.commune),
 )
+# Long communes of the territory, shown whole in the family list.
+LONG_COMMUNES = ("Saint-Jean-de-la-Motte", "La Chapelle-aux-Choux", "Château-l'Hermitage")
 BALANCE_COLUMNS = (
     Column("Régie", lambda r: r.regie, width=60),
     Column("Facturé", lambda r: money(r.invoiced), amount=True, width=95),
@@ -81,17 +83,17 @@ BALANCE_COLUMNS = (
     ),
     Column("Solde", lambda r: balance_text(r.balance), amount=True, width=160),
 )
-# At 1280 px the invoices get about 800 px: the state (« Envoyée au Trésor public »)
-# must still be whole after the figures.
+# At 1280 px the invoices get about 750 px beside the family list: the figures sized to
+# « 1 032,40 € », the state (« Partiellement réglée ») still whole after them.
 INVOICE_COLUMNS = (
-    Column("Facture", lambda r: r.number, width=120),
+    Column("Facture", lambda r: r.number, width=116),
     Column("Régie", lambda r: r.regie, width=50),
     Column("Émise le", lambda r: day(r.issue_date), width=78),
     Column("Échéance", lambda r: day(r.due_date), width=78),
-    Column("Total", lambda r: money(r.total), amount=True, width=78),
-    Column("Avoirs", lambda r: money(r.credited) if r.credited else "", amount=True, width=72),
-    Column("Réglé", lambda r: money(r.paid) if r.paid else "", amount=True, width=78),
-    Column("Reste dû", lambda r: money(r.balance), amount=True, width=78),
+    Column("Total", lambda r: money(r.total), amount=True, width=72),
+    Column("Avoirs", lambda r: money(r.credited) if r.credited else "", amount=True, width=66),
+    Column("Réglé", lambda r: money(r.paid) if r.paid else "", amount=True, width=72),
+    Column("Reste dû", lambda r: money(r.balance), amount=True, width=72),
     Column("État", lambda r: r.state_label, tooltip=lambda r: r.state_label),
 )
 
@@ -131,6 +133,16 @@ class FamilyPanel(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.families_view, 1)
+        # The splitter shrinks its sizes with the window: at 1280 px the communes were cut
+        # (« Saint-Germain-d'… »); the list keeps room for a long one, whatever the width.
+        view = self.families_view
+        left.setMinimumWidth(
+            sum(c.width for c in FAMILY_COLUMNS if c.width)
+            + max(view.fontMetrics().horizontalAdvance(c) for c in LONG_COMMUNES)
+            + 12  # the cell's margins
+            + 2 * view.frameWidth()
+            + view.verticalScrollBar().sizeHint().width()
+        )
 
         self.title = QLabel("Choisissez une famille à gauche.")
         self.title.setWordWrap(True)
@@ -177,7 +189,7 @@ class FamilyPanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([360, 900])  # communes such as « Saint-Jean-de-la-Motte » whole
+        splitter.setSizes([360, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
