@@ -119,9 +119,10 @@ def _changed_since(
             written = (snap.get("versions") or {}).get(str(booking.id))
     if written is not None and written == booking.version:
         return False
+    if not isinstance(version, int) or isinstance(version, bool):
+        return True  # an older portal: no version to weigh the answer with
     seen = seen_version(session, booking, portal_id)
-    newer = isinstance(version, int) and not isinstance(version, bool)
-    return not (newer and (seen is None or version > seen))
+    return not (seen is None or version > seen)
 
 
 def _converge(
