@@ -40,6 +40,35 @@ DISEASES: dict[str, str] = {
     "oreillons": "Oreillons",
 }
 
+# Allergies of the fiche sanitaire: portal code → label, in the order of the paper form.
+ALLERGIES: dict[str, str] = {
+    "asthme": "Asthme",
+    "alimentaire": "Alimentaire",
+    "medicamenteuse": "Médicamenteuse",
+    "autre": "Autre",
+}
+
+
+def allergy_details(text: str, present: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The detail of each allergy ticked (``present``: labels) in the back-office's
+    single text « Alimentaire : arachide ; Autre : pollen ».
+
+    A part « Label : détail » goes with its allergy; free text typed at the desk
+    (not « Label : détail ») goes with every allergy ticked that has none of its own.
+    What the portal shows as each allergy's detail, and what the completeness rule
+    reads at the desk."""
+    labelled: dict[str, str] = {}
+    loose: list[str] = []
+    for part in (text or "").split(" ; "):
+        label, sep, detail = part.partition(" : ")
+        if sep and label.strip() in ALLERGIES.values():
+            labelled[label.strip()] = detail.strip()
+        elif part.strip():
+            loose.append(part.strip())
+    free = " ; ".join(loose)
+    return {label: labelled.get(label) or free for label in present}
+
+
 RELATIONSHIPS: tuple[str, ...] = (
     "mère",
     "père",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldrules.dates import age_on
 from portal import accounts, feed, persons
 from portal.errors import FieldError, PortalError, invalid, not_found
 from portal.mail import Mailer
@@ -380,8 +381,11 @@ def update_persons(session: Session, child: Child, block: str, people: list[Pers
     _record_block(session, child, block, before, after)
 
 
-def update_consents(session: Session, child: Child, answers: list[ConsentAnswer]) -> None:
-    errors = check_consents(answers, consent_definitions(session))
+def update_consents(
+    session: Session, child: Child, answers: list[ConsentAnswer], today: date
+) -> None:
+    age = age_on(child.birth_date, today) if child.birth_date is not None else None
+    errors = check_consents(answers, consent_definitions(session), age)
     if errors:
         raise invalid(errors)
     before = list(child.consents or [])

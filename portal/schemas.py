@@ -290,6 +290,12 @@ class ConsentDefinitionIn(In):
     asks_detail: bool = False
     position: int = Field(default=0, ge=0, le=10_000)
     active: bool = True
+    min_age_years: int | None = Field(
+        default=None,
+        ge=0,
+        le=25,
+        description="Âge (ans) à partir duquel l'autorisation est demandée ; absent : à tout âge.",
+    )
 
 
 class ConsentDefinitions(In):

@@ -137,6 +137,12 @@ class ActivityIn(In):
     units: list[UnitIn] = Field(default_factory=list, max_length=20)
     capacities: list[CapacityIn] = Field(default_factory=list, max_length=2000)
     rules: Rules = Field(default_factory=Rules)
+    consents: list[Ref] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Codes des autorisations demandées pour s'inscrire (réponse exigée "
+        "même si elles ne sont pas obligatoires pour tous).",
+    )
 
 
 class ClosureIn(In):

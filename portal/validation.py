@@ -175,8 +175,11 @@ def check_persons(persons: list[Person], block: str) -> list[FieldError]:
     return errors
 
 
-def check_consents(answers: list[ConsentAnswer], definitions: list) -> list[FieldError]:
-    """Every mandatory active consent answered; details where asked; no unknown code."""
+def check_consents(
+    answers: list[ConsentAnswer], definitions: list, age: int | None = None
+) -> list[FieldError]:
+    """Every mandatory active consent answered (but one asked from an age the child,
+    ``age`` years old, has not reached); details where asked; no unknown code."""
     errors: list[FieldError] = []
     by_code = {d.code: d for d in definitions if d.active}
     given = {}
@@ -199,7 +202,12 @@ def check_consents(answers: list[ConsentAnswer], definitions: list) -> list[Fiel
                 )
             )
     for definition in sorted(by_code.values(), key=lambda d: d.position):
-        if definition.mandatory and definition.code not in given:
+        too_young = (
+            age is not None
+            and definition.min_age_years is not None
+            and age < definition.min_age_years
+        )
+        if definition.mandatory and definition.code not in given and not too_young:
             errors.append(
                 FieldError(
                     field="consents",

@@ -58,7 +58,9 @@ def _family(code: str, name: str, consent: ConsentDefinition, *, complete: bool 
         phone="02 43 94 00 00",
     )
     family.guardians.append(Guardian(last_name=name, first_name="A", is_payer=True))
-    person = Person(last_name=name, first_name="Mamie", relationship_label="grand-mère")
+    person = Person(
+        last_name=name, first_name="Mamie", relationship_label="grand-mère", phone1="0243941234"
+    )
     family.persons.append(person)
     family.children.append(_complete_child("Zoé", consent, person))
     if not complete:

@@ -204,7 +204,12 @@ def build_world(db) -> World:
             allergy_food=True,
             allergy_detail="arachide",
         )
-        granny = Person(last_name="BERTIN", first_name="Odette", relationship_label="grand-mère")
+        granny = Person(
+            last_name="BERTIN",
+            first_name="Odette",
+            relationship_label="grand-mère",
+            phone1="0243941234",
+        )
         families["F00001"].persons.append(granny)
         zoe.contacts.append(
             ChildContact(person=granny, emergency_contact=True, authorised_pickup=True)

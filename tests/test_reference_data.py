@@ -84,7 +84,9 @@ def _complete_child(consent: ConsentDefinition) -> Child:
     child.vaccinations = [
         Vaccination(vaccine=v, done=True, last_date=date(2022, 1, 1)) for v in VACCINES
     ]
-    grandma = Person(last_name="MARTIN", first_name="Odile", relationship_label="grand-mère")
+    grandma = Person(
+        last_name="MARTIN", first_name="Odile", relationship_label="grand-mère", phone1="0243941234"
+    )
     child.contacts = [ChildContact(person=grandma, emergency_contact=True, authorised_pickup=True)]
     child.consents = [ConsentAnswer(consent_id=consent.id, granted=True)]
     return child
@@ -105,7 +107,7 @@ def test_a_complete_child_file_misses_nothing_and_each_gap_is_named():
     missing = missing_for_child(child, [consent], today)
     assert missing == [
         "Médecin traitant (nom et téléphone)",
-        "Allergies : précisez",
+        "Allergies : précisez (Alimentaire)",
         "Personne autorisée à venir chercher l'enfant",
         "Autorisation : Droit à l'image",
     ]

@@ -167,7 +167,12 @@ def build_desk(db) -> dict:
             doctor_name="Dr Leroy",
             doctor_phone="0243941111",
         )
-        granny = Person(last_name="BERTIN", first_name="Odette", relationship_label="grand-mère")
+        granny = Person(
+            last_name="BERTIN",
+            first_name="Odette",
+            relationship_label="grand-mère",
+            phone1="0243941234",
+        )
         families["F00001"].persons.append(granny)
         zoe.contacts.append(ChildContact(person=granny, authorised_pickup=True))
         children = {c.first_name: c for f in families.values() for c in f.children}

@@ -4,7 +4,8 @@
   portal's ``CataloguePush`` (it replaces the previous one): every active
   activity with its site, age groups, periods (with their booking dates),
   units, capacities and processing rules, and the closures (global, or of an
-  activity pushed). Archived periods are left out.
+  activity pushed), and the codes of the autorisations each activity asks
+  (a registration waits for their answers). Archived periods are left out.
 - ``payment_windows.publish`` → ``PUT /staff/payment-windows``: every payment
   window of every régie not archived (it replaces the previous ones).
 
@@ -134,6 +135,8 @@ def _activity_body(a: Activity) -> dict:
         ],
         "capacities": capacities,
         "rules": _rules(a),
+        # The autorisations a registration to it waits for, even optional ones elsewhere.
+        "consents": sorted(c.code for c in a.consents if c.active),
     }
 
 
@@ -149,6 +152,7 @@ def catalogue_body(session: Session) -> dict:
             selectinload(Activity.periods),
             selectinload(Activity.rule),
             selectinload(Activity.units).selectinload(Unit.capacities),
+            selectinload(Activity.consents),
         )
     ).all()
     body = [_activity_body(a) for a in activities]

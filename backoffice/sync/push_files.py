@@ -6,7 +6,8 @@ both sides hold the same file:
 
 - block 2, medical record: vaccines, diseases, allergies (the back-office's four
   flags and its single detail text « Alimentaire : arachide ; Autre : … »
-  become the portal's allergy list), history, observations, doctor;
+  become the portal's allergy list, read by :func:`fieldrules.child_file.allergy_details`
+  as the completeness rule reads it), history, observations, doctor;
 - blocks 3 and 4, emergency contacts and authorised pick-ups: each person with a
   ``person_ref`` of its own (``BO-<id>``), so the portal tells an edit from a
   new person;
@@ -28,6 +29,7 @@ from backoffice.models import Child, OutboxItem, PortalRequest, RequestKind, Req
 from backoffice.services.child_file.reference import DISEASES, VACCINES
 from backoffice.sync.calls import Call
 from backoffice.sync.handlers_child import ALLERGIES
+from fieldrules.child_file import allergy_details
 
 PERSON_PREFIX = "BO-"
 MAX_PERSONS = 10  # the portal's limit per list
@@ -37,35 +39,21 @@ def person_ref(person_id: int) -> str:
     return f"{PERSON_PREFIX}{person_id}"
 
 
-def _allergy_details(text: str) -> dict[str, str]:
-    """« Alimentaire : arachide ; Autre : pollen » → {"Alimentaire": "arachide", …}."""
-    details: dict[str, str] = {}
-    for part in (text or "").split(" ; "):
-        label, sep, detail = part.partition(" : ")
-        if sep:
-            details[label.strip()] = detail.strip()
-    return details
-
-
 def medical_body(child: Child) -> dict | None:
     record = child.medical_record
     if record is None:
         return None
-    details = _allergy_details(record.allergy_detail)
-    labels = {label for _flag, label in ALLERGIES.values()}
-    # Free text typed at the desk (not « Label : détail ») goes with the first allergy.
-    loose = " ; ".join(
-        part.strip()
-        for part in (record.allergy_detail or "").split(" ; ")
-        if part.strip() and part.partition(" : ")[0].strip() not in labels
-    )
-    allergies = []
-    for code, (flag, label) in ALLERGIES.items():
-        present = bool(getattr(record, flag))
-        detail = details.get(label, "") if present else ""
-        if present and loose and not detail:
-            detail, loose = loose, ""
-        allergies.append({"allergy": code, "present": present, "detail": detail[:500]})
+    present = [label for flag, label in ALLERGIES.values() if getattr(record, flag)]
+    # The shared reading of the desk's single text (free text: every allergy ticked).
+    details = allergy_details(record.allergy_detail, present)
+    allergies = [
+        {
+            "allergy": code,
+            "present": label in details,
+            "detail": details.get(label, "")[:500],
+        }
+        for code, (_flag, label) in ALLERGIES.items()
+    ]
     return {
         "vaccinations": [
             {

@@ -92,7 +92,9 @@ def request_registration(
     ).first()
     if existing is not None and existing.state is not RegistrationState.REFUSED:
         return 200, registration_out(existing, cat)
-    missing = missing_for_child(child, consent_definitions(session), today)
+    missing = missing_for_child(
+        child, consent_definitions(session), today, asked=index.activity.consents
+    )
     if missing:
         raise PortalError(
             422,

@@ -135,3 +135,5 @@ class ConsentDefinition(Base):
     asks_detail: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Not asked of a younger child (a registration does not wait for it).
+    min_age_years: Mapped[int | None] = mapped_column(Integer)

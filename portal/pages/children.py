@@ -49,7 +49,7 @@ INFO_FIELDS = ["last_name", "first_name", "sex", "birth_date", "school", "school
 
 def block_of_missing(item: str) -> str:
     """Which block of the child's file completes a missing item (registration refusal)."""
-    if item.startswith(("Médecin", "Vaccins", "Allergies")):
+    if item.startswith(("Fiche sanitaire", "Médecin", "Vaccins", "Allergies", "PAI")):
         return "sante"
     if item.startswith("Personne à contacter"):
         return "urgence"
@@ -276,7 +276,7 @@ def _save(svc: Services, parent, ref: str, block: str, form: FormData, child: Ch
             apply = lambda s, c: families.update_persons(s, c, column, people.persons)  # noqa: E731
         else:
             consents, paths = _consents(form, child)
-            apply = lambda s, c: families.update_consents(s, c, consents.consents)  # noqa: E731
+            apply = lambda s, c: families.update_consents(s, c, consents.consents, today)  # noqa: E731
         with svc.db.session() as session:
             apply(session, families.child_of_family(session, parent.family_id, ref))
     except PortalError as exc:

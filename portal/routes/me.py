@@ -192,5 +192,5 @@ def put_authorised_pickups(child_ref: ChildRef, body: Persons, parent: ParentDep
 )
 def put_consents(child_ref: ChildRef, body: Consents, parent: ParentDep, svc: ServicesDep):
     return _child_update(
-        parent, svc, child_ref, lambda s, c: families.update_consents(s, c, body.consents)
+        parent, svc, child_ref, lambda s, c: families.update_consents(s, c, body.consents, _today())
     )

@@ -95,7 +95,12 @@ def populate_small(db) -> dict[str, int]:
                 work_phone="02 43 00 00 01",
             ),
         ]
-        granny = Person(last_name="BERTIN", first_name="Odette", relationship_label="grand-mère")
+        granny = Person(
+            last_name="BERTIN",
+            first_name="Odette",
+            relationship_label="grand-mère",
+            phone1="0243941234",
+        )
         martin.persons.append(granny)
         zoe = Child(
             last_name="MARTIN",

@@ -96,7 +96,7 @@ def test_keyboard_search_then_enter_opens_the_family(qtbot, window):
     assert "Dossier complet" in zoe and "Éléments manquants" not in zoe
     assert "PAI" in zoe and "Allergie alimentaire" in zoe and "arachide" not in zoe
     assert "Odette BERTIN (grand-mère)" in zoe
-    assert "Éléments manquants (5)" in leo
+    assert "Éléments manquants (4)" in leo
     assert "Fiche sanitaire" in leo and "Personne à contacter en cas d'urgence" in leo
     # The missing items are in a visible colour.
     assert 'class="missing"' in view.browser.document().toHtml() or "#b3261e" in (

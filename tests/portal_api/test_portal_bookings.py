@@ -125,9 +125,7 @@ def test_registration_refused_while_the_file_is_incomplete_then_accepted(portal,
     assert r.status_code == 422
     assert r.json()["detail"] == (
         "Inscription impossible : le dossier de Jade MARTIN est incomplet. Informations "
-        "obligatoires manquantes : Sexe ; Médecin traitant (nom et téléphone) ; Vaccins "
-        "obligatoires : Diphtérie, Tétanos, Poliomyélite, Coqueluche, Haemophilus influenzae b, "
-        "Hépatite B, Pneumocoque, Méningocoque C, Rougeole, Oreillons, Rubéole ; Personne à "
+        "obligatoires manquantes : Sexe ; Fiche sanitaire ; Personne à "
         "contacter en cas d'urgence ; Personne autorisée à venir chercher l'enfant ; "
         "Autorisation : Droit à l'image. Complétez la fiche « Enfant » (rubrique « Mes "
         "enfants ») puis recommencez."
@@ -170,6 +168,35 @@ def test_registration_refused_while_the_file_is_incomplete_then_accepted(portal,
     assert [r["ref"] for r in portal.parent("GET", "/me/registrations", token).json()] == [
         reg["ref"]
     ]
+
+
+def test_registration_waits_for_the_activitys_consents_not_for_those_of_older_children(
+    portal, smtp_sink
+):
+    """The catalogue names the autorisations an activity asks (answered beforehand even
+    when optional elsewhere); one asked from 11 years old does not hold up an 8-year-old."""
+    catalogue = catalogue_body()
+    catalogue["activities"][0]["consents"] = ["baignade"]
+    push_catalogue(portal, catalogue)
+    set_now(portal, "2026-11-27 09:00")
+    definitions = [
+        {"code": "baignade", "label": "Baignade", "mandatory": False},
+        {"code": "seul", "label": "Rentrer seul", "min_age_years": 11},
+    ]
+    r = portal.staff(
+        "PUT", "/staff/consent-definitions", new_key(), json={"definitions": definitions}
+    )
+    assert r.status_code == 200, r.text
+    token = booking_family(portal, smtp_sink, [complete_child("C302", "Lou")], ref="F00302")
+    body = {"child_ref": "C302", "activity": "ALSH-LUDE", "period": "DEC-2026"}
+    r = portal.parent("POST", "/me/registrations", token, json=body)
+    assert r.status_code == 422
+    assert [e["message"] for e in r.json()["errors"]] == ["Autorisation : Baignade"]
+    answers = {"consents": [{"code": "baignade", "granted": True}]}
+    r = portal.parent("PUT", "/me/children/C302/consents", token, json=answers)
+    assert r.status_code == 200, r.text
+    r = portal.parent("POST", "/me/registrations", token, json=body)
+    assert r.status_code == 201, r.text
 
 
 def test_registration_validated_by_the_back_office(portal, smtp_sink):

@@ -51,7 +51,7 @@ def test_child_file_then_registration_refused_then_accepted(page, site, mail):
     visit(page, "inscription-refusee")
 
     # The fiche sanitaire, from the refusal's link: an allergy without its detail first.
-    page.get_by_role("link", name="Médecin traitant (nom et téléphone)").click()
+    page.get_by_role("link", name="Fiche sanitaire").click()
     page.get_by_role("heading", name=re.compile("^Renseignements médicaux")).wait_for()
     for i in range(len(ALL_VACCINES)):
         page.locator(f"#f-vaccinations-{i}-done").check()

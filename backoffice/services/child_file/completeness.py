@@ -17,8 +17,18 @@ from backoffice.models import (
     Family,
     MedicalRecord,
 )
-from backoffice.services.child_file.reference import VACCINES, compulsory_vaccines
-from fieldrules.child_file import school_required
+from fieldrules import completeness
+from fieldrules.child_file import ALLERGIES, INFORMATION_REQUIRED, PERSON_REQUIRED, allergy_details
+from fieldrules.completeness import ChildFileFacts, ConsentFacts, missing_items
+
+# The four flags of the desk's fiche sanitaire, in the form's order, with their labels.
+_ALLERGY_FLAGS = tuple(
+    zip(
+        ("allergy_asthma", "allergy_food", "allergy_medication", "allergy_other"),
+        ALLERGIES.values(),
+        strict=True,
+    )
+)
 
 
 class _VaccinationFacts(Protocol):
@@ -40,6 +50,12 @@ class ChildFacts(Protocol):
     whose vaccinations and consent answers are plain rows (``incomplete._ChildView``)."""
 
     @property
+    def last_name(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def sex(self) -> object: ...
+    @property
     def birth_date(self) -> date: ...
     @property
     def school(self) -> str: ...
@@ -51,8 +67,6 @@ class ChildFacts(Protocol):
     def contacts(self) -> Iterable[ChildContact]: ...
     @property
     def consents(self) -> Iterable[_ConsentAnswerFacts]: ...
-    def age_on(self, day: date) -> int: ...
-    def age_months_on(self, day: date) -> int: ...
 
 
 def missing_vaccines(
@@ -61,9 +75,66 @@ def missing_vaccines(
     """The codes of the compulsory vaccines (for this birth date and age) not yet
     recorded as done *with* the date of the last injection, in the reference order.
 
-    The one rule: the file's completeness and the medical tab's hints both read it."""
-    done = {v.vaccine for v in vaccinations if v.done and v.last_date}
-    return [code for code in compulsory_vaccines(birth_date, age_months) if code not in done]
+    The file's completeness and the medical tab's hints both read it."""
+    return completeness.missing_vaccines(_vaccines_done(vaccinations), birth_date, age_months)
+
+
+def _vaccines_done(vaccinations: Iterable[_VaccinationFacts]) -> frozenset[str]:
+    return frozenset(v.vaccine for v in vaccinations if v.done and v.last_date)
+
+
+def _person(contact: ChildContact) -> dict[str, str]:
+    person = contact.person
+    return {field: getattr(person, field) for field in PERSON_REQUIRED}
+
+
+def child_file_facts(
+    child: ChildFacts,
+    consents: Iterable[ConsentDefinition],
+    asked: Iterable[ConsentDefinition] = (),
+) -> ChildFileFacts:
+    """The desk's child file as the shared rule's facts. The persons are listed as
+    the portal lists them (by position); ``asked``: see :func:`missing_for_child`."""
+    record = child.medical_record
+    record_facts: dict = {"has_medical_record": record is not None}
+    if record is not None:
+        present = [label for flag, label in _ALLERGY_FLAGS if getattr(record, flag)]
+        details = allergy_details(record.allergy_detail, present) if present else {}
+        record_facts.update(
+            doctor_name=record.doctor_name or "",
+            doctor_phone=record.doctor_phone or "",
+            allergies_without_detail=tuple(a for a in present if not details[a].strip()),
+            has_pai=bool(record.has_pai),
+            pai_detail=record.pai_detail or "",
+        )
+    contacts = sorted(child.contacts, key=lambda c: (c.position or 0, c.id or 0))
+    answered = {answer.consent_id for answer in child.consents}
+    asked = list(asked)
+    asked_ids = {consent.id for consent in asked}
+    seen: set[int] = set()
+    consent_facts = []
+    for consent in [*consents, *asked]:
+        if consent.id in seen or not consent.active:
+            continue
+        seen.add(consent.id)
+        consent_facts.append(
+            ConsentFacts(
+                label=consent.label,
+                required=bool(consent.mandatory) or consent.id in asked_ids,
+                min_age_years=consent.min_age_years,
+                answered=consent.id in answered,
+            )
+        )
+    return ChildFileFacts(
+        birth_date=child.birth_date,
+        empty_information=tuple(f for f in INFORMATION_REQUIRED if not getattr(child, f)),
+        school=child.school or "",
+        vaccines_done=_vaccines_done(child.vaccinations),
+        emergency_contacts=tuple(_person(c) for c in contacts if c.emergency_contact),
+        authorised_pickups=tuple(_person(c) for c in contacts if c.authorised_pickup),
+        consents=tuple(consent_facts),
+        **record_facts,
+    )
 
 
 def missing_for_child(
@@ -72,48 +143,12 @@ def missing_for_child(
     today: date,
     asked: Iterable[ConsentDefinition] = (),
 ) -> list[str]:
-    """``asked``: the autorisations the activity being registered to asks (Paramètres ›
+    """The missing items of the child's file, by the rule the portal applies too
+    (:func:`fieldrules.completeness.missing_items`).
+
+    ``asked``: the autorisations the activity being registered to asks (Paramètres ›
     Sites et activités): answered beforehand even when they are optional elsewhere."""
-    missing: list[str] = []
-    age = child.age_on(today)
-    if school_required(age) and not child.school:
-        missing.append("École")
-    record = child.medical_record
-    if record is None:
-        missing.append("Fiche sanitaire")
-    else:
-        if not record.doctor_name or not record.doctor_phone:
-            missing.append("Médecin traitant (nom et téléphone)")
-        if record.has_allergy and not record.allergy_detail.strip():
-            missing.append("Allergies : précisez")
-        if record.has_pai and not record.pai_detail.strip():
-            missing.append("PAI : précisez")
-    absent = [
-        VACCINES[code]
-        for code in missing_vaccines(
-            child.vaccinations, child.birth_date, child.age_months_on(today)
-        )
-    ]
-    if absent:
-        missing.append("Vaccins obligatoires : " + ", ".join(absent))
-    if not any(link.emergency_contact for link in child.contacts):
-        missing.append("Personne à contacter en cas d'urgence")
-    if not any(link.authorised_pickup for link in child.contacts):
-        missing.append("Personne autorisée à venir chercher l'enfant")
-    answered = {answer.consent_id for answer in child.consents}
-    asked_ids = {consent.id for consent in asked}
-    seen: set[int] = set()
-    for consent in [*consents, *asked]:
-        if consent.id in seen:
-            continue
-        seen.add(consent.id)
-        required = consent.mandatory or consent.id in asked_ids
-        if not consent.active or not required or consent.id in answered:
-            continue
-        if consent.min_age_years is not None and age < consent.min_age_years:
-            continue
-        missing.append(f"Autorisation : {consent.label}")
-    return missing
+    return missing_items(child_file_facts(child, consents, asked), today)
 
 
 def missing_for_family(family: Family) -> list[str]:

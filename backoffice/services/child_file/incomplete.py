@@ -3,9 +3,9 @@
 The missing items are worded by :mod:`.completeness`, the same words the
 registration refusal and the family view use. The families are loaded with
 their children and files in a handful of queries per chunk of :data:`CHUNK`
-families (``selectinload`` for families, guardians, children, medical records and
-contacts; plain rows for vaccinations and consent answers), never one query per
-child. Each chunk is read in a session of its own, closed before the next: at
+families (``selectinload`` for families, guardians, children and medical records;
+plain rows for vaccinations, contacts with their persons and consent answers),
+never one query per child. Each chunk is read in a session of its own, closed before the next: at
 20,000 families the whole load at once held 500 MB of objects.
 """
 
@@ -27,6 +27,7 @@ from backoffice.models import (
     Family,
     Guardian,
     MedicalRecord,
+    Person,
     Vaccination,
 )
 from backoffice.services.child_file.completeness import missing_for_child, missing_for_family
@@ -65,26 +66,42 @@ def _search_filter(search: str):
 
 
 class _ChildView:
-    """A loaded child whose vaccinations and consent answers are plain rows.
+    """A loaded child whose vaccinations, contacts and consent answers are plain rows.
 
-    Those two tables hold most of the rows (eleven vaccines a child); reading
-    them as tuples instead of ORM objects makes the list several times faster.
-    Everything else is the child's own attribute.
+    Those tables hold most of the rows (eleven vaccines a child, a few persons);
+    reading them as tuples instead of ORM objects makes the list several times
+    faster. Everything else is the child's own attribute.
     """
 
-    __slots__ = ("_child", "vaccinations", "consents")
+    __slots__ = ("_child", "vaccinations", "contacts", "consents")
 
-    def __init__(self, child: Child, vaccinations, consents):
+    def __init__(self, child: Child, vaccinations, contacts, consents):
         self._child = child
         self.vaccinations = vaccinations
+        self.contacts = contacts
         self.consents = consents
 
     def __getattr__(self, name):
         return getattr(self._child, name)
 
 
-def _child_rows(session: Session, family_ids: list[int]) -> tuple[dict, dict]:
-    """Vaccinations and consent answers of these families' children, by child id."""
+class _ContactRow:
+    """A child's link to a person, read as one row with the person's mandatory fields
+    (what :func:`.completeness.child_file_facts` reads of a ``ChildContact``)."""
+
+    __slots__ = ("id", "position", "emergency_contact", "authorised_pickup", "person")
+
+    def __init__(self, row):
+        self.id = row.id
+        self.position = row.position
+        self.emergency_contact = row.emergency_contact
+        self.authorised_pickup = row.authorised_pickup
+        self.person = row  # last_name, first_name, relationship_label, phone1
+
+
+def _child_rows(session: Session, family_ids: list[int]) -> tuple[dict, dict, dict]:
+    """Vaccinations, contacts (with their persons) and consent answers of these
+    families' children, by child id."""
     vaccinations: dict[int, list] = defaultdict(list)
     for row in session.execute(
         select(Vaccination.child_id, Vaccination.vaccine, Vaccination.done, Vaccination.last_date)
@@ -92,6 +109,25 @@ def _child_rows(session: Session, family_ids: list[int]) -> tuple[dict, dict]:
         .where(Child.family_id.in_(family_ids))
     ):
         vaccinations[row.child_id].append(row)
+    contacts: dict[int, list] = defaultdict(list)
+    for link in session.execute(
+        select(
+            ChildContact.child_id,
+            ChildContact.id,
+            ChildContact.position,
+            ChildContact.emergency_contact,
+            ChildContact.authorised_pickup,
+            Person.last_name,
+            Person.first_name,
+            Person.relationship_label,
+            Person.phone1,
+        )
+        .join(Person, Person.id == ChildContact.person_id)
+        .join(Child, Child.id == ChildContact.child_id)
+        .where(Child.family_id.in_(family_ids))
+        .order_by(ChildContact.child_id, ChildContact.position, ChildContact.id)
+    ):
+        contacts[link.child_id].append(_ContactRow(link))
     answers: dict[int, list] = defaultdict(list)
     for answer in session.execute(
         select(ConsentAnswer.child_id, ConsentAnswer.consent_id)
@@ -99,7 +135,7 @@ def _child_rows(session: Session, family_ids: list[int]) -> tuple[dict, dict]:
         .where(Child.family_id.in_(family_ids))
     ):
         answers[answer.child_id].append(answer)
-    return vaccinations, answers
+    return vaccinations, contacts, answers
 
 
 @contextmanager
@@ -173,6 +209,7 @@ def _chunk_rows(
                 Child.family_id,
                 Child.first_name,
                 Child.last_name,
+                Child.sex,
                 Child.birth_date,
                 Child.school,
             )
@@ -189,15 +226,10 @@ def _chunk_rows(
                     MedicalRecord.has_pai,
                     MedicalRecord.pai_detail,
                 ),
-                selectinload(Child.contacts).load_only(
-                    ChildContact.child_id,
-                    ChildContact.emergency_contact,
-                    ChildContact.authorised_pickup,
-                ),
             ),
         )
     )
-    vaccinations, answers = _child_rows(session, family_ids)
+    vaccinations, contacts, answers = _child_rows(session, family_ids)
     for family in sorted(families, key=lambda f: order[f.id]):
         family_missing = tuple(missing_for_family(family))
         if not family.children and family_missing:
@@ -207,7 +239,12 @@ def _chunk_rows(
                 )
             )
         for child in family.children:
-            view = _ChildView(child, vaccinations.get(child.id, ()), answers.get(child.id, ()))
+            view = _ChildView(
+                child,
+                vaccinations.get(child.id, ()),
+                contacts.get(child.id, ()),
+                answers.get(child.id, ()),
+            )
             missing = tuple(missing_for_child(view, consents, today))
             if missing or family_missing:
                 rows.append(
