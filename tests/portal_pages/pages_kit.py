@@ -48,7 +48,12 @@ from portal_testkit import (  # noqa: E402
 )
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--lang=fr-FR",  # date fields in French order (jj/mm/aaaa): Chromium takes its UI language
+]
 SCREENSHOTS = TESTS.parent / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
