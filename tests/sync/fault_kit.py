@@ -79,6 +79,7 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.enabled = True
         self.cuts: Counter[str] = Counter()
+        self.accepted = 0  # connections accepted so far
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -113,6 +114,7 @@ class FaultProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            self.accepted += 1
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:

@@ -7,6 +7,8 @@ day, withdraw a pending request, cancel an accepted day); between rounds the age
 accepts or refuses pending requests at random (within the back-office's capacity: some
 go to the waiting list). A decision reaching the portal after the family withdrew the
 day is refused there for that day and undone in the back-office (a conflict each).
+The second test runs each round as ``backoffice-cli sync`` through the same proxy and
+kills it (SIGKILL) at random moments of its requests.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class Desk:
     agent_ops: Counter[str] = field(default_factory=Counter)
     parent_ops: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    pause: float = 0.01  # a parent's longest pause between two actions, in seconds
 
     def agent_step(self) -> None:
         with self.db.session() as s:
@@ -104,7 +107,7 @@ class Desk:
         try:
             while not self.stop.is_set():
                 self.parent_step()
-                time.sleep(self.parent_rng.uniform(0.0, 0.01))
+                time.sleep(self.parent_rng.uniform(0.0, self.pause))
         except Exception as exc:  # noqa: BLE001 - reported by the test
             self.errors.append(repr(exc))
 
@@ -304,3 +307,124 @@ def test_withdrawals_racing_decisions_through_cuts_end_in_agreement(
     assert figures["conflits"] == stale
     assert sum(proxy.cuts.values()) >= ROUNDS // 4  # the proxy did cut, often
     assert desk.parent_ops and desk.agent_ops["accept"] >= ROUNDS // 10
+
+
+KILLED_ROUNDS = int(os.environ.get("DECISION_KILLED_ROUNDS", "40"))
+
+
+def _kill_once_talking(process, proxy: FaultProxy, after: float) -> bool:
+    """SIGKILL ``process`` ``after`` seconds past its first connection to the proxy (its
+    start-up, seconds on a loaded machine, does not count); False if it ended first."""
+    import signal
+
+    before, first, launched = proxy.accepted, None, time.monotonic()
+    while process.poll() is None:
+        now = time.monotonic()
+        if first is None and proxy.accepted > before:
+            first = now
+        if (first is not None and now - first >= after) or now - launched > 120:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.parametrize("seed", [int(os.environ.get("FAULT_SEED", "20261206"))])
+def test_withdrawals_racing_decisions_with_the_sync_killed_end_in_agreement(
+    sqlite_db, tmp_path, portal, smtp_sink, seed
+):
+    """The same race, each round run by ``backoffice-cli sync`` through the cutting proxy
+    and killed (SIGKILL) at a random moment: a decision sent, half sent or not yet
+    marked sent when the process dies is sent again or found stale, never applied twice."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from portal_testkit import STAFF_TOKEN
+
+    from backoffice.models import Role, StaffUser
+    from backoffice.services.common.actors import current_actor
+
+    db = sqlite_db
+    with db.session() as s:
+        s.add(StaffUser(login="agent", full_name="Agent d'accueil", role=Role.AGENT))
+    with db.session() as s:
+        agent = current_actor(s, "agent")
+    _catalogue(db, places=2)
+    push_catalogue(portal, catalogue_body(auto_accept=False))
+    with make_client(portal) as client:
+        households = _households(db, agent, portal, smtp_sink, client)
+    # A run takes seconds here: parents pause longer, so that some decisions still find
+    # their day as the agent saw it (not only withdrawn ones).
+    desk = Desk(
+        db, agent, portal, households, random.Random(seed), random.Random(seed + 1), pause=0.5
+    )
+    proxy = FaultProxy(int(portal.base.rsplit(":", 1)[1]), seed=seed)
+    cli = [
+        str(Path(sys.executable).with_name("backoffice-cli")),
+        "--database-url",
+        f"sqlite:///{tmp_path / 'backoffice.sqlite3'}",
+    ]
+    env = {**os.environ, "BACKOFFICE_PORTAL_TOKEN": STAFF_TOKEN}
+    rng = random.Random(seed + 2)
+    parents = threading.Thread(target=desk.parents, name="parents", daemon=True)
+    started = time.monotonic()
+    killed = finished = 0
+    parents.start()
+    try:
+        for _ in range(KILLED_ROUNDS):
+            desk.agent_step()
+            process = subprocess.Popen(
+                [*cli, "sync", "--portal", proxy.base],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if _kill_once_talking(process, proxy, rng.uniform(0.0, 1.0)):
+                killed += 1
+            else:
+                finished += 1
+    finally:
+        desk.stop.set()
+        parents.join(timeout=120)
+        proxy.close()
+    assert not desk.errors, desk.errors
+    done = subprocess.run([*cli, "sync", "--portal", portal.base], env=env, timeout=120)
+    assert done.returncode == 0
+    with make_client(portal) as client:
+        again = run_round(db, client)
+        assert again.ok and again.moved == 0, again.summary()
+    try:
+        figures = _assert_agree(db, portal)
+    except AssertionError:
+        _dump(db, portal)
+        raise
+    elapsed = time.monotonic() - started
+    print(
+        f"\n{KILLED_ROUNDS} passages de backoffice-cli sync ({killed} tués, {finished} finis) "
+        f"en {elapsed:.0f} s ; coupures : {dict(proxy.cuts)} ; agent : {dict(desk.agent_ops)} ; "
+        f"parents : {dict(desk.parent_ops)} ; {figures}"
+    )
+    assert killed >= KILLED_ROUNDS // 4, killed
+    assert desk.parent_ops and desk.agent_ops["accept"] >= KILLED_ROUNDS // 10
+
+
+def _dump(db, portal) -> None:
+    """On a disagreement: every portal day, back-office request and decision sent, printed
+    (``pytest -s``) to follow the day that differs."""
+    with portal.db.read() as ps:
+        for b, reg in ps.execute(
+            select(PortalBooking, Registration).join(
+                Registration, Registration.id == PortalBooking.registration_id
+            )
+        ):
+            print("portail", reg.child.ref, b.id, b.day, b.state.value, b.version, repr(b.reason))
+    with db.session() as s:
+        for r in s.scalars(select(PortalRequest).order_by(PortalRequest.id)):
+            print("demande", r.id, r.portal_ref, r.kind.value, r.state.value, r.payload)
+        items = select(OutboxItem).where(OutboxItem.topic == "booking.decisions")
+        for o in s.scalars(items.order_by(OutboxItem.id)):
+            print("décisions", o.id, o.state.value, o.payload)
+        for c in s.scalars(select(SyncConflict)):
+            print("conflit", c.entity_id, c.extra)
