@@ -224,9 +224,20 @@ def _split_commands(
 
 def _resolved_cells(commands: list[TableCommand], nrows: int, ncols: int) -> list[CellRow]:
     """The cell styles of an ``nrows`` × ``ncols`` table once ``commands`` are applied, by
-    reportlab itself (a blank table styling the cells it is given)."""
+    reportlab itself (a blank table styling the cells it is given); cells of equal style
+    share one object (reportlab then skips comparing the colour and font of neighbours)."""
     rows = [[CellStyle(repr((i, j))) for j in range(ncols)] for i in range(nrows)]
     Table([[""] * ncols for _ in range(nrows)], cellStyles=rows, style=commands)
+    distinct: list[tuple[dict, CellStyle]] = []
+    for row in rows:
+        for j, style in enumerate(row):
+            attributes = {k: v for k, v in vars(style).items() if k != "name"}
+            for known, shared in distinct:
+                if known == attributes:
+                    row[j] = shared
+                    break
+            else:
+                distinct.append((attributes, style))
     return rows
 
 
