@@ -15,15 +15,20 @@ the wording of the payment box is :mod:`backoffice.documents.invoice_instruction
 
 Speed: fonts are registered once, styles are module constants, table cells are
 plain strings wrapped with :func:`simpleSplit` (no Paragraph at all), the
-fixed parts are drawn straight on the canvas. Output is deterministic
-(``invariant``): the same snapshot gives the same bytes, hence the same sha256.
+fixed parts are drawn straight on the canvas. Cell styles (font, colour, padding,
+alignment) are resolved once per process for each kind of row and shared by every
+table (reportlab would otherwise apply each style command to each cell of each
+invoice); wrapped texts are cached, as they repeat from one invoice to the next.
+Output is deterministic (``invariant``): the same snapshot gives the same bytes,
+hence the same sha256.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,8 +45,8 @@ from reportlab.platypus import (
     PageTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
+from reportlab.platypus.tables import CellStyle
 
 from backoffice.documents.fonts import BOLD, REGULAR, register_fonts
 from backoffice.documents.formatting import format_date, format_euros, format_quantity
@@ -125,21 +130,19 @@ BASE_STYLE: list[TableCommand] = [
     ("LINEBELOW", (0, 1), (-1, -1), 0.25, GREY_LINE),
 ]
 
-TOTALS_STYLE = TableStyle(
-    [
-        ("FONT", (0, 0), (-1, -1), REGULAR, 9, 11),
-        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.8, HEAD_FILL),
-        ("FONT", (0, 0), (-1, 0), BOLD, 9.5, 11.5),
-        ("FONT", (0, -1), (-1, -1), BOLD, 10.5, 12.5),
-        ("BACKGROUND", (0, -1), (-1, -1), GREY_FILL),
-        ("LINEABOVE", (0, -1), (-1, -1), 0.5, GREY_LINE),
-    ]
-)
+TOTALS_STYLE: list[TableCommand] = [
+    ("FONT", (0, 0), (-1, -1), REGULAR, 9, 11),
+    ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+    ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+    ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ("LINEABOVE", (0, 0), (-1, 0), 0.8, HEAD_FILL),
+    ("FONT", (0, 0), (-1, 0), BOLD, 9.5, 11.5),
+    ("FONT", (0, -1), (-1, -1), BOLD, 10.5, 12.5),
+    ("BACKGROUND", (0, -1), (-1, -1), GREY_FILL),
+    ("LINEABOVE", (0, -1), (-1, -1), 0.5, GREY_LINE),
+]
 
 INFO_PAD = 7
 INFO_W = CONTENT_W - 2 * INFO_PAD
@@ -162,6 +165,13 @@ INFO_BASE_STYLE: list[TableCommand] = [
 ]
 
 
+@lru_cache(maxsize=1024)
+def _split(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """:func:`simpleSplit`, cached: the issuer's and the régie's names, the dates recur."""
+    return tuple(simpleSplit(text, font, size, width))
+
+
+@lru_cache(maxsize=4096)
 def _wrap(text: str, width: float, font: str = REGULAR, size: float = BODY_SIZE) -> str:
     register_fonts()
     if not text:
@@ -171,6 +181,7 @@ def _wrap(text: str, width: float, font: str = REGULAR, size: float = BODY_SIZE)
     return "\n".join(simpleSplit(text, font, size, width))
 
 
+@lru_cache(maxsize=4096)
 def _wrap_list(text: str, width: float, sep: str = ", ") -> str:
     """Wrap a list (compact dates) between its items only: never "mar." / "10/03"."""
     register_fonts()
@@ -187,6 +198,106 @@ def _wrap_list(text: str, width: float, sep: str = ", ") -> str:
             current = candidate
     lines.append(current)
     return "\n".join(lines)
+
+
+# -- cell styles, resolved once per process ----------------------------------------------
+
+# The commands that draw (backgrounds, lines) or shape the table (spans, no-split ranges);
+# every other command sets the style of the cells in its range.
+_TABLE_OPS = {"BACKGROUND", "ROWBACKGROUNDS", "COLBACKGROUNDS", "SPAN", "NOSPLIT",
+              "ROUNDEDCORNERS", "GRID", "BOX", "OUTLINE", "INNERGRID", "LINEBELOW",
+              "LINEABOVE", "LINEBEFORE", "LINEAFTER"}  # fmt: skip
+
+CellRow = list[CellStyle]
+
+
+def _split_commands(
+    commands: Iterable[TableCommand],
+) -> tuple[list[TableCommand], list[TableCommand]]:
+    """(cell style commands, table commands), each in its original order."""
+    cells: list[TableCommand] = []
+    table: list[TableCommand] = []
+    for command in commands:
+        (table if command[0] in _TABLE_OPS else cells).append(command)
+    return cells, table
+
+
+def _resolved_cells(commands: list[TableCommand], nrows: int, ncols: int) -> list[CellRow]:
+    """The cell styles of an ``nrows`` × ``ncols`` table once ``commands`` are applied, by
+    reportlab itself (a blank table styling the cells it is given); cells of equal style
+    share one object (reportlab then skips comparing the colour and font of neighbours)."""
+    rows = [[CellStyle(repr((i, j))) for j in range(ncols)] for i in range(nrows)]
+    Table([[""] * ncols for _ in range(nrows)], cellStyles=rows, style=commands)
+    distinct: list[tuple[dict, CellStyle]] = []
+    for row in rows:
+        for j, style in enumerate(row):
+            attributes = {k: v for k, v in vars(style).items() if k != "name"}
+            for known, shared in distinct:
+                if known == attributes:
+                    row[j] = shared
+                    break
+            else:
+                distinct.append((attributes, style))
+    return rows
+
+
+def _section_commands(r: int) -> list[TableCommand]:
+    return [
+        ("SPAN", (0, r), (-1, r)),
+        ("FONT", (0, r), (-1, r), BOLD, 9, 11),
+        ("BACKGROUND", (0, r), (-1, r), GREY_FILL),
+        ("TOPPADDING", (0, r), (-1, r), 3.5),
+    ]
+
+
+def _subtotal_commands(r: int) -> list[TableCommand]:
+    return [
+        ("SPAN", (0, r), (4, r)),
+        ("ALIGN", (0, r), (4, r), "RIGHT"),
+        ("FONT", (0, r), (-1, r), BOLD, BODY_SIZE, LEADING),
+        ("LINEBELOW", (0, r), (-1, r), 0.6, HEAD_FILL),
+    ]
+
+
+@cache
+def _line_rows() -> tuple[CellRow, CellRow, CellRow, CellRow]:
+    """Cell styles of the lines table's header, child, line and subtotal rows."""
+    commands = [*BASE_STYLE, *_section_commands(1), *_subtotal_commands(3)]
+    header, section, line, subtotal = _resolved_cells(_split_commands(commands)[0], 4, len(COL_W))
+    return header, section, line, subtotal
+
+
+BASE_TABLE_COMMANDS = _split_commands(BASE_STYLE)[1]
+
+
+def _totals_commands(credit_note: bool) -> list[TableCommand]:
+    if credit_note:  # one row: the total, bold on grey
+        return [*TOTALS_STYLE[:5], ("FONT", (0, 0), (-1, -1), BOLD, 10.5, 12.5),
+                ("BACKGROUND", (0, 0), (-1, -1), GREY_FILL)]  # fmt: skip
+    return list(TOTALS_STYLE)
+
+
+def _box_commands(precisions: bool) -> list[TableCommand]:
+    commands = list(INFO_BASE_STYLE)
+    if precisions:
+        commands.append(("FONT", (0, -1), (-1, -1), REGULAR, INFO_SMALL_SIZE, INFO_SMALL_LEADING))
+        commands.append(("TEXTCOLOR", (0, -1), (-1, -1), MUTED))
+        commands.append(("TOPPADDING", (0, -1), (-1, -1), 3))
+    return commands
+
+
+@lru_cache(maxsize=64)
+def _totals_styles(credit_note: bool, nrows: int) -> tuple[list[CellRow], list[TableCommand]]:
+    """(cell styles, table commands) of a totals table of ``nrows`` rows."""
+    cells, table = _split_commands(_totals_commands(credit_note))
+    return _resolved_cells(cells, nrows, 2), table
+
+
+@lru_cache(maxsize=64)
+def _box_styles(precisions: bool, nrows: int) -> tuple[list[CellRow], list[TableCommand]]:
+    """(cell styles, table commands) of a payment box of ``nrows`` rows."""
+    cells, table = _split_commands(_box_commands(precisions))
+    return _resolved_cells(cells, nrows, 1), table
 
 
 # -- page decorations ----------------------------------------------------------------
@@ -225,7 +336,7 @@ def draw_issuer_header(c: Canvas, issuer: Issuer) -> None:
         y -= 22 * mm
     c.setFillColor(HEAD_FILL)
     c.setFont(BOLD, 11.5)
-    for line in simpleSplit(issuer.name, BOLD, 11.5, 105 * mm):
+    for line in _split(issuer.name, BOLD, 11.5, 105 * mm):
         y -= 12
         c.drawString(x, y, line)
     c.setFillColor(TEXT)
@@ -277,7 +388,7 @@ def _draw_first_page(c: Canvas, doc: InvoiceDocument) -> None:
         c.setFont(BOLD, 8.5)
         c.drawString(x, y, label)
         c.setFont(REGULAR, 8.5)
-        lines = simpleSplit(value, REGULAR, 8.5, 58 * mm) or [""]
+        lines = _split(value, REGULAR, 8.5, 58 * mm) or ("",)
         for line in lines:
             c.drawString(x + 31 * mm, y, line)
             y -= 11.5
@@ -316,7 +427,7 @@ def _draw_footer(c: Canvas, doc: InvoiceDocument) -> None:
     )
     if issuer.legal_mentions:
         width = PAGE_W - MARGIN_L - MARGIN_R
-        c.drawString(MARGIN_L, y - 27, simpleSplit(issuer.legal_mentions, REGULAR, 7, width)[0])
+        c.drawString(MARGIN_L, y - 27, _split(issuer.legal_mentions, REGULAR, 7, width)[0])
     c.setFillColor(TEXT)
 
 
@@ -324,18 +435,19 @@ def _draw_footer(c: Canvas, doc: InvoiceDocument) -> None:
 
 
 def _lines_table(doc: InvoiceDocument) -> Table:
-    data: list[list[str]] = [HEADER]
-    style = list(BASE_STYLE)
+    head_cells, section_cells, line_cells, subtotal_cells = _line_rows()
+    data: list[list[str]] = [list(HEADER)]
+    cells = [head_cells]
+    # Only what draws or shapes the table: the cells' own styles are the shared rows above.
+    style = list(BASE_TABLE_COMMANDS)
     w_label = COL_W[0] - 2 * PAD
     w_dates = COL_W[1] - 2 * PAD
     w_qf = COL_W[2] - 2 * PAD
     for section in doc.sections:
         r = len(data)
         data.append([section.name, "", "", "", "", ""])
-        style.append(("SPAN", (0, r), (-1, r)))
-        style.append(("FONT", (0, r), (-1, r), BOLD, 9, 11))
-        style.append(("BACKGROUND", (0, r), (-1, r), GREY_FILL))
-        style.append(("TOPPADDING", (0, r), (-1, r), 3.5))
+        cells.append(section_cells)
+        style.extend(_split_commands(_section_commands(r))[1])
         # Never a child's name alone at the foot of a page, nor a subtotal alone at the top.
         style.append(("NOSPLIT", (0, r), (-1, r + 1)))
         style.append(("NOSPLIT", (0, r + len(section.rows)), (-1, r + len(section.rows) + 1)))
@@ -350,33 +462,34 @@ def _lines_table(doc: InvoiceDocument) -> Table:
                     format_euros(row.amount),
                 ]
             )
+        cells.extend([line_cells] * len(section.rows))
         r = len(data)
         data.append([f"Sous-total {section.name}", "", "", "", "", format_euros(section.subtotal)])
-        style.append(("SPAN", (0, r), (4, r)))
-        style.append(("ALIGN", (0, r), (4, r), "RIGHT"))
-        style.append(("FONT", (0, r), (-1, r), BOLD, BODY_SIZE, LEADING))
-        style.append(("LINEBELOW", (0, r), (-1, r), 0.6, HEAD_FILL))
-    return Table(data, colWidths=COL_W, repeatRows=1, style=TableStyle(style))
+        cells.append(subtotal_cells)
+        style.extend(_split_commands(_subtotal_commands(r))[1])
+    return Table(
+        data, colWidths=COL_W, repeatRows=1, style=style, cellStyles=cells, normalizedData=1
+    )
 
 
 def _totals_table(doc: InvoiceDocument) -> tuple[Table, list[list[str]]]:
     """The totals, and their rows of plain strings (to estimate their height)."""
     if doc.is_credit_note:
         rows = [["Total de l'avoir", format_euros(doc.total)]]
-        style = TableStyle(
-            [*TOTALS_STYLE.getCommands()[:5], ("FONT", (0, 0), (-1, -1), BOLD, 10.5, 12.5),
-             ("BACKGROUND", (0, 0), (-1, -1), GREY_FILL)]
-        )  # fmt: skip
-        return Table(rows, colWidths=[62 * mm, 28 * mm], style=style, hAlign="RIGHT"), rows
-    rows = [["Total de la facture", format_euros(doc.total)]]
-    for applied in doc.settlements:
-        rows.append([applied.label, format_euros(-applied.amount)])
-    if not doc.settlements:
-        rows.append(["Règlements reçus", format_euros(Decimal("0.00"))])
-    rows.append(["Reste à payer", format_euros(doc.balance)])
-    wrapped = [[_wrap(a, 62 * mm - 2 * PAD, REGULAR, 9), b] for a, b in rows]
-    table = Table(wrapped, colWidths=[62 * mm, 28 * mm], style=TOTALS_STYLE, hAlign="RIGHT")
-    return table, wrapped
+    else:
+        rows = [["Total de la facture", format_euros(doc.total)]]
+        for applied in doc.settlements:
+            rows.append([applied.label, format_euros(-applied.amount)])
+        if not doc.settlements:
+            rows.append(["Règlements reçus", format_euros(Decimal("0.00"))])
+        rows.append(["Reste à payer", format_euros(doc.balance)])
+        rows = [[_wrap(a, 62 * mm - 2 * PAD, REGULAR, 9), b] for a, b in rows]
+    cells, style = _totals_styles(doc.is_credit_note, len(rows))
+    table = Table(
+        rows, colWidths=[62 * mm, 28 * mm], style=style, hAlign="RIGHT",
+        cellStyles=list(cells), normalizedData=1,
+    )  # fmt: skip
+    return table, rows
 
 
 def _instructions_box(doc: InvoiceDocument) -> tuple[Table, list[list[str]]]:
@@ -387,15 +500,15 @@ def _instructions_box(doc: InvoiceDocument) -> tuple[Table, list[list[str]]]:
         sentences = [*sentences, f"Motif : {doc.reason}"]
     rows = [[title]]
     rows.extend([_wrap(text, INFO_W, REGULAR, INFO_TEXT_SIZE)] for text in sentences)
-    style = list(INFO_BASE_STYLE)
     if precisions:
         rows.append(
             [_wrap(f"Précisions de la régie : {precisions}", INFO_W, REGULAR, INFO_SMALL_SIZE)]
         )
-        style.append(("FONT", (0, -1), (-1, -1), REGULAR, INFO_SMALL_SIZE, INFO_SMALL_LEADING))
-        style.append(("TEXTCOLOR", (0, -1), (-1, -1), MUTED))
-        style.append(("TOPPADDING", (0, -1), (-1, -1), 3))
-    return Table(rows, colWidths=[CONTENT_W], style=TableStyle(style)), rows
+    cells, style = _box_styles(bool(precisions), len(rows))
+    table = Table(
+        rows, colWidths=[CONTENT_W], style=style, cellStyles=list(cells), normalizedData=1
+    )
+    return table, rows
 
 
 def _text_height(table_rows: list[list[str]], leading: float, padding: float) -> float:
