@@ -33,8 +33,11 @@ import hashlib
 import hmac
 import ipaddress
 import math
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -75,9 +78,21 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
+# Connection pool (one per database) → its HMAC key: written once by the migration that
+# created the table, never changed since, so read once per process and database.
+_secrets: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
+_secrets_lock = threading.Lock()
+
+
 def _secret(session: Session) -> bytes:
-    value = session.get_one(PortalSecret, ADDRESS_KEY).value
-    return value.encode("ascii")
+    pool = session.get_bind().engine.pool
+    with _secrets_lock:
+        found = _secrets.get(pool)
+    if found is None:
+        found = session.get_one(PortalSecret, ADDRESS_KEY).value.encode("ascii")
+        with _secrets_lock:
+            _secrets[pool] = found
+    return found
 
 
 def _mac(secret: bytes, *parts: str) -> str:

@@ -322,8 +322,9 @@ def review_validate(
         summary = submissions.validate(
             session, family, _registration(session, parent, ref), svc.now()
         )
-        to = answers.recipient(family)
-        if send and to is not None:
+        # The account (who gets the e-mail) is read only when the parent asked for one.
+        to = answers.recipient(family) if send else None
+        if to is not None:
             outbox.append(answers.submission_mail(to, summary))
         return summary
 

@@ -123,7 +123,7 @@ def page_parent(request: Request, svc: Services) -> accounts.CurrentParent | Non
     token = request.cookies.get(SESSION_COOKIE)
     parent = None
     if token:
-        with svc.db.read() as session:
+        with svc.db.lookup() as session:
             parent = accounts.authenticate(session, svc.settings, token)
         if parent is not None and parent.prolong_until is not None:
             with svc.db.session() as session:
