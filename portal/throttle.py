@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -282,13 +282,25 @@ def succeeded(session: Session, settings: Settings, attempt: Attempt, account_id
 
 
 def remember(session: Session, account_id: int, address_key: str, at: datetime) -> None:
-    _insert_missing(
-        session,
-        KnownAddress,
-        [{"account_id": account_id, "address_key": address_key, "last_success_at": at}],
-    )
-    session.execute(
-        update(KnownAddress)
-        .where(KnownAddress.account_id == account_id, KnownAddress.address_key == address_key)
-        .values(last_success_at=at)
-    )
+    """The address becomes (or stays) a known one of the account, last used ``at``: one
+    INSERT … ON CONFLICT DO UPDATE (concurrent workers never trip on each other)."""
+    values = {"account_id": account_id, "address_key": address_key, "last_success_at": at}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = pg_insert(KnownAddress).values(values)
+        session.execute(
+            pg.on_conflict_do_update(
+                index_elements=[KnownAddress.account_id, KnownAddress.address_key],
+                set_={"last_success_at": pg.excluded.last_success_at},
+            )
+        )
+    elif dialect == "sqlite":
+        lite = sqlite_insert(KnownAddress).values(values)
+        session.execute(
+            lite.on_conflict_do_update(
+                index_elements=[KnownAddress.account_id, KnownAddress.address_key],
+                set_={"last_success_at": lite.excluded.last_success_at},
+            )
+        )
+    else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL only
+        raise RuntimeError(f"base non prise en charge : {dialect}")

@@ -30,6 +30,9 @@ from portal.security import new_token, same_secret
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+# The templates ship with the package: no stat() of each file at every page to see
+# whether it changed.
+templates.env.auto_reload = False
 
 
 def phone(number: str) -> str:
