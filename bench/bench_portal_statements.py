@@ -12,7 +12,9 @@ is charged to the page being asked, and so are the connections taken from the po
 COMMIT/ROLLBACK: two round trips; none in autocommit). The round trips to the server
 are estimated as statements + connections + 2 × transactions. The counts do not depend on the machine's load: printed per page for the last
 parent (the first ones warm the caches, as a running portal would be).
-``--show PAGE`` prints that page's statements.
+Also printed, as an indication only (load-dependent): each page's median time over the
+parents after the first, one parent at a time, and the CPU time of this process (server
+and client) per parent. ``--show PAGE`` prints that page's statements (``tout``: all).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import re
 import socket
+import statistics
 import sys
 import threading
 import time
@@ -55,6 +58,7 @@ class Counter:
         self.statements: dict[str, list[str]] = defaultdict(list)
         self.transactions: dict[str, int] = defaultdict(int)
         self.checkouts: dict[str, int] = defaultdict(int)
+        self.times: dict[str, list[float]] = defaultdict(list)
 
     def listen(self, engine) -> None:
         event.listen(engine, "before_cursor_execute", self._statement)
@@ -95,10 +99,13 @@ def walk(base: str, count: Counter, i: int, week: str, day: date) -> None:
 
     def page(kind: str, method: str, path: str, **kw):
         count.page = kind
+        start = time.perf_counter()
         try:
             r = client.request(method, base + path, allow_redirects=False, timeout=60, **kw)
         finally:
             count.page = ""
+        if i > 0:
+            count.times[kind].append(time.perf_counter() - start)
         assert r.status_code in (200, 303), (kind, r.status_code, r.text[:300])
         return r
 
@@ -174,11 +181,15 @@ def main() -> int:
 
         count = Counter()
         count.listen(db.engine)
+        cpu = 0.0
         for i in range(args.parents):
+            if i == 1:
+                cpu = time.process_time()
             count.statements.clear()
             count.transactions.clear()
             count.checkouts.clear()
             walk(base, count, i, week, day)
+        cpu = time.process_time() - cpu
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -186,16 +197,20 @@ def main() -> int:
         drop()
 
     print(f"Requêtes SQL par page (parent n° {args.parents}, PostgreSQL, en processus)")
-    print(
-        f"{'page':<22}{'requêtes':>10}{'connexions':>12}{'transactions':>14}{'allers-retours':>16}"
-    )
+    head = f"{'page':<22}{'requêtes':>10}{'connexions':>12}{'transactions':>14}"
+    print(f"{head}{'allers-retours':>16}{'p50 ms':>8}")
     total = [0, 0, 0, 0]
     for kind in PAGES:
         row = [len(count.statements[kind]), count.checkouts[kind], count.transactions[kind]]
         row.append(row[0] + row[1] + 2 * row[2])
         total = [a + b for a, b in zip(total, row, strict=True)]
-        print(f"{kind:<22}{row[0]:>10}{row[1]:>12}{row[2]:>14}{row[3]:>16}")
+        times = count.times[kind]
+        p50 = f"{statistics.median(times) * 1000:8.1f}" if times else f"{'':>8}"
+        print(f"{kind:<22}{row[0]:>10}{row[1]:>12}{row[2]:>14}{row[3]:>16}{p50}")
     print(f"{'total':<22}{total[0]:>10}{total[1]:>12}{total[2]:>14}{total[3]:>16}")
+    if args.parents > 1:
+        per = cpu / (args.parents - 1) * 1000
+        print(f"Temps processeur de ce processus (serveur et client) : {per:.0f} ms par parent")
     for kind in PAGES:
         if args.show in (kind, "tout"):
             print(kind)
