@@ -19,6 +19,7 @@ from portal.mail import Mail, Mailer, MailError, activation_mail, password_reset
 from portal.models import (
     AccessToken,
     AccountState,
+    Family,
     LinkPurpose,
     ParentAccount,
     SingleUseLink,
@@ -371,10 +372,20 @@ class CurrentParent:
 
 
 def authenticate(session: Session, settings: Settings, token: str) -> CurrentParent | None:
+    """The parent of a bearer token, in one statement (the token's, the account's and
+    the family's columns that are needed, no ORM objects)."""
     now = utcnow()
     row = session.execute(
-        select(AccessToken, ParentAccount)
+        select(
+            AccessToken.id,
+            AccessToken.created_at,
+            AccessToken.expires_at,
+            ParentAccount.id,
+            ParentAccount.family_id,
+            Family.ref,
+        )
         .join(ParentAccount, ParentAccount.id == AccessToken.account_id)
+        .join(Family, Family.id == ParentAccount.family_id)
         .where(
             AccessToken.token_hash == token_hash(token),
             AccessToken.revoked_at.is_(None),
@@ -384,24 +395,26 @@ def authenticate(session: Session, settings: Settings, token: str) -> CurrentPar
     ).first()
     if row is None:
         return None
-    access, account = row
+    token_id, created_at, expires_at, account_id, family_id, family_ref = row
     return CurrentParent(
-        account.id,
-        account.family_id,
-        account.family.ref,
-        access.id,
-        prolong_until=_prolongation(settings, access, now),
+        account_id,
+        family_id,
+        family_ref,
+        token_id,
+        prolong_until=_prolongation(settings, created_at, expires_at, now),
     )
 
 
-def _prolongation(settings: Settings, access: AccessToken, now: datetime) -> datetime | None:
+def _prolongation(
+    settings: Settings, created_at: datetime, expires_at: datetime, now: datetime
+) -> datetime | None:
     """Sliding session: past half its life, an active session gets a full lifetime
     again, never beyond ``session_max_hours`` after the login."""
     lifetime = timedelta(minutes=settings.access_token_minutes)
-    if access.expires_at - now > lifetime / 2:
+    if expires_at - now > lifetime / 2:
         return None
-    until = min(now + lifetime, access.created_at + timedelta(hours=settings.session_max_hours))
-    return until if until > access.expires_at else None
+    until = min(now + lifetime, created_at + timedelta(hours=settings.session_max_hours))
+    return until if until > expires_at else None
 
 
 def prolong(session: Session, parent: CurrentParent) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal import rules
@@ -202,18 +202,38 @@ _cache: weakref.WeakKeyDictionary[Any, Catalogue] = weakref.WeakKeyDictionary()
 
 
 def load(session: Session) -> Catalogue:
-    """The current catalogue, read in the caller's transaction."""
-    row = session.get(CatalogueDocument, 1)
-    if row is None or not row.body:
-        return Catalogue.build(row.version if row else 0, None, EMPTY)
+    """The current catalogue, read in the caller's transaction: its version only (one
+    small statement, once per transaction), the body read and parsed only when the
+    process has not parsed this version yet."""
+    transaction = session.get_transaction()
+    mine = session.info.get(_SESSION_KEY)
+    if mine is not None and mine[0] is transaction:
+        return mine[1]
+    cat = _load(session)
+    session.info[_SESSION_KEY] = (transaction, cat)
+    return cat
+
+
+_SESSION_KEY = "portal_catalogue"
+
+
+def _load(session: Session) -> Catalogue:
+    version = session.execute(
+        select(CatalogueDocument.version).where(CatalogueDocument.id == 1)
+    ).scalar_one_or_none()
     engine = session.get_bind().engine.pool  # shared by the read and write engines
     with _cache_lock:
         found = _cache.get(engine)
-    if found is not None and found.version == row.version:
+    if found is not None and version is not None and found.version == version:
         return found
-    cat = Catalogue.build(row.version, row.pushed_at, CataloguePush.model_validate(row.body))
-    with _cache_lock:
-        _cache[engine] = cat
+    row = session.get(CatalogueDocument, 1)
+    if row is None or not row.body:
+        cat = Catalogue.build(row.version if row else 0, None, EMPTY)
+    else:
+        cat = Catalogue.build(row.version, row.pushed_at, CataloguePush.model_validate(row.body))
+    if row is not None:
+        with _cache_lock:
+            _cache[engine] = cat
     return cat
 
 
@@ -221,6 +241,7 @@ def replace(session: Session, push: CataloguePush) -> dict[str, Any]:
     errors = check(push)
     if errors:
         raise invalid(errors)
+    session.info.pop(_SESSION_KEY, None)
     version = session.execute(
         update(CatalogueDocument)
         .where(CatalogueDocument.id == 1)

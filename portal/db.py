@@ -100,6 +100,8 @@ class Database:
     engine: Engine
     sessionmaker: orm.sessionmaker[Session]
     read_sessionmaker: orm.sessionmaker[Session]
+    # PostgreSQL only: sessions in autocommit (see :meth:`lookup`).
+    lookup_sessionmaker: orm.sessionmaker[Session] | None = None
 
     @property
     def description(self) -> str:
@@ -117,6 +119,18 @@ class Database:
         with self.read_sessionmaker() as session, session.begin():
             yield session
 
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """One read statement (a session's token, every request): on PostgreSQL in
+        autocommit, without the BEGIN and COMMIT round trips; elsewhere :meth:`read`.
+        Never for writes, nor for several reads that must agree with each other."""
+        if self.lookup_sessionmaker is None:
+            with self.read() as session:
+                yield session
+            return
+        with self.lookup_sessionmaker() as session:
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -130,6 +144,12 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         after = current_revision(engine)
         if before != after:
             log.info("Base du portail migrée de %s vers %s", before or "(vide)", after)
+    lookup = None
+    if engine.dialect.name == "postgresql":
+        lookup = sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True}),
+            expire_on_commit=False,
+        )
     return Database(
         url=url,
         engine=engine,
@@ -137,4 +157,5 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         read_sessionmaker=sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         ),
+        lookup_sessionmaker=lookup,
     )

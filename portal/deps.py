@@ -50,7 +50,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 def current_parent(svc: ServicesDep, credentials: Credentials) -> accounts.CurrentParent:
     if credentials is None or not credentials.credentials:
         raise unauthorized()
-    with svc.db.read() as session:
+    with svc.db.lookup() as session:
         parent = accounts.authenticate(session, svc.settings, credentials.credentials)
     if parent is None:
         raise unauthorized("Session expirée ou invalide : reconnectez-vous.")

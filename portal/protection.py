@@ -74,9 +74,12 @@ def security_headers(settings: Settings) -> Callable[[bytes], list[tuple[bytes, 
             )
         )
 
+    # Built once: every answer carries one of these two lists.
+    html = [*common, (b"content-security-policy", CSP_HTML.encode())]
+    other = [*common, (b"content-security-policy", CSP.encode())]
+
     def headers(content_type: bytes) -> list[tuple[bytes, bytes]]:
-        csp = CSP_HTML if content_type.startswith(b"text/html") else CSP
-        return [*common, (b"content-security-policy", csp.encode())]
+        return html if content_type.startswith(b"text/html") else other
 
     return headers
 
@@ -114,10 +117,11 @@ class Protection:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                sent = message.get("headers", [])
+                present = {name.lower() for name, _ in sent}
+                content_type = next((v for n, v in sent if n.lower() == b"content-type"), b"")
                 added = [(n, v) for n, v in self.headers(content_type) if n not in present]
-                message = {**message, "headers": [*message.get("headers", []), *added]}
+                message = {**message, "headers": [*sent, *added]}
             await send(message)
 
         limit = body_limit(self.settings, scope["method"], scope["path"])

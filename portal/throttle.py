@@ -33,10 +33,13 @@ import hashlib
 import hmac
 import ipaddress
 import math
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -75,9 +78,21 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
+# Connection pool (one per database) → its HMAC key: written once by the migration that
+# created the table, never changed since, so read once per process and database.
+_secrets: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
+_secrets_lock = threading.Lock()
+
+
 def _secret(session: Session) -> bytes:
-    value = session.get_one(PortalSecret, ADDRESS_KEY).value
-    return value.encode("ascii")
+    pool = session.get_bind().engine.pool
+    with _secrets_lock:
+        found = _secrets.get(pool)
+    if found is None:
+        found = session.get_one(PortalSecret, ADDRESS_KEY).value.encode("ascii")
+        with _secrets_lock:
+            _secrets[pool] = found
+    return found
 
 
 def _mac(secret: bytes, *parts: str) -> str:
@@ -267,13 +282,25 @@ def succeeded(session: Session, settings: Settings, attempt: Attempt, account_id
 
 
 def remember(session: Session, account_id: int, address_key: str, at: datetime) -> None:
-    _insert_missing(
-        session,
-        KnownAddress,
-        [{"account_id": account_id, "address_key": address_key, "last_success_at": at}],
-    )
-    session.execute(
-        update(KnownAddress)
-        .where(KnownAddress.account_id == account_id, KnownAddress.address_key == address_key)
-        .values(last_success_at=at)
-    )
+    """The address becomes (or stays) a known one of the account, last used ``at``: one
+    INSERT … ON CONFLICT DO UPDATE (concurrent workers never trip on each other)."""
+    values = {"account_id": account_id, "address_key": address_key, "last_success_at": at}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = pg_insert(KnownAddress).values(values)
+        session.execute(
+            pg.on_conflict_do_update(
+                index_elements=[KnownAddress.account_id, KnownAddress.address_key],
+                set_={"last_success_at": pg.excluded.last_success_at},
+            )
+        )
+    elif dialect == "sqlite":
+        lite = sqlite_insert(KnownAddress).values(values)
+        session.execute(
+            lite.on_conflict_do_update(
+                index_elements=[KnownAddress.account_id, KnownAddress.address_key],
+                set_={"last_success_at": lite.excluded.last_success_at},
+            )
+        )
+    else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL only
+        raise RuntimeError(f"base non prise en charge : {dialect}")

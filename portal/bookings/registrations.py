@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from fieldrules.child_file import incomplete_file_refusal
 from portal import answers, feed, rules
@@ -177,8 +177,11 @@ def registrations_of(session: Session, family_id: int) -> list[RegistrationOut]:
 
 
 def registration_of_family(session: Session, family_id: int, ref: str) -> Registration:
+    # The child comes in the same statement: every page of a registration names it.
     reg = session.scalars(
-        select(Registration).where(Registration.family_id == family_id, Registration.ref == ref)
+        select(Registration)
+        .where(Registration.family_id == family_id, Registration.ref == ref)
+        .options(joinedload(Registration.child))
     ).first()
     if reg is None:
         raise not_found("Inscription")

@@ -56,7 +56,10 @@ def validate(session: Session, family: Family, reg: Registration, now: datetime)
             409, "Le brouillon est vide : cochez des jours dans le planning avant de valider."
         )
     items = sorted(ctx.drafts.values(), key=lambda d: (d.day, d.unit_code))
-    submission = BookingSubmission(number=f"tmp-{uuid.uuid4().hex[:16]}", registration_id=reg.id)
+    # A new submission has no lines yet: the empty list spares their lazy load (a SELECT).
+    submission = BookingSubmission(
+        number=f"tmp-{uuid.uuid4().hex[:16]}", registration_id=reg.id, lines=[]
+    )
     session.add(submission)
     session.flush()
     submission.number = f"RES-{submission.id:06d}"

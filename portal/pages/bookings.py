@@ -243,21 +243,34 @@ def _draft_flash(request: Request, draft) -> None:
 @router.post("/reservations/{ref}/planning")
 def planning_save(request: Request, ref: str, parent: ParentPage, form: FormDep, svc: ServicesDep):
     week = text(form, "semaine", 10) or None
-    plan = _planning(svc, parent, ref, week)
-    changes = _grid_changes(plan, form)
+    # One transaction: the planning as it stands, the ticked boxes compared with it, the
+    # difference written into the draft.
+    done: dict[str, Any] = {}
+
+    def action(session):
+        reg = _registration(session, parent, ref)
+        plan = done["plan"] = planning.planning(session, reg, week, svc.now())
+        changes = done["changes"] = _grid_changes(plan, form)
+        if changes:
+            body = parse(DraftRequest, {"changes": changes})
+            done["draft"] = drafts.edit_draft(session, reg, body, svc.now())
+
+    try:
+        write_or_conflict(svc, action)
+    except PortalError as exc:
+        if "changes" not in done:  # the planning itself (an unknown week): as any page
+            raise
+        return _planning_page(
+            request, svc, parent, ref, week, exc.status_code, errors=errors_of(exc)
+        )
+    plan: Planning = done["plan"]
     after = f"/reservations/{ref}/planning?semaine={plan.week.week}"
     if text(form, "suite", 20) == "verifier":
         after = f"/reservations/{ref}/verifier"
-    if changes:
-        try:
-            draft = _edit(svc, parent, ref, changes)
-            # The review page says it all; htmx redraws the cell only (the grid says it).
-            if not after.endswith("/verifier") and "hx-request" not in request.headers:
-                _draft_flash(request, draft)
-        except PortalError as exc:
-            return _planning_page(
-                request, svc, parent, ref, week, exc.status_code, errors=errors_of(exc)
-            )
+    if done["changes"]:
+        # The review page says it all; htmx redraws the cell only (the grid says it).
+        if not after.endswith("/verifier") and "hx-request" not in request.headers:
+            _draft_flash(request, done["draft"])
     elif after.endswith("/verifier") and plan.draft_count == 0:
         flash(request, "Aucun jour coché ni décoché : cochez des jours dans le planning.")
         after = f"/reservations/{ref}/planning?semaine={plan.week.week}"
@@ -322,8 +335,9 @@ def review_validate(
         summary = submissions.validate(
             session, family, _registration(session, parent, ref), svc.now()
         )
-        to = answers.recipient(family)
-        if send and to is not None:
+        # The account (who gets the e-mail) is read only when the parent asked for one.
+        to = answers.recipient(family) if send else None
+        if to is not None:
             outbox.append(answers.submission_mail(to, summary))
         return summary
 

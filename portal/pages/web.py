@@ -30,6 +30,9 @@ from portal.security import new_token, same_secret
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+# The templates ship with the package: no stat() of each file at every page to see
+# whether it changed.
+templates.env.auto_reload = False
 
 
 def phone(number: str) -> str:
@@ -123,7 +126,7 @@ def page_parent(request: Request, svc: Services) -> accounts.CurrentParent | Non
     token = request.cookies.get(SESSION_COOKIE)
     parent = None
     if token:
-        with svc.db.read() as session:
+        with svc.db.lookup() as session:
             parent = accounts.authenticate(session, svc.settings, token)
         if parent is not None and parent.prolong_until is not None:
             with svc.db.session() as session:
