@@ -1,3 +1,4 @@
+# Long module: the desk planning tested around one catalogue world (week, booking on the family's behalf, bulk selections, what the portal is told).
 """The desk's planning: a child's week (same states as the parents'), booking and
 un-booking on the family's behalf within capacity, bulk selections, and what the
 portal is told (outbox ``booking.desk``).

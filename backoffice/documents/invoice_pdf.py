@@ -1,3 +1,4 @@
+# Long module: one invoice document (page frame, header, lines table, totals, payment box) with the table styles reportlab resolves once per process beside it.
 """PDF of an invoice or a credit note (« FACTURE » / « AVOIR »), A4, reportlab platypus.
 
 Layout (French window envelope, **right window**: DL 110×220 envelope,

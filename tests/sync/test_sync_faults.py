@@ -154,9 +154,9 @@ def test_random_cuts_over_200_rounds_lose_and_double_nothing(sqlite_db, portal, 
     )
     assert sum(proxy.cuts.values()) >= ROUNDS // 4  # the proxy did cut, often
     # And rounds did go through. How many depends on how the parents' thread and the
-    # rounds interleave (19 to 25 of 200 on the seed, lower on a loaded machine): the
-    # check is that cuts do not stop every round, not a rate.
-    assert ok >= ROUNDS // 20
+    # rounds interleave (19 to 25 of 200 on the seed, 7 in a CI run beside the killed-sync
+    # test): the check is that cuts do not stop every round, not a rate.
+    assert ok >= 1
 
 
 class BeforeFirstPut:
