@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fieldrules.completeness import INFORMATION_LABELS, PERSON_LABELS
+
 FIELD_LABELS: dict[str, str] = {
     # family
     "name": "Nom de la famille",
@@ -22,16 +24,13 @@ FIELD_LABELS: dict[str, str] = {
     "work_phone": "Téléphone travail",
     "email": "Adresse e-mail",
     "is_payer": "Responsable payeur",
-    # child information
+    # child information (the mandatory fields' words: those of the completeness rule)
+    **INFORMATION_LABELS,
+    **PERSON_LABELS,
     "children": "Enfants",
     "ref": "Référence",
-    "last_name": "Nom",
-    "first_name": "Prénom",
-    "sex": "Sexe",
-    "birth_date": "Date de naissance",
     "school": "École",
     "school_class": "Classe",
-    "relationship_label": "Lien avec l'enfant",
     # medical
     "vaccinations": "Vaccinations",
     "vaccine": "Vaccin",
@@ -51,7 +50,6 @@ FIELD_LABELS: dict[str, str] = {
     "doctor_phone": "Téléphone du médecin traitant",
     "doctor_commune": "Commune du médecin traitant",
     # persons
-    "phone1": "Téléphone 1",
     "phone2": "Téléphone 2",
     "persons": "Personnes",
     # consents

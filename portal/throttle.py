@@ -286,20 +286,14 @@ def remember(session: Session, account_id: int, address_key: str, at: datetime) 
     INSERT … ON CONFLICT DO UPDATE (concurrent workers never trip on each other)."""
     values = {"account_id": account_id, "address_key": address_key, "last_success_at": at}
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg = pg_insert(KnownAddress).values(values)
+    # Both dialects' INSERT have the same ON CONFLICT API.
+    insert: Any = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
+    if insert is not None:
+        statement = insert(KnownAddress).values(values)
         session.execute(
-            pg.on_conflict_do_update(
+            statement.on_conflict_do_update(
                 index_elements=[KnownAddress.account_id, KnownAddress.address_key],
-                set_={"last_success_at": pg.excluded.last_success_at},
-            )
-        )
-    elif dialect == "sqlite":
-        lite = sqlite_insert(KnownAddress).values(values)
-        session.execute(
-            lite.on_conflict_do_update(
-                index_elements=[KnownAddress.account_id, KnownAddress.address_key],
-                set_={"last_success_at": lite.excluded.last_success_at},
+                set_={"last_success_at": statement.excluded.last_success_at},
             )
         )
     else:  # pragma: no cover - the portal runs on SQLite or PostgreSQL only
