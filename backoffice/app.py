@@ -8,18 +8,21 @@ login dialog or first-run wizard when needed), main window. Tests build the wind
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from backoffice import APP_NAME, APP_ORG, __version__, logs, machine_settings, paths
 from backoffice.errors import UserError
-from backoffice.services.common.actors import Actor, PermissionDenied, current_actor
-from backoffice.services.database import open_database
-from backoffice.storage import Database, StorageError
+
+if TYPE_CHECKING:  # imported by main() once the collector is paused (cold start)
+    from backoffice.services.common.actors import Actor
+    from backoffice.storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ def set_window_icon(app) -> None:
 def resolve_actor(db: Database) -> Actor:
     """The staff user of this computer's login (``BACKOFFICE_USER`` overrides it);
     :class:`~backoffice.services.common.actors.PermissionDenied` when unknown or disabled."""
+    from backoffice.services.common.actors import current_actor
+
     with db.session() as session:
         return current_actor(session)
 
@@ -148,6 +153,18 @@ def refuse_start(reason: str, qt_args: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # No cyclic collection while the program starts: importing and declaring the models
+    # makes hundreds of thousands of long-lived objects, which the collector would walk
+    # again and again (a tenth of the start). Settled once the window has painted
+    # (backoffice.ui.first_paint), or at once when the program stops before.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
     settings, reason = check_setup()
     if settings is None:
@@ -162,6 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             logs.shutdown_logging()
     log.info("Démarrage du back-office %s", __version__)
 
+    # The database layer before Qt: PySide6 reads the source of every module imported
+    # after it (its ``__feature__`` check), which these thousands of lines need not.
+    from backoffice.services.common.actors import PermissionDenied
+    from backoffice.services.database import open_database
+    from backoffice.storage import StorageError
     from backoffice.ui import crash, dialogs
     from backoffice.ui.qt import QApplication
 
@@ -206,9 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("Agent : %s (%s)", actor.login, actor.role.value)
         apply_stored_folders(db)
         window = create_main_window(db, actor)
-        from backoffice.ui.first_paint import watch_first_paint
+        from backoffice.ui.first_paint import after_first_paint
 
-        watch_first_paint(window)
+        after_first_paint(window)
         window.show()
         close_after_delay(window)
         return app.exec()

@@ -96,6 +96,9 @@ def environment(data_dir: Path) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]),
     )
     env.pop("BACKOFFICE_PORTAL_URL", None)  # no automatic sync against a real portal
+    # The installed program starts from compiled bytecode (the installer ships .pyc
+    # files): the warm-up run writes ours, the timed runs read them.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -69,6 +70,36 @@ def test_main_opens_the_window_in_french(qapp, tmp_path, monkeypatch):
     assert seen["hook"] != sys.excepthook  # the crash handler was installed, then removed
     log_file = paths.log_dir() / "backoffice.log"
     assert "Démarrage du back-office" in log_file.read_text(encoding="utf-8")
+
+
+def test_the_collector_waits_for_the_first_paint(qapp, tmp_path, monkeypatch):
+    # Paused while the program starts (cold start), back once the window has painted,
+    # with the start-up objects frozen out of later collections; on again after main.
+    monkeypatch.setenv("BACKOFFICE_USER", "essai")
+    url = f"sqlite:///{tmp_path / 'ici.sqlite3'}"
+    seen: dict[str, object] = {}
+
+    def watch():
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        seen.setdefault("at_start", gc.isenabled())
+        if window.isVisible() and gc.isenabled():
+            seen["frozen"] = gc.get_freeze_count()
+            QApplication.exit(0)
+        else:
+            QTimer.singleShot(20, watch)
+
+    gc.unfreeze()
+    QTimer.singleShot(0, watch)
+    try:
+        assert app_module.main(["--database-url", url]) == 0
+    finally:
+        gc.unfreeze()
+        for window in QApplication.topLevelWidgets():
+            if isinstance(window, MainWindow):
+                window.deleteLater()
+    assert seen["at_start"] is False
+    assert seen["frozen"] > 10_000
+    assert gc.isenabled()
 
 
 @pytest.mark.allow_log_warnings
