@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from backoffice.models import AllowanceScheme, AuditEvent, Child, Family, Role, Sex, StaffUser
@@ -118,3 +118,70 @@ def test_unchanged_values_write_nothing(db, agent):
         assert flush_updates(s, (Family,)) == 0
     with db.session() as s:
         assert s.get_one(Family, family_id).version == 1
+
+
+def test_many_edits_are_one_statement_per_table_on_postgresql(db, agent):
+    ids = [_open(db, agent, f"Famille{i}") for i in range(6)]
+    seen: list[tuple[str, bool]] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, executemany):
+        seen.append((statement.split()[0].upper(), executemany))
+
+    with db.session() as s:
+        bind(s, agent)
+        families = s.scalars(select(Family).where(Family.id.in_(ids))).all()
+        with s.no_autoflush:  # as the sync's page: loaded first, then edited
+            for n, family in enumerate(families):
+                family.phone = f"02 43 77 88 {n:02d}"
+                family.children[0].school = f"École {n}"
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert flush_updates(s, (Family, Child)) == 12
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    # Family, child, audit trail: three statements; on PostgreSQL each carries its rows
+    # as arrays (no executemany), elsewhere as executemany.
+    arrays = db.engine.dialect.name == "postgresql"
+    assert seen == [("UPDATE", not arrays), ("UPDATE", not arrays), ("INSERT", not arrays)]
+    with db.session() as s:
+        phones = s.scalars(select(Family.phone).where(Family.id.in_(ids))).all()
+        assert sorted(phones) == [f"02 43 77 88 {n:02d}" for n in range(6)]
+        assert (
+            s.scalar(
+                select(func.count(AuditEvent.id)).where(
+                    AuditEvent.family_id.in_(ids), AuditEvent.field.in_(["phone", "school"])
+                )
+            )
+            == 12
+        )
+
+
+def test_one_stale_row_among_many_refuses_them_all(db, agent):
+    ids = [_open(db, agent, f"Famille{i}") for i in range(4)]
+    with db.session() as s:
+        families = s.scalars(select(Family).where(Family.id.in_(ids))).all()
+    with db.engine.begin() as other:
+        other.execute(update(Family).where(Family.id == ids[2]).values(version=7))
+    with pytest.raises(StaleDataError, match="1 ligne"), db.session() as s:
+        for family in families:
+            s.add(family)
+            family.phone = "02 43 00 00 00"
+        flush_updates(s, (Family,))
+    with db.session() as s:
+        assert "02 43 00 00 00" not in s.scalars(select(Family.phone)).all()
+
+
+def test_family_pages_keep_room_for_their_edits_on_postgresql(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("fill factor: PostgreSQL only")
+    with db.engine.connect() as conn:
+        options = dict(
+            conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+                    "('family', 'child', 'guardian') AND relnamespace = "
+                    "to_regnamespace(current_schema())::oid"
+                )
+            ).all()
+        )
+    assert options == {t: ["fillfactor=80"] for t in ("family", "child", "guardian")}

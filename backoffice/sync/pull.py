@@ -173,8 +173,18 @@ def _requeue_overwritten(ctx: ApplyContext, changes: list, since: datetime) -> N
     # handlers never write); the payloads below read the families' guardians and
     # children, which flushes the page once, then the new items go in together
     # (before, each payload's read flushed the previous family's item on its own).
+    # Only the newest items that are acknowledged since this pull's start (few, most
+    # pages none): the others' payloads (whole accounts) are not even read.
     with session.no_autoflush:
-        items = list(session.scalars(select(OutboxItem).where(OutboxItem.id.in_(newest))))
+        items = list(
+            session.scalars(
+                select(OutboxItem).where(
+                    OutboxItem.id.in_(newest),
+                    OutboxItem.state == OutboxState.ACKNOWLEDGED,
+                    OutboxItem.acknowledged_at >= since - CLOCK_MARGIN,
+                )
+            )
+        )
     again = [
         ctx.families[ids[item.family_id]]
         for item in items

@@ -13,7 +13,7 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
@@ -33,6 +33,7 @@ from backoffice.models import (
     utcnow,
 )
 from backoffice.services.common.actors import Actor, session_actor
+from backoffice.services.common.bulk_rows import insert_rows
 
 # entity name → (class, whether it belongs to a child rather than a family)
 AUDITED: dict[type, tuple[str, bool]] = {
@@ -167,7 +168,7 @@ def edit_events(session: Session, objects) -> list[dict]:
 def _after_flush(session: Session, _context) -> None:
     rows = _events(session, session_actor(session))
     if rows:
-        session.connection().execute(insert(AuditEvent), rows)
+        insert_rows(session.connection(), AuditEvent, rows)
 
 
 _installed = False

@@ -10,19 +10,26 @@ set of columns, and checks the summed rowcount (a row changed meanwhile raises
 flush would, then marks the rows clean, so the next ORM flush leaves them alone. What it
 cannot write this way (new or deleted rows, relationship changes, joined-table classes,
 primary keys) stays for the ORM flush.
+
+On PostgreSQL the rows travel as one array per column and the statement reads them with
+``unnest`` — ``UPDATE … FROM unnest(:ids, :versions, …)``, ``INSERT … SELECT * FROM
+unnest(…)`` — one statement the server plans and runs once, where ``executemany`` runs
+it once per row (:mod:`~backoffice.services.common.bulk_rows`; the edits when their
+columns' types allow).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy import bindparam, inspect, update
 from sqlalchemy.orm import ColumnProperty, Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from backoffice.models import AuditEvent
 from backoffice.services.common import audit
+from backoffice.services.common.bulk_rows import as_arrays, insert_rows, unnest
 
 OLD_VERSION, NEW_VERSION, ROW_ID = "_bu_old_version", "_bu_new_version", "_bu_id"
 
@@ -83,14 +90,7 @@ def flush_updates(session: Session, classes: tuple[type, ...]) -> int:
             and getattr(c.onupdate, "is_callable", False)
             and mapper._columntoproperty[c].key not in keys
         ]
-        values = {col.name: bindparam(f"v_{col.name}", type_=col.type) for col in columns.values()}
-        values |= {c.name: bindparam(f"v_{c.name}", type_=c.type) for c in touched}
-        values[version_col.name] = bindparam(NEW_VERSION)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam(ROW_ID), version_col == bindparam(OLD_VERSION))
-            .values(values)
-        )
+        written_columns = [*columns.values(), *touched]
         rows, after = [], []
         for obj in members:
             row = {f"v_{col.name}": getattr(obj, key) for key, col in columns.items()}
@@ -101,7 +101,28 @@ def flush_updates(session: Session, classes: tuple[type, ...]) -> int:
             row |= {ROW_ID: obj.id, OLD_VERSION: old, NEW_VERSION: old + 1}
             rows.append(row)
             after.append((obj, old + 1, stamped))
-        result = connection.execute(statement, rows)
+        if as_arrays(connection, [*written_columns, table.c.id, version_col]):
+            names = [ROW_ID, OLD_VERSION, NEW_VERSION, *(f"v_{c.name}" for c in written_columns)]
+            types = [table.c.id.type, version_col.type, version_col.type]
+            found = unnest(names, [*types, *(c.type for c in written_columns)])
+            statement = (
+                update(table)
+                .where(table.c.id == found.c[ROW_ID], version_col == found.c[OLD_VERSION])
+                .values(
+                    {c.name: found.c[f"v_{c.name}"] for c in written_columns}
+                    | {version_col.name: found.c[NEW_VERSION]}
+                )
+            )
+            result = connection.execute(statement, {n: [row[n] for row in rows] for n in names})
+        else:
+            values = {c.name: bindparam(f"v_{c.name}", type_=c.type) for c in written_columns}
+            values[version_col.name] = bindparam(NEW_VERSION)
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam(ROW_ID), version_col == bindparam(OLD_VERSION))
+                .values(values)
+            )
+            result = connection.execute(statement, rows)
         if result.rowcount != len(rows):
             raise StaleDataError(
                 f"{table.name} : {len(rows) - result.rowcount} ligne(s) modifiée(s) entre-temps"
@@ -115,6 +136,5 @@ def flush_updates(session: Session, classes: tuple[type, ...]) -> int:
             state = inspect(obj)
             state._commit_all(state.dict, session.identity_map)
         written += len(rows)
-    if events:
-        connection.execute(insert(AuditEvent), events)
+    insert_rows(connection, AuditEvent, events)
     return written
