@@ -8,7 +8,6 @@ login dialog or first-run wizard when needed), main window. Tests build the wind
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import sys
@@ -17,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from backoffice import APP_NAME, APP_ORG, __version__, logs, machine_settings, paths
+from backoffice import APP_NAME, APP_ORG, __version__, collector, logs, machine_settings, paths
 from backoffice.errors import UserError
 
 if TYPE_CHECKING:  # imported by main() once the collector is paused (cold start)
@@ -153,15 +152,13 @@ def refuse_start(reason: str, qt_args: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # No cyclic collection while the program starts: importing and declaring the models
-    # makes hundreds of thousands of long-lived objects, which the collector would walk
-    # again and again (a tenth of the start). Settled once the window has painted
-    # (backoffice.ui.first_paint), or at once when the program stops before.
-    gc.disable()
+    # No cyclic collection while the program starts; settled once the window has
+    # painted (backoffice.ui.first_paint). See backoffice.collector.
+    collector.pause()
     try:
         return _main(argv)
     finally:
-        gc.enable()
+        collector.release()
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -17,7 +17,7 @@ if __name__ == "__main__":
     # A frozen Windows app must say so before any worker process starts (PDF batches).
     multiprocessing.freeze_support()
     if CLI_NAME in {Path(sys.argv[0]).stem, Path(sys.executable).stem}:
-        from backoffice.cli.app import main
+        from backoffice.cli import main
     else:
         from backoffice.app import main
     sys.exit(main())

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The ``backoffice-cli`` entry point (kept here so installed launchers stay valid)."""
-    from backoffice.cli.app import main as run
+    """The ``backoffice-cli`` entry point (kept here so installed launchers stay valid).
+    The collector is paused while the command starts, settled once its database is
+    open (:mod:`backoffice.collector`)."""
+    from backoffice import collector
 
-    return run(argv)
+    collector.pause()
+    try:
+        from backoffice.cli.app import main as run
+
+        return run(argv)
+    finally:
+        collector.release()

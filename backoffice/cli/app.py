@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from backoffice import __version__, machine_settings
+from backoffice import __version__, collector, machine_settings
 from backoffice.cli import (
     backup,
     billing,
@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "without_database", False):  # restore: the target stays untouched
             return args.func(None, args)
         db = open_database(args.database_url)
+        collector.settle()  # started (when backoffice.cli.main paused the collector)
         try:
             return args.func(db, args)
         finally:

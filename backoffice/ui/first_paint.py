@@ -1,12 +1,8 @@
 """What happens once the main window has first painted.
 
 - The cyclic garbage collector, paused by :func:`backoffice.app.main` while the
-  program starts (importing and declaring the models allocates hundreds of thousands
-  of long-lived objects, which the collector would otherwise walk again and again:
-  about a tenth of the start), is switched back on with the start-up objects moved
-  out of its way (``gc.freeze``: later collections do not walk them again; the little
-  cyclic garbage the start leaves is not worth a full collection on the GUI thread
-  right after the window appears) (:func:`settle_garbage_collector`).
+  program starts, is switched back on with the start-up objects moved out of its way
+  (:func:`backoffice.collector.settle`).
 - ``BACKOFFICE_STARTUP_MARKER``: ``bench/bench_cold_start.py`` starts the real
   ``backoffice`` in a subprocess with this variable set; once the first paint is
   handled, the marker is printed on standard output and the application quits.
@@ -15,11 +11,11 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Callable
 
+from backoffice import collector
 from backoffice.ui.qt import QApplication, QEvent, QObject, QTimer, QWidget
 
 MARKER_VARIABLE = "BACKOFFICE_STARTUP_MARKER"
@@ -45,13 +41,6 @@ class _FirstPaint(QObject):
             callback()
 
 
-def settle_garbage_collector() -> None:
-    """Keep the start-up objects out of later collections, and collect automatically
-    again."""
-    gc.freeze()
-    gc.enable()
-
-
 def _print_marker(marker: str) -> None:
     print(marker, flush=True)
     sys.stdout.flush()
@@ -65,5 +54,5 @@ def after_first_paint(window: QWidget) -> None:
     marker = os.environ.get(MARKER_VARIABLE, "").strip()
     if marker:
         callbacks.append(lambda: _print_marker(marker))
-    callbacks.append(settle_garbage_collector)
+    callbacks.append(collector.settle)
     window._first_paint = _FirstPaint(window, callbacks)  # type: ignore[attr-defined]
