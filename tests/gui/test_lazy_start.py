@@ -26,7 +26,8 @@ HEAVY = ("alembic", "reportlab", "holidays", "backoffice.sync", "backoffice.ui.b
          "backoffice.ui.payments", "backoffice.ui.planning.area", "backoffice.ui.requests",
          "backoffice.documents.invoice_pdf", "sepaxml", "schwifty", "openpyxl",
          "backoffice.ui.settings.area", "backoffice.ui.families.family_view",
-         "backoffice.ui.accounts", "phonenumbers")
+         "backoffice.ui.accounts", "phonenumbers", "sqlalchemy.dialects.postgresql",
+         "backoffice.services.billing.runs", "backoffice.services.billing.balances")
 class AtFirstPaint(QObject):
     loaded = None
     def eventFilter(self, watched, event):

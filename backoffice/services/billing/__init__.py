@@ -22,22 +22,69 @@ Split by domain (no Qt here; the GUI and the CLI call these):
 Importing this package installs the ORM guards (:func:`guards.install`).
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from backoffice.services.billing import guards
-from backoffice.services.billing.balances import family_balance, list_payments, unpaid_invoices
-from backoffice.services.billing.common import BillingError, parse_amount, parse_period
-from backoffice.services.billing.credit_notes import issue_credit_note, parse_line_spec
-from backoffice.services.billing.lines import Anomaly, AnomalyKind, compute_draft, decide
-from backoffice.services.billing.online_payments import record_online_payment_result
-from backoffice.services.billing.payments import apply_family_credit, record_payment
-from backoffice.services.billing.periods import close_period
-from backoffice.services.billing.runs import IssueReport, RunPreview, issue_run, preview_run
-from backoffice.services.billing.slips import (
-    cheques_to_deposit,
-    create_deposit_slip,
-    deposit_slip_data,
-)
-from backoffice.services.billing.tariffs import TariffBook, billed_hours, price_for
-from backoffice.services.billing.tresor import mark_sent_to_tresor
+
+if TYPE_CHECKING:
+    from backoffice.services.billing.balances import family_balance, list_payments, unpaid_invoices
+    from backoffice.services.billing.common import BillingError, parse_amount, parse_period
+    from backoffice.services.billing.credit_notes import issue_credit_note, parse_line_spec
+    from backoffice.services.billing.lines import Anomaly, AnomalyKind, compute_draft, decide
+    from backoffice.services.billing.online_payments import record_online_payment_result
+    from backoffice.services.billing.payments import apply_family_credit, record_payment
+    from backoffice.services.billing.periods import close_period
+    from backoffice.services.billing.runs import IssueReport, RunPreview, issue_run, preview_run
+    from backoffice.services.billing.slips import (
+        cheques_to_deposit,
+        create_deposit_slip,
+        deposit_slip_data,
+    )
+    from backoffice.services.billing.tariffs import TariffBook, billed_hours, price_for
+    from backoffice.services.billing.tresor import mark_sent_to_tresor
+
+# The names above, imported on first use (PEP 562): importing the package (the ORM
+# guards, from services.database at every start) does not load every billing module.
+_EXPORTS = {
+    "family_balance": "balances",
+    "list_payments": "balances",
+    "unpaid_invoices": "balances",
+    "BillingError": "common",
+    "parse_amount": "common",
+    "parse_period": "common",
+    "issue_credit_note": "credit_notes",
+    "parse_line_spec": "credit_notes",
+    "Anomaly": "lines",
+    "AnomalyKind": "lines",
+    "compute_draft": "lines",
+    "decide": "lines",
+    "record_online_payment_result": "online_payments",
+    "apply_family_credit": "payments",
+    "record_payment": "payments",
+    "close_period": "periods",
+    "IssueReport": "runs",
+    "RunPreview": "runs",
+    "issue_run": "runs",
+    "preview_run": "runs",
+    "cheques_to_deposit": "slips",
+    "create_deposit_slip": "slips",
+    "deposit_slip_data": "slips",
+    "TariffBook": "tariffs",
+    "billed_hours": "tariffs",
+    "price_for": "tariffs",
+    "mark_sent_to_tresor": "tresor",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 guards.install()
 

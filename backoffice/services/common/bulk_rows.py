@@ -9,6 +9,7 @@ types an array does not carry as they are (JSON) keep ``executemany``.
 from __future__ import annotations
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Connection,
     Date,
@@ -22,7 +23,6 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 # Column types an array parameter carries as they are (JSON and the like do not).
