@@ -176,8 +176,8 @@ def _main(argv: Sequence[str] | None) -> int:
             logs.shutdown_logging()
     log.info("Démarrage du back-office %s", __version__)
 
-    # The database layer before Qt: the Qt binding reads the source of every module imported
-    # after it (its ``__feature__`` check), which these thousands of lines need not.
+    # The database layer before Qt: the Qt binding reads the source of every module
+    # imported after it (its ``__feature__`` check); these thousands of lines need not.
     from backoffice.services.common.actors import PermissionDenied
     from backoffice.services.database import open_database
     from backoffice.storage import StorageError
