@@ -188,10 +188,7 @@ def _requeue_overwritten(ctx: ApplyContext, changes: list, since: datetime) -> N
     again = [
         ctx.families[ids[item.family_id]]
         for item in items
-        if item.state is OutboxState.ACKNOWLEDGED
-        and (pulled_to := (item.payload or {}).get(push.PULLED_TO)) is not None
-        and item.acknowledged_at is not None
-        and item.acknowledged_at >= since - CLOCK_MARGIN
+        if (pulled_to := (item.payload or {}).get(push.PULLED_TO)) is not None
         and item.family_id is not None  # always: the query asks for these families
         and pulled_to < latest[ids[item.family_id]]
     ]
