@@ -7,7 +7,8 @@
    on its regular days with the attendance of past days recorded. SQLite: built
    once and cached, copied for each run; PostgreSQL: built in a throw-away schema
    (``BACKOFFICE_BENCH_PG_URL``, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
-2. ``issue_run`` of February 2026 for every régie (PERI, ALSH, JEUN, MAC), each in
+2. ``issue_run`` of March 2026 (a whole school month, every day pointed: about
+   36,000 lines at 1×) for every régie (PERI, ALSH, JEUN, MAC), each in
    its own transaction as the CLI does: time, invoices, lines, lines/s, and this
    process's CPU time (what a loaded machine does not inflate).
 3. The floor, in the same run and database, in one transaction rolled back: the
@@ -42,7 +43,7 @@ from backoffice.services.billing import issue_run  # noqa: E402
 PG_URL = os.environ.get(
     "BACKOFFICE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-PERIOD = (date(2026, 2, 1), date(2026, 2, 28))
+PERIOD = (date(2026, 3, 1), date(2026, 3, 31))  # a whole school month
 REGIES = ("PERI", "ALSH", "JEUN", "MAC")
 SCALES = {"1×": 2000, "10×": 20000}
 INVOICE_COLS = (
@@ -133,7 +134,7 @@ def measure(url: str, families: int, seed: int, label: str) -> tuple[float, floa
         aggregate, inserts = floor(db)
         plancher = aggregate + inserts
         print(
-            f"  émission de février 2026, toutes régies : {invoices} factures, {lines} lignes "
+            f"  émission de mars 2026, toutes régies : {invoices} factures, {lines} lignes "
             f"en {seconds:.2f} s ({lines / seconds:,.0f} lignes/s), dont CPU du processus "
             f"{cpu:.2f} s"
         )

@@ -4,7 +4,7 @@
 
 1. The volume (:mod:`volume`, not timed): the demo with 2,000 families, every
    registered child booked on its regular days with the attendance of past days and
-   the multi-accueil arrival and departure times; February's multi-accueil invoices
+   the multi-accueil arrival and departure times; March's multi-accueil invoices
    issued (so that billed hours exist). SQLite, built once and cached.
 2. ``caf_figures`` for the calendar year 2026 (multi-accueil per month and child, ALSH
    and périscolaire per period and age class): best of ``--runs``, with the rows and
@@ -94,7 +94,7 @@ def main() -> int:
         print(f"Statistiques CAF — {args.families} familles, année 2026 (SQLite)")
         db = build_volume(f"sqlite:///{path}", args.families, args.seed)
         with db.session() as s:
-            issue_run(s, "MAC", date(2026, 2, 1), date(2026, 2, 28), issue_date=date(2026, 3, 3))
+            issue_run(s, "MAC", date(2026, 3, 1), date(2026, 3, 31), issue_date=date(2026, 4, 1))
             bookings = s.scalar(select(func.count()).select_from(Booking))
         print(f"  réservations dans la base : {bookings:,}".replace(",", "\u202f"))
         best = float("inf")

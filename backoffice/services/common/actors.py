@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import UserError
-from backoffice.models import MEDICAL_ROLES, Role, StaffUser, staff_regie
+from backoffice.models import (
+    MEDICAL_ROLES,
+    PORTAL_LOGIN,
+    SYSTEM_LOGIN,
+    Role,
+    StaffUser,
+    staff_regie,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +52,8 @@ class Actor:
         return self.full_name or self.login
 
 
-SYSTEM = Actor(None, "système", Role.ADMIN, "Système")
-PORTAL = Actor(None, "portail", Role.AGENT, "Portail (parent)")
+SYSTEM = Actor(None, SYSTEM_LOGIN, Role.ADMIN, "Système")
+PORTAL = Actor(None, PORTAL_LOGIN, Role.AGENT, "Portail (parent)")
 
 
 def os_login() -> str:
