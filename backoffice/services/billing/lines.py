@@ -308,33 +308,41 @@ def address_complete(family: Family | Any) -> bool:
 def unbilled_bookings(session: Session, unit_ids: list[int], start: date, end: date):
     """Bookings of these units in [start, end] that no invoice line references yet."""
     billed = exists().where(InvoiceLine.booking_id == Booking.id)
-    return session.execute(
-        select(
-            Booking.id,
-            Booking.child_id,
-            Booking.unit_id,
-            Booking.day,
-            Booking.state,
-            Booking.attendance,
-            Booking.cancellation_billed,
-            Booking.arrival_time,
-            Booking.departure_time,
-            Child.family_id,
-            Child.first_name,
-            Child.last_name,
-            Child.birth_date,
-        )
-        .join(Child, Child.id == Booking.child_id)
-        .where(
-            and_(
-                Booking.unit_id.in_(unit_ids),
-                Booking.day >= start,
-                Booking.day <= end,
-                ~billed,
+    # Plain columns: run on the session's connection, without the ORM's row loading
+    # (a fifth of the time for a month's tens of thousands of rows); flushed first,
+    # as the session's own execute would.
+    session.flush()
+    return (
+        session.connection()
+        .execute(
+            select(
+                Booking.id,
+                Booking.child_id,
+                Booking.unit_id,
+                Booking.day,
+                Booking.state,
+                Booking.attendance,
+                Booking.cancellation_billed,
+                Booking.arrival_time,
+                Booking.departure_time,
+                Child.family_id,
+                Child.first_name,
+                Child.last_name,
+                Child.birth_date,
             )
+            .join(Child, Child.id == Booking.child_id)
+            .where(
+                and_(
+                    Booking.unit_id.in_(unit_ids),
+                    Booking.day >= start,
+                    Booking.day <= end,
+                    ~billed,
+                )
+            )
+            .order_by(Child.family_id, Booking.day, Booking.id)
         )
-        .order_by(Child.family_id, Booking.day, Booking.id)
-    ).all()
+        .all()
+    )
 
 
 def compute_draft(
@@ -365,79 +373,114 @@ def compute_draft(
     steady: set[int] = set()
     labels: dict[tuple, str] = {}
     amounts: dict[tuple[Decimal, Decimal], Decimal] = {}
-    for b in bookings:
-        unit = units[b.unit_id]
-        family = families[b.family_id]
-        child_name = f"{b.first_name} {b.last_name}".strip()
+    names: dict[int, str] = {}
+    # A unit whose tariffs do not change during the period: its quotes hold every day.
+    steady_tariffs = {unit_id for unit_id in units if book.steady(unit_id, start, end)}
+    # Rows unpacked once (attribute access on a row costs more than on a tuple).
+    for (
+        booking_id,
+        child_id,
+        unit_id,
+        day,
+        state,
+        attendance,
+        cancellation_billed,
+        arrival_time,
+        departure_time,
+        family_id,
+        first_name,
+        last_name,
+        birth_date,
+    ) in bookings:
+        unit = units[unit_id]
+        family = families[family_id]
+        child_name = names.get(child_id)
+        if child_name is None:
+            child_name = names[child_id] = f"{first_name} {last_name}".strip()
         key = (
-            b.unit_id,
-            b.state,
-            b.attendance,
-            b.cancellation_billed,
-            b.arrival_time,
-            b.departure_time,
+            unit_id,
+            state,
+            attendance,
+            cancellation_billed,
+            arrival_time,
+            departure_time,
         )
         decision = decisions.get(key)
         if decision is None:
             decision = decisions[key] = decide(
                 unit.basis,
                 unit.hourly,
-                b.state,
-                b.attendance,
-                b.cancellation_billed,
-                b.arrival_time,
-                b.departure_time,
+                state,
+                attendance,
+                cancellation_billed,
+                arrival_time,
+                departure_time,
                 unit.start,
                 unit.end,
             )
-
-        def flag(kind: str, detail: str = "", b=b, family=family, child_name=child_name) -> None:
-            anomalies.append(
-                Anomaly(kind, b.family_id, family.code, family.name, child_name, b.day, detail)
-            )
-
         if decision.quantity is None:
-            future = as_of is not None and b.day > as_of
+            future = as_of is not None and day > as_of
             if decision.anomaly and not (future and decision.anomaly in UPCOMING_OK):
-                flag(decision.anomaly, unit.name)
+                anomalies.append(
+                    Anomaly(
+                        decision.anomaly,
+                        family_id,
+                        family.code,
+                        family.name,
+                        child_name,
+                        day,
+                        unit.name,
+                    )
+                )
             continue
         # Most families' QF is the same all period long: then once per family.
-        qf_key = (b.family_id, None if b.family_id in steady else b.day)
+        qf_key = (family_id, None if family_id in steady else day)
         if qf_key in qfs:
             qf = qfs[qf_key]
         else:
-            family_qfs = quotients.get(b.family_id, ())
+            family_qfs = quotients.get(family_id, ())
             if _steady_over(family_qfs, start, end):
-                steady.add(b.family_id)
-                qf_key = (b.family_id, None)
-            qf = qfs[qf_key] = _quotient_on(family_qfs, b.day)
+                steady.add(family_id)
+                qf_key = (family_id, None)
+            qf = qfs[qf_key] = _quotient_on(family_qfs, day)
         rank = (
-            ranks.rank(b.family_id, unit.activity_id, b.child_id, b.birth_date, b.day)
+            ranks.rank(family_id, unit.activity_id, child_id, birth_date, day)
             if unit.rank_pricing
             else None
         )
-        quote_key = (b.unit_id, b.day, qf, rank)
+        priced_on = start if unit_id in steady_tariffs else day
+        quote_key = (unit_id, priced_on, qf, rank)
         if quote_key in quotes:
             quote = quotes[quote_key]
         else:
-            quote = quotes[quote_key] = book.quote(b.unit_id, b.day, qf, rank)
+            quote = quotes[quote_key] = book.quote(unit_id, priced_on, qf, rank)
         if quote is None:
-            flag(AnomalyKind.MISSING_TARIFF, f"{unit.activity_name} — {unit.name}")
+            anomalies.append(
+                Anomaly(
+                    AnomalyKind.MISSING_TARIFF,
+                    family_id,
+                    family.code,
+                    family.name,
+                    child_name,
+                    day,
+                    f"{unit.activity_name} — {unit.name}",
+                )
+            )
             continue
-        if qf is None and b.family_id not in missing_qf_flagged:
-            missing_qf_flagged.add(b.family_id)
-            anomalies.append(Anomaly(AnomalyKind.MISSING_QF, b.family_id, family.code, family.name))
-        bill = bills.get(b.family_id)
+        if qf is None and family_id not in missing_qf_flagged:
+            missing_qf_flagged.add(family_id)
+            anomalies.append(Anomaly(AnomalyKind.MISSING_QF, family_id, family.code, family.name))
+        bill = bills.get(family_id)
         if bill is None:
-            bill = bills[b.family_id] = FamilyBill(
-                b.family_id,
+            bill = bills[family_id] = FamilyBill(
+                family_id,
                 family.code,
                 family.name,
                 family.billing_name,
                 family.billing_address,
                 family.billing_email,
             )
-        label_key = (b.unit_id, decision.note, rank)
+        label_key = (unit_id, decision.note, rank)
         label = labels.get(label_key)
         if label is None:
             label = f"{unit.activity_name} — {unit.name}"
@@ -452,18 +495,18 @@ def compute_draft(
             amount = amounts[amount_key] = line_amount(decision.quantity, quote.price)
         bill.lines.append(
             DraftLine(
-                booking_id=b.id,
-                child_id=b.child_id,
+                booking_id=booking_id,
+                child_id=child_id,
                 child_name=child_name,
-                unit_id=b.unit_id,
+                unit_id=unit_id,
                 tariff_id=quote.tariff_id,
-                day=b.day,
+                day=day,
                 label=label,
                 qf_bracket=quote.bracket,
                 quantity=decision.quantity,
                 unit_price=quote.price,
                 amount=amount,
-                sort_key=(b.birth_date, b.child_id, unit.position, b.unit_id, b.day, b.id),
+                sort_key=(birth_date, child_id, unit.position, unit_id, day, booking_id),
             )
         )
     for bill in bills.values():

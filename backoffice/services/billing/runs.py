@@ -49,6 +49,7 @@ from backoffice.services.billing.numbering import lock_sequence, take_numbers
 from backoffice.services.billing.periods import ensure_open
 from backoffice.services.billing.publish import TOPIC, LineView, invoice_payload
 from backoffice.services.common.actors import Actor
+from backoffice.services.common.bulk_rows import insert_tuples
 
 
 @dataclass
@@ -199,6 +200,21 @@ class IssueReport:
 _SCALED_TYPES = {
     c.name: c.type for c in InvoiceLine.__table__.columns if isinstance(c.type, ScaledDecimal)
 }
+# The order of the values of each line inserted (issue_run).
+LINE_COLUMNS = [
+    "invoice_id",
+    "position",
+    "child_id",
+    "unit_id",
+    "booking_id",
+    "tariff_id",
+    "day",
+    "label",
+    "qf_bracket",
+    "quantity",
+    "unit_price",
+    "amount",
+]
 _LINE_TABLE = table(
     InvoiceLine.__tablename__,
     *(
@@ -293,7 +309,7 @@ def issue_run(
     ids = session.scalars(
         insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows
     ).all()
-    line_rows = []
+    line_rows: list[tuple] = []
     outbox_rows = []
     # Lines go in through the plain Core table below with their amounts already in
     # integer cents: one conversion per distinct amount, not one bind per value.
@@ -309,20 +325,20 @@ def issue_run(
     for invoice_id, row, bill in zip(ids, invoice_rows, draft.bills, strict=True):
         for position, line in enumerate(bill.lines, start=1):
             line_rows.append(
-                {
-                    "invoice_id": invoice_id,
-                    "position": position,
-                    "child_id": line.child_id,
-                    "unit_id": line.unit_id,
-                    "booking_id": line.booking_id,
-                    "tariff_id": line.tariff_id,
-                    "day": line.day,
-                    "label": line.label,
-                    "qf_bracket": line.qf_bracket,
-                    "quantity": stored("quantity", line.quantity),
-                    "unit_price": stored("unit_price", line.unit_price),
-                    "amount": stored("amount", line.amount),
-                }
+                (
+                    invoice_id,
+                    position,
+                    line.child_id,
+                    line.unit_id,
+                    line.booking_id,
+                    line.tariff_id,
+                    line.day,
+                    line.label,
+                    line.qf_bracket,
+                    stored("quantity", line.quantity),
+                    stored("unit_price", line.unit_price),
+                    stored("amount", line.amount),
+                )
             )
         outbox_rows.append(
             {
@@ -355,7 +371,7 @@ def issue_run(
                 ),
             }
         )
-    session.execute(insert(_LINE_TABLE), line_rows)
+    insert_tuples(session.connection(), _LINE_TABLE, LINE_COLUMNS, line_rows)
     session.execute(insert(cast(Table, OutboxItem.__table__)), outbox_rows)
     run.state = InvoiceRunState.ISSUED
     run.issued_at = utcnow()

@@ -114,6 +114,11 @@ class TariffBook:
             stmt = stmt.where(Tariff.unit_id.in_(ids))
         return cls(TariffRow(*row) for row in session.execute(stmt))
 
+    def steady(self, unit_id: int, start: date, end: date) -> bool:
+        """Whether the unit's tariffs in force are the same every day of [start, end]
+        (none takes effect after ``start``): then one quote on ``start`` holds for all."""
+        return not any(start < r.valid_from <= end for r in self._by_unit.get(unit_id, ()))
+
     def quote(self, unit_id: int, day: date, qf: int | None, rank: int | None) -> Quote | None:
         """The applicable tariff, or None when the catalogue has none for this case."""
         rows = [r for r in self._by_unit.get(unit_id, ()) if r.valid_from <= day]

@@ -58,3 +58,34 @@ def insert_rows(connection: Connection, entity: type, rows: list[dict]) -> None:
     values = unnest(names, [c.type for c in columns])
     statement = insert(table).from_select(names, select(*(values.c[n] for n in names)))
     connection.execute(statement, {name: [row[name] for row in rows] for name in names})
+
+
+def insert_tuples(connection: Connection, table, names: list[str], rows: list[tuple]) -> None:
+    """``INSERT`` rows given as tuples in ``names``' order: one ``executemany`` of one
+    statement compiled once, each value bound by its column's type, and none of the
+    per-row parameter dictionaries ``connection.execute(insert(table), dicts)`` builds
+    (a third of the time of tens of thousands of rows)."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    compiled = (
+        insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
+    )
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    if any(processors):
+        bound = [(i, p) for i, p in enumerate(processors) if p is not None]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in bound:
+                values[i] = process(values[i])
+            converted.append(values)
+        rows = converted  # type: ignore[assignment]
+    if compiled.positional:
+        order = [names.index(name) for name in compiled.positiontup or ()]
+        parameters: list = [tuple(row[i] for i in order) for row in rows]
+    else:
+        parameters = [dict(zip(names, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(compiled.string, parameters)
