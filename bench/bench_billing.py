@@ -85,9 +85,19 @@ def floor(db) -> tuple[float, float]:
     """(aggregate, inserts): the same lines aggregated in SQL, the same rows inserted again."""
     sqlite = db.is_sqlite
     mark = "?" if sqlite else "%s"
+    # The month's invoices only: the volume holds April's holidays invoiced and paid.
+    of_month = "SELECT id FROM invoice WHERE period_start = :start"
     with db.engine.connect() as conn:
-        invoices = conn.execute(text(f"SELECT id, {INVOICE_COLS} FROM invoice ORDER BY id")).all()
-        lines = conn.execute(text(f"SELECT {LINE_COLS} FROM invoice_line ORDER BY id")).all()
+        invoices = conn.execute(
+            text(f"SELECT id, {INVOICE_COLS} FROM invoice WHERE id IN ({of_month}) ORDER BY id"),
+            {"start": PERIOD[0]},
+        ).all()
+        lines = conn.execute(
+            text(
+                f"SELECT {LINE_COLS} FROM invoice_line WHERE invoice_id IN ({of_month}) ORDER BY id"
+            ),
+            {"start": PERIOD[0]},
+        ).all()
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -99,7 +109,11 @@ def floor(db) -> tuple[float, float]:
         aggregate = time.perf_counter() - started
         assert sum(n for _, n, _ in families) == len(lines)
         # The copies keep their booking (one line per booking): drop the originals first.
-        cur.execute("DELETE FROM invoice_line")
+        cur.execute(
+            f"DELETE FROM invoice_line WHERE invoice_id IN "
+            f"(SELECT id FROM invoice WHERE period_start = {mark})",
+            (PERIOD[0],),
+        )
         started = time.perf_counter()
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM invoice")
         offset = cur.fetchone()[0]
