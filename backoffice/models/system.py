@@ -6,18 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    text,
-)
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.models.base import Base, UTCDateTime, VersionedMixin, enum_column, utcnow
@@ -92,28 +81,22 @@ class AuditAction(enum.StrEnum):
 PORTAL_LOGIN = "portail"
 SYSTEM_LOGIN = "système"
 # The rows of staff only, as a literal condition: the condition of the partial index
-# below, which a query can use only when it states that very condition (SQLite and
-# PostgreSQL's generic plans do not prove it from bound parameters).
+# ``AUDIT_STAFF_EDITS_INDEX`` on ``audit_event (family_id, at)``, which a query can use
+# only when it states that very condition (SQLite and PostgreSQL's generic plans do not
+# prove it from bound parameters). The agents' edits of some families since a moment
+# (the sync pull asks it for every page), without the portal's own rows, which
+# outnumber them and grow with every change the pull applies. Migration 0012 creates
+# it; it is not declared below: a ``postgresql_where`` would load SQLAlchemy's
+# PostgreSQL dialect in every program on SQLite, before the first paint.
 STAFF_ROWS = f"actor NOT IN ('{PORTAL_LOGIN}', '{SYSTEM_LOGIN}')"
+AUDIT_STAFF_EDITS_INDEX = "ix_audit_event_staff_edits"
 
 
 class AuditEvent(Base):
     """Who did what, when: one row per changed field (old → new)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (
-        Index("ix_audit_event_entity", "entity", "entity_id"),
-        # The agents' edits of some families since a moment (the sync pull asks it
-        # for every page): without the portal's own rows, which outnumber them and
-        # grow with every change the pull applies.
-        Index(
-            "ix_audit_event_staff_edits",
-            "family_id",
-            "at",
-            sqlite_where=text(STAFF_ROWS),
-            postgresql_where=text(STAFF_ROWS),
-        ),
-    )
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
