@@ -29,22 +29,18 @@ import random
 import shutil
 import sys
 import time
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import delete, func, insert, select, text, update  # noqa: E402
 
-from backoffice.demo.billing import BILLING_TOPICS, REGISSEUR  # noqa: E402
+from backoffice.demo.billing import BILLING_TOPICS, REGISSEUR, pay_run  # noqa: E402
 from backoffice.demo.catalogue import demo_catalogue_toml  # noqa: E402
 from backoffice.demo.load import populate  # noqa: E402
-from backoffice.models import Base, Capacity, Family, Invoice, OutboxItem  # noqa: E402
-from backoffice.services.billing import issue_run, record_payment  # noqa: E402
-from backoffice.services.billing.online_payments import (  # noqa: E402
-    record_online_payment_result,
-)
+from backoffice.models import Base, Capacity, OutboxItem  # noqa: E402
+from backoffice.services.billing import issue_run  # noqa: E402
 from backoffice.services.catalogue.import_export import apply_catalogue, parse_catalogue  # noqa: E402
 from backoffice.services.common.actors import current_actor  # noqa: E402
 from backoffice.services.database import open_database  # noqa: E402
@@ -53,7 +49,7 @@ from backoffice.storage import Database  # noqa: E402
 TODAY = date(2026, 4, 1)  # March wholly booked and pointed, issued on 1 April
 # The demo catalogue's capacities suit about this many families.
 FAMILIES_PER_CAPACITY = 150
-FORMAT = 3  # of the cached volume: raise it when what populate_volume makes changes
+FORMAT = 4  # of the cached volume: raise it when what populate_volume makes changes
 CACHE = Path(os.environ.get("BACKOFFICE_BENCH_CACHE", Path.home() / ".cache/portail-famille-bench"))
 
 
@@ -76,66 +72,25 @@ def populate_volume(db: Database, families: int, seed: int) -> dict[str, int]:
 
 
 HOLIDAY_REGIES = ("ALSH", "JEUN")  # billed from bookings, before the holidays (DESIGN §5)
-DESK_MODES = ("cheque", "ancv", "especes", "carte")
+PAID_BY = date(2026, 4, 21)  # the payments received from 2 to 21 April
 
 
 def pay_holidays(session, seed: int) -> dict[str, int]:
     """April's holidays invoiced on 1 April (ALSH and jeunesse bill from bookings, before
-    the holidays) and paid by most families since: about two in five online (PayFiP
-    results as the sync records them, validated by the bank), the others at the desk
-    (cheques, ANCV, cash, card), a few partly, a quarter still due. The bench issues
-    March, which these invoices do not touch."""
+    the holidays) and paid since by most families, as the demo's billing pays
+    (:func:`backoffice.demo.billing.pay_run`): three in ten invoices online, the others
+    at the desk (cheques, ANCV, cash, card), a few partly, a quarter still due. The
+    bench issues March, which these invoices do not touch."""
     rng = random.Random(seed * 7919)
     actor = current_actor(session, REGISSEUR)
-    start, end = date(2026, 4, 1), date(2026, 4, 30)
-    online = desk = 0
+    desk = online = 0
     for regie in HOLIDAY_REGIES:
-        run = issue_run(session, regie, start, end, issue_date=TODAY, actor=actor)
-        if run.run_id is None:
-            continue
-        invoices = session.execute(
-            select(Invoice.number, Invoice.total, Family.code, Family.name)
-            .join(Family, Family.id == Invoice.family_id)
-            .where(Invoice.run_id == run.run_id)
-            .order_by(Invoice.seq)
-        ).all()
-        for number, total, code, name in invoices:
-            draw = rng.random()
-            if draw < 0.25 or total <= 0:
-                continue  # still due
-            received = TODAY + timedelta(days=rng.randint(1, 20))
-            if draw < 0.55:
-                ref = f"PAY-{regie}-{number}"
-                for state in ("pending_bank_validation", "validated"):
-                    record_online_payment_result(
-                        session,
-                        portal_ref=ref,
-                        family_code=code,
-                        regie_code=regie,
-                        amount=total,
-                        state=state,
-                        invoice_numbers=[number],
-                        received_on=received,
-                    )
-                online += 1
-                continue
-            amount = total if draw >= 0.65 else (total / 2).quantize(Decimal("0.01"))
-            mode = rng.choices(DESK_MODES, (50, 20, 15, 15))[0]
-            extra = {}
-            if mode == "cheque":
-                extra = {"bank": "La Banque Postale", "number": f"{rng.randint(1000000, 9999999)}"}
-            record_payment(
-                session,
-                code,
-                regie,
-                mode,
-                amount,
-                received_on=received,
-                payer_name=f"Famille {name}",
-                actor=actor,
-                **extra,
-            )
-            desk += 1
+        run = issue_run(
+            session, regie, date(2026, 4, 1), date(2026, 4, 30), issue_date=TODAY, actor=actor
+        )
+        if run.run_id is not None:
+            paid = pay_run(session, rng, run.run_id, regie, TODAY, PAID_BY, actor, online_share=0.3)
+            desk, online = desk + paid[0], online + paid[1]
     # As the demo's billing: the invoices predate the portal these families would use.
     session.execute(delete(OutboxItem).where(OutboxItem.topic.in_(BILLING_TOPICS)))
     return {"online_payments": online, "desk_payments": desk}

@@ -34,6 +34,7 @@ from backoffice.services.billing import (
     create_deposit_slip,
     issue_run,
     mark_sent_to_tresor,
+    record_online_payment_result,
     record_payment,
 )
 from backoffice.services.common.actors import current_actor
@@ -106,7 +107,7 @@ def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling
                 session, run_id=run.run_id, on_date=issued_on + timedelta(days=7), actor=actor
             )
             continue
-        report.payments += _pay(session, rng, run.run_id, regie.code, issued_on, today, actor)
+        report.payments += pay_run(session, rng, run.run_id, regie.code, issued_on, today, actor)[0]
         # The first fortnight's cheques went to the bank; the later ones wait.
         early = [
             c.payment_id
@@ -126,21 +127,45 @@ def issue_demo_invoices(session: Session, seed: int, today: date) -> DemoBilling
     return report
 
 
-def _pay(session, rng, run_id, regie_code, issued_on, today, actor) -> int:
+def pay_run(
+    session, rng, run_id, regie_code, issued_on, today, actor, *, online_share: float = 0.0
+) -> tuple[int, int]:
+    """Payments of the run's invoices received by ``today``: (at the desk, online).
+
+    A quarter of the invoices stay due; ``online_share`` of them are paid online (PayFiP
+    results as the sync records them: pending, then validated by the bank); the others
+    at the desk (cheques, ANCV, cash, card), one in ten of all only half."""
     rows = session.execute(
-        select(Invoice.total, Family.code, Family.name)
+        select(Invoice.total, Family.code, Family.name, Invoice.number)
         .join(Family, Family.id == Invoice.family_id)
         .where(Invoice.run_id == run_id)
         .order_by(Invoice.seq)
     ).all()
-    count = 0
-    for total, code, name in rows:
+    desk = online = 0
+    latest = max((today - issued_on).days, 1)
+    for total, code, name, number in rows:
         draw = rng.random()
         if draw < 0.25 or total <= 0:
             continue  # still due
-        amount = total if draw >= 0.35 else (total / 2).quantize(Decimal("0.01"))
+        if draw < 0.25 + online_share:
+            received = issued_on + timedelta(days=rng.randint(1, latest))
+            for state in ("pending_bank_validation", "validated"):
+                record_online_payment_result(
+                    session,
+                    portal_ref=f"PAY-{regie_code}-{number}",
+                    family_code=code,
+                    regie_code=regie_code,
+                    amount=total,
+                    state=state,
+                    invoice_numbers=[number],
+                    received_on=min(received, today),
+                )
+            online += 1
+            continue
+        half = draw < 0.35 + online_share
+        amount = (total / 2).quantize(Decimal("0.01")) if half else total
         mode = rng.choices(("cheque", "ancv", "especes", "carte"), (50, 20, 15, 15))[0]
-        received = issued_on + timedelta(days=rng.randint(1, max((today - issued_on).days, 1)))
+        received = issued_on + timedelta(days=rng.randint(1, latest))
         extra = {}
         if mode == "cheque":
             extra = {"bank": rng.choice(BANKS), "number": f"{rng.randint(1000000, 9999999)}"}
@@ -155,5 +180,5 @@ def _pay(session, rng, run_id, regie_code, issued_on, today, actor) -> int:
             actor=actor,
             **extra,
         )
-        count += 1
-    return count
+        desk += 1
+    return desk, online
