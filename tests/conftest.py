@@ -119,3 +119,12 @@ def sqlite_db(tmp_path):
     database = open_database(f"sqlite:///{tmp_path / 'backoffice.sqlite3'}")
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one per test process (``browser_kit``): the
+    parents' pages tests and the sync test that books on those pages share it."""
+    from browser_kit import launched
+
+    yield from launched()

@@ -4,8 +4,8 @@ Debian's Chromium driven by Playwright, axe-core and screenshots.
 * ``site`` (module): the portal on a fresh SQLite file, served by uvicorn on loopback
   (``tests/portal_api/portal_testkit.serve``), its e-mails going to ``mail`` (module,
   an aiosmtpd sink: ``mail.last_to(address).link``).
-* ``browser`` (session): Chromium from ``/usr/bin/chromium`` (``python3 tasks.py``
-  installs the Debian package ``chromium``; Playwright's own download is not used).
+* ``browser`` (session, from ``tests/conftest.py``): Chromium from ``/usr/bin/chromium``
+  (``tests/browser_kit.py``: one Playwright per test process).
 * ``page`` (function): a fresh French browser context at 1280×800; at the end, no
   console error (a CSP refusal shows up there) may have been logged.
 * ``axe_check(page)``: axe-core on the page, 0 serious or critical violations.
@@ -35,7 +35,7 @@ if "portal_testkit" not in sys.modules:
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 from portal_testkit import (  # noqa: E402
     PASSWORD,
     Portal,
@@ -47,13 +47,6 @@ from portal_testkit import (  # noqa: E402
     serve,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--lang=fr-FR",  # date fields in French order (jj/mm/aaaa): Chromium takes its UI language
-]
 SCREENSHOTS = TESTS.parent / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -78,16 +71,6 @@ def site(tmp_path_factory, mail):
     running, stop = serve(make_settings(f"sqlite:///{folder / 'portal.sqlite3'}", mail.port))
     yield running
     stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} absent : installez le paquet Debian « chromium » (tasks.py)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
