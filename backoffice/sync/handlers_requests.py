@@ -14,7 +14,10 @@ portal's state:
   the change), linked through the request's ``activity_id`` / ``period_id``;
 - a booking day: the ``Booking`` (child × unit × date) with the portal's state
   (``requested``, ``waiting_list``, ``accepted``, ``cancel_requested``,
-  ``cancelled``), linked through ``RequestBooking``.
+  ``cancelled``), linked through ``RequestBooking`` — unless the back-office already
+  knows the day at that version or a later one (a refused decision's answer told it
+  first): then the day keeps its state and the request lands decided by it when
+  nothing is left to decide.
 
 A change whose codes the catalogue does not know still lands (unlinked): the
 agent sees it; nothing is quarantined for that.
@@ -47,6 +50,7 @@ from backoffice.models import (
     Unit,
     utcnow,
 )
+from backoffice.services.requests.recording import request_state, seen_version
 from backoffice.sync.apply import ApplyContext, FeedChange, Quarantine, handles, request_ref
 
 # Feed kind → inbox kind.
@@ -194,18 +198,20 @@ def _link_booking(ctx: ApplyContext, request: PortalRequest, data: dict) -> None
     )
     state = BOOKING_STATES.get(str(data.get("decision")), BookingState.REQUESTED)
     now = utcnow()
+    older = booking is not None and _older_news(ctx, booking, data)
     if booking is None:
         booking = Booking(child_id=request.child_id, unit_id=unit.id, day=day, state=state)
         ctx.session.add(booking)
-    if state is BookingState.CANCEL_REQUESTED:
-        booking.cancel_requested_at = now
-    elif booking.state is not state:
-        booking.requested_at = now
-    booking.state = state
-    booking.source = Source.PORTAL
-    if state in (BookingState.ACCEPTED, BookingState.CANCELLED):
-        booking.decided_at, booking.decided_by_id = now, None
-        booking.decision_reason = str(data.get("reason") or "")
+    if not older:  # (older news: the day keeps what the back-office made of later news)
+        if state is BookingState.CANCEL_REQUESTED:
+            booking.cancel_requested_at = now
+        elif booking.state is not state:
+            booking.requested_at = now
+        booking.state = state
+        booking.source = Source.PORTAL
+        if state in (BookingState.ACCEPTED, BookingState.CANCELLED):
+            booking.decided_at, booking.decided_by_id = now, None
+            booking.decision_reason = str(data.get("reason") or "")
     if period is not None and booking.registration_id is None:
         registration = ctx.session.scalar(
             select(Registration).where(
@@ -215,6 +221,30 @@ def _link_booking(ctx: ApplyContext, request: PortalRequest, data: dict) -> None
         if registration is not None:
             booking.registration_id = registration.id
     request.bookings.append(RequestBooking(booking=booking))
+    if older and request_state(request) is not RequestState.PENDING:
+        # The day was decided since (on the version this change told of, or a later
+        # one): nothing left to decide for this request.
+        request.state = request_state(request)
+        request.decided_at = now
+        request.answer_text = booking.decision_reason or ""
+
+
+def _older_news(ctx: ApplyContext, booking: Booking, data: dict) -> bool:
+    """Does the back-office already know the day at this change's version or later?
+
+    Changes come in feed order, each with a higher ``booking_version`` than the last, so
+    only the portal's answer to a refused decision (``push_decisions``) can have told of a
+    version first — the day's state then, taken by the back-office, and maybe decided
+    again since by an agent. The withdrawal and new request that made that version,
+    pulled afterwards, are older news: they land as requests, but must not set the day
+    back to « demandé » under a decision the portal is about to take (the race the
+    decisions' fault test met)."""
+    version = data.get("booking_version")
+    portal_id = data.get("booking_id")
+    if not isinstance(version, int) or isinstance(version, bool) or booking.id is None:
+        return False
+    seen = seen_version(ctx.session, booking, portal_id) if isinstance(portal_id, int) else None
+    return seen is not None and version <= seen
 
 
 def _request_handler(kind: RequestKind):

@@ -298,3 +298,61 @@ def test_an_old_decision_refused_after_the_agent_decided_the_new_request_keeps_t
         assert s.get(PortalRequest, again).state is RequestState.ACCEPTED
         assert s.get(PortalRequest, first).state is RequestState.REFUSED
     assert run_round(db, client).moved == 0
+
+
+def test_a_withdrawal_pulled_after_the_answer_told_of_it_does_not_undo_the_next_decision(
+    db,
+    agent,
+    portal,
+    smtp_sink,
+    client,
+    registered,  # noqa: F811 - the fixture
+):
+    """The agent accepts a request; after the round's pull, before its push, the family
+    withdraws it and asks again. The refusal's answer (the day « requested », version 3)
+    puts the request back to decide; the agent accepts it again, on the day the portal
+    holds. The next round pulls the withdrawal and the new request — older news than the
+    answer — then pushes the acceptance, which the portal takes: both sides end accepted
+    (the pull must not put the day back to « demandé »; the race the fault test met once
+    in CI)."""
+    parent, _child_id, reg = registered
+    set_now(portal, "2026-12-04 15:00")
+    book(portal, parent.token, reg, MONDAY)
+    assert run_round(db, client).pull.requests == 1
+    first = _pending_request(db)
+    with db.session() as s:
+        accept_requests(s, agent, [first])
+
+    def withdraw_and_ask_again():
+        _withdraw(portal, parent, reg)
+        book(portal, parent.token, reg, MONDAY)
+
+    BeforeDecisionsPut(client, withdraw_and_ask_again)
+    refused = run_round(db, client)
+    assert refused.ok and refused.push.stale == 1, refused.summary()
+    with db.session() as s:
+        request = s.get(PortalRequest, first)
+        assert request.state is RequestState.PENDING  # still asked for: decide again
+        assert request.bookings[0].booking.state is BookingState.REQUESTED
+        accept_requests(s, agent, [first])
+
+    report = run_round(db, client)  # pulls the withdrawal and the new request, then pushes
+
+    assert report.ok and report.pull.requests == 2 and report.push.stale == 0, report.summary()
+    assert _portal_day(portal) == (PortalState.ACCEPTED, 1)
+    with db.session() as s:
+        booking = s.get(PortalRequest, first).bookings[0].booking
+        assert booking.state is BookingState.ACCEPTED
+        # The new request lands decided by the day: nothing left for an agent.
+        [new] = [r for r in booking_requests(s, booking.id) if r.id != first]
+        assert new.state is RequestState.ACCEPTED
+        assert [r.id for r in pending_requests(s) if r.kind is RequestKind.BOOKING] == []
+    assert run_round(db, client).moved == 0
+
+
+def booking_requests(s, booking_id: int) -> list[PortalRequest]:
+    return [
+        r
+        for r in s.scalars(select(PortalRequest).where(PortalRequest.kind == RequestKind.BOOKING))
+        if any(link.booking_id == booking_id for link in r.bookings)
+    ]
