@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import statistics
 import threading
 import time
 import uuid
@@ -312,9 +313,10 @@ def test_withdrawals_racing_decisions_through_cuts_end_in_agreement(
 KILLED_ROUNDS = int(os.environ.get("DECISION_KILLED_ROUNDS", "40"))
 
 
-def _kill_once_talking(process, proxy: FaultProxy, after: float) -> bool:
+def _kill_once_talking(process, proxy: FaultProxy, after: float | None) -> tuple[bool, float]:
     """SIGKILL ``process`` ``after`` seconds past its first connection to the proxy (its
-    start-up, seconds on a loaded machine, does not count); False if it ended first."""
+    start-up, seconds on a loaded machine, does not count; None: never). Returns whether
+    it was killed, and how long it had talked (to the kill, or to its end)."""
     import signal
 
     before, first, launched = proxy.accepted, None, time.monotonic()
@@ -322,12 +324,13 @@ def _kill_once_talking(process, proxy: FaultProxy, after: float) -> bool:
         now = time.monotonic()
         if first is None and proxy.accepted > before:
             first = now
-        if (first is not None and now - first >= after) or now - launched > 120:
+        talked = now - first if first is not None else 0.0
+        if (after is not None and first is not None and talked >= after) or now - launched > 120:
             process.send_signal(signal.SIGKILL)
             process.wait()
-            return True
+            return True, talked
         time.sleep(0.01)
-    return False
+    return False, time.monotonic() - first if first is not None else 0.0
 
 
 @pytest.mark.parametrize("seed", [int(os.environ.get("FAULT_SEED", "20261206"))])
@@ -371,6 +374,7 @@ def test_withdrawals_racing_decisions_with_the_sync_killed_end_in_agreement(
     parents = threading.Thread(target=desk.parents, name="parents", daemon=True)
     started = time.monotonic()
     killed = finished = 0
+    talks: list[float] = []  # how long the runs left to end talked to the portal
     parents.start()
     try:
         for n in range(KILLED_ROUNDS):
@@ -382,14 +386,17 @@ def test_withdrawals_racing_decisions_with_the_sync_killed_end_in_agreement(
                 stderr=subprocess.DEVNULL,
             )
             # Every fourth run is left to end (through the cuts): requests come in and
-            # decisions go out whatever the machine's load, so the kills meet both.
-            if n % 4 == 3:
-                process.wait(timeout=300)
-                finished += 1
-            elif _kill_once_talking(process, proxy, rng.uniform(0.0, 1.0)):
+            # decisions go out whatever the machine's load, so the kills meet both. The
+            # others die at a moment drawn over a run's length as the machine goes today
+            # (a fixed 0–1 s let most runs end first on a fast day: 8 kills of 30).
+            last = n % 4 == 3 or not talks
+            after = None if last else rng.uniform(0.0, 1.5) * statistics.median(talks)
+            was_killed, talked = _kill_once_talking(process, proxy, after)
+            if was_killed:
                 killed += 1
             else:
                 finished += 1
+                talks.append(talked)
     finally:
         desk.stop.set()
         parents.join(timeout=120)
@@ -411,7 +418,7 @@ def test_withdrawals_racing_decisions_with_the_sync_killed_end_in_agreement(
         f"en {elapsed:.0f} s ; coupures : {dict(proxy.cuts)} ; agent : {dict(desk.agent_ops)} ; "
         f"parents : {dict(desk.parent_ops)} ; {figures}"
     )
-    assert killed >= KILLED_ROUNDS // 4, killed
+    assert killed >= KILLED_ROUNDS // 4, (killed, talks)
     assert desk.parent_ops and desk.agent_ops["accept"] >= 2, desk.agent_ops
 
 
