@@ -135,6 +135,23 @@ def test_sepa_mandate_run_and_reject(qtbot, month, regisseur, sync_runner, tmp_p
         )
     shot(area, "payments-sepa.png")
 
+    # The family withdraws its authorisation: the mandate is revoked today, once.
+    panel.mandates_view.selectRow(0)
+    dialogs.scripted_answers[:] = [True]
+    dialogs.recorded.clear()
+    panel.revoke_button.click()
+    [revoked] = panel.mandates.rows
+    assert revoked.revoked_on == TODAY
+    assert panel.status.text() == f"Mandat {revoked.reference} révoqué au 20/11/2026."
+    assert dialogs.recorded[0].text.startswith(f"Révoquer le mandat {revoked.reference} ")
+    panel.mandates_view.selectRow(0)
+    panel.revoke_button.click()
+    assert dialogs.recorded[-1].kind == "warning"
+    assert dialogs.recorded[-1].text == (
+        f"Le mandat {revoked.reference} est déjà révoqué (le 20/11/2026)."
+    )
+    shot(area, "payments-sepa-revoked.png")
+
     view = FamilyView(month, sync_runner, family_id, regisseur, today=TODAY)
     qtbot.addWidget(view)
     view.resize(1280, 800)

@@ -18,6 +18,7 @@ from backoffice.services.billing.sepa import (
     list_debits,
     list_mandates,
     record_reject,
+    revoke_mandate,
 )
 from backoffice.services.common.actors import Actor, bind
 from backoffice.storage import Database
@@ -72,6 +73,12 @@ class SepaPanel(QWidget):
         self.debits_view = make_view(self.debits, "Prélèvements demandés")
         self.new_mandate = QPushButton("Nouveau mandat…")
         self.new_mandate.clicked.connect(lambda: self.open_mandate(""))
+        self.revoke_button = QPushButton("Révoquer le mandat…")
+        self.revoke_button.setToolTip(
+            "La famille a retiré son autorisation de prélèvement (lettre à la régie ou à sa "
+            "banque) : plus aucun prélèvement sur ce mandat."
+        )
+        self.revoke_button.clicked.connect(self.revoke)
         self.regie = RegieCombo()
         self.regie.setAccessibleName("Régie du prélèvement")
         self.period = PeriodPicker(today)
@@ -91,6 +98,7 @@ class SepaPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("<b>Mandats</b>"))
         top.addStretch(1)
+        top.addWidget(self.revoke_button)
         top.addWidget(self.new_mandate)
         run = QHBoxLayout()
         run.addWidget(QLabel("<b>Prélèvements</b>   Régie :"))
@@ -135,6 +143,40 @@ class SepaPanel(QWidget):
         dialog.accepted.connect(self.reload)
         dialog.open()
         return dialog
+
+    def revoke(self) -> None:
+        row = current_row(self.mandates_view)
+        if row is None:
+            dialogs.warning(self, "Choisissez le mandat à révoquer dans la liste.")
+            return
+        if row.revoked_on is not None:
+            dialogs.warning(
+                self, f"Le mandat {row.reference} est déjà révoqué (le {day(row.revoked_on)})."
+            )
+            return
+        if not dialogs.ask(
+            self,
+            f"Révoquer le mandat {row.reference} de la famille {row.family_code} "
+            f"({row.debtor_name}) au {day(self.today)} ? Ses factures ne seront plus "
+            "prélevées : il faudra un nouveau mandat signé pour reprendre les prélèvements.",
+            yes="Révoquer le mandat",
+            no="Annuler",
+            unattended=False,
+        ):
+            return
+        actor, mandate_id, on = self.actor, row.id, self.today
+
+        def work() -> None:
+            with self.db.session() as session:
+                bind(session, actor)
+                revoke_mandate(session, actor, mandate_id, on=on)
+
+        def done(_result) -> None:
+            self.status.setText(f"Mandat {row.reference} révoqué au {day(on)}.")
+            self.reload()
+            self.changed.emit()
+
+        self.runner.run(work, done, label="Révocation du mandat…", parent=self)
 
     def generate(self) -> None:
         code, due = self.regie.code(), self.due.date()
