@@ -24,7 +24,7 @@ from backoffice.ui.qt import (
 SEARCH_DELAY_MS = 250
 
 # Initial widths (pixels) of the columns but the last, which stretches.
-COLUMN_WIDTHS = (80, 170, 200, 160, 160, 115)
+COLUMN_WIDTHS = (80, 150, 180, 160, 160, 115)  # the e-mails get the rest (≈ 255 px at 1280)
 
 
 def families_count_text(count: int, searching: bool) -> str:
