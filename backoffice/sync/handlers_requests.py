@@ -221,11 +221,10 @@ def _link_booking(ctx: ApplyContext, request: PortalRequest, data: dict) -> None
         if registration is not None:
             booking.registration_id = registration.id
     request.bookings.append(RequestBooking(booking=booking))
-    if older and request_state(request) is not RequestState.PENDING:
+    if older and (settled := request_state(request)) is not RequestState.PENDING:
         # The day was decided since (on the version this change told of, or a later
         # one): nothing left to decide for this request.
-        request.state = request_state(request)
-        request.decided_at = now
+        request.state, request.decided_at = settled, now
         request.answer_text = booking.decision_reason or ""
 
 
